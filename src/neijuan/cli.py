@@ -1,0 +1,51 @@
+"""The ``neijuan`` command: thin; parses, calls the API, renders with Rich.
+
+Capabilities live in subpackages; each that has commands exposes a Typer ``app`` in its ``cli``
+module (``neijuan.atlas.cli:app`` becomes ``neijuan atlas ...``). They are listed here once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import typer
+from rich.console import Console
+
+from neijuan.errors import NeijuanError
+
+app = typer.Typer(
+    name="neijuan",
+    help="neijuan (内卷): simulate and measure how AI reshapes work.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+# Subcommand groups: name -> module exposing a Typer ``app``. Listed explicitly (no magic scan).
+SUBCOMMANDS: dict[str, str] = {
+    "data": "neijuan.data.cli",
+    "atlas": "neijuan.atlas.cli",
+    "ads": "neijuan.ads.cli",
+}
+
+for _name, _module in SUBCOMMANDS.items():
+    # A group whose module is not written yet is simply absent; an import error in one that exists
+    # is a bug and propagates.
+    if importlib.util.find_spec(_module) is not None:
+        app.add_typer(importlib.import_module(_module).app, name=_name)
+
+# The simulator's own commands register themselves on ``app``.
+importlib.import_module("neijuan.sim.cli")
+
+
+def main() -> None:
+    """Entry point: run the app; a user error becomes a one-line message and exit status 2."""
+    try:
+        app()
+    except NeijuanError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

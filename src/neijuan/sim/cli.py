@@ -1,0 +1,3 @@
+"""The simulator's commands (``neijuan simulate``, ``neijuan scenarios``), registered on the app."""
+
+from __future__ import annotations
