@@ -1,4 +1,4 @@
-"""Where the real public data lives: an explicit folder, ``NEIJUAN_DATA_DIR``, or ``../shared/data``.
+"""Where the real public data lives: a folder given, ``NEIJUAN_DATA_DIR``, or ``../shared/data``.
 
 The project never ships the data; loaders read a local folder. This module only finds that folder,
 so that the CLI, the loaders and the tests agree on one rule.

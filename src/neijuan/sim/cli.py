@@ -1,3 +1,94 @@
 """The simulator's commands (``neijuan simulate``, ``neijuan scenarios``), registered on the app."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from neijuan.cli import app, console
+
+
+def _format(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "1/yr":
+        return f"{100 * value:+.2f}%/yr"
+    return f"{value:.3g}"
+
+
+@app.command()
+def scenarios(
+    show: Annotated[str | None,
+                    typer.Option("--show", help="print a scenario's TOML to copy")] = None,
+) -> None:
+    """List the shipped scenarios, one line each (or print one with --show NAME)."""
+    from neijuan.config import list_scenarios, scenario_text
+
+    if show:
+        console.print(scenario_text(show), markup=False, highlight=False)
+        return
+    for name, description in list_scenarios().items():
+        console.print(f"[bold]{name:<18}[/] {description}", highlight=False)
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[str, typer.Option("--scenario", "-s",
+                                          help="a shipped scenario name or a .toml path")
+                        ] = "ai-baseline",
+    workers: Annotated[int | None, typer.Option(help="initial labour force (run.workers)")] = None,
+    periods: Annotated[int | None, typer.Option(help="measured quarters (run.periods)")] = None,
+    seeds: Annotated[int | None, typer.Option(help="Monte Carlo replications (run.seeds)")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="override a parameter: section.key=value (repeatable)")] = None,
+    out: Annotated[Path | None, typer.Option(help="write series.parquet, occupations.parquet, "
+                                                  "summary.json into this folder")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    processes: Annotated[int | None, typer.Option(help="parallel processes for seeds")] = None,
+) -> None:
+    """Run a scenario and print its figures (mean and 5-95% range over seeds)."""
+    from neijuan.sim.run import simulate as run_simulation
+
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                        transient=True, disable=as_json)
+    with progress:
+        task = progress.add_task(f"simulating {scenario}", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = run_simulation(scenario, workers=workers, periods=periods, seeds=seeds,
+                                overrides=set_ or None, processes=processes, progress=tick)
+    if out is not None:
+        written = result.write(out)
+        if not as_json:
+            console.print(f"wrote {', '.join(str(p) for p in written)}")
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        return
+    _print_summary(result)
+
+
+def _print_summary(result: Any) -> None:
+    sc = result.scenario
+    title = (f"{sc.name}: {sc.run.workers:,} workers, {sc.run.periods} quarters from "
+             f"{sc.run.start_year} (after {sc.run.burn_in} burn-in), {len(result.seeds)} seed(s)")
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("figure")
+    table.add_column("mean", justify="right")
+    table.add_column("5-95%", justify="right")
+    table.add_column("meaning", overflow="fold")
+    for row in result.summary().iter_rows(named=True):
+        unit = row["unit"]
+        spread = (f"{_format(row['lo'], unit)} .. {_format(row['hi'], unit)}"
+                  if len(result.seeds) > 1 else "")
+        table.add_row(row["figure"], _format(row["mean"], unit), spread, row["description"])
+    console.print(table)
+    console.print(f"version {result.provenance['code_version']}; seeds {result.seeds}",
+                  style="dim")

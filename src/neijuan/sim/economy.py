@@ -1,0 +1,249 @@
+"""Economies: the occupations, tasks and sectors a run simulates, as arrays.
+
+An economy file (TOML; the built-in one is ``builtin_economy.toml``, every number documented there)
+is validated here and turned into an :class:`Economy` of NumPy arrays that the engine reads. The
+data-driven economy (built from the atlas) produces the same :class:`Economy`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from neijuan.errors import ConfigError
+
+TIERS: tuple[str, ...] = ("low", "mid", "high", "ai")
+ROLES: tuple[str, ...] = ("originate", "confirm", "hands_on")
+
+# --------------------------------------------------------------------------------------------------
+# the file format
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TaskSpec(_Model):
+    name: str
+    share: float = Field(gt=0.0, le=1.0, description="share of the occupation's working time")
+    threshold: float = Field(ge=0.0, le=1.0, description="AI capability at which AI can do it")
+    automation: float = Field(ge=0.0, le=1.0, description="share of adopted AI use that automates")
+    augmentation: float = Field(ge=0.0, le=1.0, description="share of adopted AI use that augments")
+    role: Literal["originate", "confirm", "hands_on"]
+
+    @model_validator(mode="after")
+    def _shares(self) -> TaskSpec:
+        if self.automation + self.augmentation > 1.0 + 1e-9:
+            raise ValueError(f"task {self.name!r}: automation + augmentation = "
+                             f"{self.automation + self.augmentation:.3f} must be <= 1")
+        return self
+
+
+class OccupationSpec(_Model):
+    id: str
+    name: str
+    soc: str = ""
+    sector: str
+    tier: Literal["low", "mid", "high", "ai"]
+    employment: float = Field(gt=0.0, description="persons employed (any unit; shares are used)")
+    wage: float = Field(gt=0.0, description="annual wage in the economy's currency")
+    exposure_beta: float | None = Field(None, ge=0.0, le=1.0)
+    licensed: bool = Field(False, description="a degree is a legal requirement")
+    tasks: list[TaskSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _time(self) -> OccupationSpec:
+        total = sum(t.share for t in self.tasks)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"occupation {self.id!r}: task shares sum to {total:.4f}, must be 1")
+        return self
+
+
+class SectorSpec(_Model):
+    id: str
+    name: str
+    eta: float = Field(ge=0.0, le=10.0)
+    adoption_speed: float = Field(gt=0.0, le=10.0)
+    exposure: Literal["high", "low"]
+
+
+class NetworkSpec(_Model):
+    tier_decay: float = Field(1.0, ge=0.0, le=20.0)
+    same_sector_bonus: float = Field(1.0, ge=0.0, le=100.0)
+    entry_tier_weights_no_degree: list[float] = Field(min_length=4, max_length=4)
+    entry_tier_weights_degree: list[float] = Field(min_length=4, max_length=4)
+
+
+class MetaSpec(_Model):
+    name: str
+    description: str = ""
+    currency: str = "USD"
+    wage_unit: str = ""
+
+
+class EconomyFile(_Model):
+    meta: MetaSpec
+    network: NetworkSpec
+    sector: list[SectorSpec] = Field(min_length=1)
+    occupation: list[OccupationSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _refs(self) -> EconomyFile:
+        sectors = {s.id for s in self.sector}
+        ids = [o.id for o in self.occupation]
+        if len(set(ids)) != len(ids):
+            raise ValueError("occupation ids must be unique")
+        for occ in self.occupation:
+            if occ.sector not in sectors:
+                raise ValueError(f"occupation {occ.id!r}: unknown sector {occ.sector!r}; "
+                                 f"known: {', '.join(sorted(sectors))}")
+        return self
+
+
+# --------------------------------------------------------------------------------------------------
+# the arrays
+
+
+@dataclass(frozen=True)
+class Economy:
+    """Occupations, tasks and sectors as arrays (index = position in these arrays).
+
+    Wages are quarterly and normalised so that the employment-weighted mean is 1: money in the
+    engine is in units of the mean pre-AI quarterly wage. ``wage_scale`` converts back to the
+    file's annual currency.
+    """
+
+    name: str
+    occ_ids: tuple[str, ...]
+    occ_names: tuple[str, ...]
+    occ_codes: tuple[str, ...]
+    occ_sector: NDArray[np.int64]
+    occ_tier: NDArray[np.int64]
+    occ_share: NDArray[np.float64]
+    occ_wage: NDArray[np.float64]
+    occ_licensed: NDArray[np.bool_]
+    task_occ: NDArray[np.int64]
+    task_share: NDArray[np.float64]
+    task_threshold: NDArray[np.float64]
+    task_automation: NDArray[np.float64]
+    task_augmentation: NDArray[np.float64]
+    task_originate: NDArray[np.float64]
+    task_names: tuple[str, ...]
+    sector_ids: tuple[str, ...]
+    sector_names: tuple[str, ...]
+    sector_eta: NDArray[np.float64]
+    sector_speed: NDArray[np.float64]
+    sector_high_exposure: NDArray[np.bool_]
+    mobility: NDArray[np.float64]
+    wage_scale: float
+    currency: str = "USD"
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_occ(self) -> int:
+        return len(self.occ_ids)
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.task_occ)
+
+    @property
+    def n_sectors(self) -> int:
+        return len(self.sector_ids)
+
+
+def mobility_matrix(
+    occ_tier: NDArray[np.int64],
+    occ_sector: NDArray[np.int64],
+    tier_decay: float,
+    same_sector_bonus: float,
+    entry_no_degree: list[float],
+    entry_degree: list[float],
+) -> NDArray[np.float64]:
+    """Row-stochastic application weights: rows are origins (each occupation, then the two entry
+    pools: without and with a degree), columns are target occupations."""
+    tier = occ_tier.astype(np.float64)
+    w = np.exp(-tier_decay * np.abs(tier[:, None] - tier[None, :]))
+    w *= np.where(occ_sector[:, None] == occ_sector[None, :], same_sector_bonus, 1.0)
+    entry = np.vstack([np.asarray(entry_no_degree)[occ_tier], np.asarray(entry_degree)[occ_tier]])
+    full = np.vstack([w, entry])
+    full = np.maximum(full, 1e-12)
+    return full / full.sum(axis=1, keepdims=True)
+
+
+def economy_from_file(spec: EconomyFile, source: str = "") -> Economy:
+    """Arrays from a validated economy file."""
+    sector_index = {s.id: i for i, s in enumerate(spec.sector)}
+    occs = spec.occupation
+    employment = np.array([o.employment for o in occs])
+    share = employment / employment.sum()
+    annual = np.array([o.wage for o in occs])
+    mean_annual = float((share * annual).sum())
+    occ_sector = np.array([sector_index[o.sector] for o in occs], dtype=np.int64)
+    occ_tier = np.array([TIERS.index(o.tier) for o in occs], dtype=np.int64)
+    tasks = [(i, t) for i, o in enumerate(occs) for t in o.tasks]
+    return Economy(
+        name=spec.meta.name,
+        occ_ids=tuple(o.id for o in occs),
+        occ_names=tuple(o.name for o in occs),
+        occ_codes=tuple(o.soc for o in occs),
+        occ_sector=occ_sector,
+        occ_tier=occ_tier,
+        occ_share=share,
+        occ_wage=annual / mean_annual,
+        occ_licensed=np.array([o.licensed for o in occs], dtype=np.bool_),
+        task_occ=np.array([i for i, _ in tasks], dtype=np.int64),
+        task_share=np.array([t.share for _, t in tasks]),
+        task_threshold=np.array([t.threshold for _, t in tasks]),
+        task_automation=np.array([t.automation for _, t in tasks]),
+        task_augmentation=np.array([t.augmentation for _, t in tasks]),
+        task_originate=np.array([0.0 if t.role == "confirm" else 1.0 for _, t in tasks]),
+        task_names=tuple(t.name for _, t in tasks),
+        sector_ids=tuple(s.id for s in spec.sector),
+        sector_names=tuple(s.name for s in spec.sector),
+        sector_eta=np.array([s.eta for s in spec.sector]),
+        sector_speed=np.array([s.adoption_speed for s in spec.sector]),
+        sector_high_exposure=np.array([s.exposure == "high" for s in spec.sector]),
+        mobility=mobility_matrix(occ_tier, occ_sector, spec.network.tier_decay,
+                                 spec.network.same_sector_bonus,
+                                 spec.network.entry_tier_weights_no_degree,
+                                 spec.network.entry_tier_weights_degree),
+        wage_scale=mean_annual / 4.0,
+        currency=spec.meta.currency,
+        provenance={"economy": spec.meta.name, "source": source},
+    )
+
+
+def read_economy_file(path: str | Path) -> Economy:
+    """Validate and load an economy TOML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"economy file {path} does not exist")
+    return _parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def builtin_economy() -> Economy:
+    """The documented default economy (no data files needed)."""
+    text = (resources.files("neijuan.sim") / "builtin_economy.toml").read_text(encoding="utf-8")
+    return _parse(text, "builtin_economy.toml")
+
+
+def _parse(text: str, source: str) -> Economy:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"economy file {source}: not valid TOML: {exc}") from exc
+    try:
+        spec = EconomyFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"economy file {source}: {problems}") from None
+    return economy_from_file(spec, source)

@@ -1,0 +1,141 @@
+"""Best-response effort in the retention contest (MODEL.md §2 step 6), tabulated once.
+
+A candidate's chance of winning a position is ``F(z)`` with ``z = (r ln e + k - b) / sigma``: ``e``
+is effort, ``k`` the rest of the log score (signal, incumbency), ``b`` the bar, ``sigma`` the
+screen's noise. ``F`` is the logistic cdf for the Tullock rule (then ``F(z) = q / (q + B)`` with
+``q = e^r e^k``, the Tullock contest success function against a bar) and the normal cdf for top-M
+with Gaussian noise (a Lazear-Rosen tournament).
+
+Maximising ``V F(z) - c e`` gives, with ``rho = sigma / r`` and
+``a = ln(V r / (sigma c)) - (sigma b - k) / r``, the first-order condition
+
+    g(z) = ln f(z) - rho z + a = 0,
+
+taken on its decreasing branch (the second-order condition), and the candidate takes part only if
+the payoff beats zero effort, ``F(z*) >= f(z*) / rho``. The root depends only on ``(rho, a)``, so
+it is tabulated once on a grid and read per worker by interpolation: the per-worker cost is a table
+look-up, not a root search. With identical candidates and ``m`` prizes among ``n``, the logistic
+case gives the symmetric equilibrium ``e* = r V p (1 - p) / (sigma c)``, ``p = m / n``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+RHO_MIN, RHO_MAX, N_RHO = 0.01, 100.0, 241
+A_MIN, A_MAX, N_A = -40.0, 60.0, 2001
+NO_EFFORT = -1.0e9  # z* sentinel: the candidate does not take part (zero effort)
+
+LOGISTIC = 0
+NORMAL = 1
+
+
+@njit(inline="always", cache=True)
+def log_density(z: float, kind: int) -> float:  # pragma: no cover - compiled
+    if kind == LOGISTIC:
+        az = abs(z)
+        return -az - 2.0 * math.log1p(math.exp(-az))
+    return -0.5 * z * z - 0.9189385332046727
+
+
+@njit(inline="always", cache=True)
+def cdf(z: float, kind: int) -> float:  # pragma: no cover - compiled
+    if kind == LOGISTIC:
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        ez = math.exp(z)
+        return ez / (1.0 + ez)
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+@njit(inline="always", cache=True)
+def dlog_density(z: float, kind: int) -> float:  # pragma: no cover - compiled
+    if kind == LOGISTIC:
+        return 1.0 - 2.0 * cdf(z, LOGISTIC)
+    return -z
+
+
+@njit(cache=True)
+def _solve_table(rhos: NDArray[np.float64], a_grid: NDArray[np.float64], kind: int
+                 ) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    out = np.empty((rhos.size, a_grid.size))
+    for i in range(rhos.size):
+        rho = rhos[i]
+        # start of the decreasing branch: g'(z) = dlog_density(z) - rho < 0 for z > zc
+        if kind == LOGISTIC:
+            zc = -1.0e3 if rho >= 1.0 else math.log((1.0 - rho) / (1.0 + rho))
+        else:
+            zc = -rho
+        for j in range(a_grid.size):
+            a = a_grid[j]
+            zlo = zc
+            glo = log_density(zlo, kind) - rho * zlo + a
+            if glo < 0.0:
+                out[i, j] = NO_EFFORT
+                continue
+            zhi = max(zlo, 0.0) + 1.0
+            while log_density(zhi, kind) - rho * zhi + a > 0.0:
+                zhi = zhi * 2.0 + 1.0
+            for _ in range(200):
+                zm = 0.5 * (zlo + zhi)
+                if log_density(zm, kind) - rho * zm + a > 0.0:
+                    zlo = zm
+                else:
+                    zhi = zm
+                if zhi - zlo < 1e-12:
+                    break
+            z = 0.5 * (zlo + zhi)
+            if cdf(z, kind) * rho < math.exp(log_density(z, kind)):
+                out[i, j] = NO_EFFORT  # the interior optimum pays less than no effort
+            else:
+                out[i, j] = z
+    return out
+
+
+@functools.cache
+def best_response_table(kind: int) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                             NDArray[np.float64]]:
+    """``(log_rho_grid, a_grid, z_star)``: the root ``z*(rho, a)`` on a grid."""
+    log_rho = np.linspace(math.log(RHO_MIN), math.log(RHO_MAX), N_RHO)
+    a_grid = np.linspace(A_MIN, A_MAX, N_A)
+    return log_rho, a_grid, _solve_table(np.exp(log_rho), a_grid, kind)
+
+
+def rows_for(rho: NDArray[np.float64], kind: int) -> NDArray[np.float64]:
+    """One table row per occupation, for that occupation's ``rho``, interpolated in ``log rho``."""
+    log_rho, _, table = best_response_table(kind)
+    x = np.clip(np.log(np.maximum(rho, 1e-300)), log_rho[0], log_rho[-1])
+    pos = (x - log_rho[0]) / (log_rho[1] - log_rho[0])
+    lo = np.minimum(pos.astype(np.int64), log_rho.size - 2)
+    w = (pos - lo)[:, None]
+    t_lo, t_hi = table[lo], table[lo + 1]
+    both = (t_lo > NO_EFFORT / 2) & (t_hi > NO_EFFORT / 2)
+    mixed = (1.0 - w) * t_lo + w * t_hi
+    # where one neighbour takes no part, use the nearer one rather than averaging a sentinel
+    nearer = np.where(w < 0.5, t_lo, t_hi)
+    return np.where(both, mixed, nearer)
+
+
+@njit(inline="always", cache=True)
+def lookup(row: NDArray[np.float64], a: float) -> float:  # pragma: no cover - compiled
+    """``z*`` for ``a`` by linear interpolation in one occupation's row (linear extrapolation
+    above the grid, where ``z*`` is asymptotically linear in ``a``)."""
+    step = (A_MAX - A_MIN) / (N_A - 1)
+    if a <= A_MIN:
+        return row[0]
+    pos = (a - A_MIN) / step
+    j = int(pos)
+    if j >= N_A - 1:
+        slope = (row[N_A - 1] - row[N_A - 2]) / step
+        return row[N_A - 1] + slope * (a - A_MAX)
+    w = pos - j
+    lo = row[j]
+    hi = row[j + 1]
+    if lo < NO_EFFORT / 2 or hi < NO_EFFORT / 2:
+        return lo if w < 0.5 else hi
+    return lo + w * (hi - lo)

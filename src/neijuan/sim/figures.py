@@ -1,0 +1,314 @@
+"""Every figure of MODEL.md §3, defined once: name, unit, formula, and how a run reduces it.
+
+The engine records raw per-period sums (counts, totals, volumes); here each figure is a formula on
+those sums (vectorised over periods), and a run value is one of:
+
+* ``level``: the mean over the last year of the measured window (the state the run reaches);
+* ``growth``: the annual log growth rate over the window (OLS slope of the log series, per year);
+* ``change``: last-year mean minus first-year mean (percentage points for shares).
+
+Run figures are measured after the burn-in, so a start-up transient is never reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+Series = Mapping[str, F64]
+Reduce = Literal["level", "growth", "change", "ratio"]
+
+PERIODS_PER_YEAR = 4
+CONTRACT_HOURS = 40.0  # weekly hours of a full-time contract; effort is on top of these
+
+
+def _safe_div(a: F64, b: F64) -> F64:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.abs(b) > 0, a / np.where(b == 0, 1.0, b), 0.0)
+
+
+@dataclass(frozen=True)
+class PeriodFigure:
+    """A per-period figure: a formula on the engine's raw sums."""
+
+    name: str
+    unit: str
+    description: str
+    formula: str
+    compute: Callable[[Series], F64]
+
+
+@dataclass(frozen=True)
+class RunFigure:
+    """A run figure: a reduction of a per-period figure over the measured window."""
+
+    name: str
+    unit: str
+    description: str
+    source: str          # the per-period figure it reduces (or a custom reducer's inputs)
+    reduce: Reduce
+    essay: str = ""      # what it stands for in the essay's argument
+
+
+def _p(name: str, unit: str, description: str, formula: str,
+       compute: Callable[[Series], F64]) -> PeriodFigure:
+    return PeriodFigure(name, unit, description, formula, compute)
+
+
+def _tier_share(tier: str, label: str) -> PeriodFigure:
+    return _p(f"employment_share_{tier}", "share", f"employment share of {label} occupations",
+              f"E_{tier} / E", lambda s: _safe_div(s[f"employed_{tier}"], s["employed"]))
+
+
+def _tier_wage(tier: str) -> PeriodFigure:
+    return _p(f"real_wage_{tier}", "mean pre-AI wage", f"mean real wage in {tier}-tier occupations",
+              f"sum w / E_{tier} / CPI",
+              lambda s: _safe_div(_safe_div(s[f"wage_bill_{tier}"], s[f"employed_{tier}"]),
+                                  s["cpi"]))
+
+
+PERIOD_FIGURES: dict[str, PeriodFigure] = {f.name: f for f in [
+    _p("capability", "0-1", "AI capability C(t)", "C(t)", lambda s: s["capability"]),
+    _p("adoption", "share", "employment-weighted share of task time AI touches",
+       "sum_o share_o sum_k alpha_k A_k", lambda s: s["adoption"]),
+    _p("labour_force", "persons", "people in the labour force", "employed + unemployed",
+       lambda s: s["labour_force"]),
+    _p("employment", "persons", "people employed after the period's contest", "E",
+       lambda s: s["employed"]),
+    _p("positions", "positions", "labour needed to meet demand", "M = D / y",
+       lambda s: s["positions"]),
+    _p("unemployment_rate", "share", "unemployed over the labour force", "(LF - E) / LF",
+       lambda s: _safe_div(s["labour_force"] - s["employed"], s["labour_force"])),
+    _p("surplus_labour_rate", "share", "labour force for which there is no position",
+       "max(LF - M, 0) / LF",
+       lambda s: _safe_div(np.maximum(s["labour_force"] - s["positions"], 0.0),
+                           s["labour_force"])),
+    _p("applicants_per_position", "candidates/position",
+       "candidates (incumbents and applicants) per position", "N / M",
+       lambda s: _safe_div(s["candidates"], s["positions"])),
+    _p("effort_per_position", "h/week per position",
+       "extra effort of all candidates per position (the contest's total input)",
+       "sum_i e_i / M", lambda s: _safe_div(s["effort_total"], s["positions"])),
+    _p("effort_per_candidate", "h/week", "mean extra effort of a candidate", "sum_i e_i / N",
+       lambda s: _safe_div(s["effort_total"], s["candidates"])),
+    _p("rent_dissipation", "share",
+       "cost of the contest's effort over the wage rent won (Tullock dissipation)",
+       "c sum_i e_i / sum_winners V_i",
+       lambda s: _safe_div(s["effort_cost"] * s["effort_total"], s["prize_won"])),
+    _p("output", "real output", "output at base-period prices", "sum_o Y_o",
+       lambda s: s["output"]),
+    _p("output_per_employed", "real output/person", "labour productivity", "sum_o Y_o / E",
+       lambda s: _safe_div(s["output"], s["employed_at_production"])),
+    _p("output_per_land", "real output/land", "output per unit of the fixed factor",
+       "Y / T", lambda s: _safe_div(s["output"], s["land"])),
+    _p("marginal_product_of_labour", "real output/person",
+       "marginal product of labour per employed person, at base prices", "sum_o mpl_o H_o / E",
+       lambda s: _safe_div(s["mpl_real_total"], s["employed_at_production"])),
+    _p("labour_input", "h/week", "total weekly hours: contract hours plus extra effort",
+       "40 E + sum_i e_i",
+       lambda s: CONTRACT_HOURS * s["employed_at_production"] + s["effort_total"]),
+    _p("real_wage", "mean pre-AI wage", "mean wage of the employed over the price index",
+       "mean w / CPI", lambda s: _safe_div(s["mean_wage"], s["cpi"])),
+    _p("real_reward_per_position", "mean pre-AI wage",
+       "real wage bill per position (what a position pays, vacancies included)",
+       "sum_i w_i / CPI / M",
+       lambda s: _safe_div(_safe_div(s["wage_bill"], s["cpi"]), s["positions"])),
+    _p("revenue_per_employee_high_exposure", "nominal output/person",
+       "revenue per employee in the most AI-exposed sectors", "sum P Y / E over high sectors",
+       lambda s: _safe_div(s["revenue_high_exposure"], s["employed_high_exposure"])),
+    _p("revenue_per_employee_low_exposure", "nominal output/person",
+       "revenue per employee in the least AI-exposed sectors", "sum P Y / E over low sectors",
+       lambda s: _safe_div(s["revenue_low_exposure"], s["employed_low_exposure"])),
+    _p("degree_required_share", "share", "share of hires whose posting requires a degree",
+       "sum_o hires_o req_o / hires", lambda s: s["degree_required"]),
+    _p("degree_required_share_ai", "share",
+       "share of AI-skill postings that require a degree", "hires-weighted among AI postings",
+       lambda s: s["degree_required_ai"]),
+    _p("degree_weight", "share", "share of the screen's variance explained by the degree",
+       "R2 of the posterior on the degree", lambda s: s["degree_weight"]),
+    _p("ai_postings_share", "share", "share of postings that ask for AI skill",
+       "hires-weighted share of firms augmenting with AI", lambda s: s["ai_postings"]),
+    _p("ai_wage_premium", "share",
+       "wage premium of AI skill within the same occupation (occupation fixed effects)",
+       "exp(b) - 1, b from ln w = a_o + b 1[z >= z*]",
+       lambda s: np.expm1(s["ai_premium_log"])),
+    _p("ai_skilled_share", "share", "employed people with AI skill (z >= threshold)",
+       "n(z >= z*) / E", lambda s: _safe_div(s["ai_skilled"], s["employed"])),
+    _p("agency_index", "share",
+       "mean share of working time spent originating, judging or creating", "mean_i a_i",
+       lambda s: _safe_div(s["agency_sum"], s["employed"])),
+    _p("retained_not_needed_share", "share",
+       "employed people whose agency is below the threshold: retained, not needed",
+       "n(a_i < 0.5) / E", lambda s: _safe_div(s["retained_not_needed"], s["employed"])),
+    _p("authority_share", "share", "people's share of decisions they originate",
+       "O / (O + Q)", lambda s: _safe_div(s["human_volume"],
+                                          s["human_volume"] + s["machine_volume"])),
+    _p("blame_share", "share", "share of failures people are blamed for",
+       "(F_h + F_ai,blamed) / (F_h + F_ai)",
+       lambda s: _safe_div(s["failures_human"] + s["failures_machine_blamed"],
+                           s["failures_human"] + s["failures_machine"])),
+    _p("blame_authority_gap", "share",
+       "blame share minus authority share over the same failures: the share of failures "
+       "people are blamed for although the system originated the decision",
+       "F_ai,blamed / (F_h + F_ai)",
+       lambda s: _safe_div(s["failures_machine_blamed"],
+                           s["failures_human"] + s["failures_machine"])),
+    _p("credit_share", "share",
+       "share of successful decisions credited to people (AI successes go to the system)",
+       "O (1 - phi_h) / (O (1 - phi_h) + Q (1 - phi_ai))",
+       lambda s: _safe_div(s["human_volume"] * (1 - s["human_failure_rate"]),
+                           s["human_volume"] * (1 - s["human_failure_rate"])
+                           + s["machine_volume"] * (1 - s["ai_failure_rate"]))),
+    _p("wage_gini", "0-1", "Gini coefficient of wages of the employed", "Gini(w)",
+       lambda s: s["wage_gini"]),
+    *[_tier_share(t, label) for t, label in (("low", "low-wage"), ("mid", "middle-wage"),
+                                               ("high", "high-wage"), ("ai", "AI-specialist"))],
+    *[_tier_wage(t) for t in ("low", "mid", "high", "ai")],
+]}
+
+
+def window(values: F64, burn_in: int) -> F64:
+    """The measured part of a per-period series."""
+    return values[burn_in:]
+
+
+def annual_growth(values: F64) -> float:
+    """Annual log growth rate: OLS slope of ln(values) on time in years (0 if undefined)."""
+    v = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(v) & (v > 0)
+    if ok.sum() < 2:
+        return 0.0
+    t = np.arange(v.size, dtype=np.float64)[ok] / PERIODS_PER_YEAR
+    y = np.log(v[ok])
+    t_c = t - t.mean()
+    denom = float((t_c * t_c).sum())
+    return float((t_c * (y - y.mean())).sum() / denom) if denom > 0 else 0.0
+
+
+def year_mean(values: F64, last: bool) -> float:
+    v = np.asarray(values, dtype=np.float64)
+    part = v[-PERIODS_PER_YEAR:] if last else v[:PERIODS_PER_YEAR]
+    return float(np.mean(part)) if part.size else 0.0
+
+
+def _r(name: str, unit: str, description: str, source: str, reduce: Reduce,
+       essay: str = "") -> RunFigure:
+    return RunFigure(name, unit, description, source, reduce, essay)
+
+
+RUN_FIGURES: dict[str, RunFigure] = {f.name: f for f in [
+    _r("productivity_growth", "1/yr", "growth of output per employed person",
+       "output_per_employed", "growth", "output rises"),
+    _r("employment_growth", "1/yr", "growth of employment", "employment", "growth",
+       "while the room for people does not"),
+    _r("productivity_employment_gap", "1/yr", "productivity growth minus employment growth",
+       "output_per_employed - employment", "growth"),
+    _r("positions_growth", "1/yr", "growth of positions", "positions", "growth"),
+    _r("labour_force_growth", "1/yr", "growth of the labour force", "labour_force", "growth"),
+    _r("effort_per_position_growth", "1/yr", "growth of effort per position",
+       "effort_per_position", "growth"),
+    _r("real_reward_growth", "1/yr", "growth of the real wage of a held position",
+       "real_wage", "growth"),
+    _r("involution_index", "1/yr",
+       "growth of effort per position minus growth of real reward per position",
+       "effort_per_position - real_wage", "growth",
+       "努力在增加，但结构并未改变: more effort for the same reward"),
+    _r("effort_not_output_share", "share",
+       "share of the extra labour input that does not become output: 1 - dlnQ/dlnE "
+       "(E = contract hours + extra effort; 0 when input did not grow)",
+       "output / labour_input", "ratio"),
+    _r("effort_per_position", "h/week per position", "effort per position, last year",
+       "effort_per_position", "level"),
+    _r("effort_per_candidate", "h/week", "mean extra effort of a candidate, last year",
+       "effort_per_candidate", "level"),
+    _r("rent_dissipation", "share", "effort cost over wage rent won, last year",
+       "rent_dissipation", "level", "the share of the prize burnt in the contest"),
+    _r("unemployment_rate", "share", "unemployment rate, last year", "unemployment_rate",
+       "level"),
+    _r("surplus_labour_rate", "share", "labour without a position, last year",
+       "surplus_labour_rate", "level", "劳动力过剩"),
+    _r("applicants_per_position", "candidates/position", "candidates per position, last year",
+       "applicants_per_position", "level"),
+    _r("adoption", "share", "AI adoption (task-time share), last year", "adoption", "level"),
+    _r("degree_required_share", "share", "share of hires requiring a degree, last year",
+       "degree_required_share", "level", "学历要求下降"),
+    _r("degree_required_share_ai", "share", "share of AI postings requiring a degree, last year",
+       "degree_required_share_ai", "level"),
+    _r("degree_weight", "share", "degree's weight in screening, last year", "degree_weight",
+       "level", "skill-based hiring emerges"),
+    _r("degree_weight_change", "share", "change of the degree's weight in screening",
+       "degree_weight", "change"),
+    _r("ai_postings_share", "share", "share of postings asking for AI skill, last year",
+       "ai_postings_share", "level"),
+    _r("ai_wage_premium", "share", "AI-skill wage premium within occupations, last year",
+       "ai_wage_premium", "level", "AI 技能与非 AI 技能之间的鸿沟"),
+    _r("ai_skilled_share", "share", "employed people with AI skill, last year",
+       "ai_skilled_share", "level"),
+    _r("agency_index", "share", "agency index, last year", "agency_index", "level",
+       "人作为判断者、原创者"),
+    _r("agency_change", "share", "change of the agency index", "agency_index", "change"),
+    _r("retained_not_needed_share", "share", "retained-not-needed share, last year",
+       "retained_not_needed_share", "level", "被留用 but not 被需要"),
+    _r("authority_share", "share", "people's share of decision authority, last year",
+       "authority_share", "level"),
+    _r("blame_share", "share", "people's share of blame, last year", "blame_share", "level"),
+    _r("blame_authority_gap", "share", "blame share minus authority share, last year",
+       "blame_authority_gap", "level", "责任却回到那个点下“确认”的人身上"),
+    _r("credit_share", "share", "people's share of credit, last year", "credit_share", "level",
+       "功劳归于模型、平台与流程"),
+    _r("wage_gini", "0-1", "wage Gini, last year", "wage_gini", "level"),
+    *[_r(f"polarization_{t}", "share", f"change of the employment share of {t}-tier occupations",
+         f"employment_share_{t}", "change", "中等技能岗位受到挤压" if t == "mid" else "")
+      for t in ("low", "mid", "high", "ai")],
+    *[_r(f"real_wage_growth_{t}", "1/yr", f"growth of the real wage in {t}-tier occupations",
+         f"real_wage_{t}", "growth") for t in ("low", "mid", "high", "ai")],
+    _r("rpe_growth_high_exposure", "1/yr",
+       "growth of revenue per employee in the most AI-exposed sectors",
+       "revenue_per_employee_high_exposure", "growth", "PwC: +27% (2018-2024)"),
+    _r("rpe_growth_low_exposure", "1/yr",
+       "growth of revenue per employee in the least AI-exposed sectors",
+       "revenue_per_employee_low_exposure", "growth", "PwC: +9% (2018-2024)"),
+    _r("output_growth", "1/yr", "growth of total output", "output", "growth"),
+    _r("output_per_land_growth", "1/yr", "growth of output per unit of land", "output_per_land",
+       "growth"),
+    _r("marginal_product_growth", "1/yr", "growth of the marginal product of labour",
+       "marginal_product_of_labour", "growth"),
+]}
+
+
+def period_figures(raw: Series) -> dict[str, F64]:
+    """Every per-period figure from the engine's raw sums."""
+    return {name: np.asarray(f.compute(raw), dtype=np.float64)
+            for name, f in PERIOD_FIGURES.items()}
+
+
+def run_figures(per_period: Mapping[str, F64], burn_in: int) -> dict[str, float]:
+    """Every run figure, from per-period figures, over the measured window."""
+    out: dict[str, float] = {}
+    for name, fig in RUN_FIGURES.items():
+        if fig.reduce == "ratio":
+            q = window(per_period["output"], burn_in)
+            e = window(per_period["labour_input"], burn_in)
+            dq = np.log(max(year_mean(q, True), 1e-300)) - np.log(max(year_mean(q, False), 1e-300))
+            de = np.log(max(year_mean(e, True), 1e-300)) - np.log(max(year_mean(e, False), 1e-300))
+            out[name] = float(1.0 - dq / de) if de > 1e-9 else 0.0
+            continue
+        if " - " in fig.source:
+            left, right = fig.source.split(" - ")
+            a = annual_growth(window(per_period[left], burn_in))
+            b = annual_growth(window(per_period[right], burn_in))
+            out[name] = a - b
+            continue
+        series = window(per_period[fig.source], burn_in)
+        if fig.reduce == "growth":
+            out[name] = annual_growth(series)
+        elif fig.reduce == "level":
+            out[name] = year_mean(series, last=True)
+        else:
+            out[name] = year_mean(series, last=True) - year_mean(series, last=False)
+    return out

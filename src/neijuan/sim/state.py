@@ -1,0 +1,119 @@
+"""The population as a struct of arrays: one row per person, no Python object per person.
+
+Rows are a fixed pool sized for the largest labour force of the run: a person who retires leaves
+the labour force (status ``OUT``) and the row is reused by a later entrant. A run that would not fit
+in memory is refused before anything is allocated (:func:`check_memory`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neijuan.errors import ResourceError
+
+OUT: int = 0  # out of the labour force (not yet entered, or retired)
+EMPLOYED: int = 1
+UNEMPLOYED: int = 2
+
+# dtype of each per-person array; the persistent state of MODEL.md §1
+STATE_DTYPES: dict[str, type[np.generic]] = {
+    "status": np.int8,      # OUT / EMPLOYED / UNEMPLOYED
+    "occ": np.int16,        # occupation held, or the one applied to when unemployed
+    "origin": np.int16,     # occupation of the last job; n_occ / n_occ + 1 = entry pools
+    "degree": np.uint8,     # 1 = holds a degree
+    "log_skill": np.float32,  # log of skill s (s is log-normal)
+    "ai_skill": np.float32,   # AI skill z in [0, 1]
+    "effort": np.float32,     # extra effort, hours per week
+    "wage": np.float32,       # quarterly wage, mean pre-AI wage = 1; 0 when not employed
+    "tenure": np.int16,       # quarters in the current job
+    "agency": np.float32,     # share of working time spent originating / judging / creating
+    "failures": np.uint16,    # failures in work the person touched, cumulative
+    "blamed": np.uint16,      # of which the person was blamed for, cumulative
+}
+# per-period working arrays (reused each period, not carried between periods)
+SCRATCH_DTYPES: dict[str, type[np.generic]] = {
+    "score": np.float32,   # log score x of the contest (in units of the screen's noise)
+    "signal": np.float32,  # non-effort part k of the log score
+    "won": np.int8,        # 0 not a candidate, 1 lost, 2 won
+}
+
+
+def bytes_per_row(include_scratch: bool = True) -> int:
+    """Bytes of memory per person-row."""
+    dtypes = {**STATE_DTYPES, **(SCRATCH_DTYPES if include_scratch else {})}
+    return sum(np.dtype(d).itemsize for d in dtypes.values())
+
+
+@dataclass
+class Population:
+    """All per-person arrays, each of length ``capacity``."""
+
+    status: NDArray[np.int8]
+    occ: NDArray[np.int16]
+    origin: NDArray[np.int16]
+    degree: NDArray[np.uint8]
+    log_skill: NDArray[np.float32]
+    ai_skill: NDArray[np.float32]
+    effort: NDArray[np.float32]
+    wage: NDArray[np.float32]
+    tenure: NDArray[np.int16]
+    agency: NDArray[np.float32]
+    failures: NDArray[np.uint16]
+    blamed: NDArray[np.uint16]
+    score: NDArray[np.float32]
+    signal: NDArray[np.float32]
+    won: NDArray[np.int8]
+
+    @classmethod
+    def allocate(cls, capacity: int) -> Population:
+        arrays = {name: np.zeros(capacity, dtype=dt)
+                  for name, dt in {**STATE_DTYPES, **SCRATCH_DTYPES}.items()}
+        return cls(**arrays)  # type: ignore[arg-type]
+
+    @property
+    def capacity(self) -> int:
+        return int(self.status.size)
+
+    def nbytes(self, include_scratch: bool = True) -> int:
+        names = set(STATE_DTYPES) | (set(SCRATCH_DTYPES) if include_scratch else set())
+        return sum(getattr(self, f.name).nbytes for f in fields(self) if f.name in names)
+
+
+def capacity_for(workers: int, growth_per_year: float, total_periods: int) -> int:
+    """Rows needed: the largest labour force over the run (it grows or shrinks geometrically)."""
+    factor = max(1.0, (1.0 + growth_per_year) ** (total_periods / 4.0))
+    return math.ceil(workers * factor) + 16
+
+
+def available_memory() -> int:
+    """Bytes the system can give now (``MemAvailable``), or total memory where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_memory(capacity: int, concurrent_runs: int, series_bytes: int = 0,
+                 budget_share: float = 0.8) -> int:
+    """Refuse (before allocating) a run whose arrays would not fit; return the bytes needed."""
+    need = concurrent_runs * (capacity * bytes_per_row() + series_bytes)
+    have = available_memory()
+    if need > budget_share * have:
+        raise ResourceError(
+            f"this run needs about {need / 2**30:.1f} GiB ({capacity:,} rows x "
+            f"{bytes_per_row()} bytes x {concurrent_runs} concurrent seed(s)), but only "
+            f"{have / 2**30:.1f} GiB is available; use fewer workers (run.workers) or fewer "
+            f"parallel seeds")
+    return need

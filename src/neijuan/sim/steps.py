@@ -1,0 +1,370 @@
+"""The per-occupation, per-task and per-sector algebra of the nine steps of MODEL.md §2.
+
+Everything here works on small arrays (one entry per task, occupation or sector) and is plain
+NumPy; the per-person passes are in :mod:`neijuan.sim.kernels`. Each function cites the equation it
+implements; ``docs/model.md`` lists them side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import expit, ndtr
+
+from neijuan.config import AgencyParams, AIParams, Scenario
+from neijuan.sim.economy import Economy
+from neijuan.sim.kernels import NO_BAR
+
+F64 = NDArray[np.float64]
+
+
+# ------------------------------------------------------------------ step 1: capability, adoption
+def capability(years: float, ai: AIParams) -> float:
+    """AI capability C(t) in [0, 1]: a logistic path from ``capability_start`` at t = 0 toward
+    ``capability_end``, halfway at ``capability_midpoint`` years (t < 0, the burn-in, has none)."""
+    if not ai.enabled or years < 0:
+        return 0.0
+    k, m = ai.capability_speed, ai.capability_midpoint
+    s0 = 1.0 / (1.0 + math.exp(k * m))
+    s = 1.0 / (1.0 + math.exp(-k * (years - m)))
+    frac = (s - s0) / (1.0 - s0)
+    return ai.capability_start + (ai.capability_end - ai.capability_start) * frac
+
+
+def ai_cost_ratio(years: float, ai: AIParams) -> float:
+    """AI cost per unit of task work relative to the pre-AI human cost: falls geometrically."""
+    return ai.cost_start * (1.0 - ai.cost_decline) ** max(years, 0.0)
+
+
+def bass_adoption(adoption: F64, allowed: NDArray[np.bool_], speed: F64, innovation: float,
+                  imitation: float, dt_years: float) -> F64:
+    """Bass (1969) diffusion among firms, per task: dA = (p + q A)(1 - A) dt, only where AI can do
+    the task and is cheaper than people (``allowed``); adoption never reverses."""
+    rate = (innovation + imitation * adoption) * (1.0 - adoption) * speed * dt_years
+    return np.where(allowed, np.minimum(adoption + rate, 1.0), adoption)
+
+
+def biased_split(automation: F64, augmentation: F64, bias: float) -> tuple[F64, F64]:
+    """Shift AI use toward automation (bias > 0) or augmentation (bias < 0), keeping the task's
+    total AI share: the augment-first and automate-first scenarios."""
+    if bias >= 0:
+        return automation + bias * augmentation, (1.0 - bias) * augmentation
+    b = -bias
+    return (1.0 - b) * automation, augmentation + b * automation
+
+
+@dataclass(frozen=True)
+class TaskMix:
+    """Per-occupation consequences of the tasks' AI use this period."""
+
+    labour_share: F64       # Gamma: share of task mass done by people (Acemoglu-Restrepo)
+    augmented: F64          # share of people's task mass that is augmented
+    ai_use: F64             # time-weighted adoption: share of task time AI touches
+    firm_adoption: F64      # share of firms using AI in the occupation (max over its tasks)
+    firm_augment: F64       # share of firms using AI to augment (AI skill asked in postings)
+    agency0: F64            # agency = agency0 + agency1 * z
+    agency1: F64
+    human0: F64             # human-originated decision volume = human0 + human1 * z
+    human1: F64
+    machine0: F64           # AI-originated decision volume = machine0 + machine1 * z
+    machine1: F64
+
+
+def task_mix(econ: Economy, adoption: F64, automation: F64, augmentation: F64,
+             agency: AgencyParams) -> TaskMix:
+    """Aggregate the tasks of each occupation (step 2's task shares and step 9's time split).
+
+    With adoption A_k, the automated share of task k is m_k = A_k * automation_k and the augmented
+    share g_k = A_k * augmentation_k. A person's time: plain human work (1 - m - g), augmented work
+    g, and signing off automated work (review_burden * m). Of augmented originate-class work the
+    person originates a share omega + (1 - omega) z (AI skill z lets one direct the AI); the rest
+    is AI-originated. Agency = originating time / total time.
+    """
+    n = econ.n_occ
+    idx = econ.task_occ
+    alpha = econ.task_share
+    orig = econ.task_originate
+    m = adoption * automation
+    g = adoption * augmentation
+
+    def per_occ(values: F64) -> F64:
+        return np.bincount(idx, weights=values, minlength=n)
+
+    automated = per_occ(alpha * m)
+    labour_share = np.clip(1.0 - automated, 1e-9, 1.0)
+    augmented = per_occ(alpha * g) / labour_share
+    ai_use = per_occ(alpha * adoption)
+    firm_adoption = np.zeros(n)
+    np.maximum.at(firm_adoption, idx, adoption)
+    firm_augment = np.zeros(n)
+    np.maximum.at(firm_augment, idx, np.where(augmentation > 0, adoption, 0.0))
+    omega = agency.augment_origination
+    time = per_occ(alpha * (1.0 - m * (1.0 - agency.review_burden)))
+    own = per_occ(alpha * orig * (1.0 - m - g))
+    aug_orig = per_occ(alpha * orig * g)
+    aug_confirm = per_occ(alpha * (1.0 - orig) * g)
+    return TaskMix(
+        labour_share=labour_share,
+        augmented=augmented,
+        ai_use=ai_use,
+        firm_adoption=firm_adoption,
+        firm_augment=firm_augment,
+        agency0=(own + aug_orig * omega) / time,
+        agency1=aug_orig * (1.0 - omega) / time,
+        human0=own + aug_orig * omega,
+        human1=aug_orig * (1.0 - omega),
+        machine0=automated + aug_confirm + aug_orig * (1.0 - omega),
+        machine1=-aug_orig * (1.0 - omega),
+    )
+
+
+# ---------------------------------------------------------------------------- step 2: production
+@dataclass(frozen=True)
+class Output:
+    ai_input: F64          # K: AI task work bought
+    composite: F64         # X: CES composite of labour and AI tasks
+    output: F64            # Y = A T^alpha X^(1 - alpha)
+    mpl: F64               # dY/dH per efficiency unit of labour
+
+
+def ces(h: F64, k: F64, gamma: F64, sigma: float) -> F64:
+    """X = [G^(1/s) H^((s-1)/s) + (1-G)^(1/s) K^((s-1)/s)]^(s/(s-1)), Cobb-Douglas at s = 1."""
+    h = np.maximum(h, 1e-300)
+    k = np.maximum(k, 0.0)
+    if abs(sigma - 1.0) < 1e-9:
+        g = np.clip(gamma, 1e-12, 1.0)
+        return np.exp(g * np.log(h) + (1.0 - g) * np.log(np.maximum(k, 1e-300)))
+    rho = (sigma - 1.0) / sigma
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        total = gamma ** (1.0 / sigma) * h**rho + np.where(
+            gamma < 1.0, (1.0 - gamma) ** (1.0 / sigma) * np.where(k > 0, k**rho, np.inf
+                                                                  if rho < 0 else 0.0), 0.0)
+        return np.where(np.isfinite(total) & (total > 0), total ** (1.0 / rho), 0.0)
+
+
+def produce(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
+            land_share: float, sigma: float) -> Output:
+    """Step 2: output of each occupation from efficiency units H and AI task work K.
+
+    Tasks are combined as in Acemoglu & Restrepo (2018): people do a share Gamma of the task
+    mass, AI the rest, with elasticity sigma between the two; a fixed factor (land) enters with
+    share alpha. Firms buy AI work K until its marginal revenue product equals its price,
+    ``P dY/dK = p_K`` (solved by bisection on log K, capped at 100 H). The marginal product of an
+    efficiency unit is ``dY/dH = A (1 - alpha) (T / X)^alpha (Gamma X / H)^(1/sigma)``; with
+    alpha = 0 and A = 1 this is Acemoglu-Restrepo's W = (Gamma Y / L)^(1/sigma).
+    """
+    n = h.size
+    automated = gamma < 1.0 - 1e-12
+    k = np.zeros(n)
+    if automated.any():
+        lo = np.log(np.maximum(h, 1e-300)) - 30.0
+        hi = np.log(np.maximum(h, 1e-300)) + math.log(100.0)
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            km = np.exp(mid)
+            x = ces(h, km, gamma, sigma)
+            scale = tfp * (1.0 - land_share) * np.where(
+                x > 0, (land / np.maximum(x, 1e-300)) ** land_share, 0.0)
+            with np.errstate(divide="ignore", over="ignore"):
+                dxdk = (1.0 - gamma) ** (1.0 / sigma) * (x / km) ** (1.0 / sigma)
+            too_little = price * scale * dxdk > ai_price
+            lo = np.where(too_little, mid, lo)
+            hi = np.where(too_little, hi, mid)
+        k = np.where(automated, np.exp(0.5 * (lo + hi)), 0.0)
+    x = ces(h, k, gamma, sigma)
+    x = np.where(h > 0, x, 0.0)
+    y = tfp * land**land_share * np.maximum(x, 0.0) ** (1.0 - land_share)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mpl = np.where(
+            h > 0,
+            tfp * (1.0 - land_share) * (land / np.maximum(x, 1e-300)) ** land_share
+            * (gamma * x / np.maximum(h, 1e-300)) ** (1.0 / sigma),
+            0.0)
+    return Output(ai_input=k, composite=x, output=y, mpl=mpl)
+
+
+# ------------------------------------------------------------------- step 3: demand, positions
+def prices(productivity: F64, productivity0: F64, employed: F64, positions: F64, eta: F64,
+           kappa: float) -> F64:
+    """Step 3: price falls with productivity (pass-through kappa): P = (y / y0)^-kappa; where
+    positions went unfilled, supply fell short of demand and the price rises along the demand
+    curve, by (E / M)^(-1/eta) (capped at 3x)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(productivity0 > 0, productivity / productivity0, 1.0)
+        base = np.where(ratio > 0, ratio, 1.0) ** (-kappa)
+        fill = np.where(positions > 0, np.minimum(employed / np.maximum(positions, 1e-300), 1.0),
+                        1.0)
+        scarcity = np.minimum(np.where(fill > 0, fill, 1.0) ** (-1.0 / np.maximum(eta, 0.1)), 3.0)
+    return base * scarcity
+
+
+def positions_needed(demand: F64, output: F64, employed: F64, productivity_last: F64,
+                     land_share: float) -> F64:
+    """Step 3: positions = labour needed to meet demand. With constant returns M = D / y; with a
+    fixed factor output per worker falls with scale, M = E (D / Y)^(1 / (1 - alpha))."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = employed * np.where(output > 0, demand / output, 0.0) ** (1.0 / (1.0 - land_share))
+        fallback = np.where(productivity_last > 0, demand / productivity_last, 0.0)
+    return np.where((employed > 0) & (output > 0), scaled, fallback)
+
+
+# --------------------------------------------------------------------- step 5: the screen's bar
+def solve_bars(hist_n: F64, hist_x: F64, positions: F64, candidates: F64) -> F64:
+    """Step 5: the Tullock bar b of each occupation such that expected winners equal positions,
+    sum_i logistic(x_i - b) = M, using the histogram of scores (bin means). Occupations with no
+    more candidates than positions get no bar (everyone is retained or hired)."""
+    contested = candidates > positions
+    bar = np.full(positions.size, NO_BAR)
+    if not contested.any():
+        return bar
+    counts = hist_n[contested]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, hist_x[contested] / np.maximum(counts, 1.0), 0.0)
+    target = positions[contested]
+    occupied = counts > 0
+    lo = np.where(occupied, means, np.inf).min(axis=1) - 60.0
+    hi = np.where(occupied, means, -np.inf).max(axis=1) + 60.0
+    b = 0.5 * (lo + hi)
+    for _ in range(100):
+        p = expit(means - b[:, None])
+        excess = (counts * p).sum(axis=1) - target
+        slope = -(counts * p * (1.0 - p)).sum(axis=1)
+        lo = np.where(excess > 0, b, lo)
+        hi = np.where(excess > 0, hi, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = b - excess / slope
+        b = np.where((newton > lo) & (newton < hi) & (slope < 0), newton, 0.5 * (lo + hi))
+        if np.all(np.abs(excess) < 1e-7 * np.maximum(target, 1.0)):
+            break
+    bar[contested] = b
+    return bar
+
+
+def top_m_cut(hist_n: F64, hist_x: F64, positions: F64, candidates: F64
+              ) -> tuple[F64, NDArray[np.int64], F64, F64]:
+    """Step 5 under top-M: the bin of the M-th best observed score, how many to take in it, and
+    the bar (the cut bin's mean score) that candidates use for their best response."""
+    n_occ = hist_n.shape[0]
+    contested = candidates > positions
+    bar = np.full(n_occ, NO_BAR)
+    cut = np.full(n_occ, -1, dtype=np.int64)
+    take = np.zeros(n_occ)
+    in_cut = np.zeros(n_occ)
+    from_top = np.cumsum(hist_n[:, ::-1], axis=1)[:, ::-1]  # candidates in bins >= b
+    for o in np.flatnonzero(contested):
+        m = positions[o]
+        above = np.concatenate([from_top[o, 1:], [0.0]])  # candidates in bins > b
+        b = int(np.flatnonzero((from_top[o] >= m) & (above < m))[-1])
+        cut[o] = b
+        take[o] = m - above[b]
+        in_cut[o] = hist_n[o, b]
+        bar[o] = hist_x[o, b] / max(hist_n[o, b], 1.0)
+    return bar, cut, take, in_cut
+
+
+# ------------------------------------------------------------------------- screening (step 5)
+@dataclass(frozen=True)
+class Screen:
+    test_sd: F64            # noise sd of the skill test used by the average firm
+    bayes_weight: F64       # weight on the test in the posterior mean of log skill
+    degree_weight: F64      # share of the screen's variance explained by the degree
+    degree_required: F64    # share of postings requiring a degree
+    degree_required_ai: F64  # the same among AI-adopting firms (AI-skill postings)
+
+
+def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
+           degree_gap: float, within_var: float) -> Screen:
+    """The Bayesian screen: precision weights, the degree's weight, degree requirements.
+
+    A firm sees a degree d and a skill test t = ln s + noise (sd sigma_t; AI-assisted assessment
+    cuts sigma_t by ``ai.assessment`` in adopting firms). Its posterior mean of ln s is
+    mu_d + kappa (t - mu_d), kappa = v / (v + sigma_t^2), v the within-degree variance. The share
+    of the estimate's variance due to the degree is R2 = D / (D + kappa v), D = gap^2 d (1 - d).
+    A firm requires a degree when R2 exceeds ``screening.degree_weight_threshold``; firms' test
+    noise is log-normal around the occupation's (sd ``screening.firm_dispersion``), so the share
+    requiring a degree is a normal tail.
+    """
+    s = sc.screening
+    sd_plain = s.test_noise
+    sd_ai = s.test_noise * (1.0 - sc.ai.assessment)
+    v = max(within_var, 1e-9)
+    dvar = degree_gap**2 * degree_share * (1.0 - degree_share)
+
+    def kappa(sd: float) -> float:
+        return v / (v + sd * sd)
+
+    def r2(k: F64 | float) -> F64:
+        return np.asarray(dvar / (dvar + np.asarray(k) * v + 1e-300))
+
+    adopt = mix.firm_adoption
+    bayes = adopt * kappa(sd_ai) + (1.0 - adopt) * kappa(sd_plain)
+    test_sd = np.sqrt(np.maximum(v / np.maximum(bayes, 1e-12) - v, 0.0))
+    tau = s.degree_weight_threshold
+    # R2 > tau  <=>  kappa < k_star  <=>  sigma_t > sigma_star
+    k_star = dvar * (1.0 - tau) / (tau * v) if tau > 0 else np.inf
+    if k_star <= 0:
+        share_plain = share_ai = 0.0
+    elif k_star >= 1:
+        share_plain = share_ai = 1.0
+    else:
+        log_sigma_star = 0.5 * math.log(v * (1.0 / k_star - 1.0))
+
+        def share(sd: float) -> float:
+            if s.firm_dispersion == 0:
+                return float(sd > math.exp(log_sigma_star))
+            return float(1.0 - ndtr((log_sigma_star - math.log(max(sd, 1e-300)))
+                                    / s.firm_dispersion))
+
+        share_plain, share_ai = share(sd_plain), share(sd_ai)
+    required = np.where(econ.occ_licensed, 1.0,
+                        adopt * share_ai + (1.0 - adopt) * share_plain)
+    required_ai = np.where(econ.occ_licensed, 1.0, share_ai)
+    return Screen(test_sd=test_sd, bayes_weight=bayes, degree_weight=r2(bayes),
+                  degree_required=required, degree_required_ai=np.broadcast_to(
+                      required_ai, adopt.shape).astype(np.float64))
+
+
+def search_cdf(econ: Economy, openings: F64) -> F64:
+    """Step 5 (search): cumulative application probabilities, shape (degree, origin, target).
+
+    An unemployed person applies to occupation j with probability proportional to
+    mobility[origin, j] * openings_j (urn-ball: applications go where the openings are); people
+    without a degree cannot apply to licensed occupations."""
+    weights = econ.mobility * np.maximum(openings, 1e-9)[None, :]
+    no_degree = np.where(econ.occ_licensed[None, :], 0.0, weights)
+    out = np.empty((2, *weights.shape))
+    for d, w in enumerate((no_degree, weights)):
+        w = np.where(w.sum(axis=1, keepdims=True) > 0, w, econ.mobility)
+        c = np.cumsum(w, axis=1)
+        out[d] = c / c[:, -1:]
+    out[:, :, -1] = 1.0 + 1e-12
+    return out
+
+
+def gini_from_histogram(counts: F64, log_min: float, log_max: float) -> float:
+    """Gini coefficient of wages from a fine histogram of log wages (bin-centre wages)."""
+    total = counts.sum()
+    if total <= 0:
+        return 0.0
+    edges = np.linspace(log_min, log_max, counts.size + 1)
+    centres = np.exp(0.5 * (edges[:-1] + edges[1:]))
+    income = counts * centres
+    cum_income = np.cumsum(income)
+    share_people = counts / total
+    prev = np.concatenate([[0.0], cum_income[:-1]])
+    lorenz_area = (share_people * (prev + cum_income) / (2.0 * cum_income[-1])).sum()
+    return float(1.0 - 2.0 * lorenz_area)
+
+
+def within_occupation_premium(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64) -> float:
+    """Log-wage gap of people with AI skill over those without, in the same occupation: the
+    occupation-fixed-effects OLS estimate (each occupation's gap weighted by n1 n0 / (n1 + n0))."""
+    both = (n_ai > 0) & (n_non > 0)
+    if not both.any():
+        return 0.0
+    gap = sum_ai[both] / n_ai[both] - sum_non[both] / n_non[both]
+    weight = n_ai[both] * n_non[both] / (n_ai[both] + n_non[both])
+    return float((gap * weight).sum() / weight.sum())
