@@ -13,43 +13,11 @@ from pathlib import Path
 import polars as pl
 
 from neijuan.atlas.catalog import Catalog, load_catalog
+from neijuan.atlas.inputs import INPUT_FILES as INPUT_FILES
 from neijuan.atlas.roles import RoleRules, classify_tasks, load_rules
 from neijuan.data import crosswalks as xw
 from neijuan.data import loaders as L
 
-# Files the atlas reads (relative to the data folder); their checksums key the build cache.
-INPUT_FILES: tuple[str, ...] = (
-    "onet_29_3/Occupation Data.txt",
-    "onet_29_3/Task Statements.txt",
-    "onet_29_3/Job Zones.txt",
-    "onet_29_3/Related Occupations.txt",
-    "onet_29_3/Tasks to DWAs.xlsx",
-    "onet_29_3/DWA Reference.txt",
-    "bls_oews/national_M2024_dl.xlsx",
-    "bls_oews/national_M2021_dl.csv",
-    "bls_oews/national_M2015_dl.csv",
-    "bls_employment_projections/occupation_2022-32.xlsx",
-    "crosswalks/bls_nem_onet_to_soc_crosswalk_2023-09.xlsx",
-    "crosswalks/onet_soc_2010_to_2019_crosswalk.csv",
-    "crosswalks/soc2010_to_soc2018_crosswalk.csv",
-    "anthropic_economic_index_2025_02/SOC_Structure.csv",
-    "gpts_are_gpts/full_labelset.tsv",
-    "gpts_are_gpts/automation_gpt4_human_labels.tsv",
-    "gpts_are_gpts/occ_level.csv",
-    "felten_aioe/AIOE_DataAppendix.xlsx",
-    "felten_aioe/Language_Modeling_AIOE_and_AIIE.xlsx",
-    "felten_aioe/Image_Generation_AIOE_and_AIIE.xlsx",
-    "microsoft_working_with_ai/soc_metrics.csv",
-    "microsoft_working_with_ai/soc_ai_applicability_scores.csv",
-    "anthropic_economic_index_2025_02/onet_task_mappings.csv",
-    "anthropic_economic_index_2025_02/onet_task_statements.csv",
-    "anthropic_economic_index_2025_02/automation_vs_augmentation.csv",
-    "stanford_workbank/expert_rated_technological_capability.csv",
-    "stanford_workbank/domain_worker_desires.csv",
-    "frey_osborne/frey_osborne_2013_probabilities.csv",
-    "nesta_career_causeways/mcc_risk_All_occupations.csv",
-    "nesta_career_causeways/esco_onet_crosswalk_Nov2020.csv",
-)
 
 
 @dataclass(frozen=True)
@@ -85,6 +53,7 @@ class AtlasInputs:
     frey_osborne: pl.DataFrame
     nesta_risk: pl.DataFrame
     nesta_esco_onet: pl.DataFrame
+    esco_occupations: pl.DataFrame
 
 
 def load_inputs(data_dir: Path, progress: object | None = None) -> AtlasInputs:
@@ -119,6 +88,7 @@ def load_inputs(data_dir: Path, progress: object | None = None) -> AtlasInputs:
         "frey_osborne": lambda: L.frey_osborne(data_dir),
         "nesta_risk": lambda: L.nesta_automation_risk(data_dir),
         "nesta_esco_onet": lambda: L.nesta_esco_onet(data_dir),
+        "esco_occupations": lambda: L.esco_occupations(data_dir),
     }
     assert set(steps) == {f.name for f in fields(AtlasInputs)}
     loaded = {}

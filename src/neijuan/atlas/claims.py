@@ -1,0 +1,364 @@
+"""The essay's empirical claims, recomputed on the atlas, each beside the published figure.
+
+Every claim has a definition (what exactly is computed), a table, a few summary numbers, its
+coverage (the share of employment or tasks the computation could use) and the published figures
+it is compared with (``claims_sources.toml``). Pure functions of an :class:`~neijuan.atlas.Atlas`.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from neijuan.atlas.catalog import IndexInfo
+from neijuan.atlas.model import Atlas
+from neijuan.errors import ConfigError
+
+SOURCES_PATH = Path(__file__).with_name("claims_sources.toml")
+# High-skill groups of the essay: SOC major groups (law, engineering, management).
+HIGH_SKILL_GROUPS = {"management": "11", "engineering": "17", "law": "23"}
+HIGH_SKILL_ZONES = (4, 5)
+# Anthropic's interaction types, grouped as in its 2025-02 report.
+AUTOMATION_TYPES = ("directive", "feedback loop")
+AUGMENTATION_TYPES = ("task iteration", "learning", "validation")
+# Below these sizes a group's share or a quintile split says nothing; such indices are skipped
+# (and listed under coverage) rather than printed as if meaningful.
+MIN_TASKS = 30
+MIN_OCCUPATIONS = 50
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published figure with its source and wording."""
+
+    id: str
+    source: str
+    wording: str
+    wording_kind: str
+    figure: float | list[float] | None
+    unit: str
+    note: str | None = None
+    direction: str | None = None
+
+
+@dataclass
+class Claim:
+    """One recomputed claim."""
+
+    id: str
+    title: str
+    definition: str
+    table: pl.DataFrame
+    summary: dict[str, Any]
+    coverage: dict[str, Any]
+    published: list[Published] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {"id": self.id, "title": self.title, "definition": self.definition,
+                "summary": self.summary, "coverage": self.coverage,
+                "published": [p.__dict__ for p in self.published],
+                "table": self.table.to_dicts()}
+
+
+@functools.cache
+def load_sources(path: Path = SOURCES_PATH) -> dict[str, Published]:
+    """Every published figure, by id."""
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    out = {}
+    for key, t in raw.items():
+        if not isinstance(t, dict):
+            continue
+        for req in ("source", "wording", "wording_kind", "unit"):
+            if req not in t:
+                raise ConfigError(f"{path}: [{key}] lacks {req!r}")
+        out[key] = Published(id=key, source=t["source"], wording=t["wording"],
+                             wording_kind=t["wording_kind"], figure=t.get("figure"),
+                             unit=t["unit"], note=t.get("note"), direction=t.get("direction"))
+    return out
+
+
+def _pub(*ids: str) -> list[Published]:
+    src = load_sources()
+    return [src[i] for i in ids]
+
+
+def _weighted_quantile_bins(values: pl.Expr, weights: pl.Expr, n: int) -> pl.Expr:
+    """Bin 1..n so that each bin holds about 1/n of the total weight (sorted by ``values``)."""
+    order = values.rank("ordinal")
+    cum = weights.sort_by(order).cum_sum().gather(order.cast(pl.Int64) - 1)
+    mid = (cum - weights / 2) / weights.sum()
+    return (mid * n).floor().clip(0, n - 1).cast(pl.Int32) + 1
+
+
+def exposure_by_wage_decile(atlas: Atlas) -> Claim:
+    """Employment-weighted mean of each occupation index within employment-weighted wage deciles."""
+    occ = atlas.occupations.filter(pl.col("employment").is_not_null()
+                                   & pl.col("median_wage").is_not_null())
+    occ = occ.with_columns(_weighted_quantile_bins(pl.col("median_wage"), pl.col("employment"),
+                                                   10).alias("decile"))
+    rows, summary, coverage = [], {}, {}
+    total_emp = float(atlas.occupations["employment"].sum())
+    for idx in atlas.indices:
+        have = pl.col(idx.name).is_not_null()
+        t = (occ.group_by("decile").agg(
+            ((pl.col(idx.name) * pl.col("employment")).filter(have).sum()
+             / pl.col("employment").filter(have).sum()).alias("value"),
+            (pl.col("employment").filter(have).sum() / pl.col("employment").sum()).alias("cov"))
+            .sort("decile"))
+        for r in t.iter_rows(named=True):
+            rows.append({"index": idx.name, "construct": idx.construct, **r})
+        vals = t.drop_nulls("value")
+        rho = (vals.select(pl.corr("decile", "value", method="spearman")).item()
+               if vals.height >= 3 else None)
+        first, last = (vals["value"][0], vals["value"][-1]) if vals.height else (None, None)
+        summary[idx.name] = {"spearman_decile": rho, "bottom_decile": first, "top_decile": last}
+        coverage[idx.name] = float(occ.filter(have)["employment"].sum()) / total_emp
+    table = (pl.DataFrame(rows).with_columns(pl.col("value").fill_nan(None))
+             .pivot(on="index", index="decile", values="value").sort("decile"))
+    return Claim(
+        id="exposure_by_wage_decile",
+        title="Exposure by wage decile, for each index",
+        definition=("Occupations are sorted by OEWS 2024 annual median wage and cut into ten "
+                    "groups of equal employment; within each, the employment-weighted mean of "
+                    "each index over occupations that have it. spearman_decile > 0 means the "
+                    "index rises with wage."),
+        table=table, summary=summary,
+        coverage={"employment_share_by_index": coverage},
+        published=_pub("eloundou_wage_gradient", "oecd_2023_high_skill_least_risk"))
+
+
+def core_tasks_exposed_high_skill(atlas: Atlas) -> Claim:
+    """Share of core tasks exposed in Job Zone 4-5 law, engineering and management occupations."""
+    occ = atlas.occupations.filter(pl.col("job_zone").is_in(list(HIGH_SKILL_ZONES))
+                                   & pl.col("major_group").is_in(list(HIGH_SKILL_GROUPS.values())))
+    group_of = {v: k for k, v in HIGH_SKILL_GROUPS.items()}
+    tasks = (atlas.tasks.filter(pl.col("task_type") == "core")
+             .join(occ.select("soc", "major_group", "employment"), on="soc", how="inner")
+             .with_columns(pl.col("major_group").replace_strict(group_of).alias("group")))
+    rows, summary, coverage = [], {}, {}
+    skipped: list[str] = []
+    for idx in atlas.catalog.task_level:
+        if idx.exposed_if is None:
+            continue
+        have = tasks.filter(pl.col(idx.name).is_not_null()).with_columns(
+            idx.exposed(pl.col(idx.name)).cast(pl.Float64).alias("_x"))
+        coverage[idx.name] = have.height / tasks.height if tasks.height else 0.0
+        if have.height < MIN_TASKS:
+            skipped.append(idx.name)
+            continue
+        per_occ = have.group_by("soc", "group", "employment").agg(pl.col("_x").mean().alias("s"))
+        parts = [(g, have.filter(pl.col("group") == g), per_occ.filter(pl.col("group") == g))
+                 for g in HIGH_SKILL_GROUPS]
+        parts.append(("all three", have, per_occ))
+        for grp, frame, occs in parts:
+            emp = occs.filter(pl.col("employment").is_not_null())
+            w = (float((emp["s"] * emp["employment"]).sum() / emp["employment"].sum())
+                 if emp.height and emp["employment"].sum() > 0 else None)
+            rows.append({"index": idx.name, "construct": idx.construct, "group": grp,
+                         "rule": idx.exposed_if, "tasks": frame.height,
+                         "share_of_tasks": float(frame["_x"].mean()) if frame.height else None,
+                         "employment_weighted": w})
+        summary[idx.name] = next(r["employment_weighted"] for r in rows
+                                 if r["index"] == idx.name and r["group"] == "all three")
+    return Claim(
+        id="core_tasks_exposed_high_skill",
+        title="Share of core tasks exposed in high-skill occupations (law, engineering, management)",
+        definition=("Occupations in SOC major groups 11 (management), 17 (architecture and "
+                    "engineering) and 23 (legal) with O*NET Job Zone 4 or 5; their O*NET 29.3 core "
+                    "tasks; a task is exposed when the index meets its rule (column 'rule'). "
+                    "share_of_tasks counts tasks; employment_weighted averages each occupation's "
+                    "share with OEWS 2024 employment as weights."),
+        table=pl.DataFrame(rows), summary={"employment_weighted_all_three": summary},
+        coverage={"core_tasks": tasks.height, "occupations": occ.height,
+                  "task_share_with_index": coverage,
+                  f"skipped (fewer than {MIN_TASKS} rated core tasks)": skipped},
+        published=_pub("essay_high_skill_core_tasks", "oecd_2023_high_risk_jobs"))
+
+
+def automation_vs_augmentation_by_tier(atlas: Atlas) -> Claim:
+    """Automation vs augmentation (Eloundou T-levels) and human-role shares by skill tier."""
+    occ = atlas.occupations.select("soc", "employment", "skill_tier")
+    t = (atlas.tasks.join(occ, on="soc", how="inner")
+         .filter(pl.col("skill_tier").is_not_null() & pl.col("employment").is_not_null()))
+    exposed = t.filter(pl.col("eloundou_gpt4_gamma") >= 1)
+    w = pl.col("weight") * pl.col("employment")
+    auto = (exposed.group_by("skill_tier").agg(
+        ((pl.col("automation_share") * w).sum() / w.sum()).alias("automation_share"),
+        ((pl.col("automation_share") * pl.col("aei_usage_pct")).filter(
+            pl.col("aei_usage_pct").is_not_null()).sum()
+         / pl.col("aei_usage_pct").filter(pl.col("automation_share").is_not_null()).sum())
+        .alias("automation_share_usage_weighted"))
+        .with_columns((1 - pl.col("automation_share")).alias("augmentation_share")))
+    roles = t.group_by("skill_tier").agg(
+        *[((pl.col("human_role") == c).cast(pl.Float64) * w).sum().truediv(w.sum())
+          .alias(f"share_{c}") for c in ("originate", "confirm", "hands_on")],
+        (((pl.col("eloundou_gpt4_gamma") >= 1).cast(pl.Float64) * w).sum() / w.sum())
+        .alias("share_exposed"))
+    order = {"low": 0, "mid": 1, "high": 2}
+    table = (auto.join(roles, on="skill_tier", how="full", coalesce=True)
+             .with_columns(pl.col("skill_tier").replace_strict(order, default=9).alias("_o"))
+             .sort("_o").drop("_o")
+             .select("skill_tier", "share_exposed", "automation_share", "augmentation_share",
+                     "automation_share_usage_weighted", "share_originate", "share_confirm",
+                     "share_hands_on"))
+    it = atlas.interactions
+    a = float(it.filter(pl.col("interaction_type").is_in(AUTOMATION_TYPES))["pct"].sum())
+    g = float(it.filter(pl.col("interaction_type").is_in(AUGMENTATION_TYPES))["pct"].sum())
+    tiers = table.rows_by_key("skill_tier", named=True, unique=True)
+    low = tiers.get("low", {}).get("automation_share")
+    high = tiers.get("high", {}).get("automation_share")
+    total_tasks = atlas.tasks.height
+    return Claim(
+        id="automation_vs_augmentation_by_tier",
+        title="Automation vs augmentation by skill tier",
+        definition=("Skill tier from O*NET Job Zone (low 1-2, mid 3, high 4-5). Among tasks GPT-4 "
+                    "labels exposed (E1 or E2), automation_share is Eloundou's automation level "
+                    "(T0-T4 as 0-1) and augmentation_share its complement, weighted by task weight "
+                    "x OEWS 2024 employment; the usage-weighted column weights by Anthropic usage "
+                    "instead. The role shares are over all tasks."),
+        table=table,
+        summary={"automation_low_minus_high": (low - high) if low is not None
+                 and high is not None else None,
+                 "anthropic_augmentation_share_aggregate": g / (a + g) if a + g else None},
+        coverage={"task_share": t.height / total_tasks if total_tasks else 0.0,
+                  "exposed_tasks": exposed.height},
+        published=_pub("essay_automation_low_augmentation_high", "anthropic_2025_02_augmentation"))
+
+
+def change_by_exposure_quintile(atlas: Atlas) -> Claim:
+    """Employment and wage change 2015 -> 2024 by exposure quintile, for each index."""
+    occ = atlas.occupations.filter(pl.col("employment").is_not_null()
+                                   & pl.col("employment_2015").is_not_null()
+                                   & (pl.col("employment_2015") > 0))
+    total15 = float(atlas.occupations["employment_2015"].sum())
+    tot24, tot15 = float(occ["employment"].sum()), float(occ["employment_2015"].sum())
+    all_emp = tot24 / tot15 - 1
+    ww = occ.filter(pl.col("median_wage").is_not_null() & pl.col("median_wage_2015").is_not_null())
+    all_wage = (float((ww["median_wage"] * ww["employment"]).sum() / ww["employment"].sum())
+                / float((ww["median_wage_2015"] * ww["employment_2015"]).sum()
+                        / ww["employment_2015"].sum()) - 1)
+    rows, summary, coverage = [], {}, {}
+    skipped: list[str] = []
+    for idx in atlas.indices:
+        o = occ.filter(pl.col(idx.name).is_not_null())
+        if o.height < MIN_OCCUPATIONS:
+            skipped.append(idx.name)
+            continue
+        o = o.with_columns(_weighted_quantile_bins(pl.col(idx.name), pl.col("employment_2015"),
+                                                   5).alias("quintile"))
+        okw = pl.col("median_wage").is_not_null() & pl.col("median_wage_2015").is_not_null()
+        t = o.group_by("quintile").agg(
+            pl.col(idx.name).mean().alias("mean_index"),
+            pl.col("employment_2015").sum().alias("employment_2015"),
+            pl.col("employment").sum().alias("employment_2024"),
+            ((pl.col("median_wage") * pl.col("employment")).filter(okw).sum()
+             / pl.col("employment").filter(okw).sum()).alias("wage_2024"),
+            ((pl.col("median_wage_2015") * pl.col("employment_2015")).filter(okw).sum()
+             / pl.col("employment_2015").filter(okw).sum()).alias("wage_2015"),
+        ).sort("quintile").with_columns(
+            (pl.col("employment_2024") / pl.col("employment_2015") - 1).alias("employment_change"),
+            (pl.col("wage_2024") / pl.col("wage_2015") - 1).alias("wage_change"))
+        t = t.with_columns((pl.col("employment_change") - all_emp).alias("employment_change_rel"),
+                           (pl.col("wage_change") - all_wage).alias("wage_change_rel"))
+        for r in t.iter_rows(named=True):
+            rows.append({"index": idx.name, "construct": idx.construct, **r})
+        q = t.rows_by_key("quintile", named=True, unique=True)
+        summary[idx.name] = {
+            "employment_change_q5_minus_q1": q[5]["employment_change"] - q[1]["employment_change"]
+            if 1 in q and 5 in q else None,
+            "wage_change_q5_minus_q1": q[5]["wage_change"] - q[1]["wage_change"]
+            if 1 in q and 5 in q else None}
+        coverage[idx.name] = float(o["employment_2015"].sum()) / total15 if total15 else 0.0
+    return Claim(
+        id="change_by_exposure_quintile",
+        title="Employment and wage change 2015 -> 2024 by exposure quintile",
+        definition=("For each index, occupations with OEWS 2015 (crosswalked to SOC 2018) and 2024 "
+                    "employment are cut into five groups of equal 2015 employment by the index. "
+                    "employment_change = employment 2024 / 2015 - 1; wage_change = change of the "
+                    "employment-weighted mean of median wages (nominal; the _rel columns subtract "
+                    "the all-occupation change, which removes inflation). All occupations: "
+                    f"employment {all_emp:+.1%}, wage {all_wage:+.1%}."),
+        table=pl.DataFrame(rows), summary={"by_index": summary, "all_employment_change": all_emp,
+                                           "all_wage_change": all_wage},
+        coverage={"employment_2015_share_by_index": coverage,
+                  f"skipped (fewer than {MIN_OCCUPATIONS} occupations)": skipped},
+        published=_pub("oecd_2023_no_employment_link"))
+
+
+def eloundou_headline(atlas: Atlas) -> Claim:
+    """Share of workers with at least 10% / 50% of their tasks exposed (E1 or E2)."""
+    rows, summary = [], {}
+    occ = atlas.occupations.select("soc", "employment").filter(pl.col("employment").is_not_null())
+    total = float(occ["employment"].sum())
+    for who in ("human", "gpt4"):
+        for measure in ("alpha", "beta", "gamma"):
+            col = f"eloundou_{who}_{measure}"
+            s = (atlas.tasks.filter(pl.col(col).is_not_null()).group_by("soc")
+                 .agg(pl.col(col).mean().alias("share")).join(occ, on="soc", how="inner"))
+            emp = float(s["employment"].sum())
+            for thr in (0.1, 0.5):
+                v = (float(s.filter(pl.col("share") >= thr)["employment"].sum()) / emp
+                     if emp else None)
+                rows.append({"rater": who, "measure": measure, "at_least_share_of_tasks": thr,
+                             "share_of_workers": v})
+                summary[f"{who}_{measure}_{int(thr * 100)}"] = v
+            summary[f"{who}_coverage"] = emp / total if total else 0.0
+    return Claim(
+        id="eloundou_headline",
+        title="Workers with at least 10% / 50% of tasks exposed (check of the Eloundou join)",
+        definition=("Per occupation, the unweighted mean over its O*NET 29.3 tasks of each "
+                    "Eloundou measure (alpha: E1; beta: E1 + 0.5 E2; gamma: E1 or E2), by human "
+                    "and GPT-4 raters; the share of OEWS 2024 employment in occupations at or "
+                    "above 10% and 50%. A check that the atlas's join reproduces the headline."),
+        table=pl.DataFrame(rows), summary=summary,
+        coverage={"employment_share": summary["human_coverage"]},
+        published=_pub("eloundou_80_10", "eloundou_19_50"))
+
+
+def anthropic_breadth(atlas: Atlas) -> Claim:
+    """Share of occupations with observed Claude usage in at least a quarter of their tasks."""
+    t = atlas.tasks.filter(pl.col("aei_usage_pct").is_not_null())
+    per = t.group_by("soc").agg((pl.col("aei_usage_pct") > 0).mean().alias("share_used"))
+    rows = [{"at_least_share_of_tasks": thr,
+             "share_of_occupations": float((per["share_used"] >= thr).mean() or 0.0)}
+            for thr in (0.25, 0.5, 0.75)]
+    return Claim(
+        id="anthropic_breadth",
+        title="Occupations with Claude usage in at least 25% of tasks (check of the Anthropic join)",
+        definition=("Per occupation, the share of its tasks in Anthropic's task list with any "
+                    "observed usage; the share of occupations at or above 25% (50%, 75%)."),
+        table=pl.DataFrame(rows), summary={"share_25": rows[0]["share_of_occupations"]},
+        coverage={"occupations": per.height,
+                  "task_share": t.height / atlas.tasks.height if atlas.tasks.height else 0.0},
+        published=_pub("anthropic_2025_02_occupation_breadth"))
+
+
+CLAIMS = {
+    "exposure_by_wage_decile": exposure_by_wage_decile,
+    "core_tasks_exposed_high_skill": core_tasks_exposed_high_skill,
+    "automation_vs_augmentation_by_tier": automation_vs_augmentation_by_tier,
+    "change_by_exposure_quintile": change_by_exposure_quintile,
+    "eloundou_headline": eloundou_headline,
+    "anthropic_breadth": anthropic_breadth,
+}
+
+
+def compute_claims(atlas: Atlas, only: list[str] | None = None) -> list[Claim]:
+    """Every claim (or those named in ``only``), in a fixed order."""
+    names = only or list(CLAIMS)
+    for n in names:
+        if n not in CLAIMS:
+            raise ConfigError(f"unknown claim {n!r}; choose from {', '.join(CLAIMS)}")
+    return [CLAIMS[n](atlas) for n in names]
+
+
+def index_info(atlas: Atlas, name: str) -> IndexInfo:
+    """Shorthand used by the CLI."""
+    return atlas.index(name)
