@@ -1,0 +1,422 @@
+"""The detectors: AI skill, degree, salary. Each is a versioned set of Polars expressions.
+
+All three read the normalised text (``_t``, see :func:`neijuan.ads.text.normalised`) and keep their
+evidence: the matched spans (AI skill), the clauses that decided the degree, and the salary expression
+that was parsed. Everything is vectorised (Rust regex inside Polars); nothing loops over rows in
+Python. ``docs/ads.md`` states the rules in words, with the cases they get wrong.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from neijuan.ads.taxonomy import Taxonomy
+
+# Bump a detector's version whenever its rules change; outputs and summaries record it.
+AI_SKILL_VERSION = "1.0.0"
+DEGREE_VERSION = "1.0.0"
+SALARY_VERSION = "1.0.0"
+
+DEGREE_LEVELS = ["none", "associate", "bachelor", "master", "phd"]
+DEGREE_STRENGTHS = ["none", "required", "preferred", "alternative", "not_required"]
+SALARY_PERIODS = ["hour", "day", "week", "month", "year"]
+
+# --------------------------------------------------------------------------------------------------
+# AI skill
+
+
+def ai_skill(tax: Taxonomy) -> list[list[pl.Expr]]:
+    """Stages of expressions (each list runs after the previous) that add the AI-skill columns."""
+    t = pl.col("_t")
+    return [
+        [t.str.replace_all(tax.exclude, " ").alias("_ai_masked")],
+        [
+            pl.col("_ai_masked").str.extract_all(tax.tool).alias("ai_tool_evidence"),
+            pl.col("_ai_masked").str.replace_all(tax.tool, " ").alias("_ai_masked2"),
+        ],
+        [pl.col("_ai_masked2").str.extract_all(tax.specialist).alias("ai_specialist_evidence")],
+        [
+            (pl.col("ai_specialist_evidence").list.len() > 0).alias("ai_skill_specialist"),
+            (pl.col("ai_tool_evidence").list.len() > 0).alias("ai_skill_tool"),
+        ],
+        [(pl.col("ai_skill_specialist") | pl.col("ai_skill_tool")).alias("ai_skill")],
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Degree
+
+# Words that make a clause worth reading for a degree requirement.
+_DEGREE_KEYWORDS = (
+    r"学历|学位|本科|硕士|博士|大专|专科|高职|研究生|中专|高中|初中|技校|学士|"
+    r"degree|bachelor|master'?s|masters|master of|ph\.?\s?d|doctorate|doctoral|d\.?phil|"
+    r"(?-u:\b)(?:m\.?sc|b\.?sc|ms|bs|ba|mba|b\.?eng|m\.?eng|bsn|msn|llb|dnp|hnd|hnc|ged|mpharm)(?-u:\b)|"
+    r"b\.s\.|m\.s\.|diploma|gcses?|a-levels?|high school|postgraduate|undergraduate|"
+    r"in lieu|equivalent|bootcamp"
+)
+# A clause: a stretch of text without a sentence or clause break. A dot ends it only when a space
+# follows (so "Ph.D." and "B.S." stay inside); the Chinese comma ends it; the ASCII comma does not.
+_CLAUSE_CHAR = r"(?:[^\n。；;!?！？，.•]|\.[^\s])"
+_CLAUSE = rf"{_CLAUSE_CHAR}*?(?:{_DEGREE_KEYWORDS}){_CLAUSE_CHAR}*"
+
+# Phrases removed from a clause before its level is read ("a high degree of", "360-degree",
+# "本科为985院校" describes the school, not the level asked for).
+_DEGREE_NOISE = (
+    r"(?:high |a |great |certain )?degree of|\d+-degree|\d+ degrees|degrees? (?:celsius|fahrenheit)|"
+    r"本科(?:为|毕业于|院校|阶段)[^，,]*|第一学历"
+)
+_SECONDARY = r"high school(?: diploma)?|(?-u:\b)ged(?-u:\b)|gcses?|a-levels?|高中|中专|初中|技校|中技|职高"
+_PHD = r"ph\.?\s?d|doctorate|doctoral|d\.?phil|(?-u:\b)dnp(?-u:\b)|博士"
+_MASTER = (
+    r"master'?s|masters|master of|(?-u:\b)m\.?sc(?-u:\b)|(?-u:\b)m\.s\.|"
+    r"(?-u:\b)ms(?:\s+(?:in|or|degree|with)(?-u:\b)|\s*[/,)])|(?-u:\b)mba(?-u:\b)|"
+    r"(?-u:\b)m\.?eng(?-u:\b)|mpharm|(?-u:\b)msn(?-u:\b)|(?-u:\b)mph(?-u:\b)|"
+    r"postgraduate (?:degree|qualification)|advanced degree|graduate degree|硕士|研究生"
+)
+_QUALIFIED_DEGREE = (
+    r"(?:associate'?s?|foundation|master'?s|masters|bachelor'?s|graduate|advanced|postgraduate|"
+    r"doctoral|undergraduate|university|college) degree"
+)
+_BACHELOR = (
+    r"bachelor|(?-u:\b)b\.?sc(?-u:\b)|(?-u:\b)b\.s\.|"
+    r"(?-u:\b)bs(?:\s+(?:in|or|degree|with)(?-u:\b)|\s*[/,)])|"
+    r"(?-u:\b)ba(?:\s+(?:in|or|degree)(?-u:\b)|\s*/)|(?-u:\b)b\.?eng(?-u:\b)|(?-u:\b)bsn(?-u:\b)|"
+    r"(?-u:\b)llb(?-u:\b)|undergraduate degree|university degree|college degree|"
+    r"(?:4|four)-year degree|本科|学士"
+)
+_ASSOCIATE = r"associate'?s? degree|foundation degree|(?-u:\b)hn[dc](?-u:\b)|diploma|大专|专科|高职"
+_NOT_REQUIRED = (
+    r"学历不限|不限学历|学历无要求|不要求学历|学历没有要求|学历不是硬性要求|"
+    r"no (?:formal )?degree|degree (?:is )?not (?:required|essential|necessary|needed|a requirement)|"
+    r"(?:do not|don't|does not|doesn't) (?:require|need) a degree|without a degree|"
+    r"no degree requirement|degree not (?:required|necessary|essential|needed)"
+)
+_PREFERRED = (
+    r"prefer|desirable|desired|nice to have|advantage|(?-u:\b)a plus|(?-u:\b)bonus|ideally|"
+    r"(?-u:\b)considered|优先|加分|最好|更佳"
+)
+_RELAX = (
+    r"equivalent|in lieu|bootcamp|or (?:relevant|similar|comparable) (?:\w+ )?experience|"
+    r"or (?:a |an )?(?:[a-z]+ ){0,2}?(?:certificate|certification|apprenticeship)|"
+    r"同等学力|同等学历|可放宽|亦可|也可|不是硬性|优秀者(?:学历)?不限|经验丰富者|能力(?:突出|优秀)者"
+)
+
+
+def _level_code(clause: pl.Expr) -> pl.Expr:
+    """Lowest degree level a clause names (1 associate … 4 PhD), or null when it names none."""
+    generic = clause.str.replace_all(_QUALIFIED_DEGREE, " ").str.contains(r"(?-u:\b)degree")
+    codes = [
+        pl.when(clause.str.contains(_ASSOCIATE)).then(1),
+        pl.when(clause.str.contains(_BACHELOR)).then(2),
+        pl.when(clause.str.contains(_MASTER)).then(3),
+        pl.when(clause.str.contains(_PHD)).then(4),
+    ]
+    # A bare "degree" ("a relevant degree", "degree educated") means a bachelor's, unless the clause
+    # names a level itself ("MPharm degree").
+    return pl.coalesce(pl.min_horizontal(codes), pl.when(generic).then(2))
+
+
+def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
+    """1 required, 2 preferred, 3 alternative, 4 not required, 5 relaxation only, 6 secondary, 0 other."""
+    has_level = level.is_not_null()
+    return (
+        pl.when(has_level & clause.str.contains(_PREFERRED)).then(2)
+        .when(clause.str.contains(_NOT_REQUIRED)).then(4)
+        .when(has_level & clause.str.contains(_RELAX)).then(3)
+        .when(has_level).then(1)
+        .when(clause.str.contains(_RELAX)).then(5)
+        .when(clause.str.contains(_SECONDARY)).then(6)
+        .otherwise(0)
+    )
+
+
+def degree() -> list[list[pl.Expr]]:
+    """Stages of expressions that add ``degree_level``, ``degree_strength`` and their evidence.
+
+    Each clause is classified on its own (level named, and whether it is required, preferred, an
+    alternative, or explicitly not required); the ad's label combines them: the lowest required level
+    wins; a relaxation anywhere ("or equivalent experience", "能力突出者学历可放宽", "学历不限" beside
+    a stated level) turns a requirement into an alternative; a preference counts only when nothing is
+    required.
+    """
+    clauses = pl.col("_t").str.extract_all(_CLAUSE)
+    # An ASCII comma right after a Han character separates clauses, as "，" does.
+    split = (
+        clauses.list.join("\n")
+        .str.replace_all(r"(\p{Han})\s*,\s*", "$1\n")
+        .str.split("\n")
+        .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0))
+    )
+    el = pl.element()
+    clean = el.str.replace_all(_DEGREE_NOISE, " ")
+    # The secondary-school phrases are removed before reading the level ("high school diploma" is not
+    # an associate diploma).
+    level = _level_code(clean.str.replace_all(_SECONDARY, " "))
+    kind = _clause_kind(clean, level)
+
+    def level_where(code: int) -> pl.Expr:
+        return pl.col("_deg_pairs").list.eval(
+            pl.when(el.struct.field("k") == code).then(el.struct.field("l"))
+        ).list.drop_nulls().list.min()
+
+    def any_kind(*codes: int) -> pl.Expr:
+        return pl.col("_deg_pairs").list.eval(el.struct.field("k").is_in(list(codes))).list.any()
+
+    has_req = level_where(1).is_not_null()
+    has_alt = level_where(3).is_not_null()
+    has_pref = level_where(2).is_not_null()
+    relaxed = any_kind(3, 4, 5)
+    level_code = (
+        pl.when(has_req).then(level_where(1))
+        .when(has_alt).then(level_where(3))
+        .when(has_pref).then(level_where(2))
+        .otherwise(0)
+    )
+    strength = (
+        pl.when(has_req & relaxed).then(pl.lit("alternative"))
+        .when(has_req).then(pl.lit("required"))
+        .when(has_alt).then(pl.lit("alternative"))
+        .when(has_pref).then(pl.lit("preferred"))
+        .when(any_kind(4, 6)).then(pl.lit("not_required"))
+        .otherwise(pl.lit("none"))
+    )
+    return [
+        [split.alias("_deg_clauses")],
+        [
+            pl.col("_deg_clauses")
+            .list.eval(pl.struct(kind.alias("k"), level.alias("l")))
+            .alias("_deg_pairs")
+        ],
+        [
+            level_code.replace_strict(
+                list(range(5)), DEGREE_LEVELS, return_dtype=pl.String
+            ).alias("degree_level"),
+            strength.alias("degree_strength"),
+            # Evidence: the clauses that carried a degree statement.
+            pl.col("_deg_clauses")
+            .list.gather(
+                pl.col("_deg_pairs").list.eval(el.struct.field("k") > 0).list.eval(
+                    pl.int_range(pl.len()).filter(pl.element())
+                )
+            )
+            .alias("degree_evidence"),
+        ],
+        [
+            pl.col("degree_strength").is_in(["required", "preferred", "alternative"])
+            .alias("degree_mentioned"),
+            (pl.col("degree_strength") == "required").alias("degree_required"),
+        ],
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Salary
+
+_NUM = r"\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.' ]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
+_MULT = r"k|w|万|千|mn|million"
+_CUR_PRE = (
+    r"us\$|usd|hk\$|hkd|s\$|sgd|a\$|au\$|aud|ca\$|c\$|cad|nz\$|nzd|£|gbp|€|eur|chf|₹|inr|jpy|"
+    r"¥|￥|rmb|cny|\$|港币|人民币"
+)
+_CUR_POST = r"usd|eur|gbp|chf|sgd|hkd|aud|cad|nzd|cny|rmb|inr|jpy|元|块|人民币|港币|美元|欧元|英镑|€|£"
+_SEP = r"\s*(?:-|–|—|~|～|to|至|到|rising to)\s*"
+_PERIOD = (
+    r"(?:\s*(?:/|per|an|a|every)?\s*(?:hours?|hr|days?|weeks?|months?|annum|years?|yr)(?-u:\b)"
+    r"|\s*/\s*h(?-u:\b)|\s*/\s*mo(?-u:\b)"
+    r"|\s*/?每?(?:小时|时|天|日|周|月|年)"
+    r"|\s*(?:hourly|daily|weekly|monthly|annually|annual|yearly|p\.?a(?-u:\b)\.?|pcm|ph(?-u:\b)|p/h"
+    r"|(?:brutto )?pro monat|par mois|par an(?-u:\b)))?"
+)
+_MONTHS = r"(?:\s*[·•*x×]\s*\d{2}\s*薪)?"
+_AMOUNT_BARE = rf"(?:{_NUM})\s*(?:{_MULT})?"
+_AMOUNT = rf"(?:(?:{_CUR_PRE})\s*)?{_AMOUNT_BARE}"
+_TAIL = rf"(?:{_SEP}{_AMOUNT})?\s*(?:{_CUR_POST})?{_PERIOD}{_MONTHS}(?:以上|起)?"
+_CORE = rf"{_AMOUNT}{_TAIL}"
+_BOUND = r"(?:up to|upto|最高|高达|from|starting at)\s*"
+_CUE = (
+    r"年薪|月薪|日薪|时薪|周薪|课时费|底薪|薪资|薪酬|工资|待遇|"
+    r"(?-u:\b)(?:salary|pay|compensation|wage)(?-u:\b)"
+)
+_NOT_AMOUNT = r"[^\d\n$£€¥￥₹]"
+# In running text a number is a salary only with an anchor. First choice: a cue word just before it
+# ("Salary:", "年薪"). Otherwise: a currency before it, a currency or 元 after it, or a Chinese
+# thousand/ten-thousand range ("15-25K", "2-3万"). In a salary field, any amount is a salary.
+_TEXT_CUED = rf"(?:{_CUE}){_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
+_TEXT_ANCHORED = (
+    rf"(?:{_BOUND})?(?:{_CUR_PRE})\s*{_AMOUNT_BARE}{_TAIL}"
+    rf"|{_AMOUNT_BARE}(?:{_SEP}{_AMOUNT})?\s*(?:{_CUR_POST}){_PERIOD}{_MONTHS}(?:以上|起)?"
+    rf"|(?:{_NUM})\s*(?:{_MULT})?{_SEP}(?:{_NUM})\s*(?:k|w|万|千){_PERIOD}{_MONTHS}"
+)
+_FIELD_CANDIDATE = rf"(?:{_CUE})?{_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
+_PARSE = (
+    rf"(?P<c1>{_CUR_PRE})?\s*(?P<lo>{_NUM})\s*(?P<m1>{_MULT})?"
+    rf"(?:{_SEP}(?P<c2>{_CUR_PRE})?\s*(?P<hi>{_NUM})\s*(?P<m2>{_MULT})?)?\s*(?P<c3>{_CUR_POST})?"
+)
+_NEGOTIABLE = r"面议|面谈|negotiable|competitive|(?-u:\b)doe(?-u:\b)|depending on experience"
+
+_PERIOD_PATTERNS: dict[str, str] = {
+    "hour": r"hour|(?-u:\b)hr(?-u:\b)|/\s*h(?-u:\b)|ph(?-u:\b)|p/h|小时|/时|时薪|课时费",
+    "day": r"(?-u:\b)days?(?-u:\b)|daily|/天|/日|日薪|每天",
+    "week": r"week|/周|周薪",
+    "month": r"month|/\s*mo(?-u:\b)|pcm|monat|mois|/月|月薪|底薪|每月",
+    "year": r"year|annum|(?-u:\b)yr|annual|(?-u:\b)p\.?a(?-u:\b)|par an(?-u:\b)|/年|年薪|每年",
+}
+_CURRENCY_CODES: dict[str, str] = {
+    "us$": "USD", "usd": "USD", "$": "USD", "美元": "USD",
+    "hk$": "HKD", "hkd": "HKD", "港币": "HKD",
+    "s$": "SGD", "sgd": "SGD",
+    "a$": "AUD", "au$": "AUD", "aud": "AUD",
+    "ca$": "CAD", "c$": "CAD", "cad": "CAD",
+    "nz$": "NZD", "nzd": "NZD",
+    "£": "GBP", "gbp": "GBP", "英镑": "GBP",
+    "€": "EUR", "eur": "EUR", "欧元": "EUR",
+    "chf": "CHF",
+    "₹": "INR", "inr": "INR",
+    "jpy": "JPY",
+    "rmb": "CNY", "cny": "CNY", "元": "CNY", "块": "CNY", "人民币": "CNY",
+    "¥": "YEN", "￥": "YEN",  # resolved by language below: CNY in Chinese ads, JPY otherwise
+}
+_MULTIPLIERS: dict[str, float] = {
+    "k": 1e3, "千": 1e3, "w": 1e4, "万": 1e4, "mn": 1e6, "million": 1e6,
+}
+
+# Conventions for turning a stated period into a year (documented in docs/ads.md).
+HOURS_PER_YEAR = 2080.0  # 40 hours x 52 weeks
+DAYS_PER_YEAR = 260.0  # 5 days x 52 weeks
+WEEKS_PER_YEAR = 52.0
+MONTHS_PER_YEAR = 12.0
+# When no period is stated: an amount at or above this is yearly (per currency; default otherwise).
+YEARLY_FROM: dict[str, float] = {"JPY": 1_000_000.0, "INR": 100_000.0, "HKD": 150_000.0,
+                                 "CNY": 150_000.0}
+YEARLY_FROM_DEFAULT = 10_000.0
+# ... and for CNY an amount of 1,000 or more (below the yearly threshold) is monthly, the convention of
+# Chinese boards ("15-25K", "1-1.5万"); for other currencies an amount below this is hourly.
+CNY_MONTHLY_FROM = 1_000.0
+HOURLY_BELOW = 150.0
+# Screening bounds on the annualised amount (per currency): outside them the salary is quarantined.
+ANNUAL_BOUNDS: dict[str, tuple[float, float]] = {
+    "CNY": (5_000.0, 50_000_000.0),
+    "HKD": (5_000.0, 50_000_000.0),
+    "JPY": (100_000.0, 1_000_000_000.0),
+    "INR": (10_000.0, 500_000_000.0),
+}
+ANNUAL_BOUNDS_DEFAULT = (1_000.0, 5_000_000.0)
+MAX_RANGE_RATIO = 10.0
+
+
+def _number(expr: pl.Expr) -> pl.Expr:
+    """A matched amount as a float: thousands separators dropped ("55.000" and "55,000" are 55000)."""
+    s = expr.str.replace_all(r"[,' ]", "")
+    return (
+        pl.when(s.str.contains(r"^\d{1,3}(?:\.\d{3})+$"))
+        .then(s.str.replace_all(r"\.", ""))
+        .otherwise(s)
+        .cast(pl.Float64, strict=False)
+    )
+
+
+def _bounds(currency: pl.Expr, which: int) -> pl.Expr:
+    mapping = {k: v[which] for k, v in ANNUAL_BOUNDS.items()}
+    return currency.replace_strict(
+        mapping, default=ANNUAL_BOUNDS_DEFAULT[which], return_dtype=pl.Float64
+    )
+
+
+def salary(default_currency: str | None = None) -> list[list[pl.Expr]]:
+    """Stages of expressions that parse and normalise the advertised salary.
+
+    Reads ``_salary_field`` (the board's salary column, normalised; may be null) first and the text
+    otherwise. ``salary_min``/``salary_max`` are in the stated period and currency with multipliers
+    applied (15-25K -> 15000, 25000); ``salary_annual_*`` convert the period to a year with the
+    constants above (and the number of monthly payments, 14薪, when stated).
+    """
+    field = pl.col("_salary_field")
+    candidate = pl.coalesce(
+        field.str.extract(_FIELD_CANDIDATE, 0),
+        pl.col("_t").str.extract(_TEXT_CUED, 0),
+        pl.col("_t").str.extract(_TEXT_ANCHORED, 0),
+    )
+    negotiable = pl.coalesce(field, pl.lit("")).str.contains(_NEGOTIABLE) | pl.col("_t").str.contains(
+        r"面议|薪资面谈|salary:? negotiable|competitive salary"
+    )
+    g = pl.col("_sal_groups")
+    lo_raw = _number(g.struct.field("lo"))
+    hi_raw = _number(g.struct.field("hi"))
+    m1 = g.struct.field("m1").replace_strict(_MULTIPLIERS, default=None, return_dtype=pl.Float64)
+    m2 = g.struct.field("m2").replace_strict(_MULTIPLIERS, default=None, return_dtype=pl.Float64)
+    lo = lo_raw * pl.coalesce(m1, m2, pl.lit(1.0))
+    hi = hi_raw * pl.coalesce(m2, m1, pl.lit(1.0))
+    cand = pl.col("salary_evidence")
+    up_to = cand.str.contains(r"up to|upto|最高|高达")
+    from_ = cand.str.contains(r"(?-u:\b)from(?-u:\b)|starting at|以上|起")
+    cur_token = pl.coalesce(g.struct.field("c1"), g.struct.field("c2"), g.struct.field("c3"))
+    cur = cur_token.replace_strict(_CURRENCY_CODES, default=None, return_dtype=pl.String)
+    is_zh = pl.col("lang") == "zh"
+    currency = (
+        pl.when(pl.col("salary_evidence").is_null()).then(pl.lit(None, dtype=pl.String))
+        .when(cur == "YEN").then(pl.when(is_zh).then(pl.lit("CNY")).otherwise(pl.lit("JPY")))
+        .when(cur.is_not_null()).then(cur)
+        .when(is_zh).then(pl.lit("CNY"))
+        .otherwise(pl.lit(default_currency, dtype=pl.String))
+    )
+    stated = pl.lit(None, dtype=pl.String)
+    for name, pattern in reversed(_PERIOD_PATTERNS.items()):
+        stated = pl.when(cand.str.contains(pattern)).then(pl.lit(name)).otherwise(stated)
+    ref = pl.col("_sal_ref")
+    yearly_from = pl.col("salary_currency").replace_strict(
+        YEARLY_FROM, default=YEARLY_FROM_DEFAULT, return_dtype=pl.Float64
+    )
+    inferred = (
+        pl.when(ref >= yearly_from).then(pl.lit("year"))
+        .when((pl.col("salary_currency") == "CNY") & (ref >= CNY_MONTHLY_FROM)).then(pl.lit("month"))
+        .when((pl.col("salary_currency") != "CNY") & (ref < HOURLY_BELOW)).then(pl.lit("hour"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    months = cand.str.extract(r"[·•*x×]\s*(\d{2})\s*薪", 1).cast(pl.Int32, strict=False)
+    per_year = (
+        pl.when(pl.col("salary_period") == "hour").then(HOURS_PER_YEAR)
+        .when(pl.col("salary_period") == "day").then(DAYS_PER_YEAR)
+        .when(pl.col("salary_period") == "week").then(WEEKS_PER_YEAR)
+        .when(pl.col("salary_period") == "month")
+        .then(pl.coalesce(pl.col("salary_months").cast(pl.Float64), pl.lit(MONTHS_PER_YEAR)))
+        .when(pl.col("salary_period") == "year").then(1.0)
+    )
+    amin, amax = pl.col("_amin"), pl.col("_amax")
+    mid = pl.coalesce((amin + amax) / 2, amin, amax)
+    status = (
+        pl.when(cand.is_null() & pl.col("_sal_negotiable")).then(pl.lit("negotiable"))
+        .when(cand.is_null()).then(pl.lit("absent"))
+        .when(pl.col("_smin").is_null() & pl.col("_smax").is_null()).then(pl.lit("unparsed"))
+        .when(pl.col("_smin").is_not_null() & pl.col("_smax").is_not_null()
+              & (pl.col("_smax") < pl.col("_smin"))).then(pl.lit("inverted_range"))
+        .when(pl.col("_smin").is_not_null() & (pl.col("_smin") > 0)
+              & (pl.col("_smax") / pl.col("_smin") > MAX_RANGE_RATIO)).then(pl.lit("implausible_range"))
+        .when(pl.col("salary_currency").is_null()).then(pl.lit("currency_unknown"))
+        .when(pl.col("salary_period").is_null()).then(pl.lit("period_unknown"))
+        .when(mid < _bounds(pl.col("salary_currency"), 0)).then(pl.lit("absurd_low"))
+        .when(mid > _bounds(pl.col("salary_currency"), 1)).then(pl.lit("absurd_high"))
+        .otherwise(pl.lit("ok"))
+    )
+    usable = pl.col("salary_status").is_in(["ok", "currency_unknown"])
+    return [
+        [candidate.alias("salary_evidence"), negotiable.alias("_sal_negotiable")],
+        [cand.str.extract_groups(_PARSE).alias("_sal_groups")],
+        [
+            pl.when(up_to & hi_raw.is_null()).then(None).otherwise(lo).alias("_smin"),
+            pl.when(up_to & hi_raw.is_null()).then(lo)
+            .when(from_ & hi_raw.is_null()).then(None)
+            .otherwise(pl.coalesce(hi, lo)).alias("_smax"),
+            currency.alias("salary_currency"),
+            months.alias("salary_months"),
+        ],
+        [pl.coalesce(pl.col("_smax"), pl.col("_smin")).alias("_sal_ref")],
+        [pl.coalesce(stated, inferred).alias("salary_period")],
+        [(pl.col("_smin") * per_year).alias("_amin"), (pl.col("_smax") * per_year).alias("_amax")],
+        [status.alias("salary_status")],
+        [
+            pl.when(usable).then(pl.col("_smin")).alias("salary_min"),
+            pl.when(usable).then(pl.col("_smax")).alias("salary_max"),
+            pl.when(usable).then(pl.col("_amin")).alias("salary_annual_min"),
+            pl.when(usable).then(pl.col("_amax")).alias("salary_annual_max"),
+        ],
+    ]

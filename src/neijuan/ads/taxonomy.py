@@ -1,0 +1,103 @@
+"""The AI-skill taxonomy: a versioned TOML data file, compiled into three regular expressions.
+
+The terms live in ``data/ai_skills.toml`` (or a file the user names), not in code, so that a reader can
+see and change exactly what counts as an AI skill, and every output records which version decided it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from neijuan.errors import ConfigError
+
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "exclude": ("en", "zh"),
+    "tool": ("en", "zh"),
+    "specialist": ("en", "en_generic", "zh", "zh_generic"),
+}
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Compiled taxonomy: one alternation per step, plus its name, version and checksum."""
+
+    name: str
+    version: str
+    sha256: str
+    source: str
+    exclude: str
+    tool: str
+    specialist: str
+    n_terms: dict[str, int]
+
+
+def _join(fragments: list[str]) -> str:
+    return "|".join(f"(?:{f})" for f in fragments)
+
+
+def _validate(pattern: str, where: str) -> None:
+    """Compile ``pattern`` with Polars' engine so a bad term fails here, naming the file and section."""
+    import polars as pl
+
+    try:
+        pl.Series([""], dtype=pl.String).str.contains(pattern)
+    except Exception as exc:  # polars raises ComputeError for a bad regex
+        raise ConfigError(f"{where}: invalid regular expression: {exc}") from None
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read and compile a taxonomy TOML (the shipped one when ``path`` is None)."""
+    if path is None:
+        raw = resources.files("neijuan.ads").joinpath("data/ai_skills.toml").read_bytes()
+        source = "neijuan/ads/data/ai_skills.toml"
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"taxonomy file not found: {p}")
+        raw = p.read_bytes()
+        source = str(p)
+    return _compile(raw, source)
+
+
+@functools.cache
+def _compile(raw: bytes, source: str) -> Taxonomy:
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{source}: not a valid UTF-8 TOML file: {exc}") from None
+    meta = doc.get("meta", {})
+    if not isinstance(meta.get("version"), str):
+        raise ConfigError(f"{source}: [meta] needs a string 'version'")
+    compiled: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for section, keys in _SECTIONS.items():
+        table = doc.get(section)
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: missing table [{section}] (keys {', '.join(keys)})")
+        fragments: list[str] = []
+        for key in keys:
+            items = table.get(key, [])
+            if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+                raise ConfigError(f"{source}: [{section}].{key} must be a list of non-empty strings")
+            for i, item in enumerate(items):
+                _validate(item, f"{source}: [{section}].{key}[{i}]")
+            fragments.extend(items)
+        if not fragments:
+            raise ConfigError(f"{source}: [{section}] has no terms")
+        compiled[section] = _join(fragments)
+        counts[section] = len(fragments)
+    return Taxonomy(
+        name=str(meta.get("name", "unnamed")),
+        version=meta["version"],
+        sha256=hashlib.sha256(raw).hexdigest(),
+        source=source,
+        exclude=compiled["exclude"],
+        tool=compiled["tool"],
+        specialist=compiled["specialist"],
+        n_terms=counts,
+    )
