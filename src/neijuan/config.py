@@ -68,11 +68,13 @@ class AIParams(_Section):
                                     description="logistic steepness of C(t), per year")
     cost_start: float = Field(1.15, gt=0.0, le=100.0,
                               description="AI cost per unit of task work / human cost, at the start")
-    cost_decline: Fraction = Field(0.20, description="yearly fall of the AI cost, fraction per year")
+    cost_decline: Fraction = Field(0.15, description="yearly fall of the AI cost, fraction per year")
     automation_bias: float = Field(0.0, ge=-1.0, le=1.0,
                                    description="-1: every AI use augments; +1: every use automates")
-    uplift: float = Field(0.6, ge=0.0, le=10.0,
+    uplift: float = Field(1.0, ge=0.0, le=10.0,
                           description="output gain of augmented work at AI skill z = 1 (0.6 = +60%)")
+    uplift_without_skill: Fraction = Field(
+        0.4, description="share of the uplift a person with no AI skill gets (z = 0)")
     monitoring: Fraction = Field(0.4, description="fall of the screen's noise at full adoption")
     assessment: Fraction = Field(0.6, description="fall of the skill test's noise sd at full adoption")
     specialist_demand: float = Field(1.0, ge=0.0, le=100.0,
@@ -91,7 +93,7 @@ class DemandParams(_Section):
 
     eta: float | None = Field(None, ge=0.0, le=10.0,
                               description="price elasticity for every sector (default: per sector)")
-    kappa: float = Field(1.0, ge=0.0, le=2.0,
+    kappa: float = Field(0.6, ge=0.0, le=2.0,
                          description="price pass-through elasticity: price ~ productivity^-kappa")
     growth_with_labour: bool = Field(True, description="demand scale grows with the labour force")
 
@@ -99,7 +101,7 @@ class DemandParams(_Section):
 class ProductionParams(_Section):
     """Task-based production (MODEL.md §2 step 2; Acemoglu-Restrepo)."""
 
-    sigma: float = Field(0.8, ge=0.05, le=20.0,
+    sigma: float = Field(1.25, ge=0.05, le=20.0,
                          description="elasticity of substitution between labour and AI tasks")
     land_share: float = Field(0.0, ge=0.0, le=0.9,
                               description="output elasticity of a fixed factor (land); 0 = none")
@@ -120,7 +122,7 @@ class LabourParams(_Section):
     skill_sd: float = Field(0.45, ge=0.0, le=3.0, description="sd of log skill")
     degree_skill_gap: float = Field(0.30, ge=0.0, le=3.0,
                                     description="mean log-skill advantage of degree holders at t = 0")
-    sorting: float = Field(0.2, ge=0.0, le=5.0,
+    sorting: float = Field(0.0, ge=0.0, le=5.0,
                            description="initial log skill per unit log wage of the occupation held")
     ai_skill_mean: Fraction = Field(0.05, description="mean AI skill z of the initial labour force")
     specialist_ai_skill: Fraction = Field(
@@ -137,9 +139,9 @@ class ContestParams(_Section):
     r: float = Field(1.0, gt=0.0, le=3.0, description="effort exponent in the score e^r")
     noise: float = Field(1.5, ge=0.05, le=20.0,
                          description="scale of the screen's noise on the log score (pre-AI)")
-    prize_quarters: float = Field(12.0, gt=0.0, le=200.0,
-                                  description="quarters of wage rent at stake in one contest")
-    effort_cost: float = Field(0.025, gt=0.0, le=10.0,
+    discount: float = Field(0.01, gt=0.0, le=1.0,
+                            description="discount rate per quarter in the value of a job")
+    effort_cost: float = Field(0.004, gt=0.0, le=10.0,
                                description="cost of 1 h/week of extra effort for a quarter, "
                                            "in mean pre-AI quarterly wages")
     adjustment: float = Field(0.5, gt=0.0, le=1.0,
@@ -173,7 +175,7 @@ class LearningParams(_Section):
                            description="AI-skill gain rate, per quarter per log(1 + h/week)")
     ai_skill_depreciation: float = Field(0.02, ge=0.0, le=2.0,
                                          description="depreciation of AI skill, per year")
-    obsolescence: float = Field(0.15, ge=0.0, le=10.0,
+    obsolescence: float = Field(0.05, ge=0.0, le=10.0,
                                 description="log-skill loss per unit rise of capability C")
     ai_focus: Fraction = Field(0.6, description="share of learning spent on AI skill where AI is used")
 
@@ -183,7 +185,11 @@ class WageParams(_Section):
 
     bargaining: float = Field(0.6, gt=0.0, le=1.0,
                               description="workers' share of the marginal revenue product")
-    replacement: Fraction = Field(0.4, description="outside option / mean wage")
+    competition: float = Field(1.0, ge=0.0, le=10.0,
+                               description="elasticity of the bargaining share to the retention "
+                                           "rate M/N: more candidates per position, less rent")
+    replacement: Fraction = Field(
+        0.4, description="unemployment benefit and home production / mean wage")
 
 
 class AgencyParams(_Section):

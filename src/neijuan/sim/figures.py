@@ -72,6 +72,14 @@ def _tier_wage(tier: str) -> PeriodFigure:
                                   s["cpi"]))
 
 
+def _tier_relative_wage(tier: str) -> PeriodFigure:
+    return _p(f"relative_wage_{tier}", "ratio",
+              f"mean wage in {tier}-tier occupations over the mean wage of all employed",
+              f"(sum w / E)_{tier} / (sum w / E)",
+              lambda s: _safe_div(_safe_div(s[f"wage_bill_{tier}"], s[f"employed_{tier}"]),
+                                  s["mean_wage"]))
+
+
 PERIOD_FIGURES: dict[str, PeriodFigure] = {f.name: f for f in [
     _p("capability", "0-1", "AI capability C(t)", "C(t)", lambda s: s["capability"]),
     _p("adoption", "share", "employment-weighted share of task time AI touches",
@@ -169,6 +177,7 @@ PERIOD_FIGURES: dict[str, PeriodFigure] = {f.name: f for f in [
     *[_tier_share(t, label) for t, label in (("low", "low-wage"), ("mid", "middle-wage"),
                                                ("high", "high-wage"), ("ai", "AI-specialist"))],
     *[_tier_wage(t) for t in ("low", "mid", "high", "ai")],
+    *[_tier_relative_wage(t) for t in ("low", "mid", "high", "ai")],
 ]}
 
 
@@ -219,8 +228,9 @@ RUN_FIGURES: dict[str, RunFigure] = {f.name: f for f in [
        "effort_per_position - real_wage", "growth",
        "努力在增加，但结构并未改变: more effort for the same reward"),
     _r("effort_not_output_share", "share",
-       "share of the extra labour input that does not become output: 1 - dlnQ/dlnE "
-       "(E = contract hours + extra effort; 0 when input did not grow)",
+       "share of the extra labour input that does not become output, 1 - dlnQ/dlnE over the "
+       "window (E = contract hours + extra effort); 0 when input did not grow or output grew "
+       "at least as fast (Geertz: the land share)",
        "output / labour_input", "ratio"),
     _r("effort_per_position", "h/week per position", "effort per position, last year",
        "effort_per_position", "level"),
@@ -267,6 +277,11 @@ RUN_FIGURES: dict[str, RunFigure] = {f.name: f for f in [
       for t in ("low", "mid", "high", "ai")],
     *[_r(f"real_wage_growth_{t}", "1/yr", f"growth of the real wage in {t}-tier occupations",
          f"real_wage_{t}", "growth") for t in ("low", "mid", "high", "ai")],
+    *[_r(f"relative_wage_growth_{t}", "1/yr",
+         f"growth of the {t}-tier wage relative to the mean wage (gains or losses against the "
+         "average worker)", f"relative_wage_{t}", "growth",
+         "Marguerit: automation lowers low-skill wages, augmentation raises high-skill wages"
+         if t in ("low", "high") else "") for t in ("low", "mid", "high", "ai")],
     _r("rpe_growth_high_exposure", "1/yr",
        "growth of revenue per employee in the most AI-exposed sectors",
        "revenue_per_employee_high_exposure", "growth", "PwC: +27% (2018-2024)"),
@@ -296,7 +311,7 @@ def run_figures(per_period: Mapping[str, F64], burn_in: int) -> dict[str, float]
             e = window(per_period["labour_input"], burn_in)
             dq = np.log(max(year_mean(q, True), 1e-300)) - np.log(max(year_mean(q, False), 1e-300))
             de = np.log(max(year_mean(e, True), 1e-300)) - np.log(max(year_mean(e, False), 1e-300))
-            out[name] = float(1.0 - dq / de) if de > 1e-9 else 0.0
+            out[name] = float(np.clip(1.0 - dq / de, 0.0, 1.0)) if de > 1e-9 else 0.0
             continue
         if " - " in fig.source:
             left, right = fig.source.split(" - ")

@@ -269,21 +269,26 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
                 ai_skill: NDArray[np.float32], wage: NDArray[np.float32],
                 bar: NDArray[np.float64], noise: NDArray[np.float64], br_rows: NDArray[np.float64],
                 value_of_efficiency: NDArray[np.float64], aug_gain: NDArray[np.float64],
-                spec_gain: NDArray[np.float64], bargaining: float, outside: float,
-                prize_quarters: float, r: float, effort_cost: float, adjustment: float,
+                spec_gain: NDArray[np.float64], bargaining: NDArray[np.float64],
+                benefit: float, outside: NDArray[np.float64], horizon: NDArray[np.float64],
+                r: float, effort_cost: float, adjustment: float,
                 max_effort: float, incumbent_advantage: float, learn_share: float,
                 skill_rate: float, skill_depreciation: float, ai_rate: float,
                 ai_focus: NDArray[np.float64], ai_depreciation: float,
-                hires: NDArray[np.float64], prize_won: NDArray[np.float64],
+                hires: NDArray[np.float64], separations: NDArray[np.float64],
+                prize_won: NDArray[np.float64],
                 degree_stats: NDArray[np.float64], learning_stats: NDArray[np.float64]
                 ) -> None:  # pragma: no cover - compiled
     """Apply the contest's outcome, then each candidate's effort moves toward its best response
     (step 6) and part of it becomes learning (step 7).
 
-    The prize is ``prize_quarters`` quarters of wage rent ``bargaining * (P mpl h - outside)``
-    in the occupation contested; the best response is read from the occupation's table row.
+    The prize is the value of holding the job over being unemployed, W - U = (w - b) * horizon,
+    with w the wage the person would earn in the occupation contested and horizon = 1 / (discount
+    + separation rate + job-finding rate) of that occupation; the best response is read from the
+    occupation's table row.
     """
     hires[:] = 0.0
+    separations[:] = 0.0
     prize_won[:] = 0.0
     degree_stats[:, :] = 0.0
     learning_stats[:] = 0.0
@@ -306,13 +311,14 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
         else:
             if st == EMPLOYED:
                 k -= incumbent_advantage
+                separations[j] += 1.0
             status[i] = UNEMPLOYED
             tenure[i] = 0
             wage[i] = 0.0
         z = ai_skill[i]
         h = efficiency(log_skill[i], z, aug_gain[j], spec_gain[j])
-        rent = bargaining * (value_of_efficiency[j] * h - outside)
-        prize = prize_quarters * max(rent, 0.0)
+        w_j = bargaining[j] * value_of_efficiency[j] * h + (1.0 - bargaining[j]) * outside[j]
+        prize = horizon[j] * max(w_j - benefit, 0.0)
         if w:
             prize_won[j] += prize
         # step 6: best response and partial adjustment
@@ -348,8 +354,8 @@ def wage_agency_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                      wage: NDArray[np.float32], agency: NDArray[np.float32],
                      failures: NDArray[np.uint16], blamed: NDArray[np.uint16],
                      value_of_efficiency: NDArray[np.float64], aug_gain: NDArray[np.float64],
-                     spec_gain: NDArray[np.float64], bargaining: float, outside: float,
-                     agency0: NDArray[np.float64], agency1: NDArray[np.float64],
+                     spec_gain: NDArray[np.float64], bargaining: NDArray[np.float64],
+                     outside: NDArray[np.float64], agency0: NDArray[np.float64], agency1: NDArray[np.float64],
                      human0: NDArray[np.float64], human1: NDArray[np.float64],
                      machine0: NDArray[np.float64], machine1: NDArray[np.float64],
                      human_failure: float, ai_failure: float, blame_ai: float,
@@ -377,7 +383,7 @@ def wage_agency_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
         o = occ[i]
         z = ai_skill[i]
         h = efficiency(log_skill[i], z, aug_gain[o], spec_gain[o])
-        w = bargaining * value_of_efficiency[o] * h + (1.0 - bargaining) * outside
+        w = bargaining[o] * value_of_efficiency[o] * h + (1.0 - bargaining[o]) * outside[o]
         w = max(w, 1e-6)
         wage[i] = w
         lw = math.log(w)

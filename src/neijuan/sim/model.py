@@ -41,6 +41,10 @@ SCORE_HALF_WIDTH = 40.0
 N_WAGE_BINS = 4096
 LOG_WAGE_MIN, LOG_WAGE_MAX = math.log(1e-3), math.log(1e3)
 OPENINGS_FLOOR = 0.01     # every occupation keeps 1% of its positions' weight in search
+INITIAL_FINDING = 0.4       # quarterly job-finding rate assumed before the first period
+INITIAL_SEPARATION = 0.04   # quarterly separation rate assumed before the first period
+FLOW_SMOOTHING = 0.5        # weight of the past in the smoothed flow rates
+MAX_PRIZE_QUARTERS = 80.0   # cap on the value of a job, quarters of rent
 SPECIALIST_Z_GAIN = 1.0   # efficiency of AI-specialist roles rises with AI skill: (1 + z)
 
 
@@ -81,6 +85,7 @@ class LabourMarket:
         self.effort_sum = np.zeros(n)
         self.n_won = np.zeros(n)
         self.hires = np.zeros(n)
+        self.separations = np.zeros(n)
         self.prize_won = np.zeros(n)
         self.degree_stats = np.zeros((2, 3))
         self.learning_stats = np.zeros(2)
@@ -132,17 +137,23 @@ class LabourMarket:
         pop.ai_skill[:n0] = np.minimum(1.0, rng.exponential(1.0, n0) * z_mean)
         c = sc.contest
         p_keep = 1.0 - lab.initial_unemployment
-        rent = c.prize_quarters * sc.wages.bargaining * (1.0 - sc.wages.replacement)
-        self.effort0 = float(min(c.r * rent * p_keep * (1 - p_keep) / (c.noise * c.effort_cost),
+        # a first guess of effort: the symmetric Tullock equilibrium at the initial retention rate
+        self.finding = np.full(econ.n_occ, INITIAL_FINDING)
+        self.separation = np.full(econ.n_occ, INITIAL_SEPARATION)
+        prize = (1.0 - sc.wages.replacement) / (c.discount + INITIAL_FINDING + INITIAL_SEPARATION)
+        self.effort0 = float(min(c.r * prize * p_keep * (1 - p_keep) / (c.noise * c.effort_cost),
                                  c.max_effort))
         pop.effort[:n0] = self.effort0
         # calibration of the pre-AI equilibrium
-        self.outside = sc.wages.replacement * 1.0
+        self.benefit = sc.wages.replacement * 1.0
+        self.occ_mean_wage = econ.occ_wage.copy()
+        self.outside = self._outside_options()
         kern.production_pass(pop.status, pop.occ, pop.log_skill, pop.ai_skill,
-                          np.zeros(econ.n_occ), self.spec_gain, self.employed,
-                          self.efficiency_units)
+                             np.zeros(econ.n_occ), self.spec_gain, self.employed,
+                             self.efficiency_units)
         e0, h0 = self.employed.copy(), self.efficiency_units.copy()
-        beta, alpha = sc.wages.bargaining, sc.production.land_share
+        beta = sc.wages.bargaining * (1.0 - lab.initial_unemployment) ** sc.wages.competition
+        alpha = sc.production.land_share
         mean_h = h0 / np.maximum(e0, 1.0)
         self.tfp = (econ.occ_wage - (1.0 - beta) * self.outside) / (beta * (1.0 - alpha) * mean_h)
         if np.any(self.tfp <= 0):
@@ -185,6 +196,40 @@ class LabourMarket:
         self.degree_share = float(stats[1, 0] / total)
         self.degree_gap = float(mean[1] - mean[0]) if stats[1, 0] and stats[0, 0] else 0.0
 
+    def _outside_options(self) -> F64:
+        """Step 8: each occupation's outside option, the flow value of unemployment
+        rU = b + lambda (w - b), lambda = f / (r + s + f) (a job-search asset value: with fewer
+        jobs to find, f falls and so do the outside option and the wage)."""
+        r = self.sc.contest.discount
+        lam = self.finding / (r + self.separation + self.finding)
+        return self.benefit + lam * np.maximum(self.occ_mean_wage - self.benefit, 0.0)
+
+    def _recalibrate(self, employed: F64) -> None:
+        """Burn-in only: nudge each occupation's productivity level so that its mean wage settles
+        at the base wage of the economy file once flows and effort have found their equilibrium
+        (output, demand and prices scale with it, so positions are unchanged)."""
+        have = employed > 0
+        factor = np.where(have, np.sqrt(self.econ.occ_wage / np.maximum(self.occ_mean_wage,
+                                                                          1e-9)), 1.0)
+        factor = np.clip(factor, 0.8, 1.25)
+        for name in ("tfp", "output0", "demand_scale", "productivity0", "productivity"):
+            setattr(self, name, getattr(self, name) * factor)
+        self.human_cost0 = self.human_cost.copy()
+
+    def _bargaining(self, positions: F64, candidates: F64) -> F64:
+        """Step 8: workers' share of the marginal revenue product, eroded by competition for
+        positions: beta * (M / N)^xi (with more candidates per position a firm can replace a
+        worker more easily, so it concedes less of the rent)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            retention = np.where(candidates > 0, np.minimum(positions / np.maximum(candidates, 1.0),
+                                                            1.0), 1.0)
+        return self.sc.wages.bargaining * retention ** self.sc.wages.competition
+
+    def _horizon(self) -> F64:
+        """Quarters of wage rent a job is worth over unemployment: 1 / (r + s + f)."""
+        r = self.sc.contest.discount
+        return np.minimum(1.0 / (r + self.separation + self.finding), MAX_PRIZE_QUARTERS)
+
     # ------------------------------------------------------------------------------ a period
     @property
     def years(self) -> float:
@@ -217,12 +262,16 @@ class LabourMarket:
         automation, augmentation = alg.biased_split(econ.task_automation, econ.task_augmentation,
                                                   sc.ai.automation_bias)
         mix = alg.task_mix(econ, self.adoption, automation, augmentation, sc.agency)
-        aug_gain = mix.augmented * sc.ai.uplift
+        # uplift of augmented work, u (w0 + (1 - w0) z) on the augmented share G of the work:
+        # efficiency = s (1 + G u w0 + G u (1 - w0) z) = aug_scale * s * (1 + aug_gain * z); the
+        # kernels see aug_gain, and aug_scale multiplies efficiency units and their value
+        aug_scale = 1.0 + mix.augmented * sc.ai.uplift * sc.ai.uplift_without_skill
+        aug_gain = mix.augmented * sc.ai.uplift * (1.0 - sc.ai.uplift_without_skill) / aug_scale
 
         # 2. production ---------------------------------------------------------------------
         kern.production_pass(pop.status, pop.occ, pop.log_skill, pop.ai_skill, aug_gain,
                           self.spec_gain, self.employed, self.efficiency_units)
-        employed, units = self.employed.copy(), self.efficiency_units.copy()
+        employed, units = self.employed.copy(), self.efficiency_units * aug_scale
         price = alg.prices(self.productivity, self.productivity0, employed, self.positions_last,
                          self.eta, sc.demand.kappa)
         out = alg.produce(units, mix.labour_share, ai_price, price, self.tfp, self.land,
@@ -299,18 +348,20 @@ class LabourMarket:
                 candidates, 1.0), self.center)
 
         # 6-7. effort toward the best response, learning and obsolescence ----------------------
-        value = price * out.mpl  # marginal revenue product of an efficiency unit
+        value = price * out.mpl * aug_scale  # marginal revenue product of a kernel unit
+        bargaining = self._bargaining(positions, candidates)
         ai_focus = sc.learning.ai_focus * np.minimum(mix.ai_use + (econ.occ_tier == 3), 1.0)
         br_rows = rows_for(noise / sc.contest.r, self.kind)
         depreciation = self.skill_depreciation + sc.learning.obsolescence * d_capability
         kern.settle_pass(pop.status, pop.occ, pop.origin, pop.degree, pop.tenure, pop.won, pop.score,
                       pop.signal, pop.effort, pop.log_skill, pop.ai_skill, pop.wage, bar, noise,
-                      br_rows, value, aug_gain, self.spec_gain, sc.wages.bargaining,
-                      self.outside, sc.contest.prize_quarters, sc.contest.r,
+                      br_rows, value, aug_gain, self.spec_gain, bargaining,
+                      self.benefit, self.outside, self._horizon(), sc.contest.r,
                       sc.contest.effort_cost, sc.contest.adjustment, sc.contest.max_effort,
                       sc.contest.incumbent_advantage, sc.learning.share, sc.learning.skill_rate,
                       depreciation, sc.learning.ai_rate, ai_focus,
-                      sc.learning.ai_skill_depreciation / 4.0, self.hires, self.prize_won,
+                      sc.learning.ai_skill_depreciation / 4.0, self.hires, self.separations,
+                      self.prize_won,
                       self.degree_stats, self.learning_stats)
         if years < 0 or self.period == 0:
             # pre-AI: skill depreciation matches average learning, so the pre-AI economy is on
@@ -322,7 +373,7 @@ class LabourMarket:
         blame_ai = sc.agency.liability if sc.agency.liability_rule == "confirmer" else 0.0
         kern.wage_agency_pass(pop.status, pop.occ, pop.log_skill, pop.ai_skill, pop.wage, pop.agency,
                            pop.failures, pop.blamed, value, aug_gain, self.spec_gain,
-                           sc.wages.bargaining, self.outside, mix.agency0, mix.agency1,
+                           bargaining, self.outside, mix.agency0, mix.agency1,
                            mix.human0, mix.human1, mix.machine0, mix.machine1,
                            sc.agency.human_failure_rate, sc.agency.ai_failure_rate, blame_ai,
                            sc.agency.threshold, sc.screening.ai_skill_threshold,
@@ -338,8 +389,22 @@ class LabourMarket:
                                      wage_sum / np.maximum(new_employed, 1.0) / eff_per_worker,
                                      self.human_cost)
         self.human_cost = wage_per_unit
-        self.outside = sc.wages.replacement * mean_wage
         self.mean_wage = mean_wage
+        # labour-market flows: job-finding of applicants and separation of incumbents, smoothed
+        applicants = self.applicants
+        incumbents = candidates - applicants
+        with np.errstate(invalid="ignore", divide="ignore"):
+            finding = np.where(applicants > 0, self.hires / np.maximum(applicants, 1.0), 1.0)
+            separation = np.where(incumbents > 0, self.separations / np.maximum(incumbents, 1.0),
+                                  0.0)
+        self.finding = FLOW_SMOOTHING * self.finding + (1 - FLOW_SMOOTHING) * finding
+        self.separation = FLOW_SMOOTHING * self.separation + (1 - FLOW_SMOOTHING) * separation
+        self.occ_mean_wage = np.where(new_employed > 0, wage_sum / np.maximum(new_employed, 1.0),
+                                      self.occ_mean_wage)
+        self.benefit = sc.wages.replacement * mean_wage
+        self.outside = self._outside_options()
+        if years < 0:
+            self._recalibrate(new_employed)
 
         # bookkeeping for the next period
         self.positions_last = positions
