@@ -13,8 +13,8 @@ import polars as pl
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "1.0.0"
-DEGREE_VERSION = "1.0.0"
+AI_SKILL_VERSION = "1.1.0"
+DEGREE_VERSION = "1.1.0"
 SALARY_VERSION = "1.0.0"
 
 DEGREE_LEVELS = ["none", "associate", "bachelor", "master", "phd"]
@@ -63,7 +63,7 @@ _CLAUSE = rf"{_CLAUSE_CHAR}*?(?:{_DEGREE_KEYWORDS}){_CLAUSE_CHAR}*"
 # "本科为985院校" describes the school, not the level asked for).
 _DEGREE_NOISE = (
     r"(?:high |a |great |certain )?degree of|\d+-degree|\d+ degrees|degrees? (?:celsius|fahrenheit)|"
-    r"本科(?:为|毕业于|院校|阶段)[^，,]*|第一学历"
+    r"本科(?:为|毕业于|院校|阶段)[^，,]*|第一学历|(?:高职|职业|本科)院校"
 )
 _SECONDARY = r"high school(?: diploma)?|(?-u:\b)ged(?-u:\b)|gcses?|a-levels?|高中|中专|初中|技校|中技|职高"
 _PHD = r"ph\.?\s?d|doctorate|doctoral|d\.?phil|(?-u:\b)dnp(?-u:\b)|博士"
@@ -89,16 +89,19 @@ _NOT_REQUIRED = (
     r"学历不限|不限学历|学历无要求|不要求学历|学历没有要求|学历不是硬性要求|"
     r"no (?:formal )?degree|degree (?:is )?not (?:required|essential|necessary|needed|a requirement)|"
     r"(?:do not|don't|does not|doesn't) (?:require|need) a degree|without a degree|"
-    r"no degree requirement|degree not (?:required|necessary|essential|needed)"
+    r"no (?:specific |particular )?degree (?:is )?(?:required|needed|necessary)|no degree requirement|"
+    r"degree not (?:required|necessary|essential|needed)|"
+    r"no (?:formal )?qualifications? (?:are )?(?:required|needed|necessary)"
 )
 _PREFERRED = (
-    r"prefer|desirable|desired|nice to have|advantage|(?-u:\b)a plus|(?-u:\b)bonus|ideally|"
+    r"prefer|desirable|desired|(?-u:\b)nice(?-u:\b)|advantage|(?-u:\b)a plus|(?-u:\b)bonus|ideally|"
     r"(?-u:\b)considered|优先|加分|最好|更佳"
 )
 _RELAX = (
     r"equivalent|in lieu|bootcamp|or (?:relevant|similar|comparable) (?:\w+ )?experience|"
+    r"or \d+\+? years|"
     r"or (?:a |an )?(?:[a-z]+ ){0,2}?(?:certificate|certification|apprenticeship)|"
-    r"同等学力|同等学历|可放宽|亦可|也可|不是硬性|优秀者(?:学历)?不限|经验丰富者|能力(?:突出|优秀)者"
+    r"同等学力|同等学历|可(?:适当)?放宽|亦可|也可|不是硬性|优秀者(?:学历)?不限|经验丰富者|能力(?:突出|优秀)者"
 )
 
 
