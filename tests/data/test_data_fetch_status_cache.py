@@ -38,7 +38,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neijuan.data import loaders as L
+from neijuan.data import loaders as ld
 from neijuan.data._read import Col, TableSpec, read_table
 from neijuan.errors import DataError
 
@@ -28,7 +28,7 @@ def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def test_oews_2021_flags_commas_bom(tmp_path: Path) -> None:
     d = _folder(tmp_path, {"bls_oews/national_M2021_dl.csv": "national_M2021_dl.csv"})
-    df = L.oews(2021, d)
+    df = ld.oews(2021, d)
     by = {r["soc"]: r for r in df.iter_rows(named=True)}
     assert df.columns[0] == "soc"  # the BOM did not stick to the first header
     assert by["23-1011"]["employment"] == 681010.0
@@ -45,7 +45,7 @@ def test_oews_2021_flags_commas_bom(tmp_path: Path) -> None:
 
 def test_oews_2015_unnamed_index_column(tmp_path: Path) -> None:
     d = _folder(tmp_path, {"bls_oews/national_M2015_dl.csv": "national_M2015_dl.csv"})
-    df = L.oews(2015, d)
+    df = ld.oews(2015, d)
     assert "soc" in df.columns and df.height == 3
     lawyers = df.filter(pl.col("soc") == "23-1011").row(0, named=True)
     assert lawyers["employment"] == 609930 and lawyers["median_wage"] == 115820
@@ -56,10 +56,10 @@ def test_oews_2015_unnamed_index_column(tmp_path: Path) -> None:
 def test_onet_tasks_and_eloundou(tmp_path: Path) -> None:
     d = _folder(tmp_path, {"onet_29_3/Task Statements.txt": "Task Statements.txt",
                            "gpts_are_gpts/full_labelset.tsv": "full_labelset.tsv"})
-    tasks = L.onet_tasks(d)
+    tasks = ld.onet_tasks(d)
     assert tasks["task_type"].to_list() == ["core", "core", "supplemental", None]
     assert tasks["task_id"].dtype == pl.Int64
-    el = L.eloundou_labels(d)
+    el = ld.eloundou_labels(d)
     assert el.columns[:2] == ["onet_soc", "task_id"]  # unnamed index column dropped
     assert el.filter(pl.col("task_id") == 3527)["gpt4_automation"].item() == "T2"
 
@@ -74,7 +74,7 @@ def test_broken_oews_is_refused_with_file_column_line(tmp_path: Path, fixture: s
                                                       pattern: str) -> None:
     d = _folder(tmp_path, {"bls_oews/national_M2021_dl.csv": fixture})
     with pytest.raises(DataError, match=pattern) as err:
-        L.oews(2021, d)
+        ld.oews(2021, d)
     assert "national_M2021_dl.csv" in str(err.value)
 
 
@@ -82,14 +82,14 @@ def test_header_only_and_bad_label_refused(tmp_path: Path) -> None:
     d = _folder(tmp_path, {"onet_29_3/Task Statements.txt": "broken_header_only.txt",
                            "gpts_are_gpts/full_labelset.tsv": "broken_label.tsv"})
     with pytest.raises(DataError, match="no data rows"):
-        L.onet_tasks(d)
+        ld.onet_tasks(d)
     with pytest.raises(DataError, match=r"human_exposure.*'E3' is not one of"):
-        L.eloundou_labels(d)
+        ld.eloundou_labels(d)
 
 
 def test_missing_file_names_it(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"Job Zones.txt: file not found"):
-        L.onet_job_zones(tmp_path)
+        ld.onet_job_zones(tmp_path)
 
 
 def test_excel_title_rows_and_missing_sheet(tmp_path: Path) -> None:
@@ -109,13 +109,13 @@ def test_excel_title_rows_and_missing_sheet(tmp_path: Path) -> None:
     path = tmp_path / "crosswalks" / "bls_nem_onet_to_soc_crosswalk_2023-09.xlsx"
     path.parent.mkdir(parents=True)
     wb.save(path)
-    df = L.xwalk_onet2019_nem(tmp_path)
+    df = ld.xwalk_onet2019_nem(tmp_path)
     assert df.select("onet_soc", "soc").rows() == [("13-1021.00", "13-1020"),
                                                     ("23-1011.00", "23-1011")]
     wb.active.title = "Renamed"
     wb.save(path)
     with pytest.raises(DataError, match="sheet 'ONET to SOC crosswalk' not found"):
-        L.xwalk_onet2019_nem(tmp_path)
+        ld.xwalk_onet2019_nem(tmp_path)
 
 
 @given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=20))

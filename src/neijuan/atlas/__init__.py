@@ -21,9 +21,9 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from neijuan.atlas.catalog import IndexInfo, load_catalog
-    from neijuan.atlas.claims import Claim, compute_claims
-    from neijuan.atlas.model import Atlas, load_atlas
+    from neijuan.atlas.catalog import IndexInfo, load_catalog  # noqa: F401
+    from neijuan.atlas.claims import Claim, compute_claims  # noqa: F401
+    from neijuan.atlas.model import Atlas, load_atlas  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

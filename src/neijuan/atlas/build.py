@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -16,8 +17,7 @@ from neijuan.atlas.catalog import Catalog, load_catalog
 from neijuan.atlas.inputs import INPUT_FILES as INPUT_FILES
 from neijuan.atlas.roles import RoleRules, classify_tasks, load_rules
 from neijuan.data import crosswalks as xw
-from neijuan.data import loaders as L
-
+from neijuan.data import loaders as ld
 
 
 @dataclass(frozen=True)
@@ -59,36 +59,36 @@ class AtlasInputs:
 def load_inputs(data_dir: Path, progress: object | None = None) -> AtlasInputs:
     """Read every source file (the I/O edge). ``progress`` is a callable(step_name) or None."""
     steps = {
-        "onet_occupations": lambda: L.onet_occupations(data_dir),
-        "onet_tasks": lambda: L.onet_tasks(data_dir),
-        "job_zones": lambda: L.onet_job_zones(data_dir),
-        "related": lambda: L.onet_related(data_dir),
-        "tasks_to_dwas": lambda: L.onet_tasks_to_dwas(data_dir),
-        "dwa_reference": lambda: L.onet_dwa_reference(data_dir),
-        "oews_2024": lambda: L.oews(2024, data_dir),
-        "oews_2021": lambda: L.oews(2021, data_dir),
-        "oews_2015": lambda: L.oews(2015, data_dir),
-        "ep_education": lambda: L.ep_education(data_dir),
-        "nem": lambda: L.xwalk_onet2019_nem(data_dir),
-        "onet_2010_2019": lambda: L.xwalk_onet2010_2019(data_dir),
-        "soc_2010_2018": lambda: L.xwalk_soc2010_2018(data_dir),
-        "soc_structure": lambda: L.soc_structure(data_dir),
-        "eloundou_labels": lambda: L.eloundou_labels(data_dir),
-        "eloundou_automation": lambda: L.eloundou_automation_labels(data_dir),
-        "eloundou_occupations": lambda: L.eloundou_occupations(data_dir),
-        "aioe": lambda: L.felten_aioe("aioe", data_dir),
-        "lm_aioe": lambda: L.felten_aioe("lm_aioe", data_dir),
-        "ig_aioe": lambda: L.felten_aioe("ig_aioe", data_dir),
-        "microsoft": lambda: L.microsoft_applicability(data_dir),
-        "aei_usage": lambda: L.aei_task_usage(data_dir),
-        "aei_statements": lambda: L.aei_task_statements(data_dir),
-        "aei_interactions": lambda: L.aei_interaction_types(data_dir),
-        "workbank_expert": lambda: L.workbank_expert_ratings(data_dir),
-        "workbank_worker": lambda: L.workbank_worker_desires(data_dir),
-        "frey_osborne": lambda: L.frey_osborne(data_dir),
-        "nesta_risk": lambda: L.nesta_automation_risk(data_dir),
-        "nesta_esco_onet": lambda: L.nesta_esco_onet(data_dir),
-        "esco_occupations": lambda: L.esco_occupations(data_dir),
+        "onet_occupations": lambda: ld.onet_occupations(data_dir),
+        "onet_tasks": lambda: ld.onet_tasks(data_dir),
+        "job_zones": lambda: ld.onet_job_zones(data_dir),
+        "related": lambda: ld.onet_related(data_dir),
+        "tasks_to_dwas": lambda: ld.onet_tasks_to_dwas(data_dir),
+        "dwa_reference": lambda: ld.onet_dwa_reference(data_dir),
+        "oews_2024": lambda: ld.oews(2024, data_dir),
+        "oews_2021": lambda: ld.oews(2021, data_dir),
+        "oews_2015": lambda: ld.oews(2015, data_dir),
+        "ep_education": lambda: ld.ep_education(data_dir),
+        "nem": lambda: ld.xwalk_onet2019_nem(data_dir),
+        "onet_2010_2019": lambda: ld.xwalk_onet2010_2019(data_dir),
+        "soc_2010_2018": lambda: ld.xwalk_soc2010_2018(data_dir),
+        "soc_structure": lambda: ld.soc_structure(data_dir),
+        "eloundou_labels": lambda: ld.eloundou_labels(data_dir),
+        "eloundou_automation": lambda: ld.eloundou_automation_labels(data_dir),
+        "eloundou_occupations": lambda: ld.eloundou_occupations(data_dir),
+        "aioe": lambda: ld.felten_aioe("aioe", data_dir),
+        "lm_aioe": lambda: ld.felten_aioe("lm_aioe", data_dir),
+        "ig_aioe": lambda: ld.felten_aioe("ig_aioe", data_dir),
+        "microsoft": lambda: ld.microsoft_applicability(data_dir),
+        "aei_usage": lambda: ld.aei_task_usage(data_dir),
+        "aei_statements": lambda: ld.aei_task_statements(data_dir),
+        "aei_interactions": lambda: ld.aei_interaction_types(data_dir),
+        "workbank_expert": lambda: ld.workbank_expert_ratings(data_dir),
+        "workbank_worker": lambda: ld.workbank_worker_desires(data_dir),
+        "frey_osborne": lambda: ld.frey_osborne(data_dir),
+        "nesta_risk": lambda: ld.nesta_automation_risk(data_dir),
+        "nesta_esco_onet": lambda: ld.nesta_esco_onet(data_dir),
+        "esco_occupations": lambda: ld.esco_occupations(data_dir),
     }
     assert set(steps) == {f.name for f in fields(AtlasInputs)}
     loaded = {}
@@ -227,6 +227,11 @@ def _aei_usage(inp: AtlasInputs, tasks: pl.DataFrame, onet2010_units: pl.DataFra
     return out, facts
 
 
+def _scalar(x: Any) -> float:
+    """A Polars scalar (sum) as a float; None is 0."""
+    return 0.0 if x is None else float(x)
+
+
 def _weighted_mean(col: str) -> pl.Expr:
     ok = pl.col(col).is_not_null()
     return ((pl.col(col) * pl.col("weight")).filter(ok).sum()
@@ -248,12 +253,13 @@ def assemble(inp: AtlasInputs, catalog: Catalog | None = None,
     o15 = inp.oews_2015.filter(pl.col("group") == "detailed")
     all_units = pl.concat([units.select("soc"), o24.select("soc")]).unique().sort("soc")
     emp = all_units.join(o24.select("soc", "employment"), on="soc", how="left")
-    total_emp = float(emp["employment"].sum())
+    total_emp = _scalar(emp["employment"].sum())
 
     def emp_share(socs: pl.Series) -> float:
         if total_emp <= 0:
             return 0.0
-        return float(emp.filter(pl.col("soc").is_in(socs.to_list()))["employment"].sum()) / total_emp
+        return _scalar(emp.filter(pl.col("soc").is_in(socs.to_list()))["employment"].sum()) \
+            / total_emp
 
     # ---- tasks
     tasks = (inp.onet_tasks.join(units.select("onet_soc", "soc"), on="onet_soc", how="left")
@@ -262,7 +268,7 @@ def assemble(inp: AtlasInputs, catalog: Catalog | None = None,
     cov.append(xw.Coverage("O*NET-SOC 2019 -> OEWS occupation (BLS NEM crosswalk)",
                            items=units.height, matched=int((units["via"] == "nem").sum()),
                            employment_share=emp_share(units["soc"]),
-                           task_share=float(tasks["soc"].is_not_null().mean() or 0.0),
+                           task_share=_scalar(tasks["soc"].is_not_null().mean()),
                            threshold=warn))
     n_tasks = tasks.height
 

@@ -66,6 +66,11 @@ class Claim:
                 "table": self.table.to_dicts()}
 
 
+def _f(x: Any) -> float:
+    """A Polars scalar (sum, mean) as a float; None becomes NaN."""
+    return float("nan") if x is None else float(x)
+
+
 @functools.cache
 def load_sources(path: Path = SOURCES_PATH) -> dict[str, Published]:
     """Every published figure, by id."""
@@ -159,11 +164,11 @@ def core_tasks_exposed_high_skill(atlas: Atlas) -> Claim:
         parts.append(("all three", have, per_occ))
         for grp, frame, occs in parts:
             emp = occs.filter(pl.col("employment").is_not_null())
-            w = (float((emp["s"] * emp["employment"]).sum() / emp["employment"].sum())
-                 if emp.height and emp["employment"].sum() > 0 else None)
+            den = _f(emp["employment"].sum())
+            w = _f((emp["s"] * emp["employment"]).sum()) / den if den > 0 else None
             rows.append({"index": idx.name, "construct": idx.construct, "group": grp,
                          "rule": idx.exposed_if, "tasks": frame.height,
-                         "share_of_tasks": float(frame["_x"].mean()) if frame.height else None,
+                         "share_of_tasks": _f(frame["_x"].mean()) if frame.height else None,
                          "employment_weighted": w})
         summary[idx.name] = next(r["employment_weighted"] for r in rows
                                  if r["index"] == idx.name and r["group"] == "all three")
@@ -237,13 +242,13 @@ def change_by_exposure_quintile(atlas: Atlas) -> Claim:
     occ = atlas.occupations.filter(pl.col("employment").is_not_null()
                                    & pl.col("employment_2015").is_not_null()
                                    & (pl.col("employment_2015") > 0))
-    total15 = float(atlas.occupations["employment_2015"].sum())
-    tot24, tot15 = float(occ["employment"].sum()), float(occ["employment_2015"].sum())
+    total15 = _f(atlas.occupations["employment_2015"].sum())
+    tot24, tot15 = _f(occ["employment"].sum()), _f(occ["employment_2015"].sum())
     all_emp = tot24 / tot15 - 1
     ww = occ.filter(pl.col("median_wage").is_not_null() & pl.col("median_wage_2015").is_not_null())
-    all_wage = (float((ww["median_wage"] * ww["employment"]).sum() / ww["employment"].sum())
-                / float((ww["median_wage_2015"] * ww["employment_2015"]).sum()
-                        / ww["employment_2015"].sum()) - 1)
+    all_wage = (_f((ww["median_wage"] * ww["employment"]).sum()) / _f(ww["employment"].sum())
+                / (_f((ww["median_wage_2015"] * ww["employment_2015"]).sum())
+                   / _f(ww["employment_2015"].sum())) - 1)
     rows, summary, coverage = [], {}, {}
     skipped: list[str] = []
     for idx in atlas.indices:
@@ -275,7 +280,7 @@ def change_by_exposure_quintile(atlas: Atlas) -> Claim:
             if 1 in q and 5 in q else None,
             "wage_change_q5_minus_q1": q[5]["wage_change"] - q[1]["wage_change"]
             if 1 in q and 5 in q else None}
-        coverage[idx.name] = float(o["employment_2015"].sum()) / total15 if total15 else 0.0
+        coverage[idx.name] = _f(o["employment_2015"].sum()) / total15 if total15 else 0.0
     return Claim(
         id="change_by_exposure_quintile",
         title="Employment and wage change 2015 -> 2024 by exposure quintile",
@@ -327,7 +332,7 @@ def anthropic_breadth(atlas: Atlas) -> Claim:
     t = atlas.tasks.filter(pl.col("aei_usage_pct").is_not_null())
     per = t.group_by("soc").agg((pl.col("aei_usage_pct") > 0).mean().alias("share_used"))
     rows = [{"at_least_share_of_tasks": thr,
-             "share_of_occupations": float((per["share_used"] >= thr).mean() or 0.0)}
+             "share_of_occupations": _f((per["share_used"] >= thr).mean())}
             for thr in (0.25, 0.5, 0.75)]
     return Claim(
         id="anthropic_breadth",

@@ -125,9 +125,9 @@ def show(code: Annotated[str, typer.Argument(help="SOC code (23-1011) or O*NET-S
         return
     o = d["occupation"]
     console.print(f"[bold]{o['title']}[/] ({o['soc']}) - {o.get('major_title') or ''}")
+    since = _change(o["employment"], o["employment_2015"]).replace("since)", "since 2015)")
     lines = [
-        f"employment 2024: {_num(o['employment'])}"
-        f"{_change(o['employment'], o['employment_2015'])[:-7] + ' since 2015)' if o['employment_2015'] and o['employment'] else ''}"
+        f"employment 2024: {_num(o['employment'])}{since}"
         f"; 2021: {_num(o['employment_2021'])}; 2015: {_num(o['employment_2015'])}",
         f"median wage 2024: {_money(o['median_wage'])}"
         f"{' (top-coded)' if o.get('median_topcoded') else ''}"

@@ -9,6 +9,7 @@ nothing stale is served. ``atlas.sqlite`` holds the same occupations and tasks f
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -34,12 +35,13 @@ def _salt() -> str:
     return files_salt(files, extra=STORE_SCHEMA)
 
 
-def atlas_cache(data_dir: str | Path | None = None, root: Path | None = None) -> BuildCache:
+def atlas_cache(data_dir: str | os.PathLike[str] | None = None,
+                root: Path | None = None) -> BuildCache:
     """The build cache of the atlas of ``data_dir`` (resolved by the data-folder rule)."""
     return BuildCache("atlas", resolve_data_dir(data_dir), INPUT_FILES, _salt(), root=root)
 
 
-def ensure_built(data_dir: str | Path | None = None, *, refresh: bool = False,
+def ensure_built(data_dir: str | os.PathLike[str] | None = None, *, refresh: bool = False,
                  progress: Callable[[str], None] | None = None,
                  root: Path | None = None) -> Path:
     """Make sure the atlas of ``data_dir`` is built and current; return its SQLite file."""
@@ -65,8 +67,9 @@ def build_into(cache: BuildCache, progress: Callable[[str], None] | None = None)
     tables = assemble(inputs)
     names = search_names(tables.occupations, inputs)
     frames: dict[str, pl.DataFrame] = {
-        "occupations": tables.occupations, "percentiles": _percentiles(tables.occupations), "tasks": tables.tasks, "related": tables.related,
-        "coverage": tables.coverage, "interactions": tables.interactions, "search_names": names}
+        "occupations": tables.occupations, "percentiles": _percentiles(tables.occupations),
+        "tasks": tables.tasks, "related": tables.related, "coverage": tables.coverage,
+        "interactions": tables.interactions, "search_names": names}
     if progress:
         progress("write")
     cache.folder.mkdir(parents=True, exist_ok=True)
@@ -97,7 +100,8 @@ def _write_sqlite(path: Path, frames: dict[str, Any]) -> None:
                      if isinstance(t, pl.List)])
                 cols = frame.columns
                 types = {c: _sqlite_type(t) for c, t in frame.schema.items()}
-                con.execute(f'CREATE TABLE {name} ({", ".join(f"{_q(c)} {types[c]}" for c in cols)})')
+                defs = ", ".join(f"{_q(c)} {types[c]}" for c in cols)
+                con.execute(f"CREATE TABLE {name} ({defs})")
                 con.executemany(f'INSERT INTO {name} VALUES ({", ".join("?" * len(cols))})',
                                 frame.iter_rows())
                 if "soc" in cols:

@@ -10,6 +10,7 @@ published by OEWS / NEM), ``soc2010``. Crosswalking is done in :mod:`neijuan.dat
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -29,7 +30,6 @@ def _path(data_dir: PathLike, rel: str) -> Path:
     return resolve_data_dir(data_dir) / rel
 
 
-_ONET = {"separator": "\t", "quote_char": None}
 
 
 # ---------------------------------------------------------------------------------------- O*NET
@@ -40,7 +40,7 @@ def onet_occupations(data_dir: PathLike = None) -> pl.DataFrame:
     return read_table(_path(data_dir, "onet_29_3/Occupation Data.txt"), TableSpec(
         columns=(Col("O*NET-SOC Code", "onet_soc", "onet8", required=True),
                  Col("Title", "title", required=True), Col("Description", "description")),
-        **_ONET))
+        separator="\t", quote_char=None))
 
 
 def onet_tasks(data_dir: PathLike = None) -> pl.DataFrame:
@@ -56,7 +56,7 @@ def onet_tasks(data_dir: PathLike = None) -> pl.DataFrame:
                  Col("Task", "statement", required=True), Col("Task Type", "task_type"),
                  Col("Incumbents Responding", "incumbents", "float"), Col("Date", "date"),
                  Col("Domain Source", "domain_source")),
-        **_ONET))
+        separator="\t", quote_char=None))
     return df.with_columns(pl.col("task_type").str.to_lowercase())
 
 
@@ -64,7 +64,7 @@ def onet_job_zones(data_dir: PathLike = None) -> pl.DataFrame:
     """O*NET 29.3 Job Zones: ``onet_soc``, ``job_zone`` (1-5)."""
     df = read_table(_path(data_dir, "onet_29_3/Job Zones.txt"), TableSpec(
         columns=(Col("O*NET-SOC Code", "onet_soc", "onet8", required=True),
-                 Col("Job Zone", "job_zone", "int", required=True)), **_ONET))
+                 Col("Job Zone", "job_zone", "int", required=True)), separator="\t", quote_char=None))
     bad = df.filter(~pl.col("job_zone").is_between(1, 5))
     if bad.height:
         raise DataError(f"Job Zones.txt: column 'Job Zone': {bad['job_zone'][0]} is not in 1-5")
@@ -77,7 +77,7 @@ def onet_related(data_dir: PathLike = None) -> pl.DataFrame:
         columns=(Col("O*NET-SOC Code", "onet_soc", "onet8", required=True),
                  Col("Related O*NET-SOC Code", "related_onet_soc", "onet8", required=True),
                  Col("Relatedness Tier", "tier", required=True),
-                 Col("Index", "rank", "int", required=True)), **_ONET))
+                 Col("Index", "rank", "int", required=True)), separator="\t", quote_char=None))
 
 
 def onet_tasks_to_dwas(data_dir: PathLike = None) -> pl.DataFrame:
@@ -96,7 +96,7 @@ def onet_dwa_reference(data_dir: PathLike = None) -> pl.DataFrame:
                  Col("Element Name", "gwa_name", required=True),
                  Col("IWA ID", "iwa_id", required=True), Col("IWA Title", "iwa_title"),
                  Col("DWA ID", "dwa_id", required=True), Col("DWA Title", "dwa_title")),
-        **_ONET))
+        separator="\t", quote_char=None))
 
 
 # ----------------------------------------------------------------------------------------- OEWS
@@ -251,7 +251,8 @@ _LABEL = {"E0": 0, "E1": 1, "E2": 2}
 _T = {"T0": 0.0, "T1": 0.25, "T2": 0.5, "T3": 0.75, "T4": 1.0}
 
 
-def _check_labels(df: pl.DataFrame, column: str, allowed: dict[str, object], rel: str) -> None:
+def _check_labels(df: pl.DataFrame, column: str, allowed: Mapping[str, object],
+                  rel: str) -> None:
     ok = df[column].is_null() | df[column].is_in(list(allowed))
     if not ok.all():
         i = int((~ok).arg_true()[0])
