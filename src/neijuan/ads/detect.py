@@ -25,22 +25,57 @@ SALARY_PERIODS = ["hour", "day", "week", "month", "year"]
 # AI skill
 
 
+_EMPTY = pl.lit([], dtype=pl.List(pl.String))
+
+
+def _gated(col: pl.Expr, flag: str) -> pl.Expr:
+    """``col`` where the boolean column ``flag`` holds, null elsewhere: regex work on the null rows is
+    skipped, so extraction and replacement cost only as much as the (rare) rows that match."""
+    return pl.when(pl.col(flag)).then(col)
+
+
 def ai_skill(tax: Taxonomy) -> list[list[pl.Expr]]:
-    """Stages of expressions (each list runs after the previous) that add the AI-skill columns."""
-    t = pl.col("_t")
-    return [
-        [t.str.replace_all(tax.exclude, " ").alias("_ai_masked")],
+    """Stages of expressions (each list runs after the previous) that add the AI-skill columns.
+
+    For each language the steps of the taxonomy run in order: blank out excluded contexts, take and
+    blank out tool-use spans, take specialist spans. English terms apply to every ad, Chinese terms to
+    Chinese ads. A cheap ``contains`` test gates each extraction/replacement.
+    """
+    stages: list[list[pl.Expr]] = []
+    cur = "_t"
+    is_zh = pl.col("lang") == "zh"
+    for lang in ("en", "zh"):
+        gate = is_zh if lang == "zh" else pl.lit(True)
+        ex, tool, spec = tax.exclude[lang], tax.tool[lang], tax.specialist[lang]
+        masked, masked2 = f"_ai_m1_{lang}", f"_ai_m2_{lang}"
+        stages += [
+            [(gate & pl.col(cur).str.contains(ex)).alias("_ai_f")],
+            [pl.coalesce(_gated(pl.col(cur), "_ai_f").str.replace_all(ex, " "), pl.col(cur))
+             .alias(masked)],
+            [(gate & pl.col(masked).str.contains(tool)).alias("_ai_f")],
+            [
+                _gated(pl.col(masked), "_ai_f").str.extract_all(tool).fill_null(_EMPTY)
+                .alias(f"_ai_tool_{lang}"),
+                pl.coalesce(_gated(pl.col(masked), "_ai_f").str.replace_all(tool, " "),
+                            pl.col(masked)).alias(masked2),
+            ],
+            [(gate & pl.col(masked2).str.contains(spec)).alias("_ai_f")],
+            [_gated(pl.col(masked2), "_ai_f").str.extract_all(spec).fill_null(_EMPTY)
+             .alias(f"_ai_spec_{lang}")],
+        ]
+        cur = masked2
+    stages += [
         [
-            pl.col("_ai_masked").str.extract_all(tax.tool).alias("ai_tool_evidence"),
-            pl.col("_ai_masked").str.replace_all(tax.tool, " ").alias("_ai_masked2"),
+            pl.concat_list("_ai_spec_en", "_ai_spec_zh").alias("ai_specialist_evidence"),
+            pl.concat_list("_ai_tool_en", "_ai_tool_zh").alias("ai_tool_evidence"),
         ],
-        [pl.col("_ai_masked2").str.extract_all(tax.specialist).alias("ai_specialist_evidence")],
         [
             (pl.col("ai_specialist_evidence").list.len() > 0).alias("ai_skill_specialist"),
             (pl.col("ai_tool_evidence").list.len() > 0).alias("ai_skill_tool"),
         ],
         [(pl.col("ai_skill_specialist") | pl.col("ai_skill_tool")).alias("ai_skill")],
     ]
+    return stages
 
 
 # --------------------------------------------------------------------------------------------------
@@ -57,7 +92,7 @@ _DEGREE_KEYWORDS = (
 # A clause: a stretch of text without a sentence or clause break. A dot ends it only when a space
 # follows (so "Ph.D." and "B.S." stay inside); the Chinese comma ends it; the ASCII comma does not.
 _CLAUSE_CHAR = r"(?:[^\n。；;!?！？，.•]|\.[^\s])"
-_CLAUSE = rf"{_CLAUSE_CHAR}*?(?:{_DEGREE_KEYWORDS}){_CLAUSE_CHAR}*"
+_CLAUSE = rf"(?i){_CLAUSE_CHAR}*?(?:{_DEGREE_KEYWORDS}){_CLAUSE_CHAR}*"
 
 # Phrases removed from a clause before its level is read ("a high degree of", "360-degree",
 # "本科为985院校" describes the school, not the level asked for).
@@ -133,83 +168,69 @@ def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
     )
 
 
-def degree() -> list[list[pl.Expr]]:
-    """Stages of expressions that add ``degree_level``, ``degree_strength`` and their evidence.
+def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``degree_level``, ``degree_strength``, ``degree_mentioned``, ``degree_required`` and the
+    evidence (the clauses that carried a degree statement) to ``lf``, which needs ``_row`` and ``_t``.
 
-    Each clause is classified on its own (level named, and whether it is required, preferred, an
-    alternative, or explicitly not required); the ad's label combines them: the lowest required level
-    wins; a relaxation anywhere ("or equivalent experience", "能力突出者学历可放宽", "学历不限" beside
-    a stated level) turns a requirement into an alternative; a preference counts only when nothing is
-    required.
+    Each clause is classified on its own (level named; required, preferred, an alternative, or
+    explicitly not required); the ad's label combines them: the lowest required level wins; a
+    relaxation anywhere ("or equivalent experience", "能力突出者学历可放宽", "学历不限" beside a
+    stated level) turns a requirement into an alternative; a preference counts only when nothing is
+    required. The clauses are classified as one flat column (exploded), which is far faster than
+    evaluating expressions inside each row's list.
     """
-    clauses = pl.col("_t").str.extract_all(_CLAUSE)
-    # An ASCII comma right after a Han character separates clauses, as "，" does.
-    split = (
-        clauses.list.join("\n")
+    clauses = (
+        pl.col("_t").str.extract_all(_CLAUSE)
+        .list.join("\n")
+        # An ASCII comma right after a Han character separates clauses, as "，" does.
         .str.replace_all(r"(\p{Han})\s*,\s*", "$1\n")
         .str.split("\n")
-        .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0))
     )
-    el = pl.element()
-    clean = el.str.replace_all(_DEGREE_NOISE, " ")
-    # The secondary-school phrases are removed before reading the level ("high school diploma" is not
-    # an associate diploma).
-    level = _level_code(clean.str.replace_all(_SECONDARY, " "))
-    kind = _clause_kind(clean, level)
-
-    def level_where(code: int) -> pl.Expr:
-        return pl.col("_deg_pairs").list.eval(
-            pl.when(el.struct.field("k") == code).then(el.struct.field("l"))
-        ).list.drop_nulls().list.min()
-
-    def any_kind(*codes: int) -> pl.Expr:
-        return pl.col("_deg_pairs").list.eval(el.struct.field("k").is_in(list(codes))).list.any()
-
-    has_req = level_where(1).is_not_null()
-    has_alt = level_where(3).is_not_null()
-    has_pref = level_where(2).is_not_null()
-    relaxed = any_kind(3, 4, 5)
-    level_code = (
-        pl.when(has_req).then(level_where(1))
-        .when(has_alt).then(level_where(3))
-        .when(has_pref).then(level_where(2))
-        .otherwise(0)
+    c = pl.col("_c")
+    clean = c.str.to_lowercase().str.replace_all(_DEGREE_NOISE, " ")
+    long = (
+        lf.select("_row", clauses.alias("_c"))
+        .explode("_c")
+        .with_columns(c.str.strip_chars())
+        .filter(c.str.len_chars() > 0)
+        .with_columns(clean.alias("_cl"))
+        # Secondary-school phrases are removed before reading the level ("high school diploma" is
+        # not an associate diploma).
+        .with_columns(_level_code(pl.col("_cl").str.replace_all(_SECONDARY, " ")).alias("_l"))
+        .with_columns(_clause_kind(pl.col("_cl"), pl.col("_l")).alias("_k"))
     )
+    k, lvl = pl.col("_k"), pl.col("_l")
+    agg = long.group_by("_row").agg(
+        lvl.filter(k == 1).min().alias("_req"),
+        lvl.filter(k == 3).min().alias("_alt"),
+        lvl.filter(k == 2).min().alias("_pref"),
+        k.is_in([3, 4, 5]).any().alias("_relaxed"),
+        k.is_in([4, 6]).any().alias("_notreq"),
+        c.filter(k > 0).alias("degree_evidence"),
+    )
+    level_code = pl.coalesce("_req", "_alt", "_pref", pl.lit(0))
     strength = (
-        pl.when(has_req & relaxed).then(pl.lit("alternative"))
-        .when(has_req).then(pl.lit("required"))
-        .when(has_alt).then(pl.lit("alternative"))
-        .when(has_pref).then(pl.lit("preferred"))
-        .when(any_kind(4, 6)).then(pl.lit("not_required"))
+        pl.when(pl.col("_req").is_not_null() & pl.col("_relaxed")).then(pl.lit("alternative"))
+        .when(pl.col("_req").is_not_null()).then(pl.lit("required"))
+        .when(pl.col("_alt").is_not_null()).then(pl.lit("alternative"))
+        .when(pl.col("_pref").is_not_null()).then(pl.lit("preferred"))
+        .when(pl.col("_notreq")).then(pl.lit("not_required"))
         .otherwise(pl.lit("none"))
     )
-    return [
-        [split.alias("_deg_clauses")],
-        [
-            pl.col("_deg_clauses")
-            .list.eval(pl.struct(kind.alias("k"), level.alias("l")))
-            .alias("_deg_pairs")
-        ],
-        [
-            level_code.replace_strict(
-                list(range(5)), DEGREE_LEVELS, return_dtype=pl.String
-            ).alias("degree_level"),
+    return (
+        lf.join(agg, on="_row", how="left", maintain_order="left")
+        .with_columns(
+            level_code.replace_strict(list(range(5)), DEGREE_LEVELS, return_dtype=pl.String)
+            .alias("degree_level"),
             strength.alias("degree_strength"),
-            # Evidence: the clauses that carried a degree statement.
-            pl.col("_deg_clauses")
-            .list.gather(
-                pl.col("_deg_pairs").list.eval(el.struct.field("k") > 0).list.eval(
-                    pl.int_range(pl.len()).filter(pl.element())
-                )
-            )
-            .alias("degree_evidence"),
-        ],
-        [
+            pl.col("degree_evidence").fill_null(_EMPTY),
+        )
+        .with_columns(
             pl.col("degree_strength").is_in(["required", "preferred", "alternative"])
             .alias("degree_mentioned"),
             (pl.col("degree_strength") == "required").alias("degree_required"),
-        ],
-    ]
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -244,18 +265,18 @@ _NOT_AMOUNT = r"[^\d\n$£€¥￥₹]"
 # In running text a number is a salary only with an anchor. First choice: a cue word just before it
 # ("Salary:", "年薪"). Otherwise: a currency before it, a currency or 元 after it, or a Chinese
 # thousand/ten-thousand range ("15-25K", "2-3万"). In a salary field, any amount is a salary.
-_TEXT_CUED = rf"(?:{_CUE}){_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
+_TEXT_CUED = rf"(?i)(?:{_CUE}){_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
 _TEXT_ANCHORED = (
-    rf"(?:{_BOUND})?(?:{_CUR_PRE})\s*{_AMOUNT_BARE}{_TAIL}"
+    rf"(?i)(?:{_BOUND})?(?:{_CUR_PRE})\s*{_AMOUNT_BARE}{_TAIL}"
     rf"|{_AMOUNT_BARE}(?:{_SEP}{_AMOUNT})?\s*(?:{_CUR_POST}){_PERIOD}{_MONTHS}(?:以上|起)?"
     rf"|(?:{_NUM})\s*(?:{_MULT})?{_SEP}(?:{_NUM})\s*(?:k|w|万|千){_PERIOD}{_MONTHS}"
 )
-_FIELD_CANDIDATE = rf"(?:{_CUE})?{_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
+_FIELD_CANDIDATE = rf"(?i)(?:{_CUE})?{_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
 _PARSE = (
     rf"(?P<c1>{_CUR_PRE})?\s*(?P<lo>{_NUM})\s*(?P<m1>{_MULT})?"
     rf"(?:{_SEP}(?P<c2>{_CUR_PRE})?\s*(?P<hi>{_NUM})\s*(?P<m2>{_MULT})?)?\s*(?P<c3>{_CUR_POST})?"
 )
-_NEGOTIABLE = r"面议|面谈|negotiable|competitive|(?-u:\b)doe(?-u:\b)|depending on experience"
+_NEGOTIABLE = r"(?i)面议|面谈|negotiable|competitive|(?-u:\b)doe(?-u:\b)|depending on experience"
 
 _PERIOD_PATTERNS: dict[str, str] = {
     "hour": r"hour|(?-u:\b)hr(?-u:\b)|/\s*h(?-u:\b)|ph(?-u:\b)|p/h|小时|/时|时薪|课时费",
@@ -340,7 +361,7 @@ def salary(default_currency: str | None = None) -> list[list[pl.Expr]]:
         pl.col("_t").str.extract(_TEXT_ANCHORED, 0),
     )
     negotiable = pl.coalesce(field, pl.lit("")).str.contains(_NEGOTIABLE) | pl.col("_t").str.contains(
-        r"面议|薪资面谈|salary:? negotiable|competitive salary"
+        r"(?i)面议|薪资面谈|salary:? negotiable|competitive salary"
     )
     g = pl.col("_sal_groups")
     lo_raw = _number(g.struct.field("lo"))
@@ -349,7 +370,7 @@ def salary(default_currency: str | None = None) -> list[list[pl.Expr]]:
     m2 = g.struct.field("m2").replace_strict(_MULTIPLIERS, default=None, return_dtype=pl.Float64)
     lo = lo_raw * pl.coalesce(m1, m2, pl.lit(1.0))
     hi = hi_raw * pl.coalesce(m2, m1, pl.lit(1.0))
-    cand = pl.col("salary_evidence")
+    cand = pl.col("salary_evidence").str.to_lowercase()
     up_to = cand.str.contains(r"up to|upto|最高|高达")
     from_ = cand.str.contains(r"(?-u:\b)from(?-u:\b)|starting at|以上|起")
     cur_token = pl.coalesce(g.struct.field("c1"), g.struct.field("c2"), g.struct.field("c3"))

@@ -68,14 +68,16 @@ def detect_lazy(
         pl.concat_str([pl.col("title").cast(pl.String).fill_null(""), pl.col("text")], separator="\n")
         if "title" in names else pl.col("text")
     )
-    lf = lf.with_columns(
+    lf = lf.with_row_index("_row").with_columns(
         normalised(body).alias("_t"),
         salary_field.alias("_salary_field"),
         language(pl.col("text")).alias("lang"),
     )
-    for stages in (detect.ai_skill(tax), detect.degree(), detect.salary(default_currency)):
-        for stage in stages:
-            lf = lf.with_columns(stage)
+    for stage in detect.ai_skill(tax):
+        lf = lf.with_columns(stage)
+    lf = detect.degree(lf)
+    for stage in detect.salary(default_currency):
+        lf = lf.with_columns(stage)
     keep = [c for c in names if c not in DETECTED_COLUMNS] + DETECTED_COLUMNS
     return lf.select(keep)
 

@@ -78,9 +78,17 @@ def repair(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, dict[str, in
     return frame.with_columns(values.alias(column)), counts
 
 
+_FOLD_FLAG = "[" + "".join(c for c in _FOLD_FROM if len(c) == 1) + "*_]"
+
+
 def normalised(expr: pl.Expr) -> pl.Expr:
-    """The form detectors match against: lower case, folded quotes/emphasis/spaces."""
-    return expr.str.to_lowercase().str.replace_many(_FOLD_FROM, _FOLD_TO)
+    """The form detectors match against: curly quotes, Markdown emphasis and odd spaces folded.
+
+    Case is left alone (the detectors match case-insensitively); only rows holding a character to
+    fold pay for the replacement.
+    """
+    folded = pl.when(expr.str.contains(_FOLD_FLAG)).then(expr).str.replace_many(_FOLD_FROM, _FOLD_TO)
+    return pl.coalesce(folded, expr)
 
 
 def language(expr: pl.Expr) -> pl.Expr:
