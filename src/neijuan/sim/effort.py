@@ -122,20 +122,20 @@ def rows_for(rho: NDArray[np.float64], kind: int) -> NDArray[np.float64]:
 
 
 @njit(inline="always", cache=True)
-def lookup(row: NDArray[np.float64], a: float) -> float:  # pragma: no cover - compiled
-    """``z*`` for ``a`` by linear interpolation in one occupation's row (linear extrapolation
+def lookup(rows: NDArray[np.float64], o: int, a: float) -> float:  # pragma: no cover - compiled
+    """``z*`` for ``a`` by linear interpolation in occupation ``o``'s row (linear extrapolation
     above the grid, where ``z*`` is asymptotically linear in ``a``)."""
     step = (A_MAX - A_MIN) / (N_A - 1)
     if a <= A_MIN:
-        return row[0]
+        return rows[o, 0]
     pos = (a - A_MIN) / step
     j = int(pos)
     if j >= N_A - 1:
-        slope = (row[N_A - 1] - row[N_A - 2]) / step
-        return row[N_A - 1] + slope * (a - A_MAX)
+        slope = (rows[o, N_A - 1] - rows[o, N_A - 2]) / step
+        return rows[o, N_A - 1] + slope * (a - A_MAX)
     w = pos - j
-    lo = row[j]
-    hi = row[j + 1]
+    lo = rows[o, j]
+    hi = rows[o, j + 1]
     if lo < NO_EFFORT / 2 or hi < NO_EFFORT / 2:
         return lo if w < 0.5 else hi
     return lo + w * (hi - lo)

@@ -23,20 +23,28 @@ EMPLOYED = 1
 UNEMPLOYED = 2
 NO_BAR = -1.0e30  # bar of an occupation with at least as many positions as candidates
 EFFORT_FLOOR = 1.0e-3  # hours per week: keeps log(effort) finite
+# fast-math without the no-NaN/no-inf assumptions (the code compares against sentinels)
+FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 
 @njit(inline="always", cache=True)
-def efficiency(log_skill: float, z: float, aug_gain: float, spec_gain: float
+def efficiency(skill: float, z: float, aug_gain: float, spec_gain: float
                ) -> float:  # pragma: no cover - compiled
     """Efficiency units of one person in one occupation: skill times the augmentation uplift
     (grows with AI skill where work is augmented) times the AI-specialist factor."""
-    return math.exp(log_skill) * (1.0 + aug_gain * z) * (1.0 + spec_gain * z)
+    return skill * (1.0 + aug_gain * z) * (1.0 + spec_gain * z)
+
+
+@njit(inline="always", cache=True)
+def flog(x: float) -> float:  # pragma: no cover - compiled
+    """Single-precision log (about twice as fast; the inputs are single-precision state)."""
+    return float(math.log(np.float32(x)))
 
 
 # ------------------------------------------------------------------------------ step 2: production
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def production_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
-                    log_skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
+                    skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
                     aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
                     employed: NDArray[np.float64], efficiency_units: NDArray[np.float64]
                     ) -> None:  # pragma: no cover - compiled
@@ -47,11 +55,11 @@ def production_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
         if status[i] == EMPLOYED:
             o = occ[i]
             employed[o] += 1.0
-            efficiency_units[o] += efficiency(log_skill[i], ai_skill[i], aug_gain[o], spec_gain[o])
+            efficiency_units[o] += efficiency(skill[i], ai_skill[i], aug_gain[o], spec_gain[o])
 
 
 # ---------------------------------------------------------------------------- step 4: labour supply
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uint64,
                 hazard: float) -> int:  # pragma: no cover - compiled
     """Each member of the labour force retires with probability ``hazard``; returns how many."""
@@ -64,11 +72,11 @@ def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uin
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def entry_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
-               ai_skill: NDArray[np.float32], effort: NDArray[np.float32],
-               wage: NDArray[np.float32], tenure: NDArray[np.int16],
+               skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
+               effort: NDArray[np.float32], wage: NDArray[np.float32], tenure: NDArray[np.int16],
                agency: NDArray[np.float32], failures: NDArray[np.uint16],
                blamed: NDArray[np.uint16], n_entrants: int, key_a: np.uint64,
                key_b: np.uint64, degree_share: float, skill_mean: float, skill_sd: float,
@@ -83,8 +91,9 @@ def entry_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             continue
         d = 1 if uniform(key_a, i) < degree_share else 0
         degree[i] = d
-        log_skill[i] = (skill_mean + degree_gap * (d - degree_share)
-                        + skill_sd * std_normal(key_b, i))
+        ls = skill_mean + degree_gap * (d - degree_share) + skill_sd * std_normal(key_b, i)
+        log_skill[i] = ls
+        skill[i] = math.exp(ls)
         # AI skill: exponential with the cohort's mean, capped at 1
         ai_skill[i] = min(1.0, -ai_skill_mean * math.log(uniform2(key_a, i)))
         status[i] = UNEMPLOYED
@@ -114,7 +123,7 @@ def _search(cdf_row: NDArray[np.float64], u: float) -> int:  # pragma: no cover 
     return lo
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
                ai_skill: NDArray[np.float32], effort: NDArray[np.float32],
@@ -159,12 +168,14 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
         prior = degree_mean[d]
         s_hat = prior + bayes_weight[j] * (test - prior)
         z = ai_skill[i]
-        ln_h = s_hat + math.log1p(aug_gain[j] * z) + math.log1p(spec_gain[j] * z)
+        ln_h = s_hat
+        if z > 0.0:
+            ln_h += flog((1.0 + aug_gain[j] * z) * (1.0 + spec_gain[j] * z))
         k = productivity_weight * ln_h
         if st == EMPLOYED:
             k += incumbent_advantage
         e = effort[i]
-        x = (r * math.log(max(e, EFFORT_FLOOR)) + k) / noise[j]
+        x = (r * flog(max(e, EFFORT_FLOOR)) + k) / noise[j]
         signal[i] = k
         if gaussian_noise:
             x += std_normal(key_noise, i)
@@ -179,7 +190,59 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
         effort_sum[j] += e
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
+def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
+               positions: NDArray[np.float64], candidates: NDArray[np.float64],
+               warm: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """The Tullock bar b of each occupation: expected winners equal positions,
+    sum_i logistic(x_i - b) = M, summed over the score histogram (bin means). Safeguarded Newton
+    from last quarter's bar. Occupations with no more candidates than positions get no bar."""
+    n_occ, n_bins = hist_n.shape
+    bar = np.full(n_occ, NO_BAR)
+    counts = np.empty(n_bins)
+    means = np.empty(n_bins)
+    for o in range(n_occ):
+        m = positions[o]
+        if candidates[o] <= m:
+            continue
+        k = 0
+        lo = 1e300
+        hi = -1e300
+        for b in range(n_bins):
+            c = hist_n[o, b]
+            if c > 0:
+                counts[k] = c
+                mu = hist_x[o, b] / c
+                means[k] = mu
+                lo = min(lo, mu)
+                hi = max(hi, mu)
+                k += 1
+        lo -= 60.0
+        hi += 60.0
+        x = warm[o] if lo < warm[o] < hi else 0.5 * (lo + hi)
+        for _ in range(200):
+            won = 0.0
+            slope = 0.0
+            for q in range(k):
+                p = cdf(means[q] - x, 0)
+                won += counts[q] * p
+                slope += counts[q] * p * (1.0 - p)
+            excess = won - m
+            if abs(excess) < 1e-9 * max(m, 1.0):
+                break
+            if excess > 0:
+                lo = x
+            else:
+                hi = x
+            step = x + excess / slope if slope > 0 else 0.5 * (lo + hi)
+            x = step if lo < step < hi else 0.5 * (lo + hi)
+            if hi - lo < 1e-13:
+                break
+        bar[o] = x
+    return bar
+
+
+@njit(cache=True, fastmath=FAST)
 def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                         score: NDArray[np.float32], bar: NDArray[np.float64],
                         won: NDArray[np.int8], n_won: NDArray[np.float64], key: np.uint64
@@ -199,7 +262,7 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             won[i] = 1
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                     score: NDArray[np.float32], bar: NDArray[np.float64],
                     center: NDArray[np.float64], half_width: float, n_bins: int,
@@ -237,7 +300,7 @@ def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             won[i] = 1
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def trim_pass(status: NDArray[np.int8], occ: NDArray[np.int16], won: NDArray[np.int8],
               positions: NDArray[np.float64], n_won: NDArray[np.float64], key: np.uint64
               ) -> None:  # pragma: no cover - compiled
@@ -260,38 +323,62 @@ def trim_pass(status: NDArray[np.int8], occ: NDArray[np.int16], won: NDArray[np.
         n_won[j] = min(n_won[j], positions[j])
 
 
-# ------------------------------------------------ steps 5-7: settle the contest, effort, learning
-@njit(cache=True)
+# ------------------------------------- steps 5-9: settle the contest, effort, learning, wages
+@njit(cache=True, fastmath=FAST)
 def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                 degree: NDArray[np.uint8], tenure: NDArray[np.int16], won: NDArray[np.int8],
-                score: NDArray[np.float32], signal: NDArray[np.float32],
-                effort: NDArray[np.float32], log_skill: NDArray[np.float32],
+                signal: NDArray[np.float32], effort: NDArray[np.float32],
+                log_skill: NDArray[np.float32], skill: NDArray[np.float32],
                 ai_skill: NDArray[np.float32], wage: NDArray[np.float32],
-                bar: NDArray[np.float64], noise: NDArray[np.float64], br_rows: NDArray[np.float64],
-                value_of_efficiency: NDArray[np.float64], aug_gain: NDArray[np.float64],
-                spec_gain: NDArray[np.float64], bargaining: NDArray[np.float64],
-                benefit: float, outside: NDArray[np.float64], horizon: NDArray[np.float64],
-                r: float, effort_cost: float, adjustment: float,
+                agency: NDArray[np.float32], failures: NDArray[np.uint16],
+                blamed: NDArray[np.uint16], bar: NDArray[np.float64], noise: NDArray[np.float64],
+                br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
+                aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
+                bargaining: NDArray[np.float64], benefit: float, outside: NDArray[np.float64],
+                horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
                 max_effort: float, incumbent_advantage: float, learn_share: float,
                 skill_rate: float, skill_depreciation: float, ai_rate: float,
                 ai_focus: NDArray[np.float64], ai_depreciation: float,
+                agency0: NDArray[np.float64], agency1: NDArray[np.float64],
+                human0: NDArray[np.float64], human1: NDArray[np.float64],
+                machine0: NDArray[np.float64], machine1: NDArray[np.float64],
+                human_failure: float, ai_failure: float, blame_ai: float,
+                agency_threshold: float, ai_threshold: float, key: np.uint64,
+                log_wage_min: float, log_wage_max: float,
                 hires: NDArray[np.float64], separations: NDArray[np.float64],
-                prize_won: NDArray[np.float64],
-                degree_stats: NDArray[np.float64], learning_stats: NDArray[np.float64]
+                prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
+                learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
+                wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
                 ) -> None:  # pragma: no cover - compiled
-    """Apply the contest's outcome, then each candidate's effort moves toward its best response
-    (step 6) and part of it becomes learning (step 7).
+    """Apply the contest's outcome (step 5); each candidate's effort moves toward its best
+    response (step 6) and part of it becomes learning, against obsolescence (step 7); then each
+    employed person's wage (step 8) and agency, decisions, failures and blame (step 9).
 
     The prize is the value of holding the job over being unemployed, W - U = (w - b) * horizon,
     with w the wage the person would earn in the occupation contested and horizon = 1 / (discount
-    + separation rate + job-finding rate) of that occupation; the best response is read from the
-    occupation's table row.
+    + separation rate + job-finding rate) there; the best response is read from the
+    occupation's table row. Wages: w = beta P mpl h + (1 - beta) outside. Agency and decision
+    volumes are linear in AI skill; one draw splits into an own failure, an AI failure the
+    person is blamed for (probability ``blame_ai``), or an AI failure they are not.
+
+    ``occ_sums[o, :]`` collects: 0 wage sum, 1 n with AI skill, 2 sum log wage with AI skill,
+    3 n without, 4 sum log wage without, 5 agency sum, 6 retained-not-needed count,
+    7 sum of skill, 8 sum of skill * z, 9 sum of skill * z^2, 10 employed: the last four give
+    the next quarter's efficiency units for any uplift without another pass.
+    ``blame_sums``: 0 human-originated volume, 1 AI-originated volume, 2 failures of
+    human-originated work, 3 failures of AI-originated work, 4 of those blamed on the person.
     """
     hires[:] = 0.0
     separations[:] = 0.0
     prize_won[:] = 0.0
-    degree_stats[:, :] = 0.0
-    learning_stats[:] = 0.0
+    occ_sums[:, :] = 0.0
+    wage_hist[:] = 0.0
+    n_bins = wage_hist.size
+    span = log_wage_max - log_wage_min
+    n0 = s0 = q0 = n1 = s1 = q1 = 0.0
+    learned_sum = 0.0
+    learners = 0.0
+    vol_h = vol_m = fail_h = fail_m = fail_mb = 0.0
     for i in range(status.size):
         st = status[i]
         if st == OUT:
@@ -316,110 +403,102 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
             tenure[i] = 0
             wage[i] = 0.0
         z = ai_skill[i]
-        h = efficiency(log_skill[i], z, aug_gain[j], spec_gain[j])
-        w_j = bargaining[j] * value_of_efficiency[j] * h + (1.0 - bargaining[j]) * outside[j]
+        sk = skill[i]
+        h = efficiency(sk, z, aug_gain[j], spec_gain[j])
+        beta = bargaining[j]
+        w_j = beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j]
         prize = horizon[j] * max(w_j - benefit, 0.0)
-        if w:
-            prize_won[j] += prize
         # step 6: best response and partial adjustment
         e_br = 0.0
-        if bar[j] > NO_BAR and prize > 0.0:
+        b = bar[j]
+        if b > NO_BAR and prize > 0.0:
             sig = noise[j]
-            a = math.log(prize * r / (sig * effort_cost)) - (sig * bar[j] - k) / r
-            zs = lookup(br_rows[j], a)
+            a = flog(prize * r / (sig * effort_cost)) - (sig * b - k) / r
+            zs = lookup(br_rows, j, a)
             if zs > NO_EFFORT / 2:
-                e_br = min(math.exp((sig * (zs + bar[j]) - k) / r), max_effort)
+                e_br = min(math.exp((sig * (zs + b) - k) / r), max_effort)
         e = effort[i] + adjustment * (e_br - effort[i])
         effort[i] = e
         # step 7: learning with diminishing returns, and obsolescence
-        gain = math.log1p(learn_share * e)
+        gain = flog(1.0 + learn_share * e)
         focus = ai_focus[j]
         learned = skill_rate * (1.0 - focus) * gain
-        ls = log_skill[i] + learned - skill_depreciation
+        delta = learned - skill_depreciation
+        ls = log_skill[i] + delta
         log_skill[i] = ls
-        z_new = z + ai_rate * focus * gain * (1.0 - z) - ai_depreciation * z
-        ai_skill[i] = min(max(z_new, 0.0), 1.0)
-        learning_stats[0] += learned
-        learning_stats[1] += 1.0
-        dd = degree[i]
-        degree_stats[dd, 0] += 1.0
-        degree_stats[dd, 1] += ls
-        degree_stats[dd, 2] += ls * ls
-
-
-# -------------------------------------------------------------- steps 8-9: wages, agency, blame
-@njit(cache=True)
-def wage_agency_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
-                     log_skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
-                     wage: NDArray[np.float32], agency: NDArray[np.float32],
-                     failures: NDArray[np.uint16], blamed: NDArray[np.uint16],
-                     value_of_efficiency: NDArray[np.float64], aug_gain: NDArray[np.float64],
-                     spec_gain: NDArray[np.float64], bargaining: NDArray[np.float64],
-                     outside: NDArray[np.float64], agency0: NDArray[np.float64], agency1: NDArray[np.float64],
-                     human0: NDArray[np.float64], human1: NDArray[np.float64],
-                     machine0: NDArray[np.float64], machine1: NDArray[np.float64],
-                     human_failure: float, ai_failure: float, blame_ai: float,
-                     agency_threshold: float, ai_threshold: float, key: np.uint64,
-                     log_wage_min: float, log_wage_max: float,
-                     occ_sums: NDArray[np.float64], wage_hist: NDArray[np.float64],
-                     blame_sums: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
-    """Wages from marginal revenue product with a bargaining share (step 8); each employed
-    person's agency, decision volumes, failures and blame (step 9).
-
-    ``occ_sums[o, :]`` collects: 0 wage sum, 1 n with AI skill, 2 sum log wage with AI skill,
-    3 n without, 4 sum log wage without, 5 agency sum, 6 retained-not-needed count,
-    7 effort-free efficiency sum (unused here), 8 degree holders.
-    ``blame_sums``: 0 human-originated volume, 1 AI-originated volume, 2 failures of
-    human-originated work, 3 failures of AI-originated work, 4 of those blamed on the person.
-    """
-    occ_sums[:, :] = 0.0
-    wage_hist[:] = 0.0
-    blame_sums[:] = 0.0
-    n_bins = wage_hist.size
-    span = log_wage_max - log_wage_min
-    for i in range(status.size):
-        if status[i] != EMPLOYED:
-            continue
-        o = occ[i]
-        z = ai_skill[i]
-        h = efficiency(log_skill[i], z, aug_gain[o], spec_gain[o])
-        w = bargaining[o] * value_of_efficiency[o] * h + (1.0 - bargaining[o]) * outside[o]
-        w = max(w, 1e-6)
-        wage[i] = w
-        lw = math.log(w)
-        occ_sums[o, 0] += w
-        if z >= ai_threshold:
-            occ_sums[o, 1] += 1.0
-            occ_sums[o, 2] += lw
+        # s * exp(delta): a second-order series where delta is small (it almost always is)
+        sk = sk * (1.0 + delta * (1.0 + 0.5 * delta)) if abs(delta) < 0.02 else math.exp(ls)
+        skill[i] = sk
+        z = min(max(z + ai_rate * focus * gain * (1.0 - z) - ai_depreciation * z, 0.0), 1.0)
+        ai_skill[i] = z
+        learned_sum += learned
+        learners += 1.0
+        if degree[i] == 1:
+            n1 += 1.0
+            s1 += ls
+            q1 += ls * ls
         else:
-            occ_sums[o, 3] += 1.0
-            occ_sums[o, 4] += lw
-        a = min(max(agency0[o] + agency1[o] * z, 0.0), 1.0)
-        agency[i] = a
-        occ_sums[o, 5] += a
-        if a < agency_threshold:
-            occ_sums[o, 6] += 1.0
-        b = int((lw - log_wage_min) / span * n_bins)
-        wage_hist[min(max(b, 0), n_bins - 1)] += 1.0
-        # decisions and failures: one draw splits into own failure / AI failure (blamed or not)
-        human = human0[o] + human1[o] * z
-        machine = machine0[o] + machine1[o] * z
-        blame_sums[0] += human
-        blame_sums[1] += machine
+            n0 += 1.0
+            s0 += ls
+            q0 += ls * ls
+        if not w:
+            continue
+        # step 8: the wage, on the skills after this quarter's learning
+        prize_won[j] += prize
+        h = efficiency(sk, z, aug_gain[j], spec_gain[j])
+        pay = max(beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j], 1e-6)
+        wage[i] = pay
+        lw = flog(pay)
+        occ_sums[j, 0] += pay
+        if z >= ai_threshold:
+            occ_sums[j, 1] += 1.0
+            occ_sums[j, 2] += lw
+        else:
+            occ_sums[j, 3] += 1.0
+            occ_sums[j, 4] += lw
+        occ_sums[j, 7] += sk
+        occ_sums[j, 8] += sk * z
+        occ_sums[j, 9] += sk * z * z
+        occ_sums[j, 10] += 1.0
+        bb = int((lw - log_wage_min) / span * n_bins)
+        wage_hist[min(max(bb, 0), n_bins - 1)] += 1.0
+        # step 9: agency, decisions, failures and blame
+        ag = min(max(agency0[j] + agency1[j] * z, 0.0), 1.0)
+        agency[i] = ag
+        occ_sums[j, 5] += ag
+        if ag < agency_threshold:
+            occ_sums[j, 6] += 1.0
+        human = human0[j] + human1[j] * z
+        machine = machine0[j] + machine1[j] * z
+        vol_h += human
+        vol_m += machine
         u = uniform(key, i)
         p_h = human_failure * human
         p_m = ai_failure * machine
         if u < p_h:
-            blame_sums[2] += 1.0
+            fail_h += 1.0
             if failures[i] < 65535:
                 failures[i] += 1
                 blamed[i] += 1
         elif u < p_h + p_m:
-            blame_sums[3] += 1.0
+            fail_m += 1.0
             is_blamed = (u - p_h) < p_m * blame_ai
             if is_blamed:
-                blame_sums[4] += 1.0
+                fail_mb += 1.0
             if failures[i] < 65535:
                 failures[i] += 1
                 if is_blamed:
                     blamed[i] += 1
+    learning_stats[0] = learned_sum
+    learning_stats[1] = learners
+    degree_stats[0, 0] = n0
+    degree_stats[0, 1] = s0
+    degree_stats[0, 2] = q0
+    degree_stats[1, 0] = n1
+    degree_stats[1, 1] = s1
+    degree_stats[1, 2] = q1
+    blame_sums[0] = vol_h
+    blame_sums[1] = vol_m
+    blame_sums[2] = fail_h
+    blame_sums[3] = fail_m
+    blame_sums[4] = fail_mb

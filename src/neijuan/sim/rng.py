@@ -82,4 +82,4 @@ def std_normal(key: np.uint64, i: int) -> float:  # pragma: no cover - compiled
 def std_logistic(key: np.uint64, i: int) -> float:  # pragma: no cover - compiled
     """Logistic noise scaled to unit variance (one log instead of Box-Muller's three calls)."""
     u = uniform(key, i)
-    return math.log(u / (1.0 - u)) * 0.5513288954217920  # sqrt(3) / pi
+    return float(math.log(np.float32(u / (1.0 - u)))) * 0.5513288954217920  # sqrt(3) / pi

@@ -27,6 +27,7 @@ STATE_DTYPES: dict[str, type[np.generic]] = {
     "origin": np.int16,     # occupation of the last job; n_occ / n_occ + 1 = entry pools
     "degree": np.uint8,     # 1 = holds a degree
     "log_skill": np.float32,  # log of skill s (s is log-normal)
+    "skill": np.float32,      # s itself, kept beside its log to spare an exp per pass
     "ai_skill": np.float32,   # AI skill z in [0, 1]
     "effort": np.float32,     # extra effort, hours per week
     "wage": np.float32,       # quarterly wage, mean pre-AI wage = 1; 0 when not employed
@@ -58,6 +59,7 @@ class Population:
     origin: NDArray[np.int16]
     degree: NDArray[np.uint8]
     log_skill: NDArray[np.float32]
+    skill: NDArray[np.float32]
     ai_skill: NDArray[np.float32]
     effort: NDArray[np.float32]
     wage: NDArray[np.float32]

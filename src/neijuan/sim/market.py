@@ -1,0 +1,413 @@
+"""What the stochastic engine and the mean-field model share: a period's per-occupation algebra.
+
+A period of MODEL.md §2 has two kinds of work. The per-person part (who retires, who applies
+where, who wins the contest, how each person's effort, skill, wage and agency move) is done by
+:class:`~neijuan.sim.model.LabourMarket` with compiled passes over rows, and by
+:class:`~neijuan.theory.meanfield.MeanFieldMarket` with expected flows between groups. The
+per-occupation part (capability and adoption, production, prices and positions, the screen,
+bargaining and outside options, labour-market flows, the calibration of the pre-AI equilibrium and
+the records) is the same for both and is written once, here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neijuan.config import Scenario
+from neijuan.sim import kernels as kern
+from neijuan.sim import steps as alg
+from neijuan.sim.economy import Economy
+from neijuan.sim.effort import LOGISTIC, NORMAL
+
+F64 = NDArray[np.float64]
+
+INITIAL_FINDING = 0.4       # quarterly job-finding rate assumed before the first period
+INITIAL_SEPARATION = 0.04   # quarterly separation rate assumed before the first period
+FLOW_SMOOTHING = 0.5        # weight of the past in the smoothed flow rates
+MAX_PRIZE_QUARTERS = 80.0   # cap on the value of a job, quarters of rent
+OPENINGS_FLOOR = 0.01       # every occupation keeps 1% of its positions' weight in search
+SPECIALIST_Z_GAIN = 1.0     # efficiency of AI-specialist roles rises with AI skill: (1 + z)
+TIERS = ("low", "mid", "high", "ai")
+
+
+@dataclass(frozen=True)
+class AIState:
+    """Step 1's outcome for this period."""
+
+    capability: float
+    d_capability: float       # rise of capability this quarter (0 in the burn-in)
+    cost_ratio: float
+    ai_price: F64             # AI cost per unit of task work, per occupation
+    mix: alg.TaskMix
+    aug_scale: F64            # uplift every person in the occupation gets from augmentation
+    aug_gain: F64             # extra uplift per unit of AI skill (relative to aug_scale)
+    adoption_level: float
+
+
+@dataclass(frozen=True)
+class ProductionState:
+    """Step 2's outcome."""
+
+    employed: F64
+    units: F64                # efficiency units of labour (uplift included)
+    price: F64
+    out: alg.Output
+    productivity: F64
+    ai_spend: float
+
+
+@dataclass(frozen=True)
+class ContestOutcome:
+    """Step 5's outcome, per occupation."""
+
+    positions: F64
+    candidates: F64
+    applicants: F64
+    hires: F64
+    separations: F64
+    employed: F64             # after the contest
+    effort_sum: F64           # effort of the candidates in the contest
+    prize_won: F64
+    bar: F64
+
+
+@dataclass(frozen=True)
+class WorkOutcome:
+    """Steps 8-9's outcome: wages, agency and blame, per occupation unless stated."""
+
+    wage_sum: F64
+    ai_n: F64
+    ai_log_wage: F64
+    non_ai_n: F64
+    non_ai_log_wage: F64
+    agency_sum: F64
+    retained_not_needed: F64
+    blame: F64                # human volume, AI volume, F_h, F_ai, F_ai blamed (economy totals)
+    wage_gini: float
+
+
+class MarketBase:
+    """State and algebra common to the stochastic and the mean-field model."""
+
+    def __init__(self, scenario: Scenario, economy: Economy, seed: int) -> None:
+        self.sc = scenario
+        self.econ = economy
+        self.seed = int(seed)
+        self.total_periods = scenario.run.burn_in + scenario.run.periods
+        self.period = 0
+        self.kind = LOGISTIC if scenario.contest.rule == "tullock" else NORMAL
+        self.spec_gain = np.where(economy.occ_tier == 3, SPECIALIST_Z_GAIN, 0.0)
+        self.adoption = np.zeros(economy.n_tasks)
+        self.eta = (np.full(economy.n_sectors, scenario.demand.eta) if scenario.demand.eta
+                    is not None else economy.sector_eta)[economy.occ_sector]
+        self.records: dict[str, list[float]] = {}
+        self.occ_records: dict[str, list[F64]] = {}
+        self.capability = 0.0
+        self.skill_depreciation = 0.0
+        self.mean_wage = 1.0
+        self.ai_spend = 0.0
+        self.labour_force0 = float(scenario.run.workers)
+        n = economy.n_occ
+        self.finding = np.full(n, INITIAL_FINDING)
+        self.separation = np.full(n, INITIAL_SEPARATION)
+        c = scenario.contest
+        p_keep = 1.0 - scenario.labour.initial_unemployment
+        prize = (1.0 - scenario.wages.replacement) / (c.discount + INITIAL_FINDING
+                                                      + INITIAL_SEPARATION)
+        # first guess of effort: the symmetric Tullock equilibrium at the initial retention rate
+        self.effort0 = float(min(c.r * prize * p_keep * (1 - p_keep) / (c.noise * c.effort_cost),
+                                 c.max_effort))
+
+    # ---------------------------------------------------------------------------- calibration
+    def calibrate(self, employed: F64, units: F64) -> None:
+        """The pre-AI equilibrium: each occupation's productivity level A is set so that its mean
+        wage is its base wage, demand so that positions equal employment, land to the initial
+        labour input. ``units`` are the initial efficiency units (no AI)."""
+        sc, econ = self.sc, self.econ
+        self.benefit = sc.wages.replacement * 1.0
+        self.occ_mean_wage = econ.occ_wage.copy()
+        self.outside = self.outside_options()
+        beta = sc.wages.bargaining * (1.0 - sc.labour.initial_unemployment) ** sc.wages.competition
+        alpha = sc.production.land_share
+        mean_h = units / np.maximum(employed, 1.0)
+        self.tfp = (econ.occ_wage - (1.0 - beta) * self.outside) / (beta * (1.0 - alpha) * mean_h)
+        if np.any(self.tfp <= 0):
+            raise ValueError("calibration failed: a base wage is below the outside option share")
+        self.land = units.copy()
+        self.output0 = self.tfp * units
+        self.demand_scale = self.output0.copy()
+        self.productivity0 = self.output0 / np.maximum(employed, 1.0)
+        self.productivity = self.productivity0.copy()
+        self.human_cost0 = econ.occ_wage / mean_h  # wage per efficiency unit before AI
+        self.human_cost = self.human_cost0.copy()
+        self.consumption_weight = self.output0 / self.output0.sum()
+        self.price = np.ones(econ.n_occ)
+        self.positions_last = employed.copy()
+        self.hires_last = 0.05 * employed
+        self.employed_last = employed.copy()
+
+    def recalibrate(self, employed: F64) -> None:
+        """Burn-in only: nudge each occupation's productivity level so that its mean wage settles
+        at the base wage once flows and effort have found their equilibrium (output, demand and
+        prices scale with it, so positions are unchanged)."""
+        have = employed > 0
+        factor = np.where(have, np.sqrt(self.econ.occ_wage / np.maximum(self.occ_mean_wage,
+                                                                          1e-9)), 1.0)
+        factor = np.clip(factor, 0.8, 1.25)
+        for name in ("tfp", "output0", "demand_scale", "productivity0", "productivity"):
+            setattr(self, name, getattr(self, name) * factor)
+        self.human_cost0 = self.human_cost.copy()
+
+    # ------------------------------------------------------------------------------ helpers
+    @property
+    def years(self) -> float:
+        """Years since the start of the measured window (negative during the burn-in)."""
+        return (self.period - self.sc.run.burn_in) / 4.0
+
+    def labour_force_target(self, period: int) -> float:
+        return self.labour_force0 * (1.0 + self.sc.labour.growth) ** (period / 4.0)
+
+    def outside_options(self) -> F64:
+        """Step 8: each occupation's outside option, the flow value of unemployment
+        rU = b + lambda (w - b), lambda = f / (r + s + f) (a job-search asset value: with fewer
+        jobs to find, f falls and so do the outside option and the wage)."""
+        r = self.sc.contest.discount
+        lam = self.finding / (r + self.separation + self.finding)
+        return self.benefit + lam * np.maximum(self.occ_mean_wage - self.benefit, 0.0)
+
+    def horizon(self) -> F64:
+        """Quarters of wage rent a job is worth over unemployment, 1 / (r + s + f): the prize is
+        W - U = (w - b) / (r + s + f)."""
+        r = self.sc.contest.discount
+        return np.minimum(1.0 / (r + self.separation + self.finding), MAX_PRIZE_QUARTERS)
+
+    def bargaining(self, positions: F64, candidates: F64) -> F64:
+        """Step 8: workers' share of the marginal revenue product, eroded by competition for
+        positions: beta * (M / N)^xi (with more candidates per position a firm can replace a
+        worker more easily, so it concedes less of the rent)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            retention = np.where(candidates > 0, np.minimum(positions / np.maximum(candidates, 1.0),
+                                                            1.0), 1.0)
+        return self.sc.wages.bargaining * retention ** self.sc.wages.competition
+
+    # -------------------------------------------------------------------------------- phases
+    def phase_ai(self) -> AIState:
+        """Step 1: capability advances; firms adopt AI on tasks it can do more cheaply."""
+        sc, econ = self.sc, self.econ
+        years = self.years
+        capability = alg.capability(years, sc.ai)
+        # obsolescence follows the growth of capability within the AI era (not its arrival)
+        d_capability = max(capability - self.capability, 0.0) if years > 0 else 0.0
+        self.capability = capability
+        cost_ratio = alg.ai_cost_ratio(years, sc.ai)
+        ai_price = cost_ratio * self.human_cost0
+        if sc.ai.enabled and years >= 0:
+            cheaper = ai_price < self.human_cost
+            allowed = (capability >= econ.task_threshold) & cheaper[econ.task_occ]
+            speed = econ.sector_speed[econ.occ_sector][econ.task_occ]
+            self.adoption = alg.bass_adoption(self.adoption, allowed, speed,
+                                              sc.adoption.innovation, sc.adoption.imitation, 0.25)
+        automation, augmentation = alg.biased_split(econ.task_automation, econ.task_augmentation,
+                                                    sc.ai.automation_bias)
+        mix = alg.task_mix(econ, self.adoption, automation, augmentation, sc.agency)
+        # uplift of augmented work, u (w0 + (1 - w0) z) on the augmented share G of the work:
+        # efficiency = s (1 + G u w0 + G u (1 - w0) z) = aug_scale * s * (1 + aug_gain * z); the
+        # per-person passes see aug_gain; aug_scale multiplies efficiency units and their value
+        aug_scale = 1.0 + mix.augmented * sc.ai.uplift * sc.ai.uplift_without_skill
+        aug_gain = mix.augmented * sc.ai.uplift * (1.0 - sc.ai.uplift_without_skill) / aug_scale
+        adoption_level = float((mix.ai_use * econ.occ_share).sum())
+        return AIState(capability, d_capability, cost_ratio, ai_price, mix, aug_scale, aug_gain,
+                       adoption_level)
+
+    def phase_production(self, ai: AIState, employed: F64, raw_units: F64) -> ProductionState:
+        """Step 2: output from people (efficiency units) and AI task work at its price."""
+        sc = self.sc
+        units = raw_units * ai.aug_scale
+        price = alg.prices(self.productivity, self.productivity0, employed, self.positions_last,
+                           self.eta, sc.demand.kappa)
+        out = alg.produce(units, ai.mix.labour_share, ai.ai_price, price, self.tfp, self.land,
+                          sc.production.land_share, sc.production.sigma)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            productivity = np.where(employed > 0, out.output / np.maximum(employed, 1.0),
+                                    self.productivity)
+        self.productivity = productivity
+        self.price = price
+        return ProductionState(employed, units, price, out, productivity,
+                               float((ai.ai_price * out.ai_input).sum()))
+
+    def phase_positions(self, prod: ProductionState) -> F64:
+        """Step 3: demand at this price (scaled with the labour force), plus the AI-specialist
+        work that last quarter's AI spending calls for; positions = labour needed to meet it."""
+        sc, econ = self.sc, self.econ
+        scale = (self.labour_force_target(self.period) / self.labour_force0
+                 if sc.demand.growth_with_labour else 1.0)
+        demand = self.demand_scale * scale * prod.price ** (-self.eta)
+        specialist = econ.occ_tier == 3
+        if specialist.any() and sc.ai.specialist_demand > 0:
+            spec_share = self.output0[specialist] / self.output0[specialist].sum()
+            demand[specialist] += (sc.ai.specialist_demand * self.ai_spend * spec_share
+                                   / np.maximum(prod.price[specialist], 1e-9))
+        self.ai_spend = prod.ai_spend
+        return alg.positions_needed(demand, prod.out.output, prod.employed, prod.productivity,
+                                    sc.production.land_share)
+
+    def entry_plan(self, in_force: float, ai: AIState) -> tuple[float, float, float]:
+        """Step 4: how many enter (the labour force grows at g_L), their degree share (rising)
+        and their mean AI skill (rising with adoption)."""
+        lab = self.sc.labour
+        n = max(self.labour_force_target(self.period + 1) - in_force, 0.0)
+        degree = float(np.clip(lab.entrant_degree_share + lab.entrant_degree_trend
+                               * max(self.period / 4.0, 0.0), 0.0, 1.0))
+        z = lab.ai_skill_mean + (lab.entrant_ai_skill_max - lab.ai_skill_mean) * ai.adoption_level
+        return n, degree, max(z, 1e-6)
+
+    def phase_screen(self, ai: AIState, positions: F64, degree_share: float, degree_gap: float,
+                     within_var: float) -> tuple[F64, F64, alg.Screen]:
+        """Step 5 (set-up): where applications go, the screen's noise, the Bayesian weights."""
+        sc = self.sc
+        # openings: last quarter's hires plus positions not filled now (vacancies)
+        openings = self.hires_last + np.maximum(positions - self.employed_last, 0.0) + (
+            OPENINGS_FLOOR * positions)
+        cdf = alg.search_cdf(self.econ, openings)
+        noise = sc.contest.noise * (1.0 - sc.ai.monitoring * ai.mix.firm_adoption)
+        scr = alg.screen(sc, self.econ, ai.mix, degree_share, degree_gap, within_var)
+        return cdf, noise, scr
+
+    def ai_focus(self, ai: AIState) -> F64:
+        """Step 7: share of learning spent on AI skill, by occupation contested."""
+        return self.sc.learning.ai_focus * np.minimum(ai.mix.ai_use + (self.econ.occ_tier == 3),
+                                                      1.0)
+
+    def depreciation(self, ai: AIState) -> float:
+        """Step 7: log-skill loss this quarter: the base rate plus obsolescence from AI progress."""
+        return self.skill_depreciation + self.sc.learning.obsolescence * ai.d_capability
+
+    def close_period(self, prod: ProductionState, contest: ContestOutcome,
+                     work: WorkOutcome) -> None:
+        """After wages: prices of labour per efficiency unit, flows, outside options, and (in
+        the burn-in) the calibration of the pre-AI equilibrium."""
+        sc = self.sc
+        new_employed = contest.employed
+        total = float(new_employed.sum())
+        self.mean_wage = float(work.wage_sum.sum() / max(total, 1.0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_worker = np.where(prod.employed > 0,
+                                  prod.units / np.maximum(prod.employed, 1.0), 1.0)
+            self.human_cost = np.where(new_employed > 0, work.wage_sum / np.maximum(
+                new_employed, 1e-12) / per_worker, self.human_cost)
+            incumbents = contest.candidates - contest.applicants
+            finding = np.where(contest.applicants > 0, contest.hires / np.maximum(
+                contest.applicants, 1e-12), 1.0)
+            separation = np.where(incumbents > 0, contest.separations / np.maximum(
+                incumbents, 1e-12), 0.0)
+        self.finding = FLOW_SMOOTHING * self.finding + (1 - FLOW_SMOOTHING) * finding
+        self.separation = FLOW_SMOOTHING * self.separation + (1 - FLOW_SMOOTHING) * separation
+        self.occ_mean_wage = np.where(new_employed > 0, work.wage_sum / np.maximum(
+            new_employed, 1e-12), self.occ_mean_wage)
+        self.benefit = sc.wages.replacement * self.mean_wage
+        self.outside = self.outside_options()
+        if self.years < 0:
+            self.recalibrate(new_employed)
+        self.positions_last = contest.positions
+        self.hires_last = contest.hires.copy()
+        self.employed_last = new_employed.copy()
+
+    # ------------------------------------------------------------------------------- records
+    def record(self, ai: AIState, prod: ProductionState, contest: ContestOutcome,
+               work: WorkOutcome, scr: alg.Screen, value: F64, *, labour_force: float,
+               entered: float, retired: float, skill_mean: float, depreciation: float) -> None:
+        """Append this period's raw sums (from which figures.py defines every figure)."""
+        sc, econ = self.sc, self.econ
+        mix = ai.mix
+        cpi = float((self.consumption_weight * prod.price).sum())
+        hires = contest.hires
+        hires_total = max(float(hires.sum()), 1e-12)
+        tiers = econ.occ_tier
+        asks_ai = np.where(tiers == 3, 1.0, mix.firm_augment)
+        ai_hires = float((hires * asks_ai).sum())
+        revenue = prod.price * prod.out.output
+        new_employed = contest.employed
+        rec: dict[str, float] = dict(
+            period=float(self.period), years=self.years, capability=ai.capability,
+            ai_cost=ai.cost_ratio, adoption=ai.adoption_level, labour_force=labour_force,
+            employed=float(new_employed.sum()), employed_at_production=float(prod.employed.sum()),
+            positions=float(contest.positions.sum()), candidates=float(contest.candidates.sum()),
+            applicants=float(contest.applicants.sum()), hires=float(hires.sum()),
+            entrants=entered, retirements=retired,
+            output=float(prod.out.output.sum()), revenue=float(revenue.sum()),
+            ai_spend=prod.ai_spend, cpi=cpi, wage_bill=float(work.wage_sum.sum()),
+            mean_wage=self.mean_wage, effort_total=float(contest.effort_sum.sum()),
+            prize_won=float(contest.prize_won.sum()), effort_cost=sc.contest.effort_cost,
+            mpl_real_total=float((prod.out.mpl * prod.units).sum()),
+            land=float(self.land.sum()),
+            degree_weight=float((scr.degree_weight * hires).sum() / hires_total),
+            degree_required=float((scr.degree_required * hires).sum() / hires_total),
+            degree_required_ai=float((scr.degree_required_ai * hires * asks_ai).sum()
+                                     / max(ai_hires, 1e-12)),
+            ai_postings=ai_hires / hires_total,
+            ai_premium_log=alg.within_occupation_premium(work.ai_n, work.ai_log_wage,
+                                                         work.non_ai_n, work.non_ai_log_wage),
+            ai_skilled=float(work.ai_n.sum()),
+            agency_sum=float(work.agency_sum.sum()),
+            retained_not_needed=float(work.retained_not_needed.sum()),
+            human_volume=float(work.blame[0]), machine_volume=float(work.blame[1]),
+            failures_human=float(work.blame[2]), failures_machine=float(work.blame[3]),
+            failures_machine_blamed=float(work.blame[4]),
+            human_failure_rate=sc.agency.human_failure_rate,
+            ai_failure_rate=sc.agency.ai_failure_rate,
+            wage_gini=work.wage_gini, skill_mean=skill_mean, skill_depreciation=depreciation,
+        )
+        for t, name in enumerate(TIERS):
+            in_tier = tiers == t
+            rec[f"employed_{name}"] = float(new_employed[in_tier].sum())
+            rec[f"wage_bill_{name}"] = float(work.wage_sum[in_tier].sum())
+        high = econ.sector_high_exposure[econ.occ_sector]
+        for group, mask in (("high", high), ("low", ~high)):
+            rec[f"revenue_{group}_exposure"] = float(revenue[mask].sum())
+            rec[f"employed_{group}_exposure"] = float(prod.employed[mask].sum())
+        for name, number in rec.items():
+            self.records.setdefault(name, []).append(number)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            occ_rec: dict[str, F64] = dict(
+                employed=new_employed, positions=contest.positions,
+                candidates=contest.candidates, applicants=contest.applicants, hires=hires,
+                mean_wage=np.where(new_employed > 0, work.wage_sum / np.maximum(new_employed,
+                                                                                1e-12), 0.0),
+                price=prod.price, output=prod.out.output, ai_use=mix.ai_use,
+                labour_share=mix.labour_share,
+                bar=np.where(contest.bar <= kern.NO_BAR, np.nan, contest.bar),
+                agency=np.where(new_employed > 0, work.agency_sum / np.maximum(new_employed,
+                                                                               1e-12), np.nan),
+                effort=np.where(contest.candidates > 0, contest.effort_sum / np.maximum(
+                    contest.candidates, 1e-12), 0.0),
+                value_of_efficiency=value,
+            )
+        for name, arr in occ_rec.items():
+            self.occ_records.setdefault(name, []).append(np.array(arr, dtype=np.float64))
+
+    # ---------------------------------------------------------------------------------- run
+    def step(self) -> None:  # pragma: no cover - implemented by subclasses
+        raise NotImplementedError
+
+    def run(self, on_period: object = None) -> MarketBase:
+        """All periods (burn-in and measured); ``on_period(period)`` after each."""
+        while self.period < self.total_periods:
+            self.step()
+            if callable(on_period):
+                on_period(self.period)
+        return self
+
+    def series(self) -> dict[str, F64]:
+        return {k: np.asarray(v, dtype=np.float64) for k, v in self.records.items()}
+
+    def occupation_series(self) -> dict[str, F64]:
+        return {k: np.vstack(v) for k, v in self.occ_records.items()}
+
+
+def log_wage_bins() -> tuple[int, float, float]:
+    """Histogram of log wages used for the Gini: bins and range (relative to the mean wage)."""
+    return 4096, math.log(1e-3), math.log(1e3)
