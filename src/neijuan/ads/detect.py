@@ -100,7 +100,9 @@ _DEGREE_NOISE = (
     r"(?:high |a |great |certain )?degree of|\d+-degree|\d+ degrees|degrees? (?:celsius|fahrenheit)|"
     r"本科(?:为|毕业于|院校|阶段)[^，,]*|第一学历|(?:高职|职业|本科)院校"
 )
-_SECONDARY = r"high school(?: diploma)?|(?-u:\b)ged(?-u:\b)|gcses?|a-levels?|高中|中专|初中|技校|中技|职高"
+_SECONDARY = (
+    r"high school(?: diploma)?|(?-u:\b)ged(?-u:\b)|gcses?|a-levels?|高中|中专|初中|技校|中技|职高"
+)
 _PHD = r"ph\.?\s?d|doctorate|doctoral|d\.?phil|(?-u:\b)dnp(?-u:\b)|博士"
 _MASTER = (
     r"master'?s|masters|master of|(?-u:\b)m\.?sc(?-u:\b)|(?-u:\b)m\.s\.|"
@@ -155,7 +157,8 @@ def _level_code(clause: pl.Expr) -> pl.Expr:
 
 
 def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
-    """1 required, 2 preferred, 3 alternative, 4 not required, 5 relaxation only, 6 secondary, 0 other."""
+    """1 required, 2 preferred, 3 alternative, 4 not required, 5 relaxation only, 6 secondary,
+    0 other."""
     has_level = level.is_not_null()
     return (
         pl.when(has_level & clause.str.contains(_PREFERRED)).then(2)
@@ -170,7 +173,7 @@ def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
 
 def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
     """Add ``degree_level``, ``degree_strength``, ``degree_mentioned``, ``degree_required`` and the
-    evidence (the clauses that carried a degree statement) to ``lf``, which needs ``_row`` and ``_t``.
+    evidence (the clauses that carried a degree statement) to ``lf``, which needs ``_rid`` and ``_t``.
 
     Each clause is classified on its own (level named; required, preferred, an alternative, or
     explicitly not required); the ad's label combines them: the lowest required level wins; a
@@ -189,7 +192,7 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col("_c")
     clean = c.str.to_lowercase().str.replace_all(_DEGREE_NOISE, " ")
     long = (
-        lf.select("_row", clauses.alias("_c"))
+        lf.select("_rid", clauses.alias("_c"))
         .explode("_c")
         .with_columns(c.str.strip_chars())
         .filter(c.str.len_chars() > 0)
@@ -200,7 +203,7 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(_clause_kind(pl.col("_cl"), pl.col("_l")).alias("_k"))
     )
     k, lvl = pl.col("_k"), pl.col("_l")
-    agg = long.group_by("_row").agg(
+    agg = long.group_by("_rid").agg(
         lvl.filter(k == 1).min().alias("_req"),
         lvl.filter(k == 3).min().alias("_alt"),
         lvl.filter(k == 2).min().alias("_pref"),
@@ -218,7 +221,7 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
         .otherwise(pl.lit("none"))
     )
     return (
-        lf.join(agg, on="_row", how="left", maintain_order="left")
+        lf.join(agg, on="_rid", how="left", maintain_order="left")
         .with_columns(
             level_code.replace_strict(list(range(5)), DEGREE_LEVELS, return_dtype=pl.String)
             .alias("degree_level"),

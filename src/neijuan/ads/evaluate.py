@@ -116,13 +116,13 @@ def score(detected: pl.DataFrame) -> pl.DataFrame:
             g = (sub["gold_degree_strength"] == "required") if gold is None else sub[gold]
             rows.append({"lang": lang, "measure": name, **_prf(sub[pred], g)})
         for name, col in [("degree_level", "degree_level"), ("degree_strength", "degree_strength")]:
-            acc = float((sub[col] == sub[f"gold_{col}"]).mean() or 0.0)
+            acc = float((sub[col] == sub[f"gold_{col}"]).mean() or 0.0)  # type: ignore[arg-type]
             rows.append({"lang": lang, "measure": f"{name} (accuracy)", "precision": math.nan,
                          "recall": math.nan, "f1": _macro_f1(sub[col], sub[f"gold_{col}"]),
                          "support": float(sub.height), "accuracy": acc})
         rows.append({"lang": lang, "measure": "salary exact match", "precision": math.nan,
                      "recall": math.nan, "f1": math.nan, "support": float(sub.height),
-                     "accuracy": float(sub["salary_exact"].mean() or 0.0)})
+                     "accuracy": float(sub["salary_exact"].mean() or 0.0)})  # type: ignore[arg-type]
     return pl.DataFrame(rows, infer_schema_length=None).select(
         "lang", "measure", "precision", "recall", "f1", "accuracy", "support"
     )

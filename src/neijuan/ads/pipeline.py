@@ -68,7 +68,7 @@ def detect_lazy(
         pl.concat_str([pl.col("title").cast(pl.String).fill_null(""), pl.col("text")], separator="\n")
         if "title" in names else pl.col("text")
     )
-    lf = lf.with_row_index("_row").with_columns(
+    lf = lf.with_row_index("_rid").with_columns(
         normalised(body).alias("_t"),
         salary_field.alias("_salary_field"),
         language(pl.col("text")).alias("lang"),

@@ -1,0 +1,277 @@
+"""``neijuan ads``: analyse job ads, show trends and the AI premium, score the detectors.
+
+Thin: parses options, calls :mod:`neijuan.ads` and renders with Rich. Heavy imports happen inside
+the commands so that ``neijuan --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+app = typer.Typer(
+    help="Job ads: AI-skill demand, degree requirements and the AI wage premium (en and zh).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+Opt = typer.Option
+
+
+def _pct(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{100 * float(value):.1f}%"
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{float(value):.{digits}f}"
+
+
+@app.command()
+def analyze(
+    files: Annotated[list[Path], typer.Argument(help="CSV/TSV, JSONL, JSON or Parquet files, "
+                                                     "or folders of them (.gz allowed).")],
+    out: Annotated[Path, Opt("--out", "-o", help="Folder for ads.parquet, rejects, summary.json.")],
+    text: Annotated[str | None, Opt(help="Column with the ad text [default: text].")] = None,
+    date: Annotated[str | None, Opt(help="Column with the posting date [default: date].")] = None,
+    id: Annotated[str | None, Opt("--id", help="Column with the ad id [default: id; "
+                                              "FILE:ROW if absent].")] = None,
+    title: Annotated[str | None, Opt(help="Column with the job title [default: title].")] = None,
+    salary: Annotated[str | None, Opt(help="Column with the salary as posted, e.g. "
+                                           "'15-25K·14薪' [default: salary].")] = None,
+    sector: Annotated[str | None, Opt(help="Column with a sector/industry [default: sector; "
+                                           "else the SOC major group].")] = None,
+    mapping: Annotated[Path | None, Opt(help="TOML file: [columns] role = column, [options] "
+                                             "encoding, date_format, default_currency.")] = None,
+    encoding: Annotated[str | None, Opt(help="Text encoding of CSV/JSON files [default: UTF-8, "
+                                             "falling back to GB18030 line by line].")] = None,
+    date_format: Annotated[str | None, Opt(help="strftime format of the dates, e.g. %d/%m/%Y "
+                                                "[default: recognised automatically].")] = None,
+    currency: Annotated[str | None, Opt(help="Currency of salaries that name none (Chinese ads "
+                                             "default to CNY), e.g. GBP.")] = None,
+    taxonomy: Annotated[Path | None, Opt(help="AI-skill taxonomy TOML [default: the shipped "
+                                              "one].")] = None,
+    data_dir: Annotated[Path | None, Opt(help="Data folder with O*NET/ESCO files for occupation "
+                                              "codes [default: $NEIJUAN_DATA_DIR or "
+                                              "../shared/data].")] = None,
+    ray: Annotated[bool, Opt("--ray", help="Run the files on a local Ray Data cluster "
+                                           "(pip install 'neijuan[ray]').")] = False,
+    ray_cpus: Annotated[int | None, Opt(help="CPUs for the local Ray cluster.")] = None,
+) -> None:
+    """Detect AI skill, degree and salary in every ad; write one row per ad under OUT."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from neijuan.ads.analyze import analyze as run
+    from neijuan.ads.analyze import expand_inputs
+
+    paths = expand_inputs(files)
+    with Progress(TextColumn("[bold]ads[/]"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=console, transient=True) as bar:
+        task = bar.add_task("", total=len(paths))
+
+        def progress(path: str, meta: dict[str, Any]) -> None:
+            bar.update(task, advance=1, description=Path(path).name)
+
+        result = run(paths, out, text=text, date=date, id=id, title=title, salary=salary,
+                     sector=sector, mapping_file=mapping, encoding=encoding,
+                     date_format=date_format, default_currency=currency, taxonomy=taxonomy,
+                     data_dir=data_dir, use_ray=ray, ray_cpus=ray_cpus, progress=progress)
+    _print_summary(result.summary, out)
+
+
+def _print_summary(summary: dict[str, Any], out: Path) -> None:
+    c = summary["counts"]
+    table = Table(title="neijuan ads analyze", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    ads = c["ads"] or 1
+    rows = [
+        ("files (empty)", f"{c['files']} ({c['empty_files']})"),
+        ("rows read", f"{c['rows_read']:,}"),
+        ("ads analysed", f"{c['ads']:,}"),
+        ("rows rejected", f"{c['rejected']:,}"),
+        ("AI skill: either / specialist / tool",
+         f"{_pct(c['ai_skill'] / ads)} / {_pct(c['ai_skill_specialist'] / ads)} / "
+         f"{_pct(c['ai_skill_tool'] / ads)}"),
+        ("degree: mentioned / required",
+         f"{_pct(c['degree_mentioned'] / ads)} / {_pct(c['degree_required'] / ads)}"),
+        ("salary usable", f"{_pct(c['salary_status'].get('ok', 0) / ads)}"),
+        ("occupation mapped (SOC)", f"{_pct(c['occupation_mapped'] / ads)}"),
+        ("languages", ", ".join(f"{k} {v:,}" for k, v in c["lang"].items())),
+        ("dates", " – ".join(c["date_range"]) if c["date_range"] else "–"),
+        ("repaired: HTML / mojibake",
+         f"{c['repaired'].get('html', 0):,} / {c['repaired'].get('mojibake', 0):,}"),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    console.print(table)
+    if c["rejects_by_reason"] or c["salary_quarantined"]:
+        rej = Table(title="rejects (see rejects.csv)")
+        rej.add_column("reason")
+        rej.add_column("rows", justify="right")
+        rej.add_column("ad kept?")
+        for k, v in c["rejects_by_reason"].items():
+            rej.add_row(k, f"{v:,}", "no")
+        for k, v in c["salary_quarantined"].items():
+            rej.add_row(f"salary: {k}", f"{v:,}", "yes, salary nulled")
+        console.print(rej)
+    prov = summary["provenance"]
+    console.print(f"[dim]taxonomy {prov['taxonomy']['name']} {prov['taxonomy']['version']}; "
+                  f"code {prov['code_version']}[/]")
+    for note in prov["occupation_mapper"]["notes"]:
+        console.print(f"[yellow]note:[/] {note}")
+    for meta in summary["inputs"]:
+        if meta.get("status") == "empty":
+            console.print(f"[yellow]note:[/] {meta['path']} is empty")
+        elif not str(meta.get("encoding", "utf-8")).startswith(("utf-8", "parquet")) or \
+                "gb18030" in str(meta.get("encoding")):
+            console.print(f"[yellow]note:[/] {meta['path']} read as {meta['encoding']}")
+    console.print(f"wrote {out / 'ads.parquet'}, {out / 'rejects.parquet'} (.csv), "
+                  f"{out / 'summary.json'}")
+
+
+def _shares_table(shares: pl.DataFrame, by: str, top: int) -> Table:
+    import polars as pl
+
+    t = Table(title="Shares of ads" + ("" if by == "none" else f" by {by} (top {top} by ads)"))
+    cols = ["period", *([] if by == "none" else ["group"]), "ads", "AI", "AI 95% CI",
+            "specialist", "tool", "degree ment.", "degree req.", "ment. | AI", "req. | AI"]
+    for col in cols:
+        t.add_column(col, justify="left" if col in ("period", "group") else "right")
+    frame = shares
+    if by != "none":
+        keep = (shares.group_by("group").agg(pl.col("n_ads").sum())
+                .sort("n_ads", descending=True).head(top)["group"])
+        frame = shares.filter(pl.col("group").is_in(keep.implode()))
+    for r in frame.iter_rows(named=True):
+        t.add_row(
+            r["period"], *([] if by == "none" else [str(r["group"])[:40]]), f"{r['n_ads']:,}",
+            _pct(r["share_ai"]), f"{_pct(r['share_ai_ci_low'])}–{_pct(r['share_ai_ci_high'])}",
+            _pct(r["share_ai_specialist"]), _pct(r["share_ai_tool"]),
+            _pct(r["share_degree_mentioned"]), _pct(r["share_degree_required"]),
+            _pct(r["share_degree_mentioned_among_ai"]), _pct(r["share_degree_required_among_ai"]),
+        )
+    return t
+
+
+@app.command()
+def trends(
+    directory: Annotated[Path, typer.Argument(help="Folder written by `neijuan ads analyze`.")],
+    freq: Annotated[str, Opt(help="month | quarter | year")] = "year",
+    by: Annotated[str, Opt(help="none | occupation | sector")] = "none",
+    out: Annotated[Path | None, Opt(help="Where to write the tables and the HTML plot "
+                                         "[default: DIRECTORY].")] = None,
+    top: Annotated[int, Opt(help="Groups shown when --by is set.")] = 10,
+    plot: Annotated[bool, Opt("--plot/--no-plot", help="Write a self-contained HTML plot.")] = True,
+) -> None:
+    """Print (and plot) AI-skill and degree shares over time and the AI wage premium."""
+    import polars as pl
+
+    from neijuan.ads.trends import plot_trends, write_trends
+    from neijuan.ads.trends import trends as run
+
+    result = run(directory, freq=freq, by=by)
+    console.print(_shares_table(result.shares, by, top))
+    raw = result.premium_raw
+    if raw.height:
+        t = Table(title="AI wage premium: raw same-occupation gap (PwC's definition)")
+        for col in ["period", *([] if by == "none" else ["group"]), "gap", "95% CI", "cells used",
+                    "AI ads", "non-AI ads"]:
+            t.add_column(col, justify="left" if col in ("period", "group") else "right")
+        rows = raw if by == "none" else raw.filter(pl.col("n_cells").fill_null(0) > 0)
+        for r in rows.iter_rows(named=True):
+            t.add_row(r["period"], *([] if by == "none" else [str(r["group"])[:40]]),
+                      _pct(r["gap"]), f"{_pct(r['ci_low'])}–{_pct(r['ci_high'])}",
+                      f"{r['n_cells'] or 0}/{r['n_cells_total']}",
+                      f"{r['n_ai_in_cells'] or 0}/{r['n_ai']}",
+                      f"{r['n_non_ai_in_cells'] or 0}/{r['n_non_ai']}")
+        console.print(t)
+    reg = result.premium_regression
+    if reg.height:
+        t = Table(title="Log-salary regression, FE occupation×period×currency, HC1 SE "
+                        "(Bone et al.)")
+        for col in ["period", "term", "b", "se", "premium", "95% CI", "obs", "cells"]:
+            t.add_column(col, justify="left" if col in ("period", "term") else "right")
+        for r in reg.filter(pl.col("term").is_in(["ai", "degree_master", "degree_phd"])
+                            | (pl.col("group") == "(pooled)")).iter_rows(named=True):
+            t.add_row(r["group"], r["term"], _num(r["beta"]), _num(r["se"]), _pct(r["premium"]),
+                      f"{_pct(r['premium_ci_low'])}–{_pct(r['premium_ci_high'])}",
+                      f"{r['n_obs']:,}", f"{r['n_cells']:,}")
+        console.print(t)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    target = out or directory
+    written = write_trends(result, target)
+    console.print(f"wrote {len(written)} tables under {target}")
+    if plot:
+        html = plot_trends(result, Path(target) / f"trends_{freq}_{by}.html", top=top)
+        console.print(f"plot: {html}")
+
+
+def _default_labelled() -> Path | None:
+    for root in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[3]]:
+        candidate = root / "tests" / "ads" / "labelled"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+@app.command("eval")
+def evaluate(
+    labelled: Annotated[Path | None, Opt(help="Folder of labelled *.toml ads [default: "
+                                              "tests/ads/labelled of the checkout].")] = None,
+    errors: Annotated[bool, Opt("--errors", help="Also list the ads each detector got wrong.")] = False,
+) -> None:
+    """Precision, recall and F1 of the detectors on a labelled set, per language."""
+    import polars as pl
+
+    from neijuan.ads.evaluate import errors as list_errors
+    from neijuan.ads.evaluate import load_labelled, score
+    from neijuan.ads.pipeline import detect_frame, prepare
+    from neijuan.errors import DataError
+
+    folder = labelled or _default_labelled()
+    if folder is None:
+        raise DataError("no labelled set found: pass --labelled DIR (the checkout's "
+                        "tests/ads/labelled)")
+    lab, _ = prepare(load_labelled(folder))
+    det = detect_frame(lab)
+    table = Table(title=f"detector accuracy on {folder} ({lab.height} ads)")
+    for col in ("lang", "measure", "precision", "recall", "F1", "accuracy", "n"):
+        table.add_column(col, justify="left" if col in ("lang", "measure") else "right")
+    for r in score(det).iter_rows(named=True):
+        table.add_row(r["lang"], r["measure"], _num(r["precision"]), _num(r["recall"]),
+                      _num(r["f1"]), _num(r["accuracy"]), f"{int(r['support'])}")
+    console.print(table)
+    if errors:
+        with pl.Config(tbl_rows=200, fmt_str_lengths=120, tbl_width_chars=200):
+            for field in ("ai_specialist", "ai_tool", "degree_level", "degree_strength", "salary"):
+                console.print(f"[bold]{field}[/]")
+                console.print(str(list_errors(det, field)))
+
+
+@app.command()
+def taxonomy(
+    path: Annotated[Path | None, typer.Argument(help="A taxonomy TOML [default: shipped].")] = None,
+) -> None:
+    """Show the AI-skill taxonomy in use: name, version, checksum and term counts."""
+    from neijuan.ads.pipeline import detector_versions
+    from neijuan.ads.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(path)
+    console.print(f"{tax.name} {tax.version}  ({tax.source}, sha256 {tax.sha256[:12]}…)")
+    for section, n in tax.n_terms.items():
+        console.print(f"  {section}: {n} patterns")
+    console.print(f"detectors: {detector_versions(tax)}")

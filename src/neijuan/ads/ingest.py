@@ -1,0 +1,485 @@
+"""Reading ad files: formats, encodings, column mapping, dates; every unusable row is kept as a reject.
+
+This is the edge where user input enters, so every problem is named here: the file, the column, the
+line, and what was expected. A file-level problem (unreadable, a mapped column missing) raises
+:class:`~neijuan.errors.DataError`; a row-level problem (empty text, unparseable or ambiguous date,
+bytes in no known encoding, a malformed CSV/JSON line) sends the row to the rejects with its reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from neijuan.errors import ConfigError, DataError
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+           ".parquet": "parquet", ".pq": "parquet"}
+# Optional columns picked up by name when present and not mapped explicitly.
+OPTIONAL_ROLES = ("title", "salary", "sector")
+ROLES = ("id", "date", "text", *OPTIONAL_ROLES)
+# Dates outside [EARLIEST_DATE, today + LATEST_DAYS_AHEAD] are implausible for a job ad.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+LATEST_DAYS_AHEAD = 366
+# An ad longer than this (characters) is quarantined rather than analysed: it is a page, not an ad.
+MAX_TEXT_CHARS = 200_000
+REJECT_SCHEMA: dict[str, Any] = {
+    "file": pl.String, "row": pl.Int64, "id": pl.String, "stage": pl.String, "reason": pl.String,
+    "detail": pl.String, "kept_in_ads": pl.Boolean, "text_excerpt": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Which input column plays which role, and how to read the values."""
+
+    text: str = "text"
+    date: str | None = "date"
+    id: str | None = "id"
+    title: str | None = None
+    salary: str | None = None
+    sector: str | None = None
+    encoding: str | None = None
+    date_format: str | None = None
+    default_currency: str | None = None
+    explicit: frozenset[str] = frozenset()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in (*ROLES, "encoding", "date_format",
+                                               "default_currency")}
+
+
+def load_mapping(path: str | Path, **overrides: Any) -> Mapping:
+    """Read a TOML mapping (``[columns]`` role = column, ``[options]``); options given win."""
+    p = Path(path)
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"mapping file not found: {p}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{p}: not a valid UTF-8 TOML file: {exc}") from None
+    columns = doc.get("columns", {})
+    options = doc.get("options", {})
+    unknown = (set(columns) - set(ROLES)) | (set(options) - {"encoding", "date_format",
+                                                            "default_currency"})
+    unknown |= set(doc) - {"columns", "options"}
+    if unknown:
+        raise ConfigError(f"{p}: unknown key(s) {sorted(unknown)}; allowed: [columns] "
+                          f"{', '.join(ROLES)}; [options] encoding, date_format, default_currency")
+    values: dict[str, Any] = {**columns, **options}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return make_mapping(**values)
+
+
+def make_mapping(**values: Any) -> Mapping:
+    """A :class:`Mapping` from keyword values (None = default), remembering which were explicit."""
+    given = {k: v for k, v in values.items() if v is not None}
+    bad = set(given) - {*ROLES, "encoding", "date_format", "default_currency"}
+    if bad:
+        raise ConfigError(f"unknown mapping key(s): {sorted(bad)}")
+    for k, v in given.items():
+        if not isinstance(v, str) or not v:
+            raise ConfigError(f"mapping '{k}' must be a non-empty string, got {v!r}")
+    if "encoding" in given:
+        try:
+            codecs.lookup(given["encoding"])
+        except LookupError:
+            raise ConfigError(f"unknown encoding {given['encoding']!r}") from None
+    if "default_currency" in given:
+        given["default_currency"] = given["default_currency"].upper()
+    return Mapping(**given, explicit=frozenset(k for k in given if k in ROLES))
+
+
+@dataclass
+class FileResult:
+    """One input file after reading: the usable rows, the rejects, and what happened."""
+
+    path: str
+    frame: pl.DataFrame
+    rejects: pl.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _reject_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=REJECT_SCHEMA)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    fmt = FORMATS.get(suffixes[-1] if suffixes else "")
+    if fmt is None:
+        raise DataError(f"{path}: unknown file type; use one of {', '.join(sorted(FORMATS))} "
+                        "(optionally .gz)")
+    return fmt
+
+
+def decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
+    """Bytes to text, and a description of how. Lines in no encoding keep U+FFFD (rejected later).
+
+    Order: a BOM; the encoding given; UTF-8; else line by line, UTF-8 then GB18030 (the superset of
+    GBK/GB2312 most Chinese files that are not UTF-8 use). A newline byte never occurs inside a
+    multi-byte UTF-8 or GB18030 character, so splitting on it is safe.
+    """
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(name, errors="replace"), name
+    if encoding is not None:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            lineno = raw[: exc.start].count(b"\n") + 1
+            raise DataError(f"{path}: not valid {encoding} at line {lineno} (byte {exc.start}); "
+                            "check --encoding") from None
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    lines = raw.split(b"\n")
+    out: list[str] = []
+    n_gb = n_bad = 0
+    for chunk in lines:  # only for files that are not valid UTF-8 (rare); not a hot path
+        try:
+            out.append(chunk.decode("utf-8"))
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            out.append(chunk.decode("gb18030"))
+            n_gb += 1
+        except UnicodeDecodeError:
+            out.append(chunk.decode("utf-8", errors="replace"))
+            n_bad += 1
+    how = f"utf-8 with {n_gb} line(s) gb18030"
+    if n_bad:
+        how += f", {n_bad} line(s) undecodable"
+    return "\n".join(out), how
+
+
+def _read_csv_text(text: str, path: Path, sep: str) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Parse CSV text with Polars; on a malformed file, fall back to the csv module row by row so
+    that good rows survive and bad ones become rejects with their line number."""
+    try:
+        frame = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
+                            truncate_ragged_lines=False)
+        return frame.with_row_index("_line_row", offset=1), []
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        if isinstance(exc, pl.exceptions.NoDataError) or not text.strip():
+            return pl.DataFrame(), []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        return pl.DataFrame(), []
+    rows: list[list[str]] = []
+    idx: list[int] = []
+    rejects: list[dict[str, Any]] = []
+    n = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            n += 1
+            rejects.append({"file": str(path), "row": n, "stage": "ingest",
+                            "reason": "malformed_csv", "detail": f"line {reader.line_num}: {exc}",
+                            "kept_in_ads": False})
+            continue
+        n += 1
+        if len(fields) != len(header):
+            rejects.append({"file": str(path), "row": n, "stage": "ingest",
+                            "reason": "malformed_csv",
+                            "detail": f"line {reader.line_num}: {len(fields)} fields, header has "
+                                      f"{len(header)}",
+                            "kept_in_ads": False, "text_excerpt": sep.join(fields)[:200]})
+            continue
+        rows.append(fields)
+        idx.append(n)
+    frame = pl.DataFrame(rows, schema=header, orient="row") if rows else pl.DataFrame(
+        schema=dict.fromkeys(header, pl.String))
+    return frame.with_columns(pl.Series("_line_row", idx, dtype=pl.UInt32)), rejects
+
+
+def _read_jsonl_text(text: str, path: Path) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    if not text.strip():
+        return pl.DataFrame(), []
+    try:
+        frame = pl.read_ndjson(io.StringIO(text), infer_schema_length=None)
+        return frame.with_row_index("_line_row", offset=1), []
+    except Exception:  # polars raises several error types for bad JSON; fall back line by line
+        pass
+    records: list[dict[str, Any]] = []
+    idx: list[int] = []
+    rejects: list[dict[str, Any]] = []
+    n = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        n += 1
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rejects.append({"file": str(path), "row": n, "stage": "ingest",
+                            "reason": "malformed_json", "detail": f"line {lineno}: {exc.msg}",
+                            "kept_in_ads": False, "text_excerpt": line[:200]})
+            continue
+        if not isinstance(obj, dict):
+            rejects.append({"file": str(path), "row": n, "stage": "ingest",
+                            "reason": "malformed_json",
+                            "detail": f"line {lineno}: not a JSON object",
+                            "kept_in_ads": False, "text_excerpt": line[:200]})
+            continue
+        records.append({k: (v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+                        for k, v in obj.items()})
+        idx.append(n)
+    frame = pl.DataFrame(records, infer_schema_length=None) if records else pl.DataFrame()
+    if records:
+        frame = frame.with_columns(pl.Series("_line_row", idx, dtype=pl.UInt32))
+    return frame, rejects
+
+
+def read_file(path: str | Path, mapping: Mapping) -> FileResult:
+    """Read one file into rows with the roles as columns (``id, date, text, title, salary,
+    sector`` as strings, ``date`` parsed), plus ``_file`` and ``_row``; bad rows into rejects."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"input file not found: {p}")
+    fmt = file_format(p)
+    raw = p.read_bytes()
+    meta: dict[str, Any] = {"path": str(p), "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest(),
+                            "format": fmt}
+    if p.suffix.lower() == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{p}: not a valid gzip file ({exc})") from None
+    pre_rejects: list[dict[str, Any]] = []
+    if fmt == "parquet":
+        try:
+            frame = pl.read_parquet(io.BytesIO(raw))
+        except Exception as exc:  # corrupt parquet: several polars/arrow error types
+            raise DataError(f"{p}: not a readable Parquet file ({exc})") from None
+        frame = frame.with_row_index("_line_row", offset=1)
+        meta["encoding"] = "parquet (utf-8)"
+    else:
+        text, how = decode(raw, p, mapping.encoding)
+        meta["encoding"] = how
+        if fmt in ("csv", "tsv"):
+            frame, pre_rejects = _read_csv_text(text, p, "\t" if fmt == "tsv" else ",")
+        elif fmt == "jsonl":
+            frame, pre_rejects = _read_jsonl_text(text, p)
+        else:  # a JSON array of objects
+            try:
+                obj = json.loads(text) if text.strip() else []
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{p}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+            if not isinstance(obj, list) or not all(isinstance(o, dict) for o in obj):
+                raise DataError(f"{p}: a .json file must hold an array of objects (one per ad)")
+            frame = (pl.DataFrame(obj, infer_schema_length=None) if obj else pl.DataFrame())
+            frame = frame.with_row_index("_line_row", offset=1) if obj else frame
+    rows_read = frame.height + len(pre_rejects)
+    meta["rows_read"] = rows_read
+    if rows_read == 0:
+        meta["status"] = "empty"
+        return FileResult(str(p), _empty_rows(), _reject_frame([]), meta)
+    roles = _resolve_roles(frame, mapping, p)
+    meta["columns"] = roles
+    selected = frame.select(
+        pl.lit(str(p)).alias("_file"),
+        pl.col("_line_row").cast(pl.Int64).alias("_row"),
+        *[_role(frame, roles.get(r)).alias(r) for r in ("id", "text", *OPTIONAL_ROLES)],
+        (pl.col(date_col) if (date_col := roles.get("date")) else pl.lit(None)).alias("_date_raw"),
+    )
+    if not roles.get("id"):
+        selected = selected.with_columns(
+            pl.format("{}:{}", pl.lit(p.name), pl.col("_row")).alias("id"))
+        meta["id_note"] = "no id column: ids are FILE:ROW"
+    good, rejects = _validate(selected, mapping, p, roles.get("date") is not None)
+    all_rejects = pl.concat([_reject_frame(pre_rejects), rejects])
+    meta["rows_rejected"] = all_rejects.height
+    meta["status"] = "ok"
+    return FileResult(str(p), good, all_rejects, meta)
+
+
+def _empty_rows() -> pl.DataFrame:
+    return pl.DataFrame(schema={"_file": pl.String, "_row": pl.Int64, "id": pl.String,
+                                "text": pl.String, "title": pl.String, "salary": pl.String,
+                                "sector": pl.String, "date": pl.Date})
+
+
+def _role(frame: pl.DataFrame, column: str | None) -> pl.Expr:
+    return _as_string(frame, column) if column else pl.lit(None, dtype=pl.String)
+
+
+def _as_string(frame: pl.DataFrame, column: str) -> pl.Expr:
+    dtype = frame.schema[column]
+    if dtype == pl.String:
+        return pl.col(column)
+    if isinstance(dtype, pl.List | pl.Struct | pl.Array):
+        return pl.col(column).map_elements(
+            lambda v: json.dumps(v.to_list() if hasattr(v, "to_list") else v, ensure_ascii=False),
+            return_dtype=pl.String)
+    return pl.col(column).cast(pl.String)
+
+
+def _resolve_roles(frame: pl.DataFrame, mapping: Mapping, path: Path) -> dict[str, str | None]:
+    """Role -> column in this file. A mapped column that is absent is an error naming both."""
+    cols = [c for c in frame.columns if c != "_line_row"]
+    roles: dict[str, str | None] = {}
+    for role in ROLES:
+        column = getattr(mapping, role)
+        explicit = role in mapping.explicit
+        if column is None:
+            column = role if role in OPTIONAL_ROLES and role in cols else None
+        if column is not None and column not in cols:
+            if explicit or role in ("text", "date"):
+                hint = f" (set it with --{role} COL, or in the mapping file's [columns])"
+                raise DataError(f"{path}: column {column!r} for '{role}' not found; the file has "
+                                f"columns {cols}{hint}")
+            column = None
+        roles[role] = column
+    return roles
+
+
+_MONTH_FORMATS = ["%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y"]
+_DMY = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$"
+
+
+def parse_dates(raw: pl.Series, date_format: str | None) -> tuple[pl.Series, pl.Series, str]:
+    """Parse a date column; returns (dates, reason per row or null, the day/month convention used).
+
+    Accepted without a format: ISO dates and datetimes (2021-03-05, 2021-03-05T10:00Z, 2021/3/5,
+    2021.03.05, 20210305), year-month (2021-03, counted as the 1st), Chinese (2021年3月5日,
+    2021年3月), English month names, Unix seconds/milliseconds, and d/m/Y or m/d/Y when the column
+    itself shows which (a value with a first field above 12 means day first, a second field above
+    12 means month first). Where it does not, those rows are rejected as ambiguous: pass a format.
+    """
+    if raw.dtype == pl.Date:
+        return raw, pl.Series([None] * raw.len(), dtype=pl.String), "typed"
+    if raw.dtype in (pl.Datetime, pl.Datetime("ms"), pl.Datetime("us"), pl.Datetime("ns")) or \
+            isinstance(raw.dtype, pl.Datetime):
+        return raw.dt.date(), pl.Series([None] * raw.len(), dtype=pl.String), "typed"
+    s = raw.cast(pl.String).str.strip_chars().to_frame("s")
+    col = pl.col("s")
+    convention = "n/a"
+    ambiguous = pl.Series([False] * raw.len())
+    if date_format is not None:
+        parsed = s.select(col.str.to_date(date_format, strict=False))["s"]
+        convention = f"format {date_format}"
+    else:
+        iso = col.str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", "$1-$2-$3")
+        zh = col.str.replace(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]?)?.*$",
+                             "$1-$2-${3}")
+        dmy = s.select(col.str.extract_groups(_DMY))["s"]
+        first = dmy.struct.field("1").cast(pl.Int32, strict=False)
+        second = dmy.struct.field("2").cast(pl.Int32, strict=False)
+        day_first = bool((first > 12).any())
+        month_first = bool((second > 12).any())
+        if day_first and not month_first:
+            slash_fmt: str | None = "%d-%m-%Y"
+            convention = "day/month/year (seen in the data)"
+        elif month_first and not day_first:
+            slash_fmt = "%m-%d-%Y"
+            convention = "month/day/year (seen in the data)"
+        else:
+            slash_fmt = None
+            convention = "day/month order unknown" if dmy.struct.field("1").is_not_null().any() \
+                else "n/a"
+        slash = col.str.replace(_DMY, "$1-$2-$3")
+        digits = col.str.contains(r"^\d{10}(?:\d{3})?$")
+        candidates = [
+            iso.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+            iso.str.to_date("%Y-%m-%d", strict=False),
+            col.str.to_date("%Y%m%d", strict=False),
+            (col + "-01").str.to_date("%Y-%m-%d", strict=False),
+            zh.str.replace(r"-$", "-1").str.to_date("%Y-%m-%d", strict=False),
+            *[col.str.to_date(f, strict=False) for f in _MONTH_FORMATS],
+            pl.when(digits & (col.str.len_chars() == 10))
+            .then(col.cast(pl.Int64, strict=False) * 1000)
+            .when(digits).then(col.cast(pl.Int64, strict=False))
+            .cast(pl.Datetime("ms")).dt.date(),
+        ]
+        if slash_fmt is not None:
+            candidates.append(slash.str.to_date(slash_fmt, strict=False))
+        parsed = s.select(pl.coalesce(candidates))["s"]
+        if slash_fmt is None:
+            ambiguous = dmy.struct.field("1").is_not_null() & parsed.is_null()
+    latest = dt.date.today() + dt.timedelta(days=LATEST_DAYS_AHEAD)
+    text = s["s"]
+    reason = (
+        pl.DataFrame({"t": text, "d": parsed, "amb": ambiguous})
+        .select(
+            pl.when(pl.col("t").is_null() | (pl.col("t") == "")).then(pl.lit("missing_date"))
+            .when(pl.col("amb")).then(pl.lit("ambiguous_date"))
+            .when(pl.col("d").is_null()).then(pl.lit("unparseable_date"))
+            .when((pl.col("d") < EARLIEST_DATE) | (pl.col("d") > latest))
+            .then(pl.lit("implausible_date"))
+        )
+        .to_series()
+    )
+    return parsed, reason, convention
+
+
+def _validate(frame: pl.DataFrame, mapping: Mapping, path: Path,
+              has_date: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    if has_date:
+        dates, date_reason, _conv = parse_dates(frame["_date_raw"], mapping.date_format)
+    else:
+        dates = pl.Series([None] * frame.height, dtype=pl.Date)
+        date_reason = pl.Series([None] * frame.height, dtype=pl.String)
+    frame = frame.with_columns(
+        dates.alias("date"),
+        date_reason.alias("_date_reason"),
+        pl.col("_date_raw").cast(pl.String).alias("_date_raw"),
+    )
+    text = pl.col("text")
+    reason = (
+        pl.when(text.is_null() | (text.str.strip_chars() == "")).then(pl.lit("empty_text"))
+        .when(text.str.contains("\ufffd")).then(pl.lit("undecodable_bytes"))
+        .when(text.str.len_chars() > MAX_TEXT_CHARS).then(pl.lit("text_too_long"))
+        .when(pl.col("id").is_null() | (pl.col("id").str.strip_chars() == ""))
+        .then(pl.lit("missing_id"))
+        .otherwise(pl.col("_date_reason"))
+    )
+    detail = (
+        pl.when(pl.col("_reason").str.ends_with("_date"))
+        .then(pl.format("date value {}; expected e.g. 2021-03-05, 2021年3月5日, 5 March 2021, "
+                        "or pass --date-format", pl.col("_date_raw").fill_null("(empty)")))
+        .when(pl.col("_reason") == "undecodable_bytes")
+        .then(pl.lit("bytes in no known encoding (tried UTF-8 and GB18030; pass --encoding)"))
+        .when(pl.col("_reason") == "text_too_long")
+        .then(pl.format("{} characters; limit {}", text.str.len_chars(), pl.lit(MAX_TEXT_CHARS)))
+    )
+    frame = frame.with_columns(reason.alias("_reason")).with_columns(detail.alias("_detail"))
+    bad = frame.filter(pl.col("_reason").is_not_null())
+    rejects = bad.select(
+        pl.col("_file").alias("file"), pl.col("_row").alias("row"), "id",
+        pl.lit("ingest").alias("stage"), pl.col("_reason").alias("reason"),
+        pl.col("_detail").alias("detail"), pl.lit(False).alias("kept_in_ads"),
+        pl.col("text").str.slice(0, 200).alias("text_excerpt"),
+    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+    good = frame.filter(pl.col("_reason").is_null()).drop(
+        "_reason", "_detail", "_date_reason", "_date_raw")
+    return good, rejects
