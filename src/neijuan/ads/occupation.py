@@ -8,8 +8,10 @@ Where the titles come from, in order of precedence:
    group; their SOC through Nesta's ESCO -> O*NET-SOC 2010 crosswalk and O*NET's 2010 -> 2019 one.
 4. ``neijuan.atlas`` (when installed and its data load): its occupation titles, as a further list.
 
-ISCO for a SOC code comes from the same Nesta crosswalk (the most frequent ISCO group of the ESCO
-occupations mapped to that SOC). We read these public files directly rather than through the atlas
+ISCO for an ad is the ISCO group of the ESCO label its title matched, when it matched one; else the
+group of its SOC code: from the overrides in ``occupations.toml`` (e.g. Data Scientists -> 2511, where
+the crosswalks say 3341 "office supervisors"), else the atlas's ``isco08``, else the most frequent
+ISCO group of the ESCO occupations Nesta's crosswalk maps to that SOC. We read these public files directly rather than through the atlas
 so that ads work on their own and on any folder holding them; the atlas is used when it is there.
 Anything missing is reported in :attr:`Lexicon.notes` and the occupation columns stay null; trends
 then fall back to the normalised title.
@@ -144,7 +146,9 @@ def _atlas_titles(data_dir: Path | None) -> tuple[pl.DataFrame | None, str | Non
         atlas = atlas_mod.load_atlas(data_dir)
         occ = atlas.occupations
         frame = occ if isinstance(occ, pl.DataFrame) else pl.DataFrame(occ)
-        frame = frame.select(pl.col("title").cast(pl.String), pl.col("soc").cast(pl.String))
+        isco = pl.col("isco08").cast(pl.String) if "isco08" in frame.columns else pl.lit(None)
+        frame = frame.select(pl.col("title").cast(pl.String), pl.col("soc").cast(pl.String),
+                             isco.cast(pl.String).alias("isco08"))
     except Exception as exc:  # the atlas is optional here: any failure is reported, not raised
         return None, f"neijuan.atlas present but not usable here ({type(exc).__name__}: {exc})"
     return frame.with_columns(pl.col("soc").str.slice(0, 7)), None
@@ -194,9 +198,12 @@ def load_lexicon(data_dir: str | Path | None = None, use_atlas: bool = True) -> 
         else:
             absent = ", ".join(str(p) for p in needed if not p.is_file())
             notes.append(f"ESCO labels / ISCO crosswalk not used (missing: {absent})")
+    atlas_isco: dict[str, str] = {}
     if use_atlas:
         atlas, why = _atlas_titles(data)
         if atlas is not None:
+            pairs = atlas.drop_nulls(["soc", "isco08"]).unique("soc", keep="first")
+            atlas_isco = dict(zip(pairs["soc"], pairs["isco08"], strict=True))
             parts.append(atlas.select(
                 pl.col("title").alias("label"), "soc", pl.lit(None, dtype=pl.String).alias("isco"),
                 pl.lit("atlas").alias("source"),
@@ -211,6 +218,9 @@ def load_lexicon(data_dir: str | Path | None = None, use_atlas: bool = True) -> 
         .unique("label", keep="first", maintain_order=True)
     )
     zh = sorted(builtin["zh"].items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    # SOC -> ISCO, later sources winning: Nesta's modal group < the atlas's isco08 < our overrides.
+    if atlas_isco:
+        soc_isco.update(atlas_isco)
     soc_isco.update(builtin.get("soc_isco", {}))
     return Lexicon(
         exact=exact, zh_keywords=zh, soc_titles=soc_titles, soc_isco=soc_isco,
