@@ -12,10 +12,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _LAZY: dict[str, str] = {
-    "analyze": "neijuan.ads.analyze",
-    "AnalyzeResult": "neijuan.ads.analyze",
-    "trends": "neijuan.ads.trends",
-    "TrendsResult": "neijuan.ads.trends",
+    "analyze": "neijuan.ads.analysis",
+    "AnalyzeResult": "neijuan.ads.analysis",
+    "trends": "neijuan.ads.timeseries",
+    "TrendsResult": "neijuan.ads.timeseries",
     "load_taxonomy": "neijuan.ads.taxonomy",
     "detect_frame": "neijuan.ads.pipeline",
 }
@@ -23,10 +23,10 @@ _LAZY: dict[str, str] = {
 __all__ = ["AnalyzeResult", "TrendsResult", "analyze", "detect_frame", "load_taxonomy", "trends"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from neijuan.ads.analyze import AnalyzeResult, analyze
+    from neijuan.ads.analysis import AnalyzeResult, analyze
     from neijuan.ads.pipeline import detect_frame
     from neijuan.ads.taxonomy import load_taxonomy
-    from neijuan.ads.trends import TrendsResult, trends
+    from neijuan.ads.timeseries import TrendsResult, trends
 
 
 def __getattr__(name: str) -> Any:

@@ -73,8 +73,8 @@ def analyze(
     """Detect AI skill, degree and salary in every ad; write one row per ad under OUT."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from neijuan.ads.analyze import analyze as run
-    from neijuan.ads.analyze import expand_inputs
+    from neijuan.ads.analysis import analyze as run
+    from neijuan.ads.analysis import expand_inputs
 
     paths = expand_inputs(files)
     with Progress(TextColumn("[bold]ads[/]"), BarColumn(), MofNCompleteColumn(),
@@ -179,8 +179,8 @@ def trends(
     """Print (and plot) AI-skill and degree shares over time and the AI wage premium."""
     import polars as pl
 
-    from neijuan.ads.trends import plot_trends, write_trends
-    from neijuan.ads.trends import trends as run
+    from neijuan.ads.timeseries import plot_trends, write_trends
+    from neijuan.ads.timeseries import trends as run
 
     result = run(directory, freq=freq, by=by)
     console.print(_shares_table(result.shares, by, top))

@@ -15,7 +15,7 @@ from neijuan.ads.taxonomy import Taxonomy
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
 AI_SKILL_VERSION = "1.1.0"
 DEGREE_VERSION = "1.1.0"
-SALARY_VERSION = "1.0.0"
+SALARY_VERSION = "1.1.0"
 
 DEGREE_LEVELS = ["none", "associate", "bachelor", "master", "phd"]
 DEGREE_STRENGTHS = ["none", "required", "preferred", "alternative", "not_required"]
@@ -393,8 +393,11 @@ def salary(default_currency: str | None = None) -> list[list[pl.Expr]]:
     yearly_from = pl.col("salary_currency").replace_strict(
         YEARLY_FROM, default=YEARLY_FROM_DEFAULT, return_dtype=pl.Float64
     )
+    is_cny = pl.col("salary_currency") == "CNY"
     inferred = (
-        pl.when(ref >= yearly_from).then(pl.lit("year"))
+        # Chinese boards' "15-25K" / "8千" is monthly whatever the amount.
+        pl.when(is_cny & pl.col("_sal_mult").is_in(["k", "千"])).then(pl.lit("month"))
+        .when(ref >= yearly_from).then(pl.lit("year"))
         .when((pl.col("salary_currency") == "CNY") & (ref >= CNY_MONTHLY_FROM)).then(pl.lit("month"))
         .when((pl.col("salary_currency") != "CNY") & (ref < HOURLY_BELOW)).then(pl.lit("hour"))
         .otherwise(pl.lit(None, dtype=pl.String))
@@ -436,7 +439,10 @@ def salary(default_currency: str | None = None) -> list[list[pl.Expr]]:
             currency.alias("salary_currency"),
             months.alias("salary_months"),
         ],
-        [pl.coalesce(pl.col("_smax"), pl.col("_smin")).alias("_sal_ref")],
+        [
+            pl.coalesce(pl.col("_smax"), pl.col("_smin")).alias("_sal_ref"),
+            pl.coalesce(g.struct.field("m2"), g.struct.field("m1")).alias("_sal_mult"),
+        ],
         [pl.coalesce(stated, inferred).alias("salary_period")],
         [(pl.col("_smin") * per_year).alias("_amin"), (pl.col("_smax") * per_year).alias("_amax")],
         [status.alias("salary_status")],

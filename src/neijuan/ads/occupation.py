@@ -11,8 +11,9 @@ Where the titles come from, in order of precedence:
 ISCO for an ad is the ISCO group of the ESCO label its title matched, when it matched one; else the
 group of its SOC code: from the overrides in ``occupations.toml`` (e.g. Data Scientists -> 2511, where
 the crosswalks say 3341 "office supervisors"), else the atlas's ``isco08``, else the most frequent
-ISCO group of the ESCO occupations Nesta's crosswalk maps to that SOC. We read these public files directly rather than through the atlas
-so that ads work on their own and on any folder holding them; the atlas is used when it is there.
+ISCO group of the ESCO occupations Nesta's crosswalk maps to that SOC. We read these public files
+directly rather than only through the atlas, so that ads work on their own and on any folder holding
+them; the atlas is used when it is there.
 Anything missing is reported in :attr:`Lexicon.notes` and the occupation columns stay null; trends
 then fall back to the normalised title.
 """

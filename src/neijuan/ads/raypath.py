@@ -1,6 +1,6 @@
 """The same per-file pipeline on Ray Data: one task per input file, on a local cluster.
 
-Each task runs :func:`neijuan.ads.analyze.process_file` (the very function of the local path) and
+Each task runs :func:`neijuan.ads.analysis.process_file` (the very function of the local path) and
 writes its part files into the shared work folder; the driver then merges the parts exactly as the
 local path does. Ray is an optional dependency (``pip install 'neijuan[ray]'``).
 """
@@ -42,7 +42,7 @@ def process_files_ray(files: list[Path], mapping: Mapping, tax: Taxonomy, lex: L
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
 
-    from neijuan.ads.analyze import _write_part, process_file
+    from neijuan.ads.analysis import _write_part, process_file
 
     def run(batch: dict[str, Any]) -> dict[str, Any]:
         metas: list[str] = []

@@ -38,7 +38,8 @@ def _unescape(values: pl.Series) -> pl.Series:
 def _fix_mojibake(values: pl.Series) -> pl.Series:
     import ftfy
 
-    return values.map_elements(ftfy.fix_text, return_dtype=pl.String)
+    # fix_encoding only undoes mojibake; fix_text would also uncurl quotes and change widths.
+    return values.map_elements(ftfy.fix_encoding, return_dtype=pl.String)
 
 
 def repair(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -98,4 +99,5 @@ def language(expr: pl.Expr) -> pl.Expr:
 
 def describe_flags() -> dict[str, Any]:
     """The repair rules, for the provenance record."""
-    return {"html_flag": HTML_FLAG, "mojibake_flag": MOJIBAKE_FLAG, "mojibake_fixer": "ftfy.fix_text"}
+    return {"html_flag": HTML_FLAG, "mojibake_flag": MOJIBAKE_FLAG,
+            "mojibake_fixer": "ftfy.fix_encoding"}

@@ -1,0 +1,207 @@
+"""Unit tests of the detectors on single ads: each rule and each hard case, plus invariants."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from neijuan.ads.pipeline import detect_frame, prepare
+from neijuan.ads.taxonomy import load_taxonomy
+from neijuan.errors import ConfigError
+
+
+def run(text: str, salary: str | None = None, title: str | None = None) -> dict[str, object]:
+    frame = pl.DataFrame({"text": [text], "salary": [salary], "title": [title]},
+                         schema={"text": pl.String, "salary": pl.String, "title": pl.String})
+    frame, _ = prepare(frame)
+    return detect_frame(frame).row(0, named=True)
+
+
+# --- AI skill ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "specialist", "tool"), [
+    ("Train and deploy deep learning models in PyTorch.", True, False),
+    ("负责大模型的预训练与指令微调。", True, False),
+    ("熟悉pytorch和transformer结构", True, False),  # English terms inside Chinese text
+    ("OpenAI is hiring an office manager to run our facilities.", False, False),
+    ("商汤科技招聘前台，负责来访接待。", False, False),
+    ("We are a fast-growing artificial intelligence company hiring an accountant.", False, False),
+    ("Sell our AI-powered analytics platform to retailers.", False, False),
+    ("某大模型创业公司招聘人事行政经理。", False, False),
+    ("You will use ChatGPT and Midjourney to draft campaign content.", False, True),
+    ("熟练使用 Stable Diffusion、Midjourney 等 AIGC 工具。", False, True),
+    ("律所已采购法律大模型工具，需能熟练使用。", False, True),  # tool, not a specialist skill
+    ("Experience with GitHub Copilot is welcome.", False, True),
+    ("精通 PS、AI、CDR 等设计软件。", False, False),  # AI = Adobe Illustrator
+    ("扎实的数据结构与算法基础。", False, False),
+    ("Fine-tune LLMs with LoRA and write prompts for evaluation.", True, True),
+])
+def test_ai_skill(text: str, specialist: bool, tool: bool) -> None:
+    row = run(text)
+    assert row["ai_skill_specialist"] is specialist, row["ai_specialist_evidence"]
+    assert row["ai_skill_tool"] is tool, row["ai_tool_evidence"]
+    assert row["ai_skill"] is (specialist or tool)
+    # Evidence is kept: the matched spans, taken from the ad itself.
+    for span in [*row["ai_specialist_evidence"], *row["ai_tool_evidence"]]:  # type: ignore[misc]
+        assert span.lower() in text.lower()
+    assert bool(row["ai_specialist_evidence"]) is specialist
+
+
+def test_title_counts_as_evidence() -> None:
+    assert run("研究方向：时间序列预测与因果推断。", title="机器学习研究员")["ai_skill_specialist"]
+
+
+def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None:
+    bad = tmp_path / "t.toml"  # type: ignore[operator]
+    bad.write_text('[meta]\nversion = "x"\n[exclude]\nen = ["("]\nzh = ["x"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[exclude\]\.en\[0\]"):
+        load_taxonomy(bad)
+    missing = tmp_path / "m.toml"  # type: ignore[operator]
+    missing.write_text('[meta]\nversion = "1"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="missing table"):
+        load_taxonomy(missing)
+
+
+# --- degree ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "level", "strength"), [
+    ("Bachelor's degree in Computer Science required.", "bachelor", "required"),
+    ("Bachelor’s degree in CS or equivalent experience.", "bachelor", "alternative"),
+    ("Master's degree preferred.", "master", "preferred"),
+    ("PhD preferred, MSc considered.", "master", "preferred"),
+    ("No degree required.", "none", "not_required"),
+    ("We do not require a degree.", "none", "not_required"),
+    ("High school diploma or GED required.", "none", "not_required"),
+    ("A high degree of accuracy is essential.", "none", "none"),
+    ("本科及以上学历，硕士优先。", "bachelor", "required"),
+    ("硕士及以上学历，优秀本科生亦可。", "master", "alternative"),
+    ("大专及以上学历,能力突出者学历可放宽。", "associate", "alternative"),  # ASCII comma
+    ("学历不限，欢迎应届生。", "none", "not_required"),
+    ("本科优先，熟练使用 Excel。", "bachelor", "preferred"),
+    ("博士学历，或硕士学历且有三年以上相关研究经验。", "master", "required"),
+    ("数学专业硕士或博士，本科为985/211院校。", "master", "required"),
+    ("高中及以上学历。", "none", "not_required"),
+    ("<ul><li>PhD in Computer Science</li><li>Publications</li></ul>", "phd", "required"),
+])
+def test_degree(text: str, level: str, strength: str) -> None:
+    row = run(text)
+    assert (row["degree_level"], row["degree_strength"]) == (level, strength), row["degree_evidence"]
+    assert row["degree_mentioned"] is (strength in ("required", "preferred", "alternative"))
+    assert row["degree_required"] is (strength == "required")
+    if strength != "none":
+        assert row["degree_evidence"]
+
+
+# --- salary ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("salary", "text", "expected"), [
+    ("15-25K", "岗位职责：开发。", (15000, 25000, "CNY", "month", None)),
+    ("15-25K·14薪", "招聘", (15000, 25000, "CNY", "month", 14)),
+    ("1.5-2.5万/月", "招聘", (15000, 25000, "CNY", "month", None)),
+    ("年薪50-80万", "招聘", (500000, 800000, "CNY", "year", None)),
+    ("8千-1.2万", "招聘", (8000, 12000, "CNY", "month", None)),
+    ("200元/天", "招聘", (200, 200, "CNY", "day", None)),
+    ("25元/小时", "招聘", (25, 25, "CNY", "hour", None)),
+    ("年薪20W-35W", "招聘", (200000, 350000, "CNY", "year", None)),
+    (None, "薪资：15k-25k*13薪，五险一金。", (15000, 25000, "CNY", "month", 13)),
+    ("£30,000 - £35,000 a year", "Job", (30000, 35000, "GBP", "year", None)),
+    ("$38.00 - $52.00 an hour", "Job", (38, 52, "USD", "hour", None)),
+    ("£550 - £650 per day", "Job", (550, 650, "GBP", "day", None)),
+    ("€3.200 - €3.800 brutto pro Monat", "Job", (3200, 3800, "EUR", "month", None)),
+    ("CHF 130'000 - 160'000", "Job", (130000, 160000, "CHF", "year", None)),
+    ("₹35,00,000 - ₹55,00,000 per annum", "Job", (3500000, 5500000, "INR", "year", None)),
+    ("¥8,000,000 - ¥12,000,000 per year", "Job", (8000000, 12000000, "JPY", "year", None)),
+    ("HK$60,000 - HK$90,000 per month", "Job", (60000, 90000, "HKD", "month", None)),
+    ("Up to £85,000", "Job", (None, 85000, "GBP", "year", None)),
+    (None, "Base salary €90,000 - €130,000. Relocation offered.", (90000, 130000, "EUR", "year",
+                                                                     None)),
+    (None, "We serve 4,000 merchants. Pay: $17/hr.", (17, 17, "USD", "hour", None)),
+])
+def test_salary(salary: str | None, text: str,
+                expected: tuple[float | None, float | None, str, str, int | None]) -> None:
+    row = run(text, salary=salary)
+    lo, hi, cur, period, months = expected
+    assert row["salary_status"] == "ok", row
+    assert row["salary_min"] == (pytest.approx(lo) if lo is not None else None)
+    assert row["salary_max"] == pytest.approx(hi)
+    assert (row["salary_currency"], row["salary_period"], row["salary_months"]) == (
+        cur, period, months)
+    assert row["salary_evidence"]
+
+
+def test_salary_annualisation() -> None:
+    row = run("招聘", salary="20-30K·14薪")
+    assert row["salary_annual_min"] == pytest.approx(20000 * 14)
+    row = run("Job", salary="$20 - $30 per hour")
+    assert row["salary_annual_max"] == pytest.approx(30 * 2080)
+    row = run("Job", salary="£500 per day")
+    assert row["salary_annual_min"] == pytest.approx(500 * 260)
+
+
+@pytest.mark.parametrize(("salary", "text", "status"), [
+    ("面议", "招聘", "negotiable"),
+    (None, "Competitive salary and benefits.", "negotiable"),
+    (None, "No pay mentioned here.", "absent"),
+    ("$5,000,000,000 a year", "Job", "absurd_high"),
+    ("£2 a year", "Job", "absurd_low"),
+    ("30-20K", "招聘", "inverted_range"),
+    ("1-50K", "招聘", "implausible_range"),
+    ("50-60k", "English ad", "currency_unknown"),
+])
+def test_salary_quarantine_and_absence(salary: str | None, text: str, status: str) -> None:
+    row = run(text, salary=salary)
+    assert row["salary_status"] == status
+    if status != "currency_unknown":
+        assert row["salary_min"] is None and row["salary_max"] is None
+
+
+def test_default_currency_applies_to_english_ads_only() -> None:
+    frame = pl.DataFrame({"text": ["English ad", "中文广告"], "salary": ["50-60k", "15-25K"]})
+    out = detect_frame(frame, default_currency="GBP")
+    assert out["salary_currency"].to_list() == ["GBP", "CNY"]
+    assert out["salary_period"].to_list() == ["year", "month"]
+
+
+# --- invariants (hypothesis) -------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lo=st.integers(1, 400), width=st.integers(0, 300), months=st.sampled_from([None, 13, 14, 16]))
+def test_chinese_k_ranges_roundtrip(lo: int, width: int, months: int | None) -> None:
+    hi = lo + width
+    text = f"{lo}-{hi}K" + (f"·{months}薪" if months else "")
+    row = run("招聘工程师", salary=text)
+    if hi / lo > 10:  # screened out as an implausible range, never silently kept
+        assert row["salary_status"] == "implausible_range" and row["salary_min"] is None
+        return
+    assert row["salary_status"] == "ok"
+    assert row["salary_min"] == pytest.approx(lo * 1000)
+    assert row["salary_max"] == pytest.approx(hi * 1000)
+    assert row["salary_period"] == "month"
+    assert row["salary_annual_min"] == pytest.approx(lo * 1000 * (months or 12))
+    assert row["salary_annual_min"] <= row["salary_annual_max"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_naming_an_ai_company_never_makes_an_ai_skill_ad(labelled: pl.DataFrame,
+                                                         data: st.DataObject) -> None:
+    """Adding 'we are an AI company' (or 我们是一家人工智能公司) to a non-AI ad changes nothing."""
+    non_ai = labelled.filter(~pl.col("gold_ai_specialist") & ~pl.col("gold_ai_tool"))
+    i = data.draw(st.integers(0, non_ai.height - 1))
+    ad = non_ai.row(i, named=True)
+    before = run(ad["text"], ad["salary"], ad["title"])
+    prefix = data.draw(st.sampled_from([
+        "We are a leading AI company. ", "Join our machine learning startup! ",
+        "我们是一家人工智能公司。", "某大模型独角兽企业招聘。", "An OpenAI-backed team. "]))
+    after = run(prefix + ad["text"], ad["salary"], ad["title"])
+    assert after["ai_skill"] == before["ai_skill"]
+
+
+def test_detection_is_row_independent(labelled: pl.DataFrame) -> None:
+    """Each ad's labels depend on that ad only: shuffling the frame changes nothing."""
+    cols = ["id", "ai_skill", "degree_level", "degree_strength", "salary_min", "salary_period"]
+    a = detect_frame(labelled).select(cols).sort("id")
+    b = detect_frame(labelled.sample(fraction=1.0, shuffle=True, seed=7)).select(cols).sort("id")
+    assert a.equals(b)
