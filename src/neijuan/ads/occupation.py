@@ -214,6 +214,8 @@ def load_lexicon(data_dir: str | Path | None = None, use_atlas: bool = True) -> 
     exact = (
         pl.concat([p.select(list(LEX_SCHEMA)).cast(LEX_SCHEMA) for p in parts])  # type: ignore[arg-type]
         .with_columns(normalise_title(pl.col("label")).alias("label"))
+        .with_columns(_variants(pl.col("label"), pl.col("source")).alias("label"))
+        .explode("label")
         .filter(pl.col("label").str.len_chars() > 1)
         .sort(["priority", "label", "soc"])
         .unique("label", keep="first", maintain_order=True)
@@ -226,6 +228,31 @@ def load_lexicon(data_dir: str | Path | None = None, use_atlas: bool = True) -> 
     return Lexicon(
         exact=exact, zh_keywords=zh, soc_titles=soc_titles, soc_isco=soc_isco,
         major_groups=dict(builtin["soc_major_groups"]), notes=notes, files=files,
+    )
+
+
+def _singular(expr: pl.Expr) -> pl.Expr:
+    """English plural to singular for occupation nouns: secretaries, waitresses, nurses."""
+    return (
+        pl.when(expr.str.ends_with("ies")).then(expr.str.replace(r"ies$", "y"))
+        .when(expr.str.ends_with("sses")).then(expr.str.replace(r"sses$", "ss"))
+        .when(expr.str.contains(r"[^s]s$")).then(expr.str.replace(r"s$", ""))
+        .otherwise(expr)
+    )
+
+
+def _variants(label: pl.Expr, source: pl.Expr) -> pl.Expr:
+    """O*NET and atlas titles are plural and often paired ("Janitors and Cleaners"); job titles are
+    singular: add the singular of the whole title and of each side of an "and"."""
+    parts = label.str.split(" and ")
+    return (
+        pl.when(source.is_in(["onet", "atlas"]))
+        .then(pl.concat_list(
+            label, _singular(label),
+            parts.list.eval(_singular(pl.element())).list.filter(pl.element().str.contains(" ") |
+                                                                 (pl.element().str.len_chars() > 4)),
+        ).list.unique(maintain_order=True))
+        .otherwise(pl.concat_list(label))
     )
 
 
