@@ -113,7 +113,7 @@ class LabourParams(_Section):
     growth: float = Field(0.005, ge=-0.05, le=0.10, description="labour-force growth, per year")
     working_years: float = Field(40.0, ge=5.0, le=80.0,
                                  description="expected working life; retirement hazard = 1/this")
-    initial_unemployment: float = Field(0.05, ge=0.0, le=0.5,
+    initial_unemployment: float = Field(0.05, ge=0.0, le=0.95,
                                         description="unemployment rate at the start")
     degree_share: Fraction = Field(0.38, description="share of the initial labour force with a degree")
     entrant_degree_share: Fraction = Field(0.42, description="degree share among entrants at t = 0")
@@ -171,7 +171,7 @@ class LearningParams(_Section):
     share: Fraction = Field(0.3, description="share of effort spent learning")
     skill_rate: float = Field(0.004, ge=0.0, le=1.0,
                               description="log-skill gain per quarter per log(1 + learning h/week)")
-    ai_rate: float = Field(0.15, ge=0.0, le=1.0,
+    ai_rate: float = Field(0.5, ge=0.0, le=1.0,
                            description="AI-skill gain rate, per quarter per log(1 + h/week)")
     ai_skill_depreciation: float = Field(0.02, ge=0.0, le=2.0,
                                          description="depreciation of AI skill, per year")

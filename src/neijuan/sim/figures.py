@@ -257,6 +257,8 @@ RUN_FIGURES: dict[str, RunFigure] = {f.name: f for f in [
        "ai_postings_share", "level"),
     _r("ai_wage_premium", "share", "AI-skill wage premium within occupations, last year",
        "ai_wage_premium", "level", "AI 技能与非 AI 技能之间的鸿沟"),
+    _r("ai_wage_premium_change", "share", "change of the AI-skill wage premium over the window",
+       "ai_wage_premium", "change"),
     _r("ai_skilled_share", "share", "employed people with AI skill, last year",
        "ai_skilled_share", "level"),
     _r("agency_index", "share", "agency index, last year", "agency_index", "level",

@@ -22,6 +22,7 @@ OUT = 0
 EMPLOYED = 1
 UNEMPLOYED = 2
 NO_BAR = -1.0e30  # bar of an occupation with at least as many positions as candidates
+NO_POSITIONS = 1.0e30  # bar of an occupation with no positions: nobody wins
 EFFORT_FLOOR = 1.0e-3  # hours per week: keeps log(effort) finite
 # fast-math without the no-NaN/no-inf assumptions (the code compares against sentinels)
 FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -204,6 +205,9 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
     for o in range(n_occ):
         m = positions[o]
         if candidates[o] <= m:
+            continue
+        if m <= 0:
+            bar[o] = NO_POSITIONS
             continue
         k = 0
         lo = 1e300

@@ -58,6 +58,7 @@ class ProductionState:
     out: alg.Output
     productivity: F64
     ai_spend: float
+    tfp: F64                  # productivity level A used this period
 
 
 @dataclass(frozen=True)
@@ -133,14 +134,15 @@ class MarketBase:
         self.outside = self.outside_options()
         beta = sc.wages.bargaining * (1.0 - sc.labour.initial_unemployment) ** sc.wages.competition
         alpha = sc.production.land_share
-        mean_h = units / np.maximum(employed, 1.0)
+        # mean efficiency per person (1 where an occupation starts empty, as in a tiny run)
+        mean_h = np.where(employed > 0, units / np.maximum(employed, 1e-12), 1.0)
         self.tfp = (econ.occ_wage - (1.0 - beta) * self.outside) / (beta * (1.0 - alpha) * mean_h)
         if np.any(self.tfp <= 0):
             raise ValueError("calibration failed: a base wage is below the outside option share")
         self.land = units.copy()
         self.output0 = self.tfp * units
         self.demand_scale = self.output0.copy()
-        self.productivity0 = self.output0 / np.maximum(employed, 1.0)
+        self.productivity0 = self.tfp * mean_h
         self.productivity = self.productivity0.copy()
         self.human_cost0 = econ.occ_wage / mean_h  # wage per efficiency unit before AI
         self.human_cost = self.human_cost0.copy()
@@ -237,7 +239,7 @@ class MarketBase:
         self.productivity = productivity
         self.price = price
         return ProductionState(employed, units, price, out, productivity,
-                               float((ai.ai_price * out.ai_input).sum()))
+                               float((ai.ai_price * out.ai_input).sum()), self.tfp.copy())
 
     def phase_positions(self, prod: ProductionState) -> F64:
         """Step 3: demand at this price (scaled with the labour force), plus the AI-specialist
@@ -385,6 +387,8 @@ class MarketBase:
                 effort=np.where(contest.candidates > 0, contest.effort_sum / np.maximum(
                     contest.candidates, 1e-12), 0.0),
                 value_of_efficiency=value,
+                employed_at_production=prod.employed, efficiency_units=prod.units,
+                tfp=prod.tfp,
             )
         for name, arr in occ_rec.items():
             self.occ_records.setdefault(name, []).append(np.array(arr, dtype=np.float64))

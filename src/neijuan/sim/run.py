@@ -207,15 +207,16 @@ def simulate(
 
     runs: list[SeedRun] = []
     if n_proc == 1:
+        report = progress
         for k, seed in enumerate(seed_list):
-            if progress is not None and len(seed_list) == 1:
-                def tick(done: int) -> None:
-                    progress(done, total_periods)  # type: ignore[misc]
+            if report is not None and len(seed_list) == 1:
+                def tick(done: int, report: ProgressFn = report) -> None:
+                    report(done, total_periods)
                 runs.append(run_seed(sc, economy, seed, tick))
             else:
                 runs.append(run_seed(sc, economy, seed))
-                if progress is not None:
-                    progress(k + 1, len(seed_list))
+                if report is not None:
+                    report(k + 1, len(seed_list))
     else:
         ctx = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")

@@ -75,7 +75,7 @@ class Population:
     def allocate(cls, capacity: int) -> Population:
         arrays = {name: np.zeros(capacity, dtype=dt)
                   for name, dt in {**STATE_DTYPES, **SCRATCH_DTYPES}.items()}
-        return cls(**arrays)  # type: ignore[arg-type]
+        return cls(**arrays)
 
     @property
     def capacity(self) -> int:

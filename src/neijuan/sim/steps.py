@@ -16,7 +16,7 @@ from scipy.special import expit, ndtr
 
 from neijuan.config import AgencyParams, AIParams, Scenario
 from neijuan.sim.economy import Economy
-from neijuan.sim.kernels import NO_BAR
+from neijuan.sim.kernels import NO_BAR, NO_POSITIONS
 
 F64 = NDArray[np.float64]
 
@@ -91,7 +91,7 @@ def task_mix(econ: Economy, adoption: F64, automation: F64, augmentation: F64,
     g = adoption * augmentation
 
     def per_occ(values: F64) -> F64:
-        return np.bincount(idx, weights=values, minlength=n)
+        return np.bincount(idx, weights=values, minlength=n).astype(np.float64)
 
     automated = per_occ(alpha * m)
     labour_share = np.clip(1.0 - automated, 1e-9, 1.0)
@@ -131,17 +131,21 @@ class Output:
 
 
 def ces(h: F64, k: F64, gamma: F64, sigma: float) -> F64:
-    """X = [G^(1/s) H^((s-1)/s) + (1-G)^(1/s) K^((s-1)/s)]^(s/(s-1)), Cobb-Douglas at s = 1."""
+    """X = [G^(1/s) H^((s-1)/s) + (1-G)^(1/s) K^((s-1)/s)]^(s/(s-1)) (Cobb-Douglas at s = 1).
+
+    Where people do (almost) all the tasks (1 - G < 1e-12) the AI term is absent, whatever K."""
     h = np.maximum(h, 1e-300)
     k = np.maximum(k, 0.0)
+    ai_share = np.where(1.0 - gamma > 1e-12, 1.0 - gamma, 0.0)
     if abs(sigma - 1.0) < 1e-9:
         g = np.clip(gamma, 1e-12, 1.0)
-        return np.exp(g * np.log(h) + (1.0 - g) * np.log(np.maximum(k, 1e-300)))
+        log_k = np.where(ai_share > 0, np.log(np.maximum(k, 1e-300)), 0.0)
+        return np.exp(g * np.log(h) + np.where(ai_share > 0, (1.0 - g) * log_k, 0.0))
     rho = (sigma - 1.0) / sigma
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        k_term = np.where(k > 0, k**rho, np.inf if rho < 0 else 0.0)
         total = gamma ** (1.0 / sigma) * h**rho + np.where(
-            gamma < 1.0, (1.0 - gamma) ** (1.0 / sigma) * np.where(k > 0, k**rho, np.inf
-                                                                  if rho < 0 else 0.0), 0.0)
+            ai_share > 0, ai_share ** (1.0 / sigma) * k_term, 0.0)
         return np.where(np.isfinite(total) & (total > 0), total ** (1.0 / rho), 0.0)
 
 
@@ -254,8 +258,13 @@ def top_m_cut(hist_n: F64, hist_x: F64, positions: F64, candidates: F64
     take = np.zeros(n_occ)
     in_cut = np.zeros(n_occ)
     from_top = np.cumsum(hist_n[:, ::-1], axis=1)[:, ::-1]  # candidates in bins >= b
+    n_bins = hist_n.shape[1]
     for o in np.flatnonzero(contested):
         m = positions[o]
+        if m <= 0:  # no positions at all: nobody is retained or hired
+            cut[o] = n_bins
+            bar[o] = NO_POSITIONS
+            continue
         above = np.concatenate([from_top[o, 1:], [0.0]])  # candidates in bins > b
         b = int(np.flatnonzero((from_top[o] >= m) & (above < m))[-1])
         cut[o] = b
