@@ -261,7 +261,7 @@ class Scenario(BaseModel):
         """A copy with ``{"section.key": value}`` (or ``["section.key=value", ...]``) applied."""
         if not overrides:
             return self
-        pairs = _parse_overrides(overrides)
+        pairs = parse_overrides(overrides)
         data: dict[str, Any] = {"name": self.name, "description": self.description, **self.params()}
         for dotted, value in pairs.items():
             section, key = _split_key(dotted)
@@ -416,7 +416,7 @@ def _split_key(dotted: str) -> tuple[str, str]:
     return section, key
 
 
-def _parse_overrides(overrides: Mapping[str, Any] | Iterable[str]) -> dict[str, Any]:
+def parse_overrides(overrides: Mapping[str, Any] | Iterable[str]) -> dict[str, Any]:
     if isinstance(overrides, Mapping):
         return dict(overrides)
     out: dict[str, Any] = {}

@@ -50,9 +50,34 @@ def simulate(
                                                   "summary.json into this folder")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     processes: Annotated[int | None, typer.Option(help="parallel processes for seeds")] = None,
+    economy: Annotated[str | None, typer.Option(
+        help="builtin, onet (built from the atlas), or a path to an economy .toml")] = None,
+    data_dir: Annotated[Path | None, typer.Option(
+        help="data folder for --economy onet (default: NEIJUAN_DATA_DIR or ../shared/data)")
+    ] = None,
+    occupations: Annotated[int | None, typer.Option(
+        help="--economy onet: keep the N largest occupations")] = None,
+    exposure_index: Annotated[str | None, typer.Option(
+        help="--economy onet: the index that sets task AI thresholds")] = None,
 ) -> None:
     """Run a scenario and print its figures (mean and 5-95% range over seeds)."""
     from neijuan.sim.run import simulate as run_simulation
+
+    overrides: dict[str, object] = {}
+    if economy is not None:
+        if economy in ("builtin", "onet"):
+            overrides["economy.name"] = economy
+        else:
+            overrides["economy.path"] = economy
+    if data_dir is not None:
+        overrides["economy.data_dir"] = str(data_dir)
+    if occupations is not None:
+        overrides["economy.occupations"] = occupations
+    if exposure_index is not None:
+        overrides["economy.exposure_index"] = exposure_index
+    from neijuan.config import parse_overrides
+
+    overrides.update(parse_overrides(set_ or []))
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), console=console,
@@ -64,7 +89,8 @@ def simulate(
             progress.update(task, completed=done, total=total)
 
         result = run_simulation(scenario, workers=workers, periods=periods, seeds=seeds,
-                                overrides=set_ or None, processes=processes, progress=tick)
+                                overrides=overrides or None, processes=processes,
+                                progress=tick)
     if out is not None:
         written = result.write(out)
         if not as_json:
