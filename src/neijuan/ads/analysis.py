@@ -28,8 +28,9 @@ from neijuan.ads.ingest import (
     read_file,
 )
 from neijuan.ads.occupation import Lexicon, load_lexicon, map_titles
-from neijuan.ads.pipeline import DETECTED_COLUMNS, detect_lazy, detector_versions, prepare
+from neijuan.ads.pipeline import DETECTED_COLUMNS, detect_frame, detector_versions, prepare
 from neijuan.ads.taxonomy import Taxonomy, load_taxonomy
+from neijuan.ads.text import describe_flags
 from neijuan.atomic import atomic_path, write_json
 from neijuan.errors import DataError
 from neijuan.provenance import code_version
@@ -81,7 +82,7 @@ def process_frame(frame: pl.DataFrame, tax: Taxonomy, lex: Lexicon,
                   default_currency: str | None) -> tuple[pl.DataFrame, dict[str, int]]:
     """Repair, detect and map one frame of validated rows (the pure middle of the pipeline)."""
     frame, repairs = prepare(frame)
-    lf = detect_lazy(frame, tax, default_currency)
+    lf = detect_frame(frame, tax, default_currency).lazy()
     lf = map_titles(lf, lex)
     sector_given = frame.get_column("sector").null_count() < frame.height if (
         "sector" in frame.columns and frame.height) else False
@@ -261,6 +262,7 @@ def build_summary(ads: pl.DataFrame, rejects: pl.DataFrame, metas: list[dict[str
                          "source": tax.source},
             "occupation_mapper": {"version": lex.version, "notes": lex.notes,
                                   "files_sha256": lex.files},
+            "text_repair": describe_flags(),
         },
         "mapping": opts.as_dict(),
         "inputs": [{k: v for k, v in m.items() if k != "repairs"} for m in metas],

@@ -13,7 +13,7 @@ import polars as pl
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "1.1.0"
+AI_SKILL_VERSION = "1.2.0"
 DEGREE_VERSION = "1.1.0"
 SALARY_VERSION = "1.1.0"
 
@@ -28,54 +28,67 @@ SALARY_PERIODS = ["hour", "day", "week", "month", "year"]
 _EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
-def _gated(col: pl.Expr, flag: str) -> pl.Expr:
-    """``col`` where the boolean column ``flag`` holds, null elsewhere: regex work on the null rows is
-    skipped, so extraction and replacement cost only as much as the (rare) rows that match."""
-    return pl.when(pl.col(flag)).then(col)
+AI_COLUMNS = ["ai_skill", "ai_skill_specialist", "ai_skill_tool", "ai_specialist_evidence",
+              "ai_tool_evidence"]
+DEGREE_COLUMNS = ["degree_level", "degree_strength", "degree_mentioned", "degree_required",
+                  "degree_evidence"]
+SALARY_COLUMNS = ["salary_min", "salary_max", "salary_currency", "salary_period", "salary_months",
+                  "salary_annual_min", "salary_annual_max", "salary_status", "salary_evidence"]
 
 
-def ai_skill(tax: Taxonomy) -> list[list[pl.Expr]]:
-    """Stages of expressions (each list runs after the previous) that add the AI-skill columns.
+def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
+    """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``lf``, in order (``lf``
+    needs ``_rid``, ``_t`` and ``lang``).
 
     For each language the steps of the taxonomy run in order: blank out excluded contexts, take and
     blank out tool-use spans, take specialist spans. English terms apply to every ad, Chinese terms to
-    Chinese ads. A cheap ``contains`` test gates each extraction/replacement.
+    Chinese ads. Only ads holding some tool or specialist term at all (one cheap test per language)
+    go through the steps; the others get empty evidence. The steps run on that subset and are joined
+    back by row, so their cost scales with the candidates, not the corpus.
     """
-    stages: list[list[pl.Expr]] = []
-    cur = "_t"
-    is_zh = pl.col("lang") == "zh"
+    t, title = pl.col("_t"), pl.col("_tt").fill_null("")
+
+    def has(pattern: str) -> pl.Expr:
+        return t.str.contains(pattern) | title.str.contains(pattern)
+
+    # Candidates, eagerly: the Chinese test runs on the Chinese rows only (a filter, since a
+    # when/then would still evaluate the regex on every row).
+    en_rids = work.filter(has(tax.candidate["en"]))["_rid"]
+    zh_rids = work.filter(pl.col("lang") == "zh").filter(has(tax.candidate["zh"]))["_rid"]
+    rids = pl.concat([en_rids, zh_rids]).unique()
+    lf = work.lazy()
+    sub = work.filter(pl.col("_rid").is_in(rids.implode())).lazy().select(
+        "_rid", "lang", pl.concat_str([title, t], separator="\n").alias("_body"))
+    cur = "_body"
     for lang in ("en", "zh"):
-        gate = is_zh if lang == "zh" else pl.lit(True)
         ex, tool, spec = tax.exclude[lang], tax.tool[lang], tax.specialist[lang]
         masked, masked2 = f"_ai_m1_{lang}", f"_ai_m2_{lang}"
-        stages += [
-            [(gate & pl.col(cur).str.contains(ex)).alias("_ai_f")],
-            [pl.coalesce(_gated(pl.col(cur), "_ai_f").str.replace_all(ex, " "), pl.col(cur))
-             .alias(masked)],
-            [(gate & pl.col(masked).str.contains(tool)).alias("_ai_f")],
-            [
-                _gated(pl.col(masked), "_ai_f").str.extract_all(tool).fill_null(_EMPTY)
-                .alias(f"_ai_tool_{lang}"),
-                pl.coalesce(_gated(pl.col(masked), "_ai_f").str.replace_all(tool, " "),
-                            pl.col(masked)).alias(masked2),
-            ],
-            [(gate & pl.col(masked2).str.contains(spec)).alias("_ai_f")],
-            [_gated(pl.col(masked2), "_ai_f").str.extract_all(spec).fill_null(_EMPTY)
-             .alias(f"_ai_spec_{lang}")],
-        ]
+        sub = (
+            sub.with_columns(pl.col(cur).str.replace_all(ex, " ").alias(masked))
+            .with_columns(pl.col(masked).str.extract_all(tool).alias(f"_ai_tool_{lang}"),
+                          pl.col(masked).str.replace_all(tool, " ").alias(masked2))
+            .with_columns(pl.col(masked2).str.extract_all(spec).alias(f"_ai_spec_{lang}"))
+        )
         cur = masked2
-    stages += [
-        [
-            pl.concat_list("_ai_spec_en", "_ai_spec_zh").alias("ai_specialist_evidence"),
-            pl.concat_list("_ai_tool_en", "_ai_tool_zh").alias("ai_tool_evidence"),
-        ],
-        [
+    is_zh = pl.col("lang") == "zh"
+    sub = sub.select(
+        "_rid",
+        pl.concat_list("_ai_spec_en", pl.when(is_zh).then(pl.col("_ai_spec_zh")).otherwise(_EMPTY))
+        .alias("ai_specialist_evidence"),
+        pl.concat_list("_ai_tool_en", pl.when(is_zh).then(pl.col("_ai_tool_zh")).otherwise(_EMPTY))
+        .alias("ai_tool_evidence"),
+    )
+    return (
+        lf.select("_rid").join(sub, on="_rid", how="left", maintain_order="left")
+        .with_columns(pl.col("ai_specialist_evidence").fill_null(_EMPTY),
+                      pl.col("ai_tool_evidence").fill_null(_EMPTY))
+        .with_columns(
             (pl.col("ai_specialist_evidence").list.len() > 0).alias("ai_skill_specialist"),
             (pl.col("ai_tool_evidence").list.len() > 0).alias("ai_skill_tool"),
-        ],
-        [(pl.col("ai_skill_specialist") | pl.col("ai_skill_tool")).alias("ai_skill")],
-    ]
-    return stages
+        )
+        .with_columns((pl.col("ai_skill_specialist") | pl.col("ai_skill_tool")).alias("ai_skill"))
+        .select(AI_COLUMNS)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -172,8 +185,9 @@ def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
 
 
 def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``degree_level``, ``degree_strength``, ``degree_mentioned``, ``degree_required`` and the
-    evidence (the clauses that carried a degree statement) to ``lf``, which needs ``_rid`` and ``_t``.
+    """The degree columns (:data:`DEGREE_COLUMNS`: level, strength, mentioned, required and the
+    evidence, i.e. the clauses that carried a degree statement), one row per row of ``lf``, in order
+    (``lf`` needs ``_rid`` and ``_t``).
 
     Each clause is classified on its own (level named; required, preferred, an alternative, or
     explicitly not required); the ad's label combines them: the lowest required level wins; a
@@ -221,7 +235,7 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
         .otherwise(pl.lit("none"))
     )
     return (
-        lf.join(agg, on="_rid", how="left", maintain_order="left")
+        lf.select("_rid").join(agg, on="_rid", how="left", maintain_order="left")
         .with_columns(
             level_code.replace_strict(list(range(5)), DEGREE_LEVELS, return_dtype=pl.String)
             .alias("degree_level"),
@@ -233,6 +247,7 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
             .alias("degree_mentioned"),
             (pl.col("degree_strength") == "required").alias("degree_required"),
         )
+        .select(DEGREE_COLUMNS)
     )
 
 
@@ -349,7 +364,38 @@ def _bounds(currency: pl.Expr, which: int) -> pl.Expr:
     )
 
 
-def salary(default_currency: str | None = None) -> list[list[pl.Expr]]:
+def salary(lf: pl.LazyFrame, default_currency: str | None = None) -> pl.LazyFrame:
+    """The salary columns (:data:`SALARY_COLUMNS`), one row per row of ``lf``, in order (``lf``
+    needs ``_rid``, ``_t``, ``_salary_field`` and ``lang``).
+
+    The text is searched only for ads whose salary field yields nothing (a subset, joined back by
+    row); the rest of the parsing runs on the short matched strings.
+    """
+    field = pl.col("_salary_field")
+    lf = lf.select(
+        "_rid", "_t", "lang",
+        field.str.extract(_FIELD_CANDIDATE, 0).alias("_sal_field_cand"),
+        pl.coalesce(field, pl.lit("")).str.contains(_NEGOTIABLE).alias("_sal_field_neg"),
+    )
+    t = pl.col("_t")
+    text = (
+        lf.filter(pl.col("_sal_field_cand").is_null())
+        .select(
+            "_rid",
+            pl.coalesce(t.str.extract(_TEXT_CUED, 0), t.str.extract(_TEXT_ANCHORED, 0))
+            .alias("_sal_text_cand"),
+            t.str.contains(r"(?i)面议|薪资面谈|salary:? negotiable|competitive salary")
+            .alias("_sal_text_neg"),
+        )
+    )
+    lf = lf.select("_rid", "lang", "_sal_field_cand", "_sal_field_neg").join(
+        text, on="_rid", how="left", maintain_order="left")
+    for stage in salary_stages(default_currency):
+        lf = lf.with_columns(stage)
+    return lf.select(SALARY_COLUMNS)
+
+
+def salary_stages(default_currency: str | None = None) -> list[list[pl.Expr]]:
     """Stages of expressions that parse and normalise the advertised salary.
 
     Reads ``_salary_field`` (the board's salary column, normalised; may be null) first and the text
@@ -357,15 +403,8 @@ def salary(default_currency: str | None = None) -> list[list[pl.Expr]]:
     applied (15-25K -> 15000, 25000); ``salary_annual_*`` convert the period to a year with the
     constants above (and the number of monthly payments, 14薪, when stated).
     """
-    field = pl.col("_salary_field")
-    candidate = pl.coalesce(
-        field.str.extract(_FIELD_CANDIDATE, 0),
-        pl.col("_t").str.extract(_TEXT_CUED, 0),
-        pl.col("_t").str.extract(_TEXT_ANCHORED, 0),
-    )
-    negotiable = pl.coalesce(field, pl.lit("")).str.contains(_NEGOTIABLE) | pl.col("_t").str.contains(
-        r"(?i)面议|薪资面谈|salary:? negotiable|competitive salary"
-    )
+    candidate = pl.coalesce("_sal_field_cand", "_sal_text_cand")
+    negotiable = pl.col("_sal_field_neg") | pl.col("_sal_text_neg").fill_null(False)
     g = pl.col("_sal_groups")
     lo_raw = _number(g.struct.field("lo"))
     hi_raw = _number(g.struct.field("hi"))

@@ -10,7 +10,7 @@ import polars as pl
 
 from neijuan.ads import detect
 from neijuan.ads.taxonomy import Taxonomy, load_taxonomy
-from neijuan.ads.text import language, normalised, repair
+from neijuan.ads.text import fold, language, repair
 
 # Columns every analysed ad carries (beyond the identifying ones), in output order.
 DETECTED_COLUMNS: list[str] = [
@@ -47,46 +47,50 @@ def detector_versions(tax: Taxonomy) -> dict[str, str]:
     }
 
 
+def detect_frame(
+    frame: pl.DataFrame | pl.LazyFrame,
+    taxonomy: Taxonomy | None = None,
+    default_currency: str | None = None,
+) -> pl.DataFrame:
+    """``frame`` with the detector columns (:data:`DETECTED_COLUMNS`) added.
+
+    Each detector is a lazy Polars plan over the few columns it reads; its result (one row per ad,
+    in order) is stacked beside the input, so the wide text columns are never copied by a join.
+    """
+    tax = taxonomy or load_taxonomy()
+    df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    if "text" not in df.columns:
+        raise ValueError("detect_frame needs a 'text' column")
+    def column(name: str) -> pl.Series:
+        if name in df.columns:
+            return fold(df[name].cast(pl.String))
+        return pl.Series(name, [None] * df.height, dtype=pl.String)
+
+    # The title is read with the text by the AI-skill detector: "Machine Learning Researcher" is
+    # evidence even when the body only describes the work.
+    work = pl.DataFrame({
+        "_rid": pl.int_range(df.height, dtype=pl.UInt32, eager=True),
+        "_t": column("text"), "_tt": column("title"), "_salary_field": column("salary"),
+    }).with_columns(language(pl.col("_t")).alias("lang"))
+    lazy = work.lazy()
+    parts = [
+        work.select("lang"),
+        detect.ai_skill(work, tax).collect(),
+        detect.degree(lazy.select("_rid", "_t")).collect(),
+        detect.salary(lazy, default_currency).collect(),
+    ]
+    keep = df.drop([c for c in DETECTED_COLUMNS if c in df.columns])
+    return pl.concat([keep, *parts], how="horizontal").select(
+        [*keep.columns, *DETECTED_COLUMNS])
+
+
 def detect_lazy(
     frame: pl.LazyFrame | pl.DataFrame,
     taxonomy: Taxonomy | None = None,
     default_currency: str | None = None,
 ) -> pl.LazyFrame:
-    """Add the detector columns to ``frame`` (lazily; collect with the streaming engine)."""
-    tax = taxonomy or load_taxonomy()
-    lf = frame.lazy()
-    names = lf.collect_schema().names()
-    if "text" not in names:
-        raise ValueError("detect_lazy needs a 'text' column")
-    salary_field = (
-        normalised(pl.col("salary").cast(pl.String)) if "salary" in names
-        else pl.lit(None, dtype=pl.String)
-    )
-    # The title is read with the text: "Machine Learning Researcher" is evidence even when the body
-    # only describes the work.
-    body = (
-        pl.concat_str([pl.col("title").cast(pl.String).fill_null(""), pl.col("text")], separator="\n")
-        if "title" in names else pl.col("text")
-    )
-    lf = lf.with_row_index("_rid").with_columns(
-        normalised(body).alias("_t"),
-        salary_field.alias("_salary_field"),
-        language(pl.col("text")).alias("lang"),
-    )
-    for stage in detect.ai_skill(tax):
-        lf = lf.with_columns(stage)
-    lf = detect.degree(lf)
-    for stage in detect.salary(default_currency):
-        lf = lf.with_columns(stage)
-    keep = [c for c in names if c not in DETECTED_COLUMNS] + DETECTED_COLUMNS
-    return lf.select(keep)
-
-
-def detect_frame(
-    frame: pl.DataFrame, taxonomy: Taxonomy | None = None, default_currency: str | None = None
-) -> pl.DataFrame:
-    """Eager convenience wrapper of :func:`detect_lazy`."""
-    return detect_lazy(frame, taxonomy, default_currency).collect(engine="streaming")
+    """:func:`detect_frame` as a LazyFrame, to chain further lazy steps."""
+    return detect_frame(frame, taxonomy, default_currency).lazy()
 
 
 REPAIRED_COLUMNS = ("text", "title", "salary")

@@ -38,6 +38,9 @@ class Taxonomy:
     tool: dict[str, str]
     specialist: dict[str, str]
     n_terms: dict[str, int]
+    # Per language, tool | specialist in one pattern: the cheap test of whether an ad needs the
+    # three steps at all (exclusion only removes matches, so it cannot create one).
+    candidate: dict[str, str]
 
 
 def _join(fragments: list[str]) -> str:
@@ -107,4 +110,6 @@ def _compile(raw: bytes, source: str) -> Taxonomy:
         tool=compiled["tool"],
         specialist=compiled["specialist"],
         n_terms=counts,
+        candidate={lang: compiled["tool"][lang] + "|" + compiled["specialist"][lang][len("(?i)"):]
+                   for lang in LANGUAGES},
     )

@@ -85,11 +85,20 @@ _FOLD_FLAG = "[" + "".join(c for c in _FOLD_FROM if len(c) == 1) + "*_]"
 def normalised(expr: pl.Expr) -> pl.Expr:
     """The form detectors match against: curly quotes, Markdown emphasis and odd spaces folded.
 
-    Case is left alone (the detectors match case-insensitively); only rows holding a character to
-    fold pay for the replacement.
+    Case is left alone (the detectors match case-insensitively). For a whole column prefer
+    :func:`fold`, which replaces only in the rows that need it.
     """
-    folded = pl.when(expr.str.contains(_FOLD_FLAG)).then(expr).str.replace_many(_FOLD_FROM, _FOLD_TO)
-    return pl.coalesce(folded, expr)
+    return expr.str.replace_many(_FOLD_FROM, _FOLD_TO)
+
+
+def fold(values: pl.Series) -> pl.Series:
+    """:func:`normalised` applied only to the rows holding a character to fold (a when/then would
+    still run the replacement on every row)."""
+    mask = values.str.contains(_FOLD_FLAG).fill_null(False)
+    if not mask.any():
+        return values
+    fixed = values.filter(mask).str.replace_many(_FOLD_FROM, _FOLD_TO)
+    return values.scatter(mask.arg_true(), fixed)
 
 
 def language(expr: pl.Expr) -> pl.Expr:
