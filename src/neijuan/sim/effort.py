@@ -45,6 +45,9 @@ def log_density(z: float, kind: int) -> float:  # pragma: no cover - compiled
 
 @njit(inline="always", cache=True)
 def cdf(z: float, kind: int) -> float:  # pragma: no cover - compiled
+    # clamped to +-40 (the cdf is then 0 or 1 to double precision, and exp's underflow path is
+    # slow)
+    z = min(max(z, -40.0), 40.0)
     if kind == LOGISTIC:
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
@@ -109,16 +112,28 @@ def best_response_table(kind: int) -> tuple[NDArray[np.float64], NDArray[np.floa
 def rows_for(rho: NDArray[np.float64], kind: int) -> NDArray[np.float64]:
     """One table row per occupation, for that occupation's ``rho``, interpolated in ``log rho``."""
     log_rho, _, table = best_response_table(kind)
-    x = np.clip(np.log(np.maximum(rho, 1e-300)), log_rho[0], log_rho[-1])
-    pos = (x - log_rho[0]) / (log_rho[1] - log_rho[0])
-    lo = np.minimum(pos.astype(np.int64), log_rho.size - 2)
-    w = (pos - lo)[:, None]
-    t_lo, t_hi = table[lo], table[lo + 1]
-    both = (t_lo > NO_EFFORT / 2) & (t_hi > NO_EFFORT / 2)
-    mixed = (1.0 - w) * t_lo + w * t_hi
-    # where one neighbour takes no part, use the nearer one rather than averaging a sentinel
-    nearer = np.where(w < 0.5, t_lo, t_hi)
-    return np.where(both, mixed, nearer)
+    return _rows_for(np.ascontiguousarray(rho, dtype=np.float64), log_rho, table)
+
+
+@njit(cache=True)
+def _rows_for(rho: NDArray[np.float64], log_rho: NDArray[np.float64],
+              table: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    out = np.empty((rho.size, table.shape[1]))
+    step = log_rho[1] - log_rho[0]
+    for o in range(rho.size):
+        x = min(max(math.log(max(rho[o], 1e-300)), log_rho[0]), log_rho[-1])
+        pos = (x - log_rho[0]) / step
+        lo = min(int(pos), log_rho.size - 2)
+        w = pos - lo
+        for j in range(table.shape[1]):
+            t_lo = table[lo, j]
+            t_hi = table[lo + 1, j]
+            if t_lo > NO_EFFORT / 2 and t_hi > NO_EFFORT / 2:
+                out[o, j] = (1.0 - w) * t_lo + w * t_hi
+            else:
+                # where one neighbour takes no part, use the nearer one, not a sentinel average
+                out[o, j] = t_lo if w < 0.5 else t_hi
+    return out
 
 
 @njit(inline="always", cache=True)

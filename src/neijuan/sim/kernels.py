@@ -420,7 +420,8 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
             a = flog(prize * r / (sig * effort_cost)) - (sig * b - k) / r
             zs = lookup(br_rows, j, a)
             if zs > NO_EFFORT / 2:
-                e_br = min(math.exp((sig * (zs + b) - k) / r), max_effort)
+                # (clamped: below e^-30 h/week effort is nil, and exp's underflow path is slow)
+                e_br = min(math.exp(max((sig * (zs + b) - k) / r, -30.0)), max_effort)
         e = effort[i] + adjustment * (e_br - effort[i])
         effort[i] = e
         # step 7: learning with diminishing returns, and obsolescence

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 from scipy.special import expit, ndtr
 
@@ -149,6 +150,48 @@ def ces(h: F64, k: F64, gamma: F64, sigma: float) -> F64:
         return np.where(np.isfinite(total) & (total > 0), total ** (1.0 / rho), 0.0)
 
 
+@njit(cache=True)
+def _ces_scalar(h: float, k: float, gamma: float, sigma: float) -> float:  # pragma: no cover
+    ai = 1.0 - gamma
+    if abs(sigma - 1.0) < 1e-9:
+        return math.exp(gamma * math.log(max(h, 1e-300)) + ai * math.log(max(k, 1e-300)))
+    rho = (sigma - 1.0) / sigma
+    total = gamma ** (1.0 / sigma) * max(h, 1e-300) ** rho
+    if k > 0:
+        total += ai ** (1.0 / sigma) * k**rho
+    elif rho < 0:
+        return 0.0
+    return total ** (1.0 / rho) if total > 0 else 0.0
+
+
+@njit(cache=True)
+def _ai_input(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
+              land_share: float, sigma: float) -> F64:  # pragma: no cover - compiled
+    """AI task work K per occupation: P dY/dK = p_K, by bisection on log K in
+    [log H - 30, log H + log 100] (dY/dK falls with K)."""
+    k = np.zeros(h.size)
+    for o in range(h.size):
+        if gamma[o] >= 1.0 - 1e-12 or h[o] <= 0:
+            continue
+        lo = math.log(h[o]) - 30.0
+        hi = math.log(h[o]) + math.log(100.0)
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            km = math.exp(mid)
+            x = _ces_scalar(h[o], km, gamma[o], sigma)
+            if x <= 0:
+                lo = mid
+                continue
+            scale = tfp[o] * (1.0 - land_share) * (land[o] / x) ** land_share
+            dxdk = (1.0 - gamma[o]) ** (1.0 / sigma) * (x / km) ** (1.0 / sigma)
+            if price[o] * scale * dxdk > ai_price[o]:
+                lo = mid
+            else:
+                hi = mid
+        k[o] = math.exp(0.5 * (lo + hi))
+    return k
+
+
 def produce(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
             land_share: float, sigma: float) -> Output:
     """Step 2: output of each occupation from efficiency units H and AI task work K.
@@ -160,24 +203,7 @@ def produce(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
     efficiency unit is ``dY/dH = A (1 - alpha) (T / X)^alpha (Gamma X / H)^(1/sigma)``; with
     alpha = 0 and A = 1 this is Acemoglu-Restrepo's W = (Gamma Y / L)^(1/sigma).
     """
-    n = h.size
-    automated = gamma < 1.0 - 1e-12
-    k = np.zeros(n)
-    if automated.any():
-        lo = np.log(np.maximum(h, 1e-300)) - 30.0
-        hi = np.log(np.maximum(h, 1e-300)) + math.log(100.0)
-        for _ in range(60):
-            mid = 0.5 * (lo + hi)
-            km = np.exp(mid)
-            x = ces(h, km, gamma, sigma)
-            scale = tfp * (1.0 - land_share) * np.where(
-                x > 0, (land / np.maximum(x, 1e-300)) ** land_share, 0.0)
-            with np.errstate(divide="ignore", over="ignore"):
-                dxdk = (1.0 - gamma) ** (1.0 / sigma) * (x / km) ** (1.0 / sigma)
-            too_little = price * scale * dxdk > ai_price
-            lo = np.where(too_little, mid, lo)
-            hi = np.where(too_little, hi, mid)
-        k = np.where(automated, np.exp(0.5 * (lo + hi)), 0.0)
+    k = _ai_input(h, gamma, ai_price, price, tfp, land, land_share, sigma)
     x = ces(h, k, gamma, sigma)
     x = np.where(h > 0, x, 0.0)
     y = tfp * land**land_share * np.maximum(x, 0.0) ** (1.0 - land_share)
