@@ -52,8 +52,19 @@ class EconomyParams(_Section):
     data_dir: str | None = Field(None, description="data folder for the onet economy")
     occupations: int = Field(120, ge=4, le=2_000,
                              description="onet economy: largest occupations kept")
-    exposure_index: str = Field("eloundou_beta_human",
-                                description="onet economy: index that sets task AI thresholds")
+    exposure_index: str = Field("eloundou_human_beta",
+                                description="onet economy: index that sets task AI thresholds "
+                                            "(a task-level index of the atlas)")
+
+    @model_validator(mode="after")
+    def _known_index(self) -> EconomyParams:
+        from neijuan.atlas.catalog import load_catalog  # stdlib-only catalogue, no data read
+
+        allowed = [i.name for i in load_catalog().task_level]
+        if self.exposure_index not in allowed:
+            raise ValueError(f"exposure_index = {self.exposure_index!r} is not a task-level "
+                             f"index of the atlas; choose one of: {', '.join(allowed)}")
+        return self
 
 
 class AIParams(_Section):
