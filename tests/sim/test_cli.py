@@ -94,3 +94,10 @@ def test_a_run_too_big_for_memory_is_refused_before_allocating(
     err = capsys.readouterr().err
     assert "GiB" in err and "run.workers" in err
     assert not allocated
+
+
+def test_every_run_figure_is_presented_once() -> None:
+    from neijuan.sim.figures import GROUPS, RUN_FIGURES
+
+    shown = [name for names in GROUPS.values() for name in names]
+    assert sorted(shown) == sorted(RUN_FIGURES)

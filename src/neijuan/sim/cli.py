@@ -102,19 +102,29 @@ def simulate(
 
 
 def _print_summary(result: Any) -> None:
+    from neijuan.sim.figures import GROUPS
+
     sc = result.scenario
     title = (f"{sc.name}: {sc.run.workers:,} workers, {sc.run.periods} quarters from "
              f"{sc.run.start_year} (after {sc.run.burn_in} burn-in), {len(result.seeds)} seed(s)")
+    several = len(result.seeds) > 1
     table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("figure")
-    table.add_column("mean", justify="right")
-    table.add_column("5-95%", justify="right")
+    table.add_column("figure", no_wrap=True)
+    table.add_column("mean", justify="right", no_wrap=True)
+    if several:
+        table.add_column("5-95%", justify="right", no_wrap=True)
     table.add_column("meaning", overflow="fold")
-    for row in result.summary().iter_rows(named=True):
-        unit = row["unit"]
-        spread = (f"{_format(row['lo'], unit)} .. {_format(row['hi'], unit)}"
-                  if len(result.seeds) > 1 else "")
-        table.add_row(row["figure"], _format(row["mean"], unit), spread, row["description"])
+    rows = {row["figure"]: row for row in result.summary().iter_rows(named=True)}
+    for group, names in GROUPS.items():
+        table.add_row(f"[bold]{group}[/]", *([""] * (3 if several else 2)))
+        for name in names:
+            row = rows[name]
+            unit = row["unit"]
+            cells = [f"  {name}", _format(row["mean"], unit)]
+            if several:
+                cells.append(f"{_format(row['lo'], unit)} .. {_format(row['hi'], unit)}")
+            cells.append(row["description"])
+            table.add_row(*cells)
     console.print(table)
-    console.print(f"version {result.provenance['code_version']}; seeds {result.seeds}",
-                  style="dim")
+    console.print(f"version {result.provenance['code_version']}; seeds {result.seeds}; "
+                  "--json for all digits, --out DIR for the series", style="dim")

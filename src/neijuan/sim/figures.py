@@ -298,6 +298,34 @@ RUN_FIGURES: dict[str, RunFigure] = {f.name: f for f in [
 ]}
 
 
+# How the run figures are presented (CLI table, report): the essay's argument, in order.
+GROUPS: dict[str, list[str]] = {
+    "Output rises, the room for people does not": [
+        "productivity_growth", "employment_growth", "productivity_employment_gap",
+        "positions_growth", "labour_force_growth", "surplus_labour_rate", "unemployment_rate",
+        "applicants_per_position", "adoption"],
+    "More effort for the same reward (involution)": [
+        "involution_index", "effort_per_position_growth", "real_reward_growth",
+        "effort_per_position", "effort_per_candidate", "rent_dissipation",
+        "effort_not_output_share"],
+    "Screened and ranked: degrees, skills, AI skill": [
+        "degree_required_share", "degree_required_share_ai", "degree_weight",
+        "degree_weight_change", "ai_postings_share", "ai_skilled_share", "ai_wage_premium",
+        "ai_wage_premium_change"],
+    "Retained, or needed? Agency, credit and blame": [
+        "agency_index", "agency_change", "retained_not_needed_share", "authority_share",
+        "blame_share", "blame_authority_gap", "credit_share"],
+    "Who gains: polarization and wages": [
+        "polarization_low", "polarization_mid", "polarization_high", "polarization_ai",
+        "real_wage_growth_low", "real_wage_growth_mid", "real_wage_growth_high",
+        "real_wage_growth_ai", "relative_wage_growth_low", "relative_wage_growth_mid",
+        "relative_wage_growth_high", "relative_wage_growth_ai", "wage_gini",
+        "rpe_growth_high_exposure", "rpe_growth_low_exposure"],
+    "Output on fixed land (Geertz)": [
+        "output_growth", "output_per_land_growth", "marginal_product_growth"],
+}
+
+
 def period_figures(raw: Series) -> dict[str, F64]:
     """Every per-period figure from the engine's raw sums."""
     return {name: np.asarray(f.compute(raw), dtype=np.float64)
