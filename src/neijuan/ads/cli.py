@@ -185,7 +185,7 @@ def trends(
     result = run(directory, freq=freq, by=by)
     console.print(_shares_table(result.shares, by, top))
     raw = result.premium_raw
-    if raw.height:
+    if raw.height and int(raw["n_cells"].fill_null(0).sum()) > 0:
         t = Table(title="AI wage premium: raw same-occupation gap (PwC's definition)")
         for col in ["period", *([] if by == "none" else ["group"]), "gap", "95% CI", "cells used",
                     "AI ads", "non-AI ads"]:

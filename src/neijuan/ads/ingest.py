@@ -158,10 +158,11 @@ def decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
         pass
     lines = raw.split(b"\n")
     out: list[str] = []
-    n_gb = n_bad = 0
+    n_gb = n_bad = n_utf8 = 0
     for chunk in lines:  # only for files that are not valid UTF-8 (rare); not a hot path
         try:
             out.append(chunk.decode("utf-8"))
+            n_utf8 += not chunk.isascii()
             continue
         except UnicodeDecodeError:
             pass
@@ -171,7 +172,8 @@ def decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
         except UnicodeDecodeError:
             out.append(chunk.decode("utf-8", errors="replace"))
             n_bad += 1
-    how = f"utf-8 with {n_gb} line(s) gb18030"
+    # Only ASCII lines besides the GB18030 ones: the file is simply GB18030 (GBK).
+    how = "gb18030" if n_utf8 == 0 else f"utf-8 with {n_gb} line(s) gb18030"
     if n_bad:
         how += f", {n_bad} line(s) undecodable"
     return "\n".join(out), how
@@ -413,7 +415,8 @@ def parse_dates(raw: pl.Series, date_format: str | None) -> tuple[pl.Series, pl.
             iso.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
             iso.str.to_date("%Y-%m-%d", strict=False),
             col.str.to_date("%Y%m%d", strict=False),
-            (col + "-01").str.to_date("%Y-%m-%d", strict=False),
+            pl.when(col.str.contains(r"^\d{4}-\d{1,2}$"))
+            .then(col + "-01").str.to_date("%Y-%m-%d", strict=False),
             zh.str.replace(r"-$", "-1").str.to_date("%Y-%m-%d", strict=False),
             *[col.str.to_date(f, strict=False) for f in _MONTH_FORMATS],
             pl.when(digits & (col.str.len_chars() == 10))
@@ -428,10 +431,13 @@ def parse_dates(raw: pl.Series, date_format: str | None) -> tuple[pl.Series, pl.
             ambiguous = dmy.struct.field("1").is_not_null() & parsed.is_null()
     latest = dt.date.today() + dt.timedelta(days=LATEST_DAYS_AHEAD)
     text = s["s"]
+    # "05-12", "5月12日": boards often drop the year; guessing it would be silent invention.
+    no_year = text.str.contains(r"^\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
     reason = (
-        pl.DataFrame({"t": text, "d": parsed, "amb": ambiguous})
+        pl.DataFrame({"t": text, "d": parsed, "amb": ambiguous, "ny": no_year.fill_null(False)})
         .select(
             pl.when(pl.col("t").is_null() | (pl.col("t") == "")).then(pl.lit("missing_date"))
+            .when(pl.col("ny")).then(pl.lit("date_without_year"))
             .when(pl.col("amb")).then(pl.lit("ambiguous_date"))
             .when(pl.col("d").is_null()).then(pl.lit("unparseable_date"))
             .when((pl.col("d") < EARLIEST_DATE) | (pl.col("d") > latest))
@@ -464,7 +470,10 @@ def _validate(frame: pl.DataFrame, mapping: Mapping, path: Path,
         .otherwise(pl.col("_date_reason"))
     )
     detail = (
-        pl.when(pl.col("_reason").str.ends_with("_date"))
+        pl.when(pl.col("_reason") == "date_without_year")
+        .then(pl.format("date value {} has no year; add it to the data (or a column with it)",
+                        pl.col("_date_raw")))
+        .when(pl.col("_reason").str.ends_with("_date"))
         .then(pl.format("date value {}; expected e.g. 2021-03-05, 2021年3月5日, 5 March 2021, "
                         "or pass --date-format", pl.col("_date_raw").fill_null("(empty)")))
         .when(pl.col("_reason") == "undecodable_bytes")

@@ -14,13 +14,16 @@ from typing import Any
 
 import polars as pl
 
-from neijuan.ads.premium import Z_95, raw_gap, regression_premium
+from neijuan.ads.premium import MIN_CELL_N, Z_95, raw_gap, regression_premium
 from neijuan.atomic import atomic_path
 from neijuan.errors import ConfigError, DataError
 
 FREQS = {"month": "1mo", "quarter": "1q", "year": "1y"}
 BYS = ("none", "occupation", "sector")
 USABLE_SALARY = ("ok",)
+# Below this many observations in the regression, robust standard errors are flagged as unreliable
+# (HC1's small-sample bias; MacKinnon & White 1985).
+FEW_OBS = 200
 
 
 @dataclass
@@ -147,6 +150,16 @@ def trends(source: str | os.PathLike[str] | pl.DataFrame, freq: str = "year",
     groups = ["period"] if by == "none" else ["period", "group"]
     raw = raw_gap(sal, "_occ", groups) if sal.height else pl.DataFrame()
     reg = regression_premium(sal, "period", "_occ", ["period"]) if sal.height else pl.DataFrame()
+    if raw.height and int(raw["n_cells"].fill_null(0).sum()) == 0:
+        notes.append(f"raw gap: no occupation has at least {MIN_CELL_N} AI and {MIN_CELL_N} "
+                     "non-AI ads with a salary in the same period and currency; it needs more ads")
+    if reg.height:
+        pooled = reg.filter((pl.col("group") == "(pooled)") & (pl.col("term") == "ai"))
+        n_obs = int(pooled["n_obs"].fill_null(0).sum()) if pooled.height else 0
+        if n_obs < FEW_OBS:
+            notes.append(f"regression: only {n_obs} ads sit in occupation x period cells with more "
+                         f"than one ad; with fewer than {FEW_OBS} the robust (HC1) standard errors "
+                         "are unreliable (they can even be zero)")
     return TrendsResult(shares=share_table, premium_raw=raw, premium_regression=reg, freq=freq,
                         by=by, notes=notes)
 
