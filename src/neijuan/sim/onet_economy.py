@@ -61,7 +61,6 @@ class Rules:
     """``onet_economy.toml``, parsed and checked."""
 
     force_ai_specialists: bool
-    threshold_grid: float
     name_chars: int
     role_order: tuple[str, ...]
     not_originating: tuple[str, ...]
@@ -123,9 +122,6 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
     if (not isinstance(terciles, list) or len(terciles) != 2
             or not 0.0 < terciles[0] < terciles[1] < 1.0):
         raise ConfigError(f"{src}: tiers.terciles must be two increasing numbers in (0, 1)")
-    grid = tasks.get("threshold_grid")
-    if not isinstance(grid, int | float) or not 0.0 < grid <= 0.5:
-        raise ConfigError(f"{src}: tasks.threshold_grid = {grid!r} must be in (0, 0.5]")
     weights = [_fraction(net, k, src) for k in ("self", "related", "fallback")]
     if abs(sum(weights) - 1.0) > 1e-9 or weights[2] <= 0.0:
         raise ConfigError(f"{src}: network self + related + fallback must be 1, with "
@@ -151,7 +147,6 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
                                   adoption_speed=None if speed is None else float(speed)))
     return Rules(
         force_ai_specialists=bool(sel.get("force_ai_specialists", True)),
-        threshold_grid=float(grid),
         name_chars=int(tasks.get("name_chars", 80)),
         role_order=role_order,
         not_originating=_strings(roles, "not_originating", src),
@@ -170,6 +165,12 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
         sectors=tuple(sectors),
         digest=hashlib.sha256(data).hexdigest()[:16],
     )
+
+
+@functools.cache
+def _builtin_reference() -> Economy:
+    """The builtin economy, parsed once (its thresholds are the reference distribution)."""
+    return builtin_economy()
 
 
 @functools.cache
@@ -240,21 +241,21 @@ def work_percentiles(exposure: F64, tie_break: I64, weight: F64) -> F64:
 
 
 def reference_quantiles(econ: Economy) -> tuple[F64, F64]:
-    """The distribution of ``econ``'s task thresholds over work time: (cumulative share at each
-    threshold's midpoint, threshold), for :func:`thresholds_from_percentiles`."""
+    """The distribution of ``econ``'s task thresholds over work time: (cumulative share up to and
+    including each threshold, threshold), sorted, for :func:`thresholds_from_percentiles`."""
     w = econ.occ_share[econ.task_occ] * econ.task_share
     order = np.argsort(econ.task_threshold, kind="stable")
     t, w = econ.task_threshold[order], w[order]
-    mid = (np.cumsum(w) - w / 2.0) / w.sum()
-    return mid, t
+    return np.cumsum(w) / w.sum(), t
 
 
-def thresholds_from_percentiles(p: F64, reference: tuple[F64, F64], grid: float) -> F64:
+def thresholds_from_percentiles(p: F64, reference: tuple[F64, F64]) -> F64:
     """AI threshold of a task at exposure percentile ``p``: the (1 - p) quantile of the reference
-    distribution, rounded to ``grid``. Non-increasing in ``p``: more exposed, lower threshold."""
-    mid, t = reference
-    q = np.interp(1.0 - p, mid, t)
-    return np.clip(np.round(q / grid) * grid, 0.0, 1.0)
+    distribution (its inverse CDF: the lowest threshold whose cumulative share reaches 1 - p), so
+    thresholds take the reference's levels. Non-increasing in ``p``: more exposed, lower."""
+    cum, t = reference
+    k = np.searchsorted(cum, 1.0 - p, side="left")
+    return t[np.clip(k, 0, t.shape[0] - 1)]
 
 
 def wage_tiers(wage: F64, employment: F64, terciles: tuple[float, float]) -> I64:
@@ -411,7 +412,7 @@ def build_onet(atlas: Atlas, params: EconomyParams, *, rules: Rules | None = Non
     from neijuan.atlas.catalog import load_catalog
 
     rules = rules or load_rules()
-    ref = reference or builtin_economy()
+    ref = reference or _builtin_reference()
     spec = _builtin_spec()
     info = index_info(params.exposure_index)
     n = int(params.occupations)
@@ -429,7 +430,7 @@ def build_onet(atlas: Atlas, params: EconomyParams, *, rules: Rules | None = Non
     # thresholds: rank in the index over work time -> quantile of the reference distribution
     p = work_percentiles(tasks["x"].to_numpy(), tasks["role_rank"].to_numpy().astype(np.int64),
                          tasks["time"].to_numpy())
-    threshold = thresholds_from_percentiles(p, reference_quantiles(ref), rules.threshold_grid)
+    threshold = thresholds_from_percentiles(p, reference_quantiles(ref))
     auto = tasks["automation"].to_numpy()
     aug = tasks["augmentation"].to_numpy()
     over = np.maximum(auto + aug, 1.0)  # keep automation + augmentation <= 1
