@@ -35,7 +35,7 @@ class RunParams(_Section):
                          description="initial labour force, persons")
     periods: int = Field(40, ge=1, le=4_000,
                          description="measured periods (quarters) after the burn-in")
-    burn_in: int = Field(24, ge=0, le=4_000,
+    burn_in: int = Field(40, ge=0, le=4_000,
                          description="pre-AI quarters simulated first and not reported in run figures")
     seeds: int = Field(1, ge=1, le=10_000, description="Monte Carlo replications")
     seed: int = Field(0, ge=0, le=2**62, description="base seed; replication k uses seed + k")
@@ -79,7 +79,7 @@ class AIParams(_Section):
                                     description="logistic steepness of C(t), per year")
     cost_start: float = Field(1.15, gt=0.0, le=100.0,
                               description="AI cost per unit of task work / human cost, at the start")
-    cost_decline: Fraction = Field(0.15, description="yearly fall of the AI cost, fraction per year")
+    cost_decline: Fraction = Field(0.10, description="yearly fall of the AI cost, fraction per year")
     automation_bias: float = Field(0.0, ge=-1.0, le=1.0,
                                    description="-1: every AI use augments; +1: every use automates")
     uplift: float = Field(1.0, ge=0.0, le=10.0,
@@ -87,7 +87,8 @@ class AIParams(_Section):
     uplift_without_skill: Fraction = Field(
         0.4, description="share of the uplift a person with no AI skill gets (z = 0)")
     monitoring: Fraction = Field(0.4, description="fall of the screen's noise at full adoption")
-    assessment: Fraction = Field(0.6, description="fall of the skill test's noise sd at full adoption")
+    assessment: Fraction = Field(
+        0.6, description="fall of the skill test's noise sd with AI assessment, per unit of C")
     specialist_demand: float = Field(1.0, ge=0.0, le=100.0,
                                      description="AI-specialist output needed per unit of AI work")
 
@@ -172,7 +173,7 @@ class ScreeningParams(_Section):
     firm_dispersion: float = Field(0.5, ge=0.0, le=5.0,
                                    description="sd across firms of the log test noise")
     degree_weight_threshold: Fraction = Field(
-        0.5, description="a firm requires a degree when the degree's weight exceeds this")
+        0.2, description="a firm requires a degree when the degree's weight exceeds this")
     ai_skill_threshold: Fraction = Field(0.5, description="AI skill z at which a worker 'has AI skill'")
 
 

@@ -59,6 +59,7 @@ class ProductionState:
     productivity: F64
     ai_spend: float
     tfp: F64                  # productivity level A used this period
+    list_price: F64           # price before scarcity: what demand (and positions) answer to
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,8 @@ class MarketBase:
         """Step 2: output from people (efficiency units) and AI task work at its price."""
         sc = self.sc
         units = raw_units * ai.aug_scale
-        price = alg.prices(self.productivity, self.productivity0, employed, self.positions_last,
-                           self.eta, sc.demand.kappa)
+        list_price, price = alg.prices(self.productivity, self.productivity0, employed,
+                                       self.positions_last, self.eta, sc.demand.kappa)
         out = alg.produce(units, ai.mix.labour_share, ai.ai_price, price, self.tfp, self.land,
                           sc.production.land_share, sc.production.sigma)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -239,7 +240,8 @@ class MarketBase:
         self.productivity = productivity
         self.price = price
         return ProductionState(employed, units, price, out, productivity,
-                               float((ai.ai_price * out.ai_input).sum()), self.tfp.copy())
+                               float((ai.ai_price * out.ai_input).sum()), self.tfp.copy(),
+                               list_price)
 
     def phase_positions(self, prod: ProductionState) -> F64:
         """Step 3: demand at this price (scaled with the labour force), plus the AI-specialist
@@ -247,12 +249,12 @@ class MarketBase:
         sc, econ = self.sc, self.econ
         scale = (self.labour_force_target(self.period) / self.labour_force0
                  if sc.demand.growth_with_labour else 1.0)
-        demand = self.demand_scale * scale * prod.price ** (-self.eta)
+        demand = self.demand_scale * scale * prod.list_price ** (-self.eta)
         specialist = econ.occ_tier == 3
         if specialist.any() and sc.ai.specialist_demand > 0:
             spec_share = self.output0[specialist] / self.output0[specialist].sum()
             demand[specialist] += (sc.ai.specialist_demand * self.ai_spend * spec_share
-                                   / np.maximum(prod.price[specialist], 1e-9))
+                                   / np.maximum(prod.list_price[specialist], 1e-9))
         self.ai_spend = prod.ai_spend
         return alg.positions_needed(demand, prod.out.output, prod.employed, prod.productivity,
                                     sc.production.land_share)
@@ -276,7 +278,8 @@ class MarketBase:
             OPENINGS_FLOOR * positions)
         cdf = alg.search_cdf(self.econ, openings)
         noise = sc.contest.noise * (1.0 - sc.ai.monitoring * ai.mix.firm_adoption)
-        scr = alg.screen(sc, self.econ, ai.mix, degree_share, degree_gap, within_var)
+        scr = alg.screen(sc, self.econ, ai.mix, degree_share, degree_gap, within_var,
+                         ai.capability)
         return cdf, noise, scr
 
     def ai_focus(self, ai: AIState) -> F64:
@@ -348,8 +351,9 @@ class MarketBase:
             land=float(self.land.sum()),
             degree_weight=float((scr.degree_weight * hires).sum() / hires_total),
             degree_required=float((scr.degree_required * hires).sum() / hires_total),
-            degree_required_ai=float((scr.degree_required_ai * hires * asks_ai).sum()
-                                     / max(ai_hires, 1e-12)),
+            # among AI-skill postings (where there are none yet: what AI-adopting firms would ask)
+            degree_required_ai=float((scr.degree_required_ai * (hires * asks_ai + 1e-9 * hires)
+                                      ).sum() / max(ai_hires + 1e-9 * hires_total, 1e-300)),
             ai_postings=ai_hires / hires_total,
             ai_premium_log=alg.within_occupation_premium(work.ai_n, work.ai_log_wage,
                                                          work.non_ai_n, work.non_ai_log_wage),

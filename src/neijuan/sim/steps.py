@@ -218,17 +218,18 @@ def produce(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
 
 # ------------------------------------------------------------------- step 3: demand, positions
 def prices(productivity: F64, productivity0: F64, employed: F64, positions: F64, eta: F64,
-           kappa: float) -> F64:
-    """Step 3: price falls with productivity (pass-through kappa): P = (y / y0)^-kappa; where
-    positions went unfilled, supply fell short of demand and the price rises along the demand
-    curve, by (E / M)^(-1/eta) (capped at 3x)."""
+           kappa: float) -> tuple[F64, F64]:
+    """Step 3: ``(list_price, price)``. The list price falls with productivity (pass-through
+    kappa), P0 = (y / y0)^-kappa: it sets demand, hence positions. Where positions went
+    unfilled, supply fell short of demand, so the price paid rises along the demand curve,
+    P = P0 (E / M)^(-1/eta) (capped at 3x): it sets revenue and the marginal revenue product."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(productivity0 > 0, productivity / productivity0, 1.0)
         base = np.where(ratio > 0, ratio, 1.0) ** (-kappa)
         fill = np.where(positions > 0, np.minimum(employed / np.maximum(positions, 1e-300), 1.0),
                         1.0)
         scarcity = np.minimum(np.where(fill > 0, fill, 1.0) ** (-1.0 / np.maximum(eta, 0.1)), 3.0)
-    return base * scarcity
+    return base, base * scarcity
 
 
 def positions_needed(demand: F64, output: F64, employed: F64, productivity_last: F64,
@@ -311,11 +312,12 @@ class Screen:
 
 
 def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
-           degree_gap: float, within_var: float) -> Screen:
+           degree_gap: float, within_var: float, capability: float) -> Screen:
     """The Bayesian screen: precision weights, the degree's weight, degree requirements.
 
     A firm sees a degree d and a skill test t = ln s + noise (sd sigma_t; AI-assisted assessment
-    cuts sigma_t by ``ai.assessment`` in adopting firms). Its posterior mean of ln s is
+    cuts sigma_t by ``ai.assessment`` times the capability C(t) in adopting firms: better AI,
+    better measurement). Its posterior mean of ln s is
     mu_d + kappa (t - mu_d), kappa = v / (v + sigma_t^2), v the within-degree variance. The share
     of the estimate's variance due to the degree is R2 = D / (D + kappa v), D = gap^2 d (1 - d).
     A firm requires a degree when R2 exceeds ``screening.degree_weight_threshold``; firms' test
@@ -324,7 +326,7 @@ def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
     """
     s = sc.screening
     sd_plain = s.test_noise
-    sd_ai = s.test_noise * (1.0 - sc.ai.assessment)
+    sd_ai = s.test_noise * (1.0 - sc.ai.assessment * capability)
     v = max(within_var, 1e-9)
     dvar = degree_gap**2 * degree_share * (1.0 - degree_share)
 
