@@ -139,3 +139,21 @@ def test_summary_json_is_complete(analysed: Path) -> None:
     assert summary["counts"]["check_rows_read_equals_ads_plus_rejected"]
     assert summary["provenance"]["detectors"]["taxonomy"].startswith("neijuan-ai-skills")
     assert summary["provenance"]["occupation_mapper"]["notes"]  # data folder absent: said so
+
+
+def test_main_cli_prints_one_line_and_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the top-level ``neijuan`` command, a user error is one line and exit status 2."""
+    try:
+        from neijuan.cli import main
+    except Exception as exc:  # another group failing to import is not this test's subject
+        pytest.skip(f"neijuan.cli not importable here: {exc}")
+    src = tmp_path / "a.csv"
+    src.write_text("id,date,body\n1,2021-01-01,hello\n", encoding="utf-8")
+    monkeypatch.setattr("sys.argv", ["neijuan", "ads", "analyze", str(src), "--out",
+                                     str(tmp_path / "o"), "--text", "description"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "column 'description' for 'text' not found" in err and "Traceback" not in err
