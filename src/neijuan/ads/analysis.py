@@ -191,6 +191,16 @@ def analyze(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def readable(*paths: Path) -> None:
+    """Give written results the usual permissions (rw-r--r-- under a 022 umask); the atomic
+    temporary files they were renamed from are created private (0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in paths:
+        if path.exists():
+            path.chmod(0o666 & ~mask)
+
+
 def _write_part(work: Path, index: int, ads: pl.DataFrame, rejects: pl.DataFrame) -> None:
     ads.write_parquet(work / f"ads-{index:06d}.parquet")
     rejects.write_parquet(work / f"rejects-{index:06d}.parquet")
@@ -227,6 +237,7 @@ def _finish(files: list[Path], work: Path, metas: list[dict[str, Any]], opts: Ma
         with atomic_path(out_dir / REJECTS_CSV) as tmp:
             rejects.write_csv(tmp)
         write_json(out_dir / SUMMARY_FILE, summary)
+        readable(*(out_dir / name for name in (ADS_FILE, REJECTS_FILE, REJECTS_CSV, SUMMARY_FILE)))
     return AnalyzeResult(ads=ads, rejects=rejects, summary=summary, out=out_dir)
 
 

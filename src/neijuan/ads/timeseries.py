@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from neijuan.ads.analysis import readable
 from neijuan.ads.premium import MIN_CELL_N, Z_95, raw_gap, regression_premium
 from neijuan.atomic import atomic_path
 from neijuan.errors import ConfigError, DataError
@@ -83,7 +84,7 @@ def _wilson(k: pl.Expr, n: pl.Expr, side: int) -> pl.Expr:
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * ((p * (1 - p) / n + z * z / (4 * n * n)).sqrt()) / (1 + z * z / n)
-    return pl.when(n > 0).then(centre + side * half)
+    return pl.when(n > 0).then((centre + side * half).clip(0.0, 1.0))
 
 
 def shares(ads: pl.DataFrame, freq: str = "year", by: str = "none") -> pl.DataFrame:
@@ -179,6 +180,7 @@ def write_trends(result: TrendsResult, out_dir: str | os.PathLike[str]) -> list[
                 else:
                     frame.write_csv(tmp)
             written.append(target)
+    readable(*written)
     return written
 
 
@@ -258,4 +260,5 @@ def plot_trends(result: TrendsResult, target: str | os.PathLike[str], top: int =
     target = Path(target)
     with atomic_path(target) as tmp:
         fig.write_html(tmp, include_plotlyjs=True, full_html=True)
+    readable(target)
     return target
