@@ -231,3 +231,35 @@ def test_date_formats(values: list[str], expected: list[str], convention: str) -
 def test_explicit_date_format(tmp_path: Path) -> None:
     dates, reasons, _ = parse_dates(pl.Series(["05/03/2021", "2021-03-05"]), "%d/%m/%Y")
     assert str(dates[0]) == "2021-03-05" and reasons.to_list() == [None, "unparseable_date"]
+
+
+def test_large_files_are_streamed_in_batches(tmp_path: Path, no_data: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the size threshold, UTF-8 CSV/JSONL and Parquet are scanned in batches; the result is
+    the same as reading them whole (row numbers included), and a malformed file still quarantines
+    its bad lines."""
+    from neijuan.ads import ingest
+
+    rows = [(f"r{i}", f"2022-0{1 + i % 9}-1{i % 10}", "Data Scientist",
+             f"Build machine learning models, case {i}. MSc required.", "£50,000") for i in range(11)]
+    src = tmp_path / "in"
+    src.mkdir()
+    csv = src / "big.csv"
+    csv.write_text(csv_text(rows), encoding="utf-8")
+    frame = pl.read_csv(csv, infer_schema=False)
+    frame.with_columns(pl.col("id") + "j").write_ndjson(src / "big.jsonl")
+    frame.with_columns(pl.col("id") + "p").write_parquet(src / "big.parquet")
+    whole = analyze(src, src / "whole", data_dir=no_data)  # an output folder inside the input
+    assert whole.summary["counts"]["files"] == 3
+    monkeypatch.setattr(ingest, "LARGE_FILE_BYTES", 100)
+    monkeypatch.setattr(ingest, "BATCH_ROWS", 3)
+    streamed = analyze(src, src / "streamed", data_dir=no_data)  # "whole" is not read as input
+    assert streamed.ads.drop("file").equals(whole.ads.drop("file"))
+    assert all(m["batches"] == 4 for m in streamed.summary["inputs"])
+    assert streamed.summary["counts"]["rows_read"] == 33
+    assert streamed.summary["skipped_folders"] == [str((src / "whole").resolve())]
+    bad = tmp_path / "bad" / "bad.csv"
+    bad.parent.mkdir()
+    bad.write_text(csv_text(rows) + '"x","2022-01-01","t","too","many","fields"\n', encoding="utf-8")
+    res = analyze(bad, tmp_path / "bad_out", data_dir=no_data)
+    assert res.ads.height == 11 and res.rejects["reason"].to_list() == ["malformed_csv"]

@@ -21,11 +21,10 @@ import polars as pl
 from neijuan.ads.ingest import (
     FORMATS,
     REJECT_SCHEMA,
-    FileResult,
     Mapping,
     load_mapping,
     make_mapping,
-    read_file,
+    read_batches,
 )
 from neijuan.ads.occupation import Lexicon, load_lexicon, map_titles
 from neijuan.ads.pipeline import DETECTED_COLUMNS, detect_frame, detector_versions, prepare
@@ -54,8 +53,17 @@ class AnalyzeResult:
     out: Path | None = None
 
 
-def expand_inputs(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Files as given; folders expanded to the supported files inside them (recursively, sorted)."""
+def output_folders(root: Path) -> list[Path]:
+    """Folders under ``root`` that hold the results of an earlier analysis (not ads to read)."""
+    return sorted(p.parent.resolve() for p in root.rglob(SUMMARY_FILE)
+                  if (p.parent / ADS_FILE).is_file())
+
+
+def expand_inputs(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+                  skip: Path | None = None) -> list[Path]:
+    """Files as given; folders expanded to the supported files inside them (recursively, sorted),
+    leaving out ``skip`` (this run's output folder) and earlier analyses' output folders found inside
+    (they are listed in the summary's ``skipped_folders``)."""
     items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
     if not items:
         raise DataError("no input files given")
@@ -63,8 +71,10 @@ def expand_inputs(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[st
     for item in items:
         p = Path(item)
         if p.is_dir():
+            skipped = [*([skip.resolve()] if skip is not None else []), *output_folders(p)]
             found = sorted(
                 f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")
+                and not any(f.resolve().is_relative_to(d) for d in skipped)
                 and (f.suffix.lower() in FORMATS
                      or (f.suffix.lower() == ".gz" and Path(f.stem).suffix.lower() in FORMATS))
             )
@@ -114,14 +124,27 @@ def salary_rejects(ads: pl.DataFrame) -> pl.DataFrame:
     ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
 
 
-def process_file(path: str | Path, mapping: Mapping, tax: Taxonomy,
-                 lex: Lexicon) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]:
-    """Read, validate, repair, detect and map one file: (ads, rejects, file metadata)."""
-    fr: FileResult = read_file(path, mapping)
-    ads, repairs = process_frame(fr.frame, tax, lex, mapping.default_currency)
-    rejects = pl.concat([fr.rejects, salary_rejects(ads)])
-    meta = {**fr.meta, "rows_kept": ads.height, "repairs": repairs}
-    return ads, rejects, meta
+def process_file(path: str | Path, mapping: Mapping, tax: Taxonomy, lex: Lexicon, work: Path,
+                 index: int) -> dict[str, Any]:
+    """Read, validate, repair, detect and map one file, batch by batch, writing each batch's ads
+    and rejects as part files under ``work``; return the file's metadata (counts summed)."""
+    meta: dict[str, Any] = {}
+    for batch_no, fr in enumerate(read_batches(path, mapping)):
+        ads, repairs = process_frame(fr.frame, tax, lex, mapping.default_currency)
+        rejects = pl.concat([fr.rejects, salary_rejects(ads)])
+        _write_part(work, f"{index:06d}-{batch_no:06d}", ads, rejects)
+        if not meta:
+            meta = {**fr.meta, "rows_read": 0, "rows_kept": 0, "repairs": {}, "rows_rejected": 0,
+                    "batches": 0}
+        meta["batches"] += 1
+        meta["rows_read"] += int(fr.meta["rows_read"])
+        meta["rows_rejected"] += int(fr.meta.get("rows_rejected", 0))
+        meta["rows_kept"] += ads.height
+        for key, value in repairs.items():
+            meta["repairs"][key] = meta["repairs"].get(key, 0) + value
+        if fr.meta.get("status") == "ok":
+            meta["status"] = "ok"
+    return meta
 
 
 def _options(mapping: Mapping | None, mapping_file: str | os.PathLike[str] | None,
@@ -160,7 +183,7 @@ def analyze(
     Column roles default to ``id``, ``date``, ``text`` (and ``title``, ``salary``, ``sector`` when
     columns of those names exist); name others with the keyword arguments or a TOML mapping file.
     """
-    files = expand_inputs(inputs)
+    files = expand_inputs(inputs, skip=Path(out) if out is not None else None)
     opts = _options(mapping, mapping_file, {
         "text": text, "date": date, "id": id, "title": title, "salary": salary, "sector": sector,
         "encoding": encoding, "date_format": date_format, "default_currency": default_currency})
@@ -181,12 +204,14 @@ def analyze(
         else:
             metas = []
             for i, path in enumerate(files):
-                ads, rejects, meta = process_file(path, opts, tax, lex)
-                _write_part(work, i, ads, rejects)
+                meta = process_file(path, opts, tax, lex, work, i)
                 metas.append(meta)
                 if progress is not None:
                     progress(str(path), meta)
-        return _finish(files, work, metas, opts, tax, lex, out_dir)
+        skipped = sorted({str(d) for item in ([inputs] if isinstance(inputs, str | os.PathLike)
+                                               else inputs)
+                          if Path(item).is_dir() for d in output_folders(Path(item))})
+        return _finish(files, work, metas, opts, tax, lex, out_dir, [Path(d) for d in skipped])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -201,13 +226,14 @@ def readable(*paths: Path) -> None:
             path.chmod(0o666 & ~mask)
 
 
-def _write_part(work: Path, index: int, ads: pl.DataFrame, rejects: pl.DataFrame) -> None:
-    ads.write_parquet(work / f"ads-{index:06d}.parquet")
-    rejects.write_parquet(work / f"rejects-{index:06d}.parquet")
+def _write_part(work: Path, name: str, ads: pl.DataFrame, rejects: pl.DataFrame) -> None:
+    ads.write_parquet(work / f"ads-{name}.parquet")
+    rejects.write_parquet(work / f"rejects-{name}.parquet")
 
 
 def _finish(files: list[Path], work: Path, metas: list[dict[str, Any]], opts: Mapping,
-            tax: Taxonomy, lex: Lexicon, out_dir: Path | None) -> AnalyzeResult:
+            tax: Taxonomy, lex: Lexicon, out_dir: Path | None,
+            skipped_folders: list[Path]) -> AnalyzeResult:
     ad_parts = sorted(work.glob("ads-*.parquet"))
     reject_parts = sorted(work.glob("rejects-*.parquet"))
     rows_read = sum(int(m.get("rows_read", 0)) for m in metas)
@@ -231,6 +257,7 @@ def _finish(files: list[Path], work: Path, metas: list[dict[str, Any]], opts: Ma
     else:
         ads = kept.collect()
     summary = build_summary(ads, rejects, metas, opts, tax, lex)
+    summary["skipped_folders"] = [str(d) for d in skipped_folders]
     if out_dir is not None:
         with atomic_path(out_dir / REJECTS_FILE) as tmp:
             rejects.write_parquet(tmp, compression="zstd")

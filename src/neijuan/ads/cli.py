@@ -76,7 +76,7 @@ def analyze(
     from neijuan.ads.analysis import analyze as run
     from neijuan.ads.analysis import expand_inputs
 
-    paths = expand_inputs(files)
+    paths = expand_inputs(files, skip=out)
     with Progress(TextColumn("[bold]ads[/]"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.description}"), console=console, transient=True) as bar:
         task = bar.add_task("", total=len(paths))

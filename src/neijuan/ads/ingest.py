@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ ROLES = ("id", "date", "text", *OPTIONAL_ROLES)
 # Dates outside [EARLIEST_DATE, today + LATEST_DAYS_AHEAD] are implausible for a job ad.
 EARLIEST_DATE = dt.date(1990, 1, 1)
 LATEST_DAYS_AHEAD = 366
+# Files larger than this are streamed in batches of BATCH_ROWS rows (UTF-8 CSV/TSV/JSONL, Parquet).
+LARGE_FILE_BYTES = 256 * 2**20
+BATCH_ROWS = 100_000
 # An ad longer than this (characters) is quarantined rather than analysed: it is a page, not an ad.
 MAX_TEXT_CHARS = 200_000
 REJECT_SCHEMA: dict[str, Any] = {
@@ -301,6 +305,12 @@ def read_file(path: str | Path, mapping: Mapping) -> FileResult:
                 raise DataError(f"{p}: a .json file must hold an array of objects (one per ad)")
             frame = (pl.DataFrame(obj, infer_schema_length=None) if obj else pl.DataFrame())
             frame = frame.with_row_index("_line_row", offset=1) if obj else frame
+    return _rows(frame, pre_rejects, p, mapping, meta)
+
+
+def _rows(frame: pl.DataFrame, pre_rejects: list[dict[str, Any]], p: Path, mapping: Mapping,
+          meta: dict[str, Any]) -> FileResult:
+    """Parsed records (with ``_line_row``) to role columns, validated; shared by both readers."""
     rows_read = frame.height + len(pre_rejects)
     meta["rows_read"] = rows_read
     if rows_read == 0:
@@ -323,6 +333,62 @@ def read_file(path: str | Path, mapping: Mapping) -> FileResult:
     meta["rows_rejected"] = all_rejects.height
     meta["status"] = "ok"
     return FileResult(str(p), good, all_rejects, meta)
+
+
+def _is_utf8(path: Path) -> bool:
+    """Whether a file decodes as UTF-8, read in chunks (never whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(16 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
+    """The file as one or more batches of validated rows.
+
+    Files up to :data:`LARGE_FILE_BYTES` (and gzip/JSON files, or files not in UTF-8) are read whole
+    by :func:`read_file`. Larger UTF-8 CSV/TSV/JSONL and Parquet files are scanned by Polars in
+    batches of :data:`BATCH_ROWS` rows, so memory stays bounded; a malformed large CSV/JSONL falls
+    back to the whole-file reader, which quarantines the bad lines.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"input file not found: {p}")
+    fmt = file_format(p)
+    size = p.stat().st_size
+    streamable = (size > LARGE_FILE_BYTES and p.suffix.lower() != ".gz"
+                  and fmt in ("csv", "tsv", "jsonl", "parquet")
+                  and mapping.encoding in (None, "utf-8", "utf8")
+                  and (fmt == "parquet" or _is_utf8(p)))
+    if not streamable:
+        yield read_file(p, mapping)
+        return
+    if fmt == "parquet":
+        lf = pl.scan_parquet(p)
+    elif fmt == "jsonl":
+        lf = pl.scan_ndjson(p, infer_schema_length=None)
+    else:
+        lf = pl.scan_csv(p, separator="\t" if fmt == "tsv" else ",", infer_schema=False)
+    base = {"path": str(p), "bytes": size, "sha256": sha256_file(p), "format": fmt,
+            "encoding": "utf-8" if fmt != "parquet" else "parquet (utf-8)",
+            "read": f"streamed in batches of {BATCH_ROWS:,} rows"}
+    offset = 0
+    try:
+        for batch in lf.collect_batches(chunk_size=BATCH_ROWS):
+            frame = batch.with_row_index("_line_row", offset=offset + 1)
+            offset += batch.height
+            yield _rows(frame, [], p, mapping, dict(base))
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        if offset == 0:
+            yield read_file(p, mapping)
+            return
+        raise DataError(f"{p}: unreadable after row {offset:,} ({exc}); fix the file or split it") \
+            from None
 
 
 def _empty_rows() -> pl.DataFrame:

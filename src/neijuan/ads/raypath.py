@@ -42,17 +42,16 @@ def process_files_ray(files: list[Path], mapping: Mapping, tax: Taxonomy, lex: L
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
 
-    from neijuan.ads.analysis import _write_part, process_file
+    from neijuan.ads.analysis import process_file
 
     def run(batch: dict[str, Any]) -> dict[str, Any]:
         metas: list[str] = []
         for index, path in zip(batch["index"], batch["path"], strict=True):
             try:
-                ads, rejects, meta = process_file(str(path), mapping, tax, lex)
+                meta = process_file(str(path), mapping, tax, lex, work, int(index))
             except NeijuanError as exc:  # carried back and re-raised with its message
                 metas.append(json.dumps({"error": str(exc), "path": str(path)}))
                 continue
-            _write_part(work, int(index), ads, rejects)
             metas.append(json.dumps(meta, default=str))
         return {"meta": metas}
 
