@@ -89,8 +89,9 @@ class AIParams(_Section):
     monitoring: Fraction = Field(0.4, description="fall of the screen's noise at full adoption")
     assessment: Fraction = Field(
         0.6, description="fall of the skill test's noise sd with AI assessment, per unit of C")
-    specialist_demand: float = Field(1.0, ge=0.0, le=100.0,
-                                     description="AI-specialist output needed per unit of AI work")
+    specialist_demand: float = Field(
+        10.0, ge=0.0, le=1000.0,
+        description="rise of AI-specialist demand per unit of AI spending / pre-AI output")
 
 
 class AdoptionParams(_Section):

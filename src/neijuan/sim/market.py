@@ -244,17 +244,18 @@ class MarketBase:
                                list_price)
 
     def phase_positions(self, prod: ProductionState) -> F64:
-        """Step 3: demand at this price (scaled with the labour force), plus the AI-specialist
-        work that last quarter's AI spending calls for; positions = labour needed to meet it."""
+        """Step 3: demand at this price (scaled with the labour force; for AI specialists also
+        with last quarter's AI spending); positions = labour needed to meet it."""
         sc, econ = self.sc, self.econ
         scale = (self.labour_force_target(self.period) / self.labour_force0
                  if sc.demand.growth_with_labour else 1.0)
         demand = self.demand_scale * scale * prod.list_price ** (-self.eta)
+        # AI-specialist work grows with the economy's AI spending (as a share of pre-AI output),
+        # in proportion to the specialists' own baseline, whatever their size in the economy
         specialist = econ.occ_tier == 3
         if specialist.any() and sc.ai.specialist_demand > 0:
-            spec_share = self.output0[specialist] / self.output0[specialist].sum()
-            demand[specialist] += (sc.ai.specialist_demand * self.ai_spend * spec_share
-                                   / np.maximum(prod.list_price[specialist], 1e-9))
+            spending_share = self.ai_spend / max(float(self.output0.sum()), 1e-300)
+            demand[specialist] *= 1.0 + sc.ai.specialist_demand * spending_share
         self.ai_spend = prod.ai_spend
         return alg.positions_needed(demand, prod.out.output, prod.employed, prod.productivity,
                                     sc.production.land_share)
