@@ -90,6 +90,9 @@ def test_bad_options_and_inputs(tmp_path: Path) -> None:
         trends(fake_ads(), "year", "region")
     with pytest.raises(DataError, match="no analysed ads here"):
         trends(tmp_path)
+    fake_ads().head(0).write_parquet(tmp_path / "ads.parquet")
+    with pytest.raises(DataError, match="holds no ads"):
+        trends(tmp_path)
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,8 @@ def load_ads(source: str | os.PathLike[str] | pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise DataError(f"{path}: not an ads.parquet from `neijuan ads analyze` "
                         f"(missing {sorted(missing)})")
+    if ads.height == 0:
+        raise DataError(f"{path}: holds no ads (every row was rejected: see rejects.csv beside it)")
     return ads
 
 
