@@ -2,15 +2,13 @@
 
 Every claim has a definition (what exactly is computed), a table, a few summary numbers, its
 coverage (the share of employment or tasks the computation could use) and the published figures
-it is compared with (``claims_sources.toml``). Pure functions of an :class:`~neijuan.atlas.Atlas`.
+it is compared with (``neijuan/targets/published.toml``). Pure functions of an
+:class:`~neijuan.atlas.Atlas`.
 """
 
 from __future__ import annotations
 
-import functools
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -18,8 +16,8 @@ import polars as pl
 from neijuan.atlas.catalog import IndexInfo
 from neijuan.atlas.model import Atlas
 from neijuan.errors import ConfigError
+from neijuan.targets import Published, published
 
-SOURCES_PATH = Path(__file__).with_name("claims_sources.toml")
 # High-skill groups of the essay: SOC major groups (law, engineering, management).
 HIGH_SKILL_GROUPS = {"management": "11", "engineering": "17", "law": "23"}
 HIGH_SKILL_ZONES = (4, 5)
@@ -30,20 +28,6 @@ AUGMENTATION_TYPES = ("task iteration", "learning", "validation")
 # (and listed under coverage) rather than printed as if meaningful.
 MIN_TASKS = 30
 MIN_OCCUPATIONS = 50
-
-
-@dataclass(frozen=True)
-class Published:
-    """A published figure with its source and wording."""
-
-    id: str
-    source: str
-    wording: str
-    wording_kind: str
-    figure: float | list[float] | None
-    unit: str
-    note: str | None = None
-    direction: str | None = None
 
 
 @dataclass
@@ -71,22 +55,9 @@ def _f(x: Any) -> float:
     return float("nan") if x is None else float(x)
 
 
-@functools.cache
-def load_sources(path: Path = SOURCES_PATH) -> dict[str, Published]:
-    """Every published figure, by id."""
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
-    out = {}
-    for key, t in raw.items():
-        if not isinstance(t, dict):
-            continue
-        for req in ("source", "wording", "wording_kind", "unit"):
-            if req not in t:
-                raise ConfigError(f"{path}: [{key}] lacks {req!r}")
-        out[key] = Published(id=key, source=t["source"], wording=t["wording"],
-                             wording_kind=t["wording_kind"], figure=t.get("figure"),
-                             unit=t["unit"], note=t.get("note"), direction=t.get("direction"))
-    return out
+def load_sources() -> dict[str, Published]:
+    """Every published figure, by id (the project's one list, :mod:`neijuan.targets`)."""
+    return published()
 
 
 def _pub(*ids: str) -> list[Published]:
