@@ -52,7 +52,7 @@ def main() -> None:
     results = {}
     for n in sizes:
         sc = load_scenario("ai-baseline", {"run.workers": n, "run.burn_in": 24,
-                                           "run.periods": 80})
+                                           "run.periods": 200})
         model = LabourMarket(sc, economy, 0)
         for _ in range(26):  # compile and reach the AI era
             model.step()
@@ -72,7 +72,7 @@ def main() -> None:
     from mesa_market import MesaMarket
 
     n = 10_000
-    sc = load_scenario("ai-baseline", {"run.workers": n, "run.burn_in": 24, "run.periods": 40})
+    sc = load_scenario("ai-baseline", {"run.workers": n, "run.burn_in": 24, "run.periods": 200})
     mesa_model = MesaMarket(sc, economy, 0)
     array_model = LabourMarket(sc, economy, 0)
     for _ in range(26):
@@ -81,6 +81,10 @@ def main() -> None:
     periods = 2 if args.quick else 4
     mesa_s = throughput(mesa_model, periods, repeats=2)
     array_s = throughput(array_model, periods * 5, repeats=3)
+    # for the check, an engine run stopped at the same quarter as the Mesa run
+    array_model = LabourMarket(sc, economy, 0)
+    for _ in range(mesa_model.period):
+        array_model.step()
     print(f"\nMesa 3 (one Agent per person), {n:,} workers: {mesa_s:.3f} s/period, "
           f"{n / mesa_s:,.0f} agent-steps/s")
     print(f"array engine, same workers, same run:  {array_s:.4f} s/period, "

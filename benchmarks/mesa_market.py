@@ -123,7 +123,10 @@ class Worker(mesa.Agent):
         lr = m.sc.learning
         gain = math.log1p(lr.share * self.effort)
         focus = m.focus[j]
-        self.log_skill += lr.skill_rate * (1 - focus) * gain - m.loss
+        learned = lr.skill_rate * (1 - focus) * gain
+        m.learned += learned
+        m.learners += 1
+        self.log_skill += learned - m.loss
         self.skill = math.exp(self.log_skill)
         z = self.ai_skill
         self.ai_skill = min(max(z + lr.ai_rate * focus * gain * (1 - z)
@@ -253,7 +256,10 @@ class MesaMarket(mesa.Model, MarketBase):
         self.wage_sum, self.agency_sum = np.zeros(n), np.zeros(n)
         self.wage_logs: list[float] = []
         self.blame = np.zeros(5)
+        self.learned, self.learners = 0.0, 0
         self.agents.do("settle")
+        if self.years < 0 or self.period == 0:  # as the engine: a balanced pre-AI path
+            self.skill_depreciation = self.learned / max(self.learners, 1)
         counts, _ = np.histogram(self.wage_logs, bins=self.n_wage_bins,
                                  range=(self.log_wage_min, self.log_wage_max))
         zeros = np.zeros(n)

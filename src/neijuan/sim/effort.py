@@ -63,7 +63,7 @@ def dlog_density(z: float, kind: int) -> float:  # pragma: no cover - compiled
     return -z
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _solve_table(rhos: NDArray[np.float64], a_grid: NDArray[np.float64], kind: int
                  ) -> NDArray[np.float64]:  # pragma: no cover - compiled
     out = np.empty((rhos.size, a_grid.size))
@@ -115,7 +115,7 @@ def rows_for(rho: NDArray[np.float64], kind: int) -> NDArray[np.float64]:
     return _rows_for(np.ascontiguousarray(rho, dtype=np.float64), log_rho, table)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _rows_for(rho: NDArray[np.float64], log_rho: NDArray[np.float64],
               table: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - compiled
     out = np.empty((rho.size, table.shape[1]))

@@ -43,7 +43,7 @@ def flog(x: float) -> float:  # pragma: no cover - compiled
 
 
 # ------------------------------------------------------------------------------ step 2: production
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def production_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                     skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
                     aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
@@ -60,7 +60,7 @@ def production_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
 
 
 # ---------------------------------------------------------------------------- step 4: labour supply
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uint64,
                 hazard: float) -> int:  # pragma: no cover - compiled
     """Each member of the labour force retires with probability ``hazard``; returns how many."""
@@ -73,7 +73,7 @@ def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uin
     return n
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def entry_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
                skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
@@ -124,7 +124,7 @@ def _search(cdf_row: NDArray[np.float64], u: float) -> int:  # pragma: no cover 
     return lo
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
                ai_skill: NDArray[np.float32], effort: NDArray[np.float32],
@@ -191,7 +191,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
         effort_sum[j] += e
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
                positions: NDArray[np.float64], candidates: NDArray[np.float64],
                warm: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - compiled
@@ -246,7 +246,7 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
     return bar
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                         score: NDArray[np.float32], bar: NDArray[np.float64],
                         won: NDArray[np.int8], n_won: NDArray[np.float64], key: np.uint64
@@ -266,7 +266,7 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             won[i] = 1
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                     score: NDArray[np.float32], bar: NDArray[np.float64],
                     center: NDArray[np.float64], half_width: float, n_bins: int,
@@ -304,7 +304,7 @@ def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             won[i] = 1
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def trim_pass(status: NDArray[np.int8], occ: NDArray[np.int16], won: NDArray[np.int8],
               positions: NDArray[np.float64], n_won: NDArray[np.float64], key: np.uint64
               ) -> None:  # pragma: no cover - compiled
@@ -328,8 +328,8 @@ def trim_pass(status: NDArray[np.int8], occ: NDArray[np.int16], won: NDArray[np.
 
 
 # ------------------------------------- steps 5-9: settle the contest, effort, learning, wages
-@njit(cache=True, fastmath=FAST)
-def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                 degree: NDArray[np.uint8], tenure: NDArray[np.int16], won: NDArray[np.int8],
                 signal: NDArray[np.float32], effort: NDArray[np.float32],
                 log_skill: NDArray[np.float32], skill: NDArray[np.float32],
@@ -354,35 +354,10 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
                 learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
                 wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
                 ) -> None:  # pragma: no cover - compiled
-    """Apply the contest's outcome (step 5); each candidate's effort moves toward its best
-    response (step 6) and part of it becomes learning, against obsolescence (step 7); then each
-    employed person's wage (step 8) and agency, decisions, failures and blame (step 9).
-
-    The prize is the value of holding the job over being unemployed, W - U = (w - b) * horizon,
-    with w the wage the person would earn in the occupation contested and horizon = 1 / (discount
-    + separation rate + job-finding rate) there; the best response is read from the
-    occupation's table row. Wages: w = beta P mpl h + (1 - beta) outside. Agency and decision
-    volumes are linear in AI skill; one draw splits into an own failure, an AI failure the
-    person is blamed for (probability ``blame_ai``), or an AI failure they are not.
-
-    ``occ_sums[o, :]`` collects: 0 wage sum, 1 n with AI skill, 2 sum log wage with AI skill,
-    3 n without, 4 sum log wage without, 5 agency sum, 6 retained-not-needed count,
-    7 sum of skill, 8 sum of skill * z, 9 sum of skill * z^2, 10 employed: the last four give
-    the next quarter's efficiency units for any uplift without another pass.
-    ``blame_sums``: 0 human-originated volume, 1 AI-originated volume, 2 failures of
-    human-originated work, 3 failures of AI-originated work, 4 of those blamed on the person.
-    """
+    """Steps 5-6: the contest's outcome, the prize, the best response, effort."""
     hires[:] = 0.0
     separations[:] = 0.0
     prize_won[:] = 0.0
-    occ_sums[:, :] = 0.0
-    wage_hist[:] = 0.0
-    n_bins = wage_hist.size
-    span = log_wage_max - log_wage_min
-    n0 = s0 = q0 = n1 = s1 = q1 = 0.0
-    learned_sum = 0.0
-    learners = 0.0
-    vol_h = vol_m = fail_h = fail_m = fail_mb = 0.0
     for i in range(status.size):
         st = status[i]
         if st == OUT:
@@ -406,9 +381,7 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
             status[i] = UNEMPLOYED
             tenure[i] = 0
             wage[i] = 0.0
-        z = ai_skill[i]
-        sk = skill[i]
-        h = efficiency(sk, z, aug_gain[j], spec_gain[j])
+        h = efficiency(skill[i], ai_skill[i], aug_gain[j], spec_gain[j])
         beta = bargaining[j]
         w_j = beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j]
         prize = horizon[j] * max(w_j - benefit, 0.0)
@@ -422,8 +395,55 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
             if zs > NO_EFFORT / 2:
                 # (clamped: below e^-30 h/week effort is nil, and exp's underflow path is slow)
                 e_br = min(math.exp(max((sig * (zs + b) - k) / r, -30.0)), max_effort)
-        e = effort[i] + adjustment * (e_br - effort[i])
-        effort[i] = e
+        effort[i] = effort[i] + adjustment * (e_br - effort[i])
+        if w:
+            prize_won[j] += prize
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
+                degree: NDArray[np.uint8], tenure: NDArray[np.int16], won: NDArray[np.int8],
+                signal: NDArray[np.float32], effort: NDArray[np.float32],
+                log_skill: NDArray[np.float32], skill: NDArray[np.float32],
+                ai_skill: NDArray[np.float32], wage: NDArray[np.float32],
+                agency: NDArray[np.float32], failures: NDArray[np.uint16],
+                blamed: NDArray[np.uint16], bar: NDArray[np.float64], noise: NDArray[np.float64],
+                br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
+                aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
+                bargaining: NDArray[np.float64], benefit: float, outside: NDArray[np.float64],
+                horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
+                max_effort: float, incumbent_advantage: float, learn_share: float,
+                skill_rate: float, skill_depreciation: float, ai_rate: float,
+                ai_focus: NDArray[np.float64], ai_depreciation: float,
+                agency0: NDArray[np.float64], agency1: NDArray[np.float64],
+                human0: NDArray[np.float64], human1: NDArray[np.float64],
+                machine0: NDArray[np.float64], machine1: NDArray[np.float64],
+                human_failure: float, ai_failure: float, blame_ai: float,
+                agency_threshold: float, ai_threshold: float, key: np.uint64,
+                log_wage_min: float, log_wage_max: float,
+                hires: NDArray[np.float64], separations: NDArray[np.float64],
+                prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
+                learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
+                wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
+                ) -> None:  # pragma: no cover - compiled
+    """Steps 7-9: learning and obsolescence; wages, agency, failures and blame."""
+    occ_sums[:, :] = 0.0
+    wage_hist[:] = 0.0
+    n_bins = wage_hist.size
+    span = log_wage_max - log_wage_min
+    n0 = s0 = q0 = n1 = s1 = q1 = 0.0
+    learned_sum = 0.0
+    learners = 0.0
+    vol_h = vol_m = fail_h = fail_m = fail_mb = 0.0
+    for i in range(status.size):
+        st = status[i]
+        if st == OUT:
+            continue
+        j = occ[i]
+        w = st == EMPLOYED
+        e = effort[i]
+        z = ai_skill[i]
+        sk = skill[i]
         # step 7: learning with diminishing returns, and obsolescence
         gain = flog(1.0 + learn_share * e)
         focus = ai_focus[j]
@@ -449,7 +469,7 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
         if not w:
             continue
         # step 8: the wage, on the skills after this quarter's learning
-        prize_won[j] += prize
+        beta = bargaining[j]
         h = efficiency(sk, z, aug_gain[j], spec_gain[j])
         pay = max(beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j], 1e-6)
         wage[i] = pay
@@ -507,3 +527,69 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
     blame_sums[2] = fail_h
     blame_sums[3] = fail_m
     blame_sums[4] = fail_mb
+
+
+@njit(cache=True, error_model="numpy")
+def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
+                degree: NDArray[np.uint8], tenure: NDArray[np.int16], won: NDArray[np.int8],
+                signal: NDArray[np.float32], effort: NDArray[np.float32],
+                log_skill: NDArray[np.float32], skill: NDArray[np.float32],
+                ai_skill: NDArray[np.float32], wage: NDArray[np.float32],
+                agency: NDArray[np.float32], failures: NDArray[np.uint16],
+                blamed: NDArray[np.uint16], bar: NDArray[np.float64], noise: NDArray[np.float64],
+                br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
+                aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
+                bargaining: NDArray[np.float64], benefit: float, outside: NDArray[np.float64],
+                horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
+                max_effort: float, incumbent_advantage: float, learn_share: float,
+                skill_rate: float, skill_depreciation: float, ai_rate: float,
+                ai_focus: NDArray[np.float64], ai_depreciation: float,
+                agency0: NDArray[np.float64], agency1: NDArray[np.float64],
+                human0: NDArray[np.float64], human1: NDArray[np.float64],
+                machine0: NDArray[np.float64], machine1: NDArray[np.float64],
+                human_failure: float, ai_failure: float, blame_ai: float,
+                agency_threshold: float, ai_threshold: float, key: np.uint64,
+                log_wage_min: float, log_wage_max: float,
+                hires: NDArray[np.float64], separations: NDArray[np.float64],
+                prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
+                learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
+                wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
+                ) -> None:  # pragma: no cover - compiled
+    """Apply the contest's outcome (step 5); each candidate's effort moves toward its best
+    response (step 6) and part of it becomes learning, against obsolescence (step 7); then each
+    employed person's wage (step 8) and agency, decisions, failures and blame (step 9).
+
+    The prize is the value of holding the job over being unemployed, W - U = (w - b) * horizon,
+    with w the wage the person would earn in the occupation contested and horizon = 1 / (discount
+    + separation rate + job-finding rate) there; the best response is read from the
+    occupation's table row. Wages: w = beta P mpl h + (1 - beta) outside. Agency and decision
+    volumes are linear in AI skill; one draw splits into an own failure, an AI failure the
+    person is blamed for (probability ``blame_ai``), or an AI failure they are not.
+
+    ``occ_sums[o, :]`` collects: 0 wage sum, 1 n with AI skill, 2 sum log wage with AI skill,
+    3 n without, 4 sum log wage without, 5 agency sum, 6 retained-not-needed count,
+    7 sum of skill, 8 sum of skill * z, 9 sum of skill * z^2, 10 employed: the last four give
+    the next quarter's efficiency units for any uplift without another pass.
+    ``blame_sums``: 0 human-originated volume, 1 AI-originated volume, 2 failures of
+    human-originated work, 3 failures of AI-originated work, 4 of those blamed on the person.
+    """
+    # two passes rather than one: each loop body is short enough for the processor to overlap
+    # iterations (one long body left it waiting on each row's chain of log, look-up and exp)
+    _settle_contest(
+        status, occ, origin, degree, tenure, won, signal, effort, log_skill, skill, ai_skill, wage,
+        agency, failures, blamed, bar, noise, br_rows, value_of_efficiency, aug_gain, spec_gain,
+        bargaining, benefit, outside, horizon, r, effort_cost, adjustment, max_effort,
+        incumbent_advantage, learn_share, skill_rate, skill_depreciation, ai_rate, ai_focus,
+        ai_depreciation, agency0, agency1, human0, human1, machine0, machine1, human_failure,
+        ai_failure, blame_ai, agency_threshold, ai_threshold, key, log_wage_min, log_wage_max,
+        hires, separations, prize_won, degree_stats, learning_stats, occ_sums, wage_hist,
+        blame_sums)
+    _settle_work(
+        status, occ, origin, degree, tenure, won, signal, effort, log_skill, skill, ai_skill, wage,
+        agency, failures, blamed, bar, noise, br_rows, value_of_efficiency, aug_gain, spec_gain,
+        bargaining, benefit, outside, horizon, r, effort_cost, adjustment, max_effort,
+        incumbent_advantage, learn_share, skill_rate, skill_depreciation, ai_rate, ai_focus,
+        ai_depreciation, agency0, agency1, human0, human1, machine0, machine1, human_failure,
+        ai_failure, blame_ai, agency_threshold, ai_threshold, key, log_wage_min, log_wage_max,
+        hires, separations, prize_won, degree_stats, learning_stats, occ_sums, wage_hist,
+        blame_sums)
