@@ -9,10 +9,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from neijuan.provenance import package_version
-
-__version__ = package_version()
-
 _LAZY: dict[str, str] = {
     "simulate": "neijuan.sim.run",
     "Result": "neijuan.sim.run",
@@ -24,11 +20,16 @@ _LAZY: dict[str, str] = {
 __all__ = ["Result", "Scenario", "__version__", "list_scenarios", "load_scenario", "simulate"]
 
 if TYPE_CHECKING:  # pragma: no cover
+    __version__: str
     from neijuan.config import Scenario, list_scenarios, load_scenario
     from neijuan.sim.run import Result, simulate
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # importlib.metadata costs 50 ms: only when asked
+        from neijuan.provenance import package_version
+
+        return package_version()
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'neijuan' has no attribute {name!r}")
