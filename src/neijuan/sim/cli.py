@@ -49,6 +49,8 @@ def simulate(
     out: Annotated[Path | None, typer.Option(help="write series.parquet, occupations.parquet, "
                                                   "summary.json into this folder")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    fit: Annotated[bool, typer.Option(
+        "--fit", help="also print the published figures beside their simulated values")] = False,
     processes: Annotated[int | None, typer.Option(help="parallel processes for seeds")] = None,
     economy: Annotated[str | None, typer.Option(
         help="builtin, onet (built from the atlas), or a path to an economy .toml")] = None,
@@ -96,9 +98,16 @@ def simulate(
         if not as_json:
             console.print(f"wrote {', '.join(str(p) for p in written)}")
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        data = result.to_dict()
+        if fit:
+            from neijuan.targets import fit_report
+
+            data["fit"] = fit_report(result).to_dicts()
+        typer.echo(json.dumps(data, indent=2, default=str))
         return
     _print_summary(result)
+    if fit:
+        _print_fit(result)
 
 
 def _print_summary(result: Any) -> None:
@@ -128,3 +137,19 @@ def _print_summary(result: Any) -> None:
     console.print(table)
     console.print(f"version {result.provenance['code_version']}; seeds {result.seeds}; "
                   "--json for all digits, --out DIR for the series", style="dim")
+
+
+def _print_fit(result: Any) -> None:
+    from neijuan.targets import fit_report
+
+    table = Table(title="published figures and the model (MODEL.md section 5)",
+                  title_justify="left")
+    table.add_column("target", no_wrap=True)
+    for column in ("window", "published", "simulated", "5-95%"):
+        table.add_column(column, no_wrap=True, justify="right")
+    table.add_column("source", overflow="fold")
+    for row in fit_report(result).iter_rows(named=True):
+        table.add_row(row["target"], row["window"], f"{row['published']:.3g}",
+                      f"{row['simulated']:.3g}", f"{row['lo']:.3g} .. {row['hi']:.3g}",
+                      row["source"])
+    console.print(table)

@@ -65,4 +65,66 @@ def published() -> dict[str, Published]:
     return out
 
 
-__all__ = ["Published", "published"]
+TRANSFORMS = ("cumulative", "level", "endpoints")
+
+
+def _year_mean(years: Any, values: Any, year: int) -> float:
+    import numpy as np
+
+    mask = np.floor(years) == year
+    return float(values[mask].mean()) if mask.any() else float("nan")
+
+
+def model_value(target: Published, years: Any, values: Any) -> list[float]:
+    """The model's counterpart of a published figure from one seed's per-period series:
+    ``cumulative`` = last-year mean / first-year mean - 1; ``level`` = mean over the window;
+    ``endpoints`` = first-year and last-year means."""
+    import numpy as np
+
+    if target.window is None or target.transform not in TRANSFORMS:
+        raise DataError(f"{PUBLISHED_FILE}: [{target.id}] needs a window and a transform "
+                        f"({', '.join(TRANSFORMS)}) to be compared with the model")
+    first, last = target.window
+    start, end = _year_mean(years, values, first), _year_mean(years, values, last)
+    if target.transform == "cumulative":
+        return [end / start - 1.0]
+    if target.transform == "endpoints":
+        return [start, end]
+    mask = (np.floor(years) >= first) & (np.floor(years) <= last)
+    return [float(values[mask].mean()) if mask.any() else float("nan")]
+
+
+def fit_report(result: Any) -> Any:
+    """Each published figure with a model counterpart beside the simulated value (mean and 5-95%
+    over seeds), with its source: the fit report of MODEL.md section 5."""
+    import numpy as np
+    import polars as pl
+
+    series = result.series()
+    rows = []
+    for target in published().values():
+        if not target.model_figure:
+            continue
+        per_seed = []
+        for _, frame in series.group_by("seed"):
+            frame = frame.sort("period")
+            per_seed.append(model_value(target, frame["year"].to_numpy(),
+                                        frame[target.model_figure].to_numpy()))
+        values = np.array(per_seed)
+        figure: list[float] = (target.figure if isinstance(target.figure, list)
+                               else [] if target.figure is None else [target.figure])
+        for k, published_value in enumerate(figure):
+            column = values[:, k]
+            label = "" if len(figure) == 1 else (" (start)" if k == 0 else " (end)")
+            rows.append({
+                "target": target.id + label, "published": float(published_value),
+                "simulated": float(np.nanmean(column)),
+                "lo": float(np.nanpercentile(column, 5)), "hi": float(np.nanpercentile(column, 95)),
+                "model_figure": target.model_figure, "window": f"{target.window[0]}-"
+                f"{target.window[1]}" if target.window else "", "transform": target.transform,
+                "source": target.source, "wording": target.wording,
+            })
+    return pl.DataFrame(rows)
+
+
+__all__ = ["Published", "fit_report", "model_value", "published"]
