@@ -394,6 +394,10 @@ def assemble(inp: AtlasInputs, catalog: Catalog | None = None,
         "soc", keep="first").select("soc", pl.col("isco_code").alias("isco08"),
                                     pl.col("weight").alias("isco08_weight"))
     occ = occ.join(top, on="soc", how="left")
+    if catalog.isco_overrides:
+        fixed = pl.col("soc").replace_strict(catalog.isco_overrides, default=None,
+                                             return_dtype=pl.String)
+        occ = occ.with_columns(pl.coalesce(fixed, pl.col("isco08")).alias("isco08"))
     have = occ.filter(pl.col("isco08").is_not_null())
     cov.append(xw.Coverage("O*NET-SOC 2010 <-> ESCO / ISCO-08 (Nesta) -> OEWS occupation",
                            items=occ.height, matched=have.height,

@@ -5,6 +5,7 @@ Stdlib only, so the CLI can list indices and validate ``--by`` without importing
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 import re
@@ -58,6 +59,7 @@ class Catalog:
     skill_tiers: dict[str, tuple[int, ...]]
     related_tier_weights: dict[str, float]
     aei_fuzzy_min: float
+    isco_overrides: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def get(self, name: str) -> IndexInfo:
         """The index called ``name``, or a ConfigError listing the valid names."""
@@ -109,4 +111,5 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         skill_tiers={k: tuple(v) for k, v in raw["skill_tiers"].items()},
         related_tier_weights={k: float(v) for k, v in raw["related"]["tier_weights"].items()},
         aei_fuzzy_min=float(raw["anthropic"]["fuzzy_min_score"]),
+        isco_overrides={str(k): str(v) for k, v in raw.get("isco_overrides", {}).items()},
     )
