@@ -88,7 +88,7 @@ class AIParams(_Section):
         0.4, description="share of the uplift a person with no AI skill gets (z = 0)")
     monitoring: Fraction = Field(0.4, description="fall of the screen's noise at full adoption")
     assessment: Fraction = Field(
-        0.6, description="fall of the skill test's noise sd with AI assessment, per unit of C")
+        0.3, description="fall of the skill test's noise sd with AI assessment, per unit of C")
     specialist_demand: float = Field(
         10.0, ge=0.0, le=1000.0,
         description="rise of AI-specialist demand per unit of AI spending / pre-AI output")
