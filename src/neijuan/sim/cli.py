@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from neijuan.cli import app, console
 
@@ -63,6 +61,14 @@ def simulate(
         help="--economy onet: the index that sets task AI thresholds")] = None,
 ) -> None:
     """Run a scenario and print its figures (mean and 5-95% range over seeds)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from neijuan.sim.run import simulate as run_simulation
 
     overrides: dict[str, object] = {}
@@ -111,6 +117,8 @@ def simulate(
 
 
 def _print_summary(result: Any) -> None:
+    from rich.table import Table
+
     from neijuan.sim.figures import GROUPS
 
     sc = result.scenario
@@ -140,6 +148,8 @@ def _print_summary(result: Any) -> None:
 
 
 def _print_fit(result: Any) -> None:
+    from rich.table import Table
+
     from neijuan.targets import fit_report
 
     table = Table(title="published figures and the model (MODEL.md section 5)",
