@@ -138,7 +138,8 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
                center: NDArray[np.float64], half_width: float,
                hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
                candidates: NDArray[np.float64], applicants: NDArray[np.float64],
-               effort_sum: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
+               effort_sum: NDArray[np.float64]
+                 ) -> None:  # pragma: no cover - compiled
     """Applications, screening and the log score of every candidate.
 
     The unemployed apply to one occupation drawn along the mobility network (weights: mobility
@@ -330,30 +331,17 @@ def trim_pass(status: NDArray[np.int8], occ: NDArray[np.int16], won: NDArray[np.
 # ------------------------------------- steps 5-9: settle the contest, effort, learning, wages
 @njit(cache=True, fastmath=FAST, error_model="numpy")
 def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
-                degree: NDArray[np.uint8], tenure: NDArray[np.int16], won: NDArray[np.int8],
-                signal: NDArray[np.float32], effort: NDArray[np.float32],
-                log_skill: NDArray[np.float32], skill: NDArray[np.float32],
-                ai_skill: NDArray[np.float32], wage: NDArray[np.float32],
-                agency: NDArray[np.float32], failures: NDArray[np.uint16],
-                blamed: NDArray[np.uint16], bar: NDArray[np.float64], noise: NDArray[np.float64],
-                br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
-                aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
-                bargaining: NDArray[np.float64], benefit: float, outside: NDArray[np.float64],
-                horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
-                max_effort: float, incumbent_advantage: float, learn_share: float,
-                skill_rate: float, skill_depreciation: float, ai_rate: float,
-                ai_focus: NDArray[np.float64], ai_depreciation: float,
-                agency0: NDArray[np.float64], agency1: NDArray[np.float64],
-                human0: NDArray[np.float64], human1: NDArray[np.float64],
-                machine0: NDArray[np.float64], machine1: NDArray[np.float64],
-                human_failure: float, ai_failure: float, blame_ai: float,
-                agency_threshold: float, ai_threshold: float, key: np.uint64,
-                log_wage_min: float, log_wage_max: float,
-                hires: NDArray[np.float64], separations: NDArray[np.float64],
-                prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
-                learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
-                wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
-                ) -> None:  # pragma: no cover - compiled
+                    tenure: NDArray[np.int16], won: NDArray[np.int8], signal: NDArray[np.float32],
+                    effort: NDArray[np.float32], skill: NDArray[np.float32],
+                    ai_skill: NDArray[np.float32], wage: NDArray[np.float32],
+                    bar: NDArray[np.float64], noise: NDArray[np.float64],
+                    br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
+                    aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
+                    bargaining: NDArray[np.float64], benefit: float, outside: NDArray[np.float64],
+                    horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
+                    max_effort: float, incumbent_advantage: float, hires: NDArray[np.float64],
+                    separations: NDArray[np.float64], prize_won: NDArray[np.float64]
+                 ) -> None:  # pragma: no cover - compiled
     """Steps 5-6: the contest's outcome, the prize, the best response, effort."""
     hires[:] = 0.0
     separations[:] = 0.0
@@ -401,31 +389,24 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
-def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
-                degree: NDArray[np.uint8], tenure: NDArray[np.int16], won: NDArray[np.int8],
-                signal: NDArray[np.float32], effort: NDArray[np.float32],
-                log_skill: NDArray[np.float32], skill: NDArray[np.float32],
-                ai_skill: NDArray[np.float32], wage: NDArray[np.float32],
-                agency: NDArray[np.float32], failures: NDArray[np.uint16],
-                blamed: NDArray[np.uint16], bar: NDArray[np.float64], noise: NDArray[np.float64],
-                br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
-                aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
-                bargaining: NDArray[np.float64], benefit: float, outside: NDArray[np.float64],
-                horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
-                max_effort: float, incumbent_advantage: float, learn_share: float,
-                skill_rate: float, skill_depreciation: float, ai_rate: float,
-                ai_focus: NDArray[np.float64], ai_depreciation: float,
-                agency0: NDArray[np.float64], agency1: NDArray[np.float64],
-                human0: NDArray[np.float64], human1: NDArray[np.float64],
-                machine0: NDArray[np.float64], machine1: NDArray[np.float64],
-                human_failure: float, ai_failure: float, blame_ai: float,
-                agency_threshold: float, ai_threshold: float, key: np.uint64,
-                log_wage_min: float, log_wage_max: float,
-                hires: NDArray[np.float64], separations: NDArray[np.float64],
-                prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
-                learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
-                wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
-                ) -> None:  # pragma: no cover - compiled
+def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArray[np.uint8],
+                 effort: NDArray[np.float32], log_skill: NDArray[np.float32],
+                 skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
+                 wage: NDArray[np.float32], agency: NDArray[np.float32],
+                 failures: NDArray[np.uint16], blamed: NDArray[np.uint16],
+                 value_of_efficiency: NDArray[np.float64], aug_gain: NDArray[np.float64],
+                 spec_gain: NDArray[np.float64], bargaining: NDArray[np.float64],
+                 outside: NDArray[np.float64], learn_share: float, skill_rate: float,
+                 skill_depreciation: float, ai_rate: float, ai_focus: NDArray[np.float64],
+                 ai_depreciation: float, agency0: NDArray[np.float64],
+                 agency1: NDArray[np.float64], human0: NDArray[np.float64],
+                 human1: NDArray[np.float64], machine0: NDArray[np.float64],
+                 machine1: NDArray[np.float64], human_failure: float, ai_failure: float,
+                 blame_ai: float, agency_threshold: float, ai_threshold: float, key: np.uint64,
+                 log_wage_min: float, log_wage_max: float, degree_stats: NDArray[np.float64],
+                 learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
+                 wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
+                 ) -> None:  # pragma: no cover - compiled
     """Steps 7-9: learning and obsolescence; wages, agency, failures and blame."""
     occ_sums[:, :] = 0.0
     wage_hist[:] = 0.0
@@ -576,20 +557,13 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
     # two passes rather than one: each loop body is short enough for the processor to overlap
     # iterations (one long body left it waiting on each row's chain of log, look-up and exp)
     _settle_contest(
-        status, occ, origin, degree, tenure, won, signal, effort, log_skill, skill, ai_skill, wage,
-        agency, failures, blamed, bar, noise, br_rows, value_of_efficiency, aug_gain, spec_gain,
-        bargaining, benefit, outside, horizon, r, effort_cost, adjustment, max_effort,
-        incumbent_advantage, learn_share, skill_rate, skill_depreciation, ai_rate, ai_focus,
-        ai_depreciation, agency0, agency1, human0, human1, machine0, machine1, human_failure,
-        ai_failure, blame_ai, agency_threshold, ai_threshold, key, log_wage_min, log_wage_max,
-        hires, separations, prize_won, degree_stats, learning_stats, occ_sums, wage_hist,
-        blame_sums)
+        status, occ, origin, tenure, won, signal, effort, skill, ai_skill, wage, bar, noise,
+        br_rows, value_of_efficiency, aug_gain, spec_gain, bargaining, benefit, outside, horizon, r,
+        effort_cost, adjustment, max_effort, incumbent_advantage, hires, separations, prize_won)
     _settle_work(
-        status, occ, origin, degree, tenure, won, signal, effort, log_skill, skill, ai_skill, wage,
-        agency, failures, blamed, bar, noise, br_rows, value_of_efficiency, aug_gain, spec_gain,
-        bargaining, benefit, outside, horizon, r, effort_cost, adjustment, max_effort,
-        incumbent_advantage, learn_share, skill_rate, skill_depreciation, ai_rate, ai_focus,
-        ai_depreciation, agency0, agency1, human0, human1, machine0, machine1, human_failure,
-        ai_failure, blame_ai, agency_threshold, ai_threshold, key, log_wage_min, log_wage_max,
-        hires, separations, prize_won, degree_stats, learning_stats, occ_sums, wage_hist,
+        status, occ, degree, effort, log_skill, skill, ai_skill, wage, agency, failures, blamed,
+        value_of_efficiency, aug_gain, spec_gain, bargaining, outside, learn_share, skill_rate,
+        skill_depreciation, ai_rate, ai_focus, ai_depreciation, agency0, agency1, human0, human1,
+        machine0, machine1, human_failure, ai_failure, blame_ai, agency_threshold, ai_threshold,
+        key, log_wage_min, log_wage_max, degree_stats, learning_stats, occ_sums, wage_hist,
         blame_sums)
