@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
-from scipy.special import expit, ndtr
+from scipy.special import ndtr
 
 from neijuan.config import AgencyParams, AIParams, Scenario
 from neijuan.sim.economy import Economy
@@ -244,37 +244,6 @@ def positions_needed(demand: F64, output: F64, employed: F64, productivity_last:
 
 
 # --------------------------------------------------------------------- step 5: the screen's bar
-def solve_bars(hist_n: F64, hist_x: F64, positions: F64, candidates: F64) -> F64:
-    """Step 5: the Tullock bar b of each occupation such that expected winners equal positions,
-    sum_i logistic(x_i - b) = M, using the histogram of scores (bin means). Occupations with no
-    more candidates than positions get no bar (everyone is retained or hired)."""
-    contested = candidates > positions
-    bar = np.full(positions.size, NO_BAR)
-    if not contested.any():
-        return bar
-    counts = hist_n[contested]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(counts > 0, hist_x[contested] / np.maximum(counts, 1.0), 0.0)
-    target = positions[contested]
-    occupied = counts > 0
-    lo = np.where(occupied, means, np.inf).min(axis=1) - 60.0
-    hi = np.where(occupied, means, -np.inf).max(axis=1) + 60.0
-    b = 0.5 * (lo + hi)
-    for _ in range(100):
-        p = expit(means - b[:, None])
-        excess = (counts * p).sum(axis=1) - target
-        slope = -(counts * p * (1.0 - p)).sum(axis=1)
-        lo = np.where(excess > 0, b, lo)
-        hi = np.where(excess > 0, hi, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = b - excess / slope
-        b = np.where((newton > lo) & (newton < hi) & (slope < 0), newton, 0.5 * (lo + hi))
-        if np.all(np.abs(excess) < 1e-7 * np.maximum(target, 1.0)):
-            break
-    bar[contested] = b
-    return bar
-
-
 def top_m_cut(hist_n: F64, hist_x: F64, positions: F64, candidates: F64
               ) -> tuple[F64, NDArray[np.int64], F64, F64]:
     """Step 5 under top-M: the bin of the M-th best observed score, how many to take in it, and
