@@ -35,7 +35,7 @@ class RunParams(_Section):
                          description="initial labour force, persons")
     periods: int = Field(40, ge=1, le=4_000,
                          description="measured periods (quarters) after the burn-in")
-    burn_in: int = Field(40, ge=0, le=4_000,
+    burn_in: int = Field(60, ge=0, le=4_000,
                          description="pre-AI quarters simulated first and not reported in run figures")
     seeds: int = Field(1, ge=1, le=10_000, description="Monte Carlo replications")
     seed: int = Field(0, ge=0, le=2**62, description="base seed; replication k uses seed + k")
@@ -92,6 +92,9 @@ class AIParams(_Section):
     specialist_demand: float = Field(
         10.0, ge=0.0, le=1000.0,
         description="rise of AI-specialist demand per unit of AI spending / pre-AI output")
+    reinstatement: Fraction = Field(
+        0.5, description="new human task mass created per unit of task mass automated "
+                         "(Acemoglu-Restrepo: reinstatement about half of displacement since 1987)")
 
 
 class AdoptionParams(_Section):
@@ -109,6 +112,10 @@ class DemandParams(_Section):
     kappa: float = Field(0.6, ge=0.0, le=2.0,
                          description="price pass-through elasticity: price ~ productivity^-kappa")
     growth_with_labour: bool = Field(True, description="demand scale grows with the labour force")
+    income_elasticity: float = Field(
+        0.5, ge=0.0, le=3.0,
+        description="income elasticity of every sector's demand to real output per head "
+                    "(non-homothetic demand, Comin-Lashkari-Mestieri 2021)")
 
 
 class ProductionParams(_Section):
@@ -126,12 +133,18 @@ class LabourParams(_Section):
     growth: float = Field(0.005, ge=-0.05, le=0.10, description="labour-force growth, per year")
     working_years: float = Field(40.0, ge=5.0, le=80.0,
                                  description="expected working life; retirement hazard = 1/this")
+    separation: Fraction = Field(
+        0.035, description="quarterly rate at which the employed lose their job besides the "
+                           "contest (layoffs and discharges, JOLTS: about 1.2% a month)")
     initial_unemployment: float = Field(0.05, ge=0.0, le=0.95,
                                         description="unemployment rate at the start")
     degree_share: Fraction = Field(0.38, description="share of the initial labour force with a degree")
-    entrant_degree_share: Fraction = Field(0.42, description="degree share among entrants at t = 0")
-    entrant_degree_trend: float = Field(0.004, ge=-0.05, le=0.05,
-                                        description="yearly rise of the entrants' degree share")
+    entrant_degree_share: Fraction | None = Field(
+        None, description="degree share among entrants at the end of the burn-in (default: the "
+                          "labour force's, so that entry and exit balance)")
+    entrant_degree_trend: float = Field(0.0, ge=-0.05, le=0.05,
+                                        description="yearly rise of the entrants' degree share "
+                                                    "in the measured window")
     skill_sd: float = Field(0.45, ge=0.0, le=3.0, description="sd of log skill")
     degree_skill_gap: float = Field(0.30, ge=0.0, le=3.0,
                                     description="mean log-skill advantage of degree holders at t = 0")
@@ -219,7 +232,21 @@ class AgencyParams(_Section):
         description="confirmer: the person who signed off is blamed with probability `liability`; "
                     "authority: blame follows who originated the decision")
     liability: Fraction = Field(0.9, description="P(confirmer blamed | AI-originated failure)")
-    threshold: Fraction = Field(0.5, description="agency below which employed = retained, not needed")
+    threshold: Fraction = Field(
+        0.5, description="needed share of working time below which an employed person is "
+                         "retained, not needed")
+    blame_penalty: float = Field(
+        0.5, ge=0.0, le=10.0,
+        description="fall of the retention score (log-score units) per blame mark on the record")
+    mark_decay: Fraction = Field(0.25, description="share of a blame mark that fades each quarter")
+    defensive_review: float = Field(
+        20.0, ge=0.0, le=200.0,
+        description="share of working time moved to defensive review per expected blame a "
+                    "quarter")
+    max_review: Fraction = Field(0.5, description="cap on the share of time in defensive review")
+    review_detection: float = Field(
+        5.0, ge=0.0, le=100.0,
+        description="AI failures caught per unit of review time: pass rate exp(-this * review)")
 
 
 SECTIONS: dict[str, type[_Section]] = {

@@ -27,10 +27,15 @@ def below(a: dict[str, float], b: dict[str, float]) -> bool:
 
 def test_ai_baseline_involutes_and_jevons_does_not() -> None:
     base, jevons = run("ai-baseline"), run("jevons")
+    # as AI effects (run minus its no-AI twin, paired by seed)
+    assert base.effect("involution_index")["lo"] > 0
+    assert base.effect("effort_per_position_growth")["lo"] > 0
+    assert jevons.effect("involution_index")["hi"] < 0
+    assert jevons.effect("effort_per_position_growth")["hi"] < 0
+    assert below(jevons.effect("involution_index"), base.effect("involution_index"))
+    # and as levels
     assert base.figure("involution_index")["lo"] > 0
-    assert base.figure("effort_per_position_growth")["lo"] > 0
     assert jevons.figure("involution_index")["hi"] <= 0
-    assert jevons.figure("effort_per_position_growth")["hi"] <= 0
     assert below(jevons.figure("involution_index"), base.figure("involution_index"))
     # the mechanism: productivity grows in both, but only with elastic demand do positions
     assert below(base.figure("positions_growth"), jevons.figure("positions_growth"))
@@ -65,7 +70,9 @@ def test_degree_weight_falls_as_adoption_rises() -> None:
 def test_agency_preserving_closes_the_blame_authority_gap() -> None:
     base, preserving = run("ai-baseline"), run("agency-preserving")
     assert base.figure("blame_authority_gap")["lo"] > 0.05
-    assert preserving.figure("blame_authority_gap")["hi"] < 0.005
+    # small, from the mechanism (people answer for what they could change), not set to zero
+    assert preserving.figure("blame_authority_gap")["lo"] > 0
+    assert preserving.figure("blame_authority_gap")["hi"] < 0.05
     assert below(preserving.figure("blame_authority_gap"), base.figure("blame_authority_gap"))
     assert below(base.figure("agency_index"), preserving.figure("agency_index"))
 

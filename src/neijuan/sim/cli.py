@@ -50,6 +50,8 @@ def simulate(
     fit: Annotated[bool, typer.Option(
         "--fit", help="also print the published figures beside their simulated values")] = False,
     processes: Annotated[int | None, typer.Option(help="parallel processes for seeds")] = None,
+    no_twin: Annotated[bool, typer.Option(
+        "--no-twin", help="skip the no-AI twin run (faster; no AI effects)")] = False,
     economy: Annotated[str | None, typer.Option(
         help="builtin, onet (built from the atlas), or a path to an economy .toml")] = None,
     data_dir: Annotated[Path | None, typer.Option(
@@ -98,7 +100,7 @@ def simulate(
 
         result = run_simulation(scenario, workers=workers, periods=periods, seeds=seeds,
                                 overrides=overrides or None, processes=processes,
-                                progress=tick)
+                                progress=tick, twin=not no_twin)
     if out is not None:
         written = result.write(out)
         if not as_json:
@@ -125,26 +127,58 @@ def _print_summary(result: Any) -> None:
     title = (f"{sc.name}: {sc.run.workers:,} workers, {sc.run.periods} quarters from "
              f"{sc.run.start_year} (after {sc.run.burn_in} burn-in), {len(result.seeds)} seed(s)")
     several = len(result.seeds) > 1
+    twin = result.twin is not None
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("figure", no_wrap=True)
-    table.add_column("mean", justify="right", no_wrap=True)
+    table.add_column("level", justify="right", no_wrap=True)
     if several:
         table.add_column("5-95%", justify="right", no_wrap=True)
+    if twin:
+        table.add_column("AI effect", justify="right", no_wrap=True)
+        if several:
+            table.add_column("5-95%", justify="right", no_wrap=True)
     table.add_column("meaning", overflow="fold")
     rows = {row["figure"]: row for row in result.summary().iter_rows(named=True)}
+    effects = ({row["figure"]: row for row in result.effects().iter_rows(named=True)}
+               if twin else {})
+    n_cells = 2 + several + (twin + (twin and several))
     for group, names in GROUPS.items():
-        table.add_row(f"[bold]{group}[/]", *([""] * (3 if several else 2)))
+        table.add_row(f"[bold]{group}[/]", *([""] * n_cells))
         for name in names:
             row = rows[name]
             unit = row["unit"]
             cells = [f"  {name}", _format(row["mean"], unit)]
             if several:
                 cells.append(f"{_format(row['lo'], unit)} .. {_format(row['hi'], unit)}")
+            if twin:
+                eff = effects[name]
+                cells.append(_format_effect(eff["mean"], unit))
+                if several:
+                    cells.append(f"{_format_effect(eff['lo'], unit)} .. "
+                                 f"{_format_effect(eff['hi'], unit)}")
             cells.append(row["description"])
             table.add_row(*cells)
     console.print(table)
+    drift = result.burn_in_drift()
+    off = [name for name, d in drift.items() if not d["within"]]
+    console.print(
+        "AI effect = this run minus its no-AI twin (same seeds, ai.enabled = false)"
+        if twin else "no AI effects: AI is off in this scenario, or --no-twin", style="dim")
+    console.print(
+        "burn-in: stationary (every headline figure's drift over its last 4 years within "
+        "tolerance)" if not off else
+        f"burn-in: NOT stationary for {', '.join(off)} (lengthen run.burn_in; --json shows "
+        "the drifts)", style="dim" if not off else "yellow")
     console.print(f"version {result.provenance['code_version']}; seeds {result.seeds}; "
                   "--json for all digits, --out DIR for the series", style="dim")
+
+
+def _format_effect(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{100 * value:+.1f} pp"
+    if unit == "1/yr":
+        return f"{100 * value:+.2f} pp/yr"
+    return f"{value:+.3g}"
 
 
 def _print_fit(result: Any) -> None:

@@ -99,6 +99,12 @@ PERIOD_FIGURES: dict[str, PeriodFigure] = {f.name: f for f in [
     _p("applicants_per_position", "candidates/position",
        "candidates (incumbents and applicants) per position", "N / M",
        lambda s: _safe_div(s["candidates"], s["positions"])),
+    _p("contest_share", "share",
+       "share of openings with more than one applicant (urn-ball: a contest among applicants)",
+       "sum_o V_o (1 - e^-l (1 + l)) / sum_o V_o, l = U_o / V_o",
+       lambda s: _safe_div(s["contested_openings"], s["openings"])),
+    _p("separation_rate", "share", "employed who lost their job besides the contest, a quarter",
+       "separations / E", lambda s: _safe_div(s["separations"], s["employed_at_production"])),
     _p("effort_per_position", "h/week per position",
        "extra effort of all candidates per position (the contest's total input)",
        "sum_i e_i / M", lambda s: _safe_div(s["effort_total"], s["positions"])),
@@ -145,14 +151,38 @@ PERIOD_FIGURES: dict[str, PeriodFigure] = {f.name: f for f in [
        "wage premium of AI skill within the same occupation (occupation fixed effects)",
        "exp(b) - 1, b from ln w = a_o + b 1[z >= z*]",
        lambda s: np.expm1(s["ai_premium_log"])),
+    _p("ai_wage_gap", "log points",
+       "raw log-wage gap of people with AI skill over those without (all occupations)",
+       "mean ln w | z >= z* - mean ln w | z < z*", lambda s: s["ai_gap_log"]),
+    _p("ai_skill_return", "share",
+       "return to AI skill on the same job at equal skill (what augmentation pays people who "
+       "have the skill; selection taken out)",
+       "exp(c) - 1, c from ln w = a_o + b ln s + c 1[z >= z*]",
+       lambda s: np.expm1(s["ai_return_log"])),
+    _p("ai_premium_return", "log points",
+       "part of the raw gap that is the return to AI skill on the same job at equal skill",
+       "sum_o w_o c_o", lambda s: s["ai_gap_return"]),
+    _p("ai_premium_selection", "log points",
+       "part of the raw gap from who has learnt AI skill: their higher skill on the same job",
+       "sum_o w_o b_o (s_1o - s_0o)", lambda s: s["ai_gap_selection"]),
+    _p("ai_premium_specialist", "log points",
+       "part of the raw gap from holding AI-specialist roles", "sum_o in AI (pi_1o - pi_0o) mu_o",
+       lambda s: s["ai_gap_specialist"]),
+    _p("ai_premium_composition", "log points",
+       "part of the raw gap from working in better-paid non-specialist occupations",
+       "sum_o not AI (pi_1o - pi_0o) mu_o", lambda s: s["ai_gap_composition"]),
     _p("ai_skilled_share", "share", "employed people with AI skill (z >= threshold)",
        "n(z >= z*) / E", lambda s: _safe_div(s["ai_skilled"], s["employed"])),
     _p("agency_index", "share",
        "mean share of working time spent originating, judging or creating", "mean_i a_i",
        lambda s: _safe_div(s["agency_sum"], s["employed"])),
     _p("retained_not_needed_share", "share",
-       "employed people whose agency is below the threshold: retained, not needed",
-       "n(a_i < 0.5) / E", lambda s: _safe_div(s["retained_not_needed"], s["employed"])),
+       "employed people whose needed share of time (originating work that AI cannot do more "
+       "cheaply than they do) is below the threshold: retained, not needed",
+       "n(a_i - replaceable_i < 0.5) / E", lambda s: _safe_div(s["retained_not_needed"], s["employed"])),
+    _p("defensive_review_share", "share",
+       "share of working time moved into defensive review of AI-originated work",
+       "sum_o d_o E_o / E", lambda s: s["review_time"]),
     _p("authority_share", "share", "people's share of decisions they originate",
        "O / (O + Q)", lambda s: _safe_div(s["human_volume"],
                                           s["human_volume"] + s["machine_volume"])),
@@ -221,16 +251,21 @@ RUN_FIGURES: dict[str, RunFigure] = {f.name: f for f in [
     _r("labour_force_growth", "1/yr", "growth of the labour force", "labour_force", "growth"),
     _r("effort_per_position_growth", "1/yr", "growth of effort per position",
        "effort_per_position", "growth"),
-    _r("real_reward_growth", "1/yr", "growth of the real wage of a held position",
+    _r("real_reward_growth", "1/yr",
+       "growth of the real reward per position (real wage bill over positions)",
+       "real_reward_per_position", "growth"),
+    _r("real_wage_growth", "1/yr", "growth of the mean real wage of the employed",
        "real_wage", "growth"),
     _r("involution_index", "1/yr",
        "growth of effort per position minus growth of real reward per position",
-       "effort_per_position - real_wage", "growth",
+       "effort_per_position - real_reward_per_position", "growth",
        "努力在增加，但结构并未改变: more effort for the same reward"),
     _r("effort_not_output_share", "share",
        "share of the extra labour input that does not become output, 1 - dlnQ/dlnE over the "
-       "window (E = contract hours + extra effort); 0 when input did not grow or output grew "
-       "at least as fast (Geertz: the land share)",
+       "window (E = contract hours + extra effort), unclipped: negative when output grew faster "
+       "than input (AI or other inputs made the difference); 0 when input changed by less "
+       "than 1% "
+       "(Geertz: the land share)",
        "output / labour_input", "ratio"),
     _r("effort_per_position", "h/week per position", "effort per position, last year",
        "effort_per_position", "level"),
@@ -244,6 +279,8 @@ RUN_FIGURES: dict[str, RunFigure] = {f.name: f for f in [
        "surplus_labour_rate", "level", "劳动力过剩"),
     _r("applicants_per_position", "candidates/position", "candidates per position, last year",
        "applicants_per_position", "level"),
+    _r("contest_share", "share", "share of openings with more than one applicant, last year",
+       "contest_share", "level", "竞争: a contest wherever applicants pile up"),
     _r("adoption", "share", "AI adoption (task-time share), last year", "adoption", "level"),
     _r("degree_required_share", "share", "share of hires requiring a degree, last year",
        "degree_required_share", "level", "学历要求下降"),
@@ -259,6 +296,20 @@ RUN_FIGURES: dict[str, RunFigure] = {f.name: f for f in [
        "ai_wage_premium", "level", "AI 技能与非 AI 技能之间的鸿沟"),
     _r("ai_wage_premium_change", "share", "change of the AI-skill wage premium over the window",
        "ai_wage_premium", "change"),
+    _r("ai_wage_gap", "log points", "raw AI-skill log-wage gap, last year", "ai_wage_gap",
+       "level"),
+    _r("ai_skill_return", "share",
+       "return to AI skill on the same job at equal skill, last year", "ai_skill_return",
+       "level", "augmentation pays those who have the skill"),
+    _r("ai_premium_return", "log points",
+       "return part of the AI-skill gap, last year", "ai_premium_return", "level"),
+    _r("ai_premium_selection", "log points",
+       "selection part of the AI-skill gap, last year", "ai_premium_selection", "level"),
+    _r("ai_premium_specialist", "log points",
+       "AI-specialist-role part of the AI-skill gap, last year", "ai_premium_specialist",
+       "level"),
+    _r("ai_premium_composition", "log points",
+       "composition part of the AI-skill gap, last year", "ai_premium_composition", "level"),
     _r("ai_skilled_share", "share", "employed people with AI skill, last year",
        "ai_skilled_share", "level"),
     _r("agency_index", "share", "agency index, last year", "agency_index", "level",
@@ -266,6 +317,8 @@ RUN_FIGURES: dict[str, RunFigure] = {f.name: f for f in [
     _r("agency_change", "share", "change of the agency index", "agency_index", "change"),
     _r("retained_not_needed_share", "share", "retained-not-needed share, last year",
        "retained_not_needed_share", "level", "被留用 but not 被需要"),
+    _r("defensive_review_share", "share", "share of time in defensive review, last year",
+       "defensive_review_share", "level", "确认、过滤、兜底"),
     _r("authority_share", "share", "people's share of decision authority, last year",
        "authority_share", "level"),
     _r("blame_share", "share", "people's share of blame, last year", "blame_share", "level"),
@@ -303,17 +356,20 @@ GROUPS: dict[str, list[str]] = {
     "Output rises, the room for people does not": [
         "productivity_growth", "employment_growth", "productivity_employment_gap",
         "positions_growth", "labour_force_growth", "surplus_labour_rate", "unemployment_rate",
-        "applicants_per_position", "adoption"],
+        "applicants_per_position", "contest_share", "adoption"],
     "More effort for the same reward (involution)": [
         "involution_index", "effort_per_position_growth", "real_reward_growth",
+        "real_wage_growth",
         "effort_per_position", "effort_per_candidate", "rent_dissipation",
         "effort_not_output_share"],
     "Screened and ranked: degrees, skills, AI skill": [
         "degree_required_share", "degree_required_share_ai", "degree_weight",
         "degree_weight_change", "ai_postings_share", "ai_skilled_share", "ai_wage_premium",
-        "ai_wage_premium_change"],
+        "ai_wage_premium_change", "ai_skill_return", "ai_wage_gap", "ai_premium_return",
+        "ai_premium_selection", "ai_premium_specialist", "ai_premium_composition"],
     "Retained, or needed? Agency, credit and blame": [
-        "agency_index", "agency_change", "retained_not_needed_share", "authority_share",
+        "agency_index", "agency_change", "retained_not_needed_share", "defensive_review_share",
+        "authority_share",
         "blame_share", "blame_authority_gap", "credit_share"],
     "Who gains: polarization and wages": [
         "polarization_low", "polarization_mid", "polarization_high", "polarization_ai",
@@ -341,7 +397,8 @@ def run_figures(per_period: Mapping[str, F64], burn_in: int) -> dict[str, float]
             e = window(per_period["labour_input"], burn_in)
             dq = np.log(max(year_mean(q, True), 1e-300)) - np.log(max(year_mean(q, False), 1e-300))
             de = np.log(max(year_mean(e, True), 1e-300)) - np.log(max(year_mean(e, False), 1e-300))
-            out[name] = float(np.clip(1.0 - dq / de, 0.0, 1.0)) if de > 1e-9 else 0.0
+            # undefined where labour input hardly changed (below 1% over the window): 0
+            out[name] = float(1.0 - dq / de) if abs(de) >= 0.01 else 0.0
             continue
         if " - " in fig.source:
             left, right = fig.source.split(" - ")
@@ -356,4 +413,58 @@ def run_figures(per_period: Mapping[str, F64], burn_in: int) -> dict[str, float]
             out[name] = year_mean(series, last=True)
         else:
             out[name] = year_mean(series, last=True) - year_mean(series, last=False)
+    return out
+
+
+# --------------------------------------------------------------------------------- stationarity
+@dataclass(frozen=True)
+class Tolerance:
+    """How much a headline figure may drift a year in a stationary economy."""
+
+    tolerance: float
+    relative: bool   # True: drift of the log (a growth rate); False: drift of the level
+
+
+# The stationarity criterion (MODEL.md, "stationary start"): with AI off, each of these drifts by
+# less than its tolerance a year, over the last years of the burn-in and over the whole window.
+# Tolerances are about twice the seed spread of the drift at 20,000 workers and 40 quarters.
+STATIONARY: dict[str, Tolerance] = {
+    "unemployment_rate": Tolerance(0.004, False),
+    "applicants_per_position": Tolerance(0.01, False),
+    "contest_share": Tolerance(0.01, False),
+    "effort_per_position": Tolerance(0.03, True),
+    "real_reward_per_position": Tolerance(0.006, True),
+    "output_per_employed": Tolerance(0.006, True),
+    "degree_required_share": Tolerance(0.01, False),
+    "degree_weight": Tolerance(0.004, False),
+    "ai_wage_premium": Tolerance(0.02, False),
+    "agency_index": Tolerance(0.002, False),
+    "retained_not_needed_share": Tolerance(0.002, False),
+    "wage_gini": Tolerance(0.003, False),
+}
+DRIFT_QUARTERS = 16  # the burn-in's last four years
+
+
+def drift(values: F64) -> float:
+    """Slope a year of a per-period series (OLS on time in years)."""
+    v = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(v)
+    if ok.sum() < 2:
+        return 0.0
+    t = np.arange(v.size, dtype=np.float64)[ok] / PERIODS_PER_YEAR
+    t_c = t - t.mean()
+    denom = float((t_c * t_c).sum())
+    return float((t_c * (v[ok] - v[ok].mean())).sum() / denom) if denom > 0 else 0.0
+
+
+def stationarity(per_period: Mapping[str, F64], start: int, stop: int) -> dict[str, float]:
+    """Each headline figure's drift a year over periods [start, stop): of its log where the
+    tolerance is relative, of its level otherwise."""
+    out: dict[str, float] = {}
+    for name, tol in STATIONARY.items():
+        part = np.asarray(per_period[name][start:stop], dtype=np.float64)
+        if tol.relative:
+            out[name] = annual_growth(part)
+        else:
+            out[name] = drift(part)
     return out

@@ -29,11 +29,10 @@ FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 
 @njit(inline="always", cache=True)
-def efficiency(skill: float, z: float, aug_gain: float, spec_gain: float
-               ) -> float:  # pragma: no cover - compiled
-    """Efficiency units of one person in one occupation: skill times the augmentation uplift
-    (grows with AI skill where work is augmented) times the AI-specialist factor."""
-    return skill * (1.0 + aug_gain * z) * (1.0 + spec_gain * z)
+def efficiency(skill: float, z: float, aug_gain: float) -> float:  # pragma: no cover - compiled
+    """Efficiency units of one person in one occupation: skill times the augmentation uplift,
+    which grows with AI skill where work is augmented (s (1 + u a_o z), MODEL.md)."""
+    return skill * (1.0 + aug_gain * z)
 
 
 @njit(inline="always", cache=True)
@@ -46,7 +45,7 @@ def flog(x: float) -> float:  # pragma: no cover - compiled
 @njit(cache=True, fastmath=FAST, error_model="numpy")
 def production_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                     skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
-                    aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
+                    aug_gain: NDArray[np.float64],
                     employed: NDArray[np.float64], efficiency_units: NDArray[np.float64]
                     ) -> None:  # pragma: no cover - compiled
     """Employment and efficiency units of labour per occupation."""
@@ -56,20 +55,35 @@ def production_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
         if status[i] == EMPLOYED:
             o = occ[i]
             employed[o] += 1.0
-            efficiency_units[o] += efficiency(skill[i], ai_skill[i], aug_gain[o], spec_gain[o])
+            efficiency_units[o] += efficiency(skill[i], ai_skill[i], aug_gain[o])
 
 
 # ---------------------------------------------------------------------------- step 4: labour supply
 @njit(cache=True, fastmath=FAST, error_model="numpy")
 def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uint64,
-                hazard: float) -> int:  # pragma: no cover - compiled
-    """Each member of the labour force retires with probability ``hazard``; returns how many."""
+                hazard: float, separation: float, flows: NDArray[np.float64]
+                ) -> int:  # pragma: no cover - compiled
+    """Each member of the labour force retires with probability ``hazard``; each employed person
+    who stays loses the job with probability ``separation`` (layoffs and quits into
+    unemployment), keeping the occupation as origin. One draw per row decides both. Returns
+    the retirements; ``flows`` gets (retirements, separations)."""
     n = 0
+    sep = 0
     for i in range(status.size):
-        if status[i] != OUT and uniform(key, i) < hazard:
+        st = status[i]
+        if st == OUT:
+            continue
+        u = uniform(key, i)
+        if u < hazard:
             status[i] = OUT
             wage[i] = 0.0
             n += 1
+        elif st == EMPLOYED and u < hazard + separation:
+            status[i] = UNEMPLOYED
+            wage[i] = 0.0
+            sep += 1
+    flows[0] = n
+    flows[1] = sep
     return n
 
 
@@ -79,7 +93,8 @@ def entry_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
                skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
                effort: NDArray[np.float32], wage: NDArray[np.float32], tenure: NDArray[np.int16],
                agency: NDArray[np.float32], failures: NDArray[np.uint16],
-               blamed: NDArray[np.uint16], n_entrants: int, key_a: np.uint64,
+               blamed: NDArray[np.uint16], mark: NDArray[np.float32], n_entrants: int,
+               key_a: np.uint64,
                key_b: np.uint64, degree_share: float, skill_mean: float, skill_sd: float,
                degree_gap: float, ai_skill_mean: float, effort0: float, n_occ: int
                ) -> int:  # pragma: no cover - compiled
@@ -106,6 +121,7 @@ def entry_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
         agency[i] = 0.0
         failures[i] = 0
         blamed[i] = 0
+        mark[i] = 0.0
         filled += 1
     return filled
 
@@ -128,11 +144,12 @@ def _search(cdf_row: NDArray[np.float64], u: float) -> int:  # pragma: no cover 
 def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
                ai_skill: NDArray[np.float32], effort: NDArray[np.float32],
-               score: NDArray[np.float32], signal: NDArray[np.float32],
-               search_cdf: NDArray[np.float64], key_search: np.uint64, key_test: np.uint64,
+               mark: NDArray[np.float32], score: NDArray[np.float32],
+               signal: NDArray[np.float32], search_cdf: NDArray[np.float64],
+               key_search: np.uint64, key_test: np.uint64,
                key_noise: np.uint64, degree_mean: NDArray[np.float64],
                bayes_weight: NDArray[np.float64], test_sd: NDArray[np.float64],
-               aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
+               aug_gain: NDArray[np.float64], blame_penalty: float,
                productivity_weight: float, incumbent_advantage: float, r: float,
                noise: NDArray[np.float64], gaussian_noise: bool,
                center: NDArray[np.float64], half_width: float,
@@ -146,7 +163,8 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     times last period's openings; urn-ball). Every candidate, incumbent or applicant, is scored:
     ``x = (r ln e + k) / noise`` with ``k = w * E[ln h | degree, test] + incumbency``, where the
     firm's estimate of log skill is the precision-weighted (Bayesian linear) combination of the
-    degree-group mean and a noisy skill test. Scores are histogrammed per occupation so that the
+    degree-group mean and a noisy skill test, less ``blame_penalty`` per blame mark on the
+    person's record (blame lowers one's standing). Scores are histogrammed per occupation so that the
     bar can be solved without another pass. Under top-M the stored score includes the screen's
     Gaussian noise (the observed score); under Tullock the lottery is drawn later.
     """
@@ -172,8 +190,8 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
         z = ai_skill[i]
         ln_h = s_hat
         if z > 0.0:
-            ln_h += flog((1.0 + aug_gain[j] * z) * (1.0 + spec_gain[j] * z))
-        k = productivity_weight * ln_h
+            ln_h += flog(1.0 + aug_gain[j] * z)
+        k = productivity_weight * ln_h - blame_penalty * mark[i]
         if st == EMPLOYED:
             k += incumbent_advantage
         e = effort[i]
@@ -336,7 +354,7 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
                     ai_skill: NDArray[np.float32], wage: NDArray[np.float32],
                     bar: NDArray[np.float64], noise: NDArray[np.float64],
                     br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
-                    aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
+                    aug_gain: NDArray[np.float64],
                     bargaining: NDArray[np.float64], benefit: float, outside: NDArray[np.float64],
                     horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
                     max_effort: float, incumbent_advantage: float, hires: NDArray[np.float64],
@@ -369,7 +387,7 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
             status[i] = UNEMPLOYED
             tenure[i] = 0
             wage[i] = 0.0
-        h = efficiency(skill[i], ai_skill[i], aug_gain[j], spec_gain[j])
+        h = efficiency(skill[i], ai_skill[i], aug_gain[j])
         beta = bargaining[j]
         w_j = beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j]
         prize = horizon[j] * max(w_j - benefit, 0.0)
@@ -394,15 +412,19 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
                  skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
                  wage: NDArray[np.float32], agency: NDArray[np.float32],
                  failures: NDArray[np.uint16], blamed: NDArray[np.uint16],
+                 mark: NDArray[np.float32],
                  value_of_efficiency: NDArray[np.float64], aug_gain: NDArray[np.float64],
-                 spec_gain: NDArray[np.float64], bargaining: NDArray[np.float64],
+                 bargaining: NDArray[np.float64],
                  outside: NDArray[np.float64], learn_share: float, skill_rate: float,
                  skill_depreciation: float, ai_rate: float, ai_focus: NDArray[np.float64],
                  ai_depreciation: float, agency0: NDArray[np.float64],
                  agency1: NDArray[np.float64], human0: NDArray[np.float64],
                  human1: NDArray[np.float64], machine0: NDArray[np.float64],
                  machine1: NDArray[np.float64], human_failure: float, ai_failure: float,
-                 blame_ai: float, agency_threshold: float, ai_threshold: float, key: np.uint64,
+                 blame_ai: NDArray[np.float64], review: NDArray[np.float64],
+                 pass_rate: NDArray[np.float64], mark_keep: float,
+                 replaceable: NDArray[np.float64], ai_unit_cost: NDArray[np.float64],
+                 needed_threshold: float, ai_threshold: float, key: np.uint64,
                  log_wage_min: float, log_wage_max: float, degree_stats: NDArray[np.float64],
                  learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
                  wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
@@ -413,8 +435,7 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
     n_bins = wage_hist.size
     span = log_wage_max - log_wage_min
     n0 = s0 = q0 = n1 = s1 = q1 = 0.0
-    learned_sum = 0.0
-    learners = 0.0
+    learning_stats[:, :] = 0.0
     vol_h = vol_m = fail_h = fail_m = fail_mb = 0.0
     for i in range(status.size):
         st = status[i]
@@ -430,15 +451,20 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
         focus = ai_focus[j]
         learned = skill_rate * (1.0 - focus) * gain
         delta = learned - skill_depreciation
-        ls = log_skill[i] + delta
+        ls_prev = log_skill[i]
+        ls = ls_prev + delta
         log_skill[i] = ls
         # s * exp(delta): a second-order series where delta is small (it almost always is)
         sk = sk * (1.0 + delta * (1.0 + 0.5 * delta)) if abs(delta) < 0.02 else math.exp(ls)
         skill[i] = sk
         z = min(max(z + ai_rate * focus * gain * (1.0 - z) - ai_depreciation * z, 0.0), 1.0)
         ai_skill[i] = z
-        learned_sum += learned
-        learners += 1.0
+        dg = degree[i]
+        learning_stats[dg, 0] += 1.0
+        learning_stats[dg, 1] += learned
+        learning_stats[dg, 2] += learned * learned
+        learning_stats[dg, 3] += ls_prev * learned
+        mark[i] = mark[i] * mark_keep
         if degree[i] == 1:
             n1 += 1.0
             s1 += ls
@@ -451,7 +477,7 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             continue
         # step 8: the wage, on the skills after this quarter's learning
         beta = bargaining[j]
-        h = efficiency(sk, z, aug_gain[j], spec_gain[j])
+        h = efficiency(sk, z, aug_gain[j])
         pay = max(beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j], 1e-6)
         wage[i] = pay
         lw = flog(pay)
@@ -459,44 +485,56 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
         if z >= ai_threshold:
             occ_sums[j, 1] += 1.0
             occ_sums[j, 2] += lw
+            occ_sums[j, 11] += ls
+            occ_sums[j, 13] += ls * ls
+            occ_sums[j, 15] += ls * lw
         else:
             occ_sums[j, 3] += 1.0
             occ_sums[j, 4] += lw
+            occ_sums[j, 12] += ls
+            occ_sums[j, 14] += ls * ls
+            occ_sums[j, 16] += ls * lw
         occ_sums[j, 7] += sk
         occ_sums[j, 8] += sk * z
         occ_sums[j, 9] += sk * z * z
         occ_sums[j, 10] += 1.0
         bb = int((lw - log_wage_min) / span * n_bins)
         wage_hist[min(max(bb, 0), n_bins - 1)] += 1.0
-        # step 9: agency, decisions, failures and blame
-        ag = min(max(agency0[j] + agency1[j] * z, 0.0), 1.0)
+        # step 9: agency (net of defensive review), decisions, failures and blame
+        keep_time = 1.0 - review[j]
+        ag = min(max(agency0[j] + agency1[j] * z, 0.0), 1.0) * keep_time
         agency[i] = ag
         occ_sums[j, 5] += ag
-        if ag < agency_threshold:
+        # needed: time originating on work AI cannot do, or cannot do more cheaply than this
+        # person (their wage per efficiency unit against AI's price for the same work)
+        needed = ag
+        if pay > ai_unit_cost[j] * h:
+            needed -= replaceable[j] * keep_time
+        if needed < needed_threshold:
             occ_sums[j, 6] += 1.0
-        human = human0[j] + human1[j] * z
+        human = (human0[j] + human1[j] * z) * keep_time
         machine = machine0[j] + machine1[j] * z
         vol_h += human
         vol_m += machine
         u = uniform(key, i)
         p_h = human_failure * human
-        p_m = ai_failure * machine
+        p_m = ai_failure * machine * pass_rate[j]
         if u < p_h:
             fail_h += 1.0
+            mark[i] += 1.0
             if failures[i] < 65535:
                 failures[i] += 1
                 blamed[i] += 1
         elif u < p_h + p_m:
             fail_m += 1.0
-            is_blamed = (u - p_h) < p_m * blame_ai
+            is_blamed = (u - p_h) < p_m * blame_ai[j]
             if is_blamed:
                 fail_mb += 1.0
+                mark[i] += 1.0
             if failures[i] < 65535:
                 failures[i] += 1
                 if is_blamed:
                     blamed[i] += 1
-    learning_stats[0] = learned_sum
-    learning_stats[1] = learners
     degree_stats[0, 0] = n0
     degree_stats[0, 1] = s0
     degree_stats[0, 2] = q0
@@ -517,9 +555,10 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
                 log_skill: NDArray[np.float32], skill: NDArray[np.float32],
                 ai_skill: NDArray[np.float32], wage: NDArray[np.float32],
                 agency: NDArray[np.float32], failures: NDArray[np.uint16],
-                blamed: NDArray[np.uint16], bar: NDArray[np.float64], noise: NDArray[np.float64],
+                blamed: NDArray[np.uint16], mark: NDArray[np.float32], bar: NDArray[np.float64],
+                noise: NDArray[np.float64],
                 br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
-                aug_gain: NDArray[np.float64], spec_gain: NDArray[np.float64],
+                aug_gain: NDArray[np.float64],
                 bargaining: NDArray[np.float64], benefit: float, outside: NDArray[np.float64],
                 horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
                 max_effort: float, incumbent_advantage: float, learn_share: float,
@@ -528,8 +567,10 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
                 agency0: NDArray[np.float64], agency1: NDArray[np.float64],
                 human0: NDArray[np.float64], human1: NDArray[np.float64],
                 machine0: NDArray[np.float64], machine1: NDArray[np.float64],
-                human_failure: float, ai_failure: float, blame_ai: float,
-                agency_threshold: float, ai_threshold: float, key: np.uint64,
+                human_failure: float, ai_failure: float, blame_ai: NDArray[np.float64],
+                review: NDArray[np.float64], pass_rate: NDArray[np.float64], mark_keep: float,
+                replaceable: NDArray[np.float64], ai_unit_cost: NDArray[np.float64],
+                needed_threshold: float, ai_threshold: float, key: np.uint64,
                 log_wage_min: float, log_wage_max: float,
                 hires: NDArray[np.float64], separations: NDArray[np.float64],
                 prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
@@ -544,13 +585,20 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
     with w the wage the person would earn in the occupation contested and horizon = 1 / (discount
     + separation rate + job-finding rate) there; the best response is read from the
     occupation's table row. Wages: w = beta P mpl h + (1 - beta) outside. Agency and decision
-    volumes are linear in AI skill; one draw splits into an own failure, an AI failure the
-    person is blamed for (probability ``blame_ai``), or an AI failure they are not.
+    volumes are linear in AI skill, and defensive review takes a share ``review`` of the time;
+    one draw splits into an own failure (blamed on the person), an AI failure that got past the
+    review and that the person is blamed for (probability ``blame_ai`` of the occupation), or one
+    they are not. Each blame adds a mark to the person's record; marks fade by ``mark_keep``.
+    A person is retained, not needed, when the share of their time that is needed (originating
+    work AI cannot do more cheaply than they do) is below ``needed_threshold``.
 
     ``occ_sums[o, :]`` collects: 0 wage sum, 1 n with AI skill, 2 sum log wage with AI skill,
     3 n without, 4 sum log wage without, 5 agency sum, 6 retained-not-needed count,
-    7 sum of skill, 8 sum of skill * z, 9 sum of skill * z^2, 10 employed: the last four give
-    the next quarter's efficiency units for any uplift without another pass.
+    7 sum of skill, 8 sum of skill * z, 9 sum of skill * z^2, 10 employed (7-10 give the next
+    quarter's efficiency units for any uplift without another pass); 11-16 sum ln s, sum
+    (ln s)^2 and sum ln s ln w, with and without AI skill (the return to AI skill at equal skill).
+    ``learning_stats[d]`` (d = degree): n, sum of learning, its sum of squares, and sum of log
+    skill before learning times learning (how learning moves the groups' means and variance).
     ``blame_sums``: 0 human-originated volume, 1 AI-originated volume, 2 failures of
     human-originated work, 3 failures of AI-originated work, 4 of those blamed on the person.
     """
@@ -558,12 +606,13 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
     # iterations (one long body left it waiting on each row's chain of log, look-up and exp)
     _settle_contest(
         status, occ, origin, tenure, won, signal, effort, skill, ai_skill, wage, bar, noise,
-        br_rows, value_of_efficiency, aug_gain, spec_gain, bargaining, benefit, outside, horizon, r,
+        br_rows, value_of_efficiency, aug_gain, bargaining, benefit, outside, horizon, r,
         effort_cost, adjustment, max_effort, incumbent_advantage, hires, separations, prize_won)
     _settle_work(
         status, occ, degree, effort, log_skill, skill, ai_skill, wage, agency, failures, blamed,
-        value_of_efficiency, aug_gain, spec_gain, bargaining, outside, learn_share, skill_rate,
+        mark, value_of_efficiency, aug_gain, bargaining, outside, learn_share, skill_rate,
         skill_depreciation, ai_rate, ai_focus, ai_depreciation, agency0, agency1, human0, human1,
-        machine0, machine1, human_failure, ai_failure, blame_ai, agency_threshold, ai_threshold,
+        machine0, machine1, human_failure, ai_failure, blame_ai, review, pass_rate, mark_keep,
+        replaceable, ai_unit_cost, needed_threshold, ai_threshold,
         key, log_wage_min, log_wage_max, degree_stats, learning_stats, occ_sums, wage_hist,
         blame_sums)

@@ -30,7 +30,8 @@ INITIAL_SEPARATION = 0.04   # quarterly separation rate assumed before the first
 FLOW_SMOOTHING = 0.5        # weight of the past in the smoothed flow rates
 MAX_PRIZE_QUARTERS = 80.0   # cap on the value of a job, quarters of rent
 OPENINGS_FLOOR = 0.01       # every occupation keeps 1% of its positions' weight in search
-SPECIALIST_Z_GAIN = 1.0     # efficiency of AI-specialist roles rises with AI skill: (1 + z)
+SHRINK_FULL = 0.05          # fall of positions (vs the labour force) at which AI-able work
+                            # counts fully against being needed
 TIERS = ("low", "mid", "high", "ai")
 
 
@@ -43,9 +44,14 @@ class AIState:
     cost_ratio: float
     ai_price: F64             # AI cost per unit of task work, per occupation
     mix: alg.TaskMix
-    aug_scale: F64            # uplift every person in the occupation gets from augmentation
+    aug_scale: F64            # uplift every person in the occupation gets from augmentation,
+                              # net of the time lost to defensive review
     aug_gain: F64             # extra uplift per unit of AI skill (relative to aug_scale)
     adoption_level: float
+    blame_prob: F64           # P(the person is blamed | an AI-originated failure they signed off)
+    review: F64               # share of working time in defensive review
+    pass_rate: F64            # share of AI failures the review lets through
+    ai_unit_cost: F64         # AI's cost for a person's efficiency unit of work (needed or not)
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class WorkOutcome:
     non_ai_log_wage: F64
     agency_sum: F64
     retained_not_needed: F64
+    skill_wage: F64           # (n_occ, 6): sum ln s, (ln s)^2, ln s ln w, with / without AI skill
     blame: F64                # human volume, AI volume, F_h, F_ai, F_ai blamed (economy totals)
     wage_gini: float
 
@@ -102,7 +109,6 @@ class MarketBase:
         self.total_periods = scenario.run.burn_in + scenario.run.periods
         self.period = 0
         self.kind = LOGISTIC if scenario.contest.rule == "tullock" else NORMAL
-        self.spec_gain = np.where(economy.occ_tier == 3, SPECIALIST_Z_GAIN, 0.0)
         self.adoption = np.zeros(economy.n_tasks)
         self.eta = (np.full(economy.n_sectors, scenario.demand.eta) if scenario.demand.eta
                     is not None else economy.sector_eta)[economy.occ_sector]
@@ -113,6 +119,10 @@ class MarketBase:
         self.mean_wage = 1.0
         self.ai_spend = 0.0
         self.labour_force0 = float(scenario.run.workers)
+        self.income_ref = 0.0       # real output per head at the end of the burn-in
+        self.income_last = 0.0      # real output per head last quarter
+        self.positions_ref: F64 | None = None  # positions at the end of the burn-in
+        self.labour_ref = 1.0
         n = economy.n_occ
         self.finding = np.full(n, INITIAL_FINDING)
         self.separation = np.full(n, INITIAL_SEPARATION)
@@ -165,6 +175,16 @@ class MarketBase:
             setattr(self, name, getattr(self, name) * factor)
         self.human_cost0 = self.human_cost.copy()
 
+    def calibrate_demand(self, employed: float) -> None:
+        """Burn-in only: scale demand (hence positions) so that the pre-AI economy settles at
+        the stated unemployment rate ``labour.initial_unemployment`` once separations and
+        search frictions have found their flows; frozen once AI arrives."""
+        target = 1.0 - self.sc.labour.initial_unemployment
+        rate = employed / max(self.labour_force_target(self.period + 1), 1e-12)
+        if rate > 0:
+            self.demand_scale = self.demand_scale * float(np.clip(
+                (target / rate) ** 0.5, 0.9, 1.1))
+
     # ------------------------------------------------------------------------------ helpers
     @property
     def years(self) -> float:
@@ -216,15 +236,27 @@ class MarketBase:
                                               sc.adoption.innovation, sc.adoption.imitation, 0.25)
         automation, augmentation = alg.biased_split(econ.task_automation, econ.task_augmentation,
                                                     sc.ai.automation_bias)
-        mix = alg.task_mix(econ, self.adoption, automation, augmentation, sc.agency)
+        feasible = capability >= econ.task_threshold if sc.ai.enabled and years >= 0 else None
+        mix = alg.task_mix(econ, self.adoption, automation, augmentation, sc.agency,
+                           sc.ai.reinstatement if sc.ai.enabled else 0.0,
+                           feasible if feasible is not None
+                           else np.zeros(econ.n_tasks, dtype=bool))
+        # step 9's liability rule: under "confirmer" whoever signed off an AI-originated
+        # decision answers for its failure; under "authority" only for what they could change
+        ag = sc.agency
+        blame_prob = (np.full(econ.n_occ, ag.liability) if ag.liability_rule == "confirmer"
+                      else ag.liability * mix.changeable)
+        review, pass_rate = alg.defensive_review(blame_prob, mix.machine0, ag.ai_failure_rate, ag)
         # uplift of augmented work, u (w0 + (1 - w0) z) on the augmented share G of the work:
         # efficiency = s (1 + G u w0 + G u (1 - w0) z) = aug_scale * s * (1 + aug_gain * z); the
-        # per-person passes see aug_gain; aug_scale multiplies efficiency units and their value
-        aug_scale = 1.0 + mix.augmented * sc.ai.uplift * sc.ai.uplift_without_skill
-        aug_gain = mix.augmented * sc.ai.uplift * (1.0 - sc.ai.uplift_without_skill) / aug_scale
+        # per-person passes see aug_gain; aug_scale multiplies efficiency units and their value.
+        # Time in defensive review produces nothing: it scales every person's output by (1 - d).
+        plain = 1.0 + mix.augmented * sc.ai.uplift * sc.ai.uplift_without_skill
+        aug_gain = mix.augmented * sc.ai.uplift * (1.0 - sc.ai.uplift_without_skill) / plain
+        aug_scale = plain * (1.0 - review)
         adoption_level = float((mix.ai_use * econ.occ_share).sum())
         return AIState(capability, d_capability, cost_ratio, ai_price, mix, aug_scale, aug_gain,
-                       adoption_level)
+                       adoption_level, blame_prob, review, pass_rate, ai_price * aug_scale)
 
     def phase_production(self, ai: AIState, employed: F64, raw_units: F64) -> ProductionState:
         """Step 2: output from people (efficiency units) and AI task work at its price."""
@@ -239,6 +271,7 @@ class MarketBase:
                                     self.productivity)
         self.productivity = productivity
         self.price = price
+        self.income_last = float(out.output.sum()) / self.labour_force_target(self.period)
         return ProductionState(employed, units, price, out, productivity,
                                float((ai.ai_price * out.ai_input).sum()), self.tfp.copy(),
                                list_price)
@@ -249,6 +282,12 @@ class MarketBase:
         sc, econ = self.sc, self.econ
         scale = (self.labour_force_target(self.period) / self.labour_force0
                  if sc.demand.growth_with_labour else 1.0)
+        # income effect: demand in every sector rises with real output per head, relative to the
+        # end of the burn-in (non-homothetic demand, D = A p^-eta Y^eps)
+        if self.years < 0 or self.income_ref <= 0:
+            self.income_ref = self.income_last
+        income = (self.income_last / self.income_ref if self.income_ref > 0 else 1.0)
+        scale *= max(income, 1e-6) ** sc.demand.income_elasticity
         demand = self.demand_scale * scale * prod.list_price ** (-self.eta)
         # AI-specialist work grows with the economy's AI spending (as a share of pre-AI output),
         # in proportion to the specialists' own baseline, whatever their size in the economy
@@ -260,13 +299,47 @@ class MarketBase:
         return alg.positions_needed(demand, prod.out.output, prod.employed, prod.productivity,
                                     sc.production.land_share)
 
+    def replaceable_where_shrinking(self, ai: AIState, positions: F64) -> F64:
+        """Step 9: the share of a person's time AI could take on counts against being needed
+        only where the room for people shrinks: the occupation's positions have fallen behind
+        the labour force since the end of the burn-in (fully from a 5% fall, in proportion
+        below). Where demand for people keeps growing, as with elastic demand, people are still
+        needed for their work."""
+        if self.years < 0 or self.positions_ref is None:
+            self.positions_ref = positions.copy()
+            self.labour_ref = self.labour_force_target(self.period)
+            return np.zeros_like(positions)
+        room = self.labour_force_target(self.period) / self.labour_ref
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fall = 1.0 - positions / np.maximum(self.positions_ref * room, 1e-300)
+        # fully where positions fell 5% or more behind the labour force, in proportion below
+        weight = np.clip(fall / SHRINK_FULL, 0.0, 1.0)
+        return weight * ai.mix.replaceable
+
+    def frictional_positions(self, positions: F64, candidates: F64, applicants: F64
+                             ) -> tuple[F64, F64, F64]:
+        """Step 5, search frictions (urn-ball; Butters 1977, Burdett-Shi-Wright 2001).
+
+        The V openings of an occupation are its positions not held by an incumbent; its U
+        applicants each send one application to an opening at random, so an opening gets a
+        Poisson(U / V) number of them: V e^(-U/V) openings receive none and stay unfilled this
+        quarter, and V (1 - e^(-U/V) (1 + U/V)) receive more than one (a contest among
+        applicants). Returns ``(fillable positions, openings, contested openings)``."""
+        incumbents = np.maximum(candidates - applicants, 0.0)
+        openings = np.maximum(positions - incumbents, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            lam = np.where(openings > 0, applicants / np.maximum(openings, 1e-300), 0.0)
+        unfilled = openings * np.exp(-lam)
+        contested = openings * (1.0 - np.exp(-lam) * (1.0 + lam))
+        return positions - unfilled, openings, contested
+
     def entry_plan(self, in_force: float, ai: AIState) -> tuple[float, float, float]:
         """Step 4: how many enter (the labour force grows at g_L), their degree share (rising)
         and their mean AI skill (rising with adoption)."""
         lab = self.sc.labour
         n = max(self.labour_force_target(self.period + 1) - in_force, 0.0)
-        degree = float(np.clip(lab.entrant_degree_share + lab.entrant_degree_trend
-                               * max(self.period / 4.0, 0.0), 0.0, 1.0))
+        start = lab.degree_share if lab.entrant_degree_share is None else lab.entrant_degree_share
+        degree = float(np.clip(start + lab.entrant_degree_trend * max(self.years, 0.0), 0.0, 1.0))
         z = lab.ai_skill_mean + (lab.entrant_ai_skill_max - lab.ai_skill_mean) * ai.adoption_level
         return n, degree, max(z, 1e-6)
 
@@ -318,6 +391,7 @@ class MarketBase:
         self.outside = self.outside_options()
         if self.years < 0:
             self.recalibrate(new_employed)
+            self.calibrate_demand(total)
         self.positions_last = contest.positions
         self.hires_last = contest.hires.copy()
         self.employed_last = new_employed.copy()
@@ -325,7 +399,8 @@ class MarketBase:
     # ------------------------------------------------------------------------------- records
     def record(self, ai: AIState, prod: ProductionState, contest: ContestOutcome,
                work: WorkOutcome, scr: alg.Screen, value: F64, *, labour_force: float,
-               entered: float, retired: float, skill_mean: float, depreciation: float) -> None:
+               entered: float, retired: float, separated: float, openings: F64,
+               contested_openings: F64, skill_mean: float, depreciation: float) -> None:
         """Append this period's raw sums (from which figures.py defines every figure)."""
         sc, econ = self.sc, self.econ
         mix = ai.mix
@@ -337,13 +412,23 @@ class MarketBase:
         ai_hires = float((hires * asks_ai).sum())
         revenue = prod.price * prod.out.output
         new_employed = contest.employed
+        gap, ret, sel, spec, comp = alg.premium_decomposition(
+            work.ai_n, work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, work.skill_wage,
+            tiers == 3)
+        at_work = np.maximum(prod.employed, 0.0)
         rec: dict[str, float] = dict(
             period=float(self.period), years=self.years, capability=ai.capability,
             ai_cost=ai.cost_ratio, adoption=ai.adoption_level, labour_force=labour_force,
             employed=float(new_employed.sum()), employed_at_production=float(prod.employed.sum()),
             positions=float(contest.positions.sum()), candidates=float(contest.candidates.sum()),
             applicants=float(contest.applicants.sum()), hires=float(hires.sum()),
-            entrants=entered, retirements=retired,
+            entrants=entered, retirements=retired, separations=separated,
+            openings=float(openings.sum()), contested_openings=float(contested_openings.sum()),
+            ai_gap_log=gap, ai_gap_return=ret, ai_gap_selection=sel, ai_gap_specialist=spec,
+            ai_gap_composition=comp,
+            ai_return_log=alg.skill_return(work.ai_n, work.ai_log_wage, work.non_ai_n,
+                                           work.non_ai_log_wage, work.skill_wage, tiers == 3),
+            review_time=float((ai.review * at_work).sum() / max(float(at_work.sum()), 1e-12)),
             output=float(prod.out.output.sum()), revenue=float(revenue.sum()),
             ai_spend=prod.ai_spend, cpi=cpi, wage_bill=float(work.wage_sum.sum()),
             mean_wage=self.mean_wage, effort_total=float(contest.effort_sum.sum()),
@@ -357,7 +442,8 @@ class MarketBase:
                                       ).sum() / max(ai_hires + 1e-9 * hires_total, 1e-300)),
             ai_postings=ai_hires / hires_total,
             ai_premium_log=alg.within_occupation_premium(work.ai_n, work.ai_log_wage,
-                                                         work.non_ai_n, work.non_ai_log_wage),
+                                                         work.non_ai_n, work.non_ai_log_wage,
+                                                         tiers == 3),
             ai_skilled=float(work.ai_n.sum()),
             agency_sum=float(work.agency_sum.sum()),
             retained_not_needed=float(work.retained_not_needed.sum()),

@@ -7,6 +7,8 @@ per-occupation algebra it shares with the mean-field model (:mod:`neijuan.sim.ma
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -84,11 +86,14 @@ class LabourMarket(MarketBase):
         self.separations = np.zeros(n)
         self.prize_won = np.zeros(n)
         self.degree_stats = np.zeros((2, 3))
-        self.learning_stats = np.zeros(2)
-        self.occ_sums = np.zeros((n, 11))
+        self.learning_stats = np.zeros((2, 4))
+        self.occ_sums = np.zeros((n, 17))
         self.n_wage_bins, self.log_wage_min, self.log_wage_max = log_wage_bins()
         self.wage_hist = np.zeros(self.n_wage_bins)
         self.blame_sums = np.zeros(5)
+        self.flows = np.zeros(2)
+        self.openings = np.zeros(n)
+        self.contested_openings = np.zeros(n)
         self.center = np.zeros(n)
         self.last_bar = np.full(n, kern.NO_BAR)
         self._populate()
@@ -123,8 +128,7 @@ class LabourMarket(MarketBase):
         pop.ai_skill[:n0] = np.minimum(1.0, rng.exponential(1.0, n0) * z_mean)
         pop.effort[:n0] = self.effort0
         kern.production_pass(pop.status, pop.occ, pop.skill, pop.ai_skill,
-                             np.zeros(econ.n_occ), self.spec_gain, self.employed,
-                             self.efficiency_units)
+                             np.zeros(econ.n_occ), self.employed, self.efficiency_units)
         self.calibrate(self.employed.copy(), self.efficiency_units.copy())
         # moments of the employed's skill and AI skill, kept by the wage pass from now on
         self.occ_sums[:, 10] = self.employed
@@ -139,6 +143,32 @@ class LabourMarket(MarketBase):
             ls = pop.log_skill[:n0][pop.degree[:n0] == d].astype(np.float64)
             stats[d] = (ls.size, ls.sum(), (ls * ls).sum())
         self._degree_moments(stats)
+        self.within_var0 = self.within_var
+        self.degree_gap0 = self.degree_gap
+        self.entrant_sd = lab.skill_sd
+        self.entrant_gap = lab.degree_skill_gap
+
+    def _stationary_entry(self, stats: F64) -> None:
+        """Pre-AI only (frozen once AI arrives): keep the skill distribution stationary.
+
+        Learning moves each degree group's log skill by a mean l_d and spreads it by
+        2 cov(ln s, l) + var(l) a quarter, while entrants replace leavers at rate h. Skill
+        depreciation is set to average learning (the mean does not drift), and the entrants'
+        skill spread and degree gap are set so that entry offsets what learning adds:
+        sigma_e^2 = v0 - dv / h and gap_e = gap0 - (l_1 - l_0) / h, so the within-degree
+        variance and the degree gap (the screen's prior) stay at their initial values."""
+        n = np.maximum(stats[:, 0], 1.0)
+        mean_l = stats[:, 1] / n
+        total = max(float(stats[:, 0].sum()), 1.0)
+        self.skill_depreciation = float(stats[:, 1].sum() / total)
+        cov = stats[:, 3] / n - self.degree_mean * mean_l
+        var = np.maximum(stats[:, 2] / n - mean_l**2, 0.0)
+        dv = float(((2.0 * cov + var) * stats[:, 0]).sum() / total)
+        lab = self.sc.labour
+        h = 1.0 / (4.0 * lab.working_years) + max(lab.growth, 0.0) / 4.0
+        v0 = self.within_var0
+        self.entrant_sd = math.sqrt(max(v0 - dv / h, 0.05 * v0))
+        self.entrant_gap = max(self.degree_gap0 - float(mean_l[1] - mean_l[0]) / h, 0.0)
 
     def _degree_moments(self, stats: F64) -> None:
         """Degree-group means of log skill and the pooled within-group variance (the screen's
@@ -160,10 +190,9 @@ class LabourMarket(MarketBase):
         ai = self.phase_ai()
 
         # 2. production (on the people employed after last quarter's contest): efficiency units
-        # sum_i s_i (1 + g z_i)(1 + l z_i), from the moments the last wage pass kept
+        # sum_i s_i (1 + g z_i), from the moments the last wage pass kept
         sums = self.occ_sums
-        g, lam = ai.aug_gain, self.spec_gain
-        units = sums[:, 7] + (g + lam) * sums[:, 8] + g * lam * sums[:, 9]
+        units = sums[:, 7] + ai.aug_gain * sums[:, 8]
         prod = self.phase_production(ai, sums[:, 10].copy(), units)
 
         # 3. demand and positions (stochastic rounding keeps the expectation exact)
@@ -171,40 +200,47 @@ class LabourMarket(MarketBase):
         jitter = np.random.default_rng([self.seed, STREAM_ROUND, self.period]).random(econ.n_occ)
         positions = np.floor(wanted + jitter)
 
-        # 4. labour supply: retirements, then a cohort of entrants
+        # 4. labour supply: retirements and separations, then a cohort of entrants
         hazard = 1.0 / (4.0 * sc.labour.working_years)
-        retired = kern.retire_pass(pop.status, pop.wage, self._key(STREAM_RETIRE), hazard)
+        retired = kern.retire_pass(pop.status, pop.wage, self._key(STREAM_RETIRE), hazard,
+                                   sc.labour.separation, self.flows)
+        separated = float(self.flows[1])
         in_force = int(np.count_nonzero(pop.status != OUT))
         n_entrants, degree_share, z_entrants = self.entry_plan(in_force, ai)
         entered = kern.entry_pass(
             pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
             pop.effort,
-            pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, round(n_entrants),
+            pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, pop.mark, round(n_entrants),
             self._key(STREAM_ENTRY), self._key(ENTRY_SKILL_STREAM), degree_share, 0.0,
-            sc.labour.skill_sd, sc.labour.degree_skill_gap, z_entrants, self.effort0, econ.n_occ)
+            self.entrant_sd, self.entrant_gap, z_entrants, self.effort0, econ.n_occ)
 
         # 5. search, screening and the contest
         cdf, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
                                             self.within_var)
         kern.score_pass(pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.ai_skill,
-                        pop.effort, pop.score, pop.signal, cdf, self._key(STREAM_SEARCH),
-                        self._key(STREAM_TEST), self._key(STREAM_NOISE), self.degree_mean,
-                        scr.bayes_weight, scr.test_sd, ai.aug_gain, self.spec_gain,
+                        pop.effort, pop.mark, pop.score, pop.signal, cdf,
+                        self._key(STREAM_SEARCH), self._key(STREAM_TEST),
+                        self._key(STREAM_NOISE), self.degree_mean,
+                        scr.bayes_weight, scr.test_sd, ai.aug_gain, sc.agency.blame_penalty,
                         c.productivity_weight, c.incumbent_advantage, c.r, noise,
                         self.kind == NORMAL, self.center, SCORE_HALF_WIDTH,
                         self.hist_n, self.hist_x, self.candidates, self.applicants,
                         self.effort_sum)
         candidates = self.candidates.copy()
+        # search frictions: openings no applicant reached stay unfilled this quarter
+        fillable, self.openings, self.contested_openings = self.frictional_positions(
+            positions, candidates, self.applicants)
+        fillable = np.minimum(np.floor(fillable + jitter), positions)
         if self.kind == LOGISTIC:
-            bar = kern.solve_bars(self.hist_n, self.hist_x, positions, candidates, self.last_bar)
+            bar = kern.solve_bars(self.hist_n, self.hist_x, fillable, candidates, self.last_bar)
             self.last_bar = bar
             kern.select_lottery_pass(pop.status, pop.occ, pop.score, bar, pop.won, self.n_won,
                                      self._key(STREAM_SELECT))
-            if np.any(self.n_won > positions):
-                kern.trim_pass(pop.status, pop.occ, pop.won, positions, self.n_won,
+            if np.any(self.n_won > fillable):
+                kern.trim_pass(pop.status, pop.occ, pop.won, fillable, self.n_won,
                                self._key(STREAM_TRIM))
         else:
-            bar, cut, take, in_cut = alg.top_m_cut(self.hist_n, self.hist_x, positions,
+            bar, cut, take, in_cut = alg.top_m_cut(self.hist_n, self.hist_x, fillable,
                                                    candidates)
             kern.select_top_pass(pop.status, pop.occ, pop.score, bar, self.center,
                                  SCORE_HALF_WIDTH, N_SCORE_BINS, cut, take, in_cut, pop.won,
@@ -217,27 +253,27 @@ class LabourMarket(MarketBase):
         value = prod.price * prod.out.mpl * ai.aug_scale  # revenue product of a kernel unit
         bargaining = self.bargaining(positions, candidates)
         depreciation = self.depreciation(ai)
-        blame_ai = sc.agency.liability if sc.agency.liability_rule == "confirmer" else 0.0
         mix = ai.mix
         kern.settle_pass(pop.status, pop.occ, pop.origin, pop.degree, pop.tenure, pop.won,
                          pop.signal, pop.effort, pop.log_skill, pop.skill, pop.ai_skill, pop.wage,
-                         pop.agency, pop.failures, pop.blamed, bar, noise,
-                         rows_for(noise / c.r, self.kind), value, ai.aug_gain, self.spec_gain,
+                         pop.agency, pop.failures, pop.blamed, pop.mark, bar, noise,
+                         rows_for(noise / c.r, self.kind), value, ai.aug_gain,
                          bargaining, self.benefit, self.outside, self.horizon(), c.r,
                          c.effort_cost, c.adjustment, c.max_effort, c.incumbent_advantage,
                          sc.learning.share, sc.learning.skill_rate, depreciation,
                          sc.learning.ai_rate, self.ai_focus(ai),
                          sc.learning.ai_skill_depreciation / 4.0, mix.agency0, mix.agency1,
                          mix.human0, mix.human1, mix.machine0, mix.machine1,
-                         sc.agency.human_failure_rate, sc.agency.ai_failure_rate, blame_ai,
-                         sc.agency.threshold, sc.screening.ai_skill_threshold,
+                         sc.agency.human_failure_rate, sc.agency.ai_failure_rate,
+                         ai.blame_prob, ai.review, ai.pass_rate, 1.0 - sc.agency.mark_decay,
+                         self.replaceable_where_shrinking(ai, positions), ai.ai_unit_cost,
+                         sc.agency.threshold,
+                         sc.screening.ai_skill_threshold,
                          self._key(STREAM_FAILURE), self.log_wage_min, self.log_wage_max,
                          self.hires, self.separations, self.prize_won, self.degree_stats,
                          self.learning_stats, self.occ_sums, self.wage_hist, self.blame_sums)
         if self.years < 0 or self.period == 0:
-            # pre-AI: skill depreciation matches average learning, so the pre-AI economy is on
-            # a balanced path; frozen once AI arrives
-            self.skill_depreciation = self.learning_stats[0] / max(self.learning_stats[1], 1.0)
+            self._stationary_entry(self.learning_stats)
         self._degree_moments(self.degree_stats)
 
         contest = ContestOutcome(
@@ -250,6 +286,7 @@ class LabourMarket(MarketBase):
             wage_sum=sums[:, 0].copy(), ai_n=sums[:, 1].copy(), ai_log_wage=sums[:, 2].copy(),
             non_ai_n=sums[:, 3].copy(), non_ai_log_wage=sums[:, 4].copy(),
             agency_sum=sums[:, 5].copy(), retained_not_needed=sums[:, 6].copy(),
+            skill_wage=sums[:, [11, 12, 13, 14, 15, 16]].copy(),
             blame=self.blame_sums.copy(),
             wage_gini=alg.gini_from_histogram(self.wage_hist, self.log_wage_min,
                                               self.log_wage_max))
@@ -257,7 +294,8 @@ class LabourMarket(MarketBase):
         n_stats = max(self.degree_stats[:, 0].sum(), 1.0)
         self.record(ai, prod, contest, work, scr, value,
                     labour_force=float(np.count_nonzero(pop.status != OUT)),
-                    entered=float(entered), retired=float(retired),
+                    entered=float(entered), retired=float(retired), separated=separated,
+                    openings=self.openings, contested_openings=self.contested_openings,
                     skill_mean=float(self.degree_stats[:, 1].sum() / n_stats),
                     depreciation=depreciation)
         self.period += 1

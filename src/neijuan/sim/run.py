@@ -23,7 +23,15 @@ from neijuan.atomic import write_json, write_parquet
 from neijuan.config import Scenario, load_scenario
 from neijuan.provenance import code_version
 from neijuan.sim.economy import Economy, builtin_economy, read_economy_file
-from neijuan.sim.figures import PERIOD_FIGURES, RUN_FIGURES, period_figures, run_figures
+from neijuan.sim.figures import (
+    DRIFT_QUARTERS,
+    PERIOD_FIGURES,
+    RUN_FIGURES,
+    STATIONARY,
+    period_figures,
+    run_figures,
+    stationarity,
+)
 from neijuan.sim.model import LabourMarket
 from neijuan.sim.state import capacity_for, check_memory
 
@@ -61,15 +69,23 @@ def _run_seed_job(args: tuple[Scenario, Economy, int]) -> SeedRun:
     return run_seed(*args)
 
 
+def _interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 5th / 95th percentiles over seeds."""
+    return (float(values.mean()), float(np.percentile(values, 5)),
+            float(np.percentile(values, 95)))
+
+
 @dataclass
 class Result:
-    """The outcome of a run: figures over seeds, per-period series, provenance."""
+    """The outcome of a run: figures over seeds, per-period series, provenance, and (when AI is
+    on) the no-AI twin: the same scenario and seeds with AI switched off."""
 
     scenario: Scenario
     economy: Economy
     seeds: list[int]
     runs: list[SeedRun]
     provenance: dict[str, Any] = field(default_factory=dict)
+    twin: Result | None = None
 
     # ---------------------------------------------------------------------------------- figures
     def figures_by_seed(self) -> pl.DataFrame:
@@ -83,27 +99,59 @@ class Result:
 
     def summary(self) -> pl.DataFrame:
         """Each run figure: mean and 5th / 95th percentiles over seeds, with unit and meaning."""
-        by_seed = self.figures_by_seed()
+        return self._reduce(self.figures_by_seed())
+
+    def effects_by_seed(self) -> pl.DataFrame:
+        """One row per seed: each run figure minus the same figure of the no-AI twin run with
+        the same seed (common random numbers), the AI effect."""
+        if self.twin is None:
+            raise ValueError(f"scenario {self.scenario.name!r} has no no-AI twin (AI is off in "
+                             "it, or the run was made with twin=False)")
+        run, twin = self.figures_by_seed(), self.twin.figures_by_seed()
+        return run.select("seed", *[(pl.col(name) - twin[name]).alias(name)
+                                    for name in RUN_FIGURES])
+
+    def effects(self) -> pl.DataFrame:
+        """Each run figure's AI effect (run minus twin): mean and the 5th / 95th percentiles of
+        the paired difference over seeds."""
+        return self._reduce(self.effects_by_seed())
+
+    @staticmethod
+    def _reduce(by_seed: pl.DataFrame) -> pl.DataFrame:
         rows = []
         for name, fig in RUN_FIGURES.items():
-            values = by_seed[name].to_numpy()
-            rows.append({
-                "figure": name,
-                "mean": float(values.mean()),
-                "lo": float(np.percentile(values, 5)),
-                "hi": float(np.percentile(values, 95)),
-                "unit": fig.unit,
-                "reduce": fig.reduce,
-                "description": fig.description,
-            })
+            mean, lo, hi = _interval(by_seed[name].to_numpy())
+            rows.append({"figure": name, "mean": mean, "lo": lo, "hi": hi, "unit": fig.unit,
+                         "reduce": fig.reduce, "description": fig.description})
         return pl.DataFrame(rows)
 
     def figure(self, name: str) -> dict[str, float]:
         """``{"mean", "lo", "hi"}`` of one run figure."""
         if name not in RUN_FIGURES:
             raise KeyError(f"unknown figure {name!r}; known: {', '.join(RUN_FIGURES)}")
-        row = self.summary().filter(pl.col("figure") == name).row(0, named=True)
-        return {"mean": row["mean"], "lo": row["lo"], "hi": row["hi"]}
+        mean, lo, hi = _interval(self.figures_by_seed()[name].to_numpy())
+        return {"mean": mean, "lo": lo, "hi": hi}
+
+    def effect(self, name: str) -> dict[str, float]:
+        """``{"mean", "lo", "hi"}`` of one run figure's AI effect (run minus no-AI twin)."""
+        if name not in RUN_FIGURES:
+            raise KeyError(f"unknown figure {name!r}; known: {', '.join(RUN_FIGURES)}")
+        mean, lo, hi = _interval(self.effects_by_seed()[name].to_numpy())
+        return {"mean": mean, "lo": lo, "hi": hi}
+
+    def burn_in_drift(self) -> dict[str, dict[str, Any]]:
+        """The stationarity criterion: each headline figure's drift a year over the burn-in's
+        last four years (mean over seeds), its tolerance, and whether it is within it."""
+        burn = self.scenario.run.burn_in
+        start = max(burn - DRIFT_QUARTERS, 0)
+        values = [stationarity(period_figures(run.raw), start, burn) for run in self.runs]
+        out: dict[str, dict[str, Any]] = {}
+        for name, tol in STATIONARY.items():
+            d = float(np.mean([v[name] for v in values])) if values else 0.0
+            out[name] = {"drift": d, "tolerance": tol.tolerance,
+                         "unit": "log/yr" if tol.relative else "per yr",
+                         "within": bool(abs(d) <= tol.tolerance)}
+        return out
 
     # ----------------------------------------------------------------------------------- series
     def series(self) -> pl.DataFrame:
@@ -146,15 +194,18 @@ class Result:
     # ------------------------------------------------------------------------------------ output
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data (the ``--json`` output)."""
-        summary = self.summary()
+        def as_map(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
+            return {row["figure"]: {"mean": row["mean"], "lo": row["lo"], "hi": row["hi"],
+                                    "unit": row["unit"]} for row in frame.iter_rows(named=True)}
+
         return {
             "scenario": self.scenario.name,
             "seeds": self.seeds,
             "version": self.provenance.get("code_version", code_version()),
             "params": self.scenario.params(),
-            "figures": {row["figure"]: {"mean": row["mean"], "lo": row["lo"], "hi": row["hi"],
-                                        "unit": row["unit"]}
-                        for row in summary.iter_rows(named=True)},
+            "figures": as_map(self.summary()),
+            "effects": as_map(self.effects()) if self.twin is not None else {},
+            "burn_in_drift": self.burn_in_drift(),
             "provenance": self.provenance,
         }
 
@@ -178,12 +229,15 @@ def simulate(
     overrides: Mapping[str, Any] | Iterable[str] | None = None,
     processes: int | None = None,
     progress: ProgressFn | None = None,
+    twin: bool = True,
 ) -> Result:
     """Run a scenario (a shipped name, a TOML path, or a :class:`Scenario`) over seeds.
 
     ``workers``, ``periods`` and ``seeds`` are shorthands for the ``run.*`` overrides. Seeds run in
     parallel on ``processes`` local processes (default: the number of cores, at most ``seeds``).
-    ``progress(done, total)`` is called as periods (one seed) or seeds (several) complete.
+    ``progress(done, total)`` is called as periods (one run) or runs complete. With ``twin``
+    (and AI on in the scenario) every seed also runs with AI switched off, so that each figure
+    has its AI effect (:meth:`Result.effects`); ``twin=False`` halves the work.
     """
     extra: dict[str, Any] = {}
     if workers is not None:
@@ -199,34 +253,40 @@ def simulate(
         sc = sc.with_overrides(extra)
     economy = resolve_economy(sc)
     seed_list = [sc.run.seed + k for k in range(sc.run.seeds)]
-    n_proc = max(1, min(processes or (os.cpu_count() or 1), len(seed_list)))
+    twin_sc = sc.with_overrides({"ai.enabled": False}) if twin and sc.ai.enabled else None
+    jobs = [(sc, seed) for seed in seed_list]
+    if twin_sc is not None:
+        jobs += [(twin_sc, seed) for seed in seed_list]
+    n_proc = max(1, min(processes or (os.cpu_count() or 1), len(jobs)))
     total_periods = sc.run.burn_in + sc.run.periods
     capacity = capacity_for(sc.run.workers, sc.labour.growth, total_periods)
     series_bytes = 8 * total_periods * (200 + 20 * economy.n_occ)
     check_memory(capacity, n_proc, series_bytes)
 
-    runs: list[SeedRun] = []
+    done_runs: list[SeedRun] = []
     if n_proc == 1:
         report = progress
-        for k, seed in enumerate(seed_list):
-            if report is not None and len(seed_list) == 1:
+        for k, (job_sc, seed) in enumerate(jobs):
+            if report is not None and len(jobs) == 1:
                 def tick(done: int, report: ProgressFn = report) -> None:
                     report(done, total_periods)
-                runs.append(run_seed(sc, economy, seed, tick))
+                done_runs.append(run_seed(job_sc, economy, seed, tick))
             else:
-                runs.append(run_seed(sc, economy, seed))
+                done_runs.append(run_seed(job_sc, economy, seed))
                 if report is not None:
-                    report(k + 1, len(seed_list))
+                    report(k + 1, len(jobs))
     else:
         ctx = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(max_workers=n_proc, mp_context=ctx) as pool:
-            futures = [pool.submit(_run_seed_job, (sc, economy, seed)) for seed in seed_list]
-            for done, fut in enumerate(as_completed(futures), start=1):
-                runs.append(fut.result())
+            futures = [pool.submit(_run_seed_job, (job_sc, economy, seed))
+                       for job_sc, seed in jobs]
+            for done, _fut in enumerate(as_completed(futures), start=1):
                 if progress is not None:
-                    progress(done, len(seed_list))
-        runs.sort(key=lambda r: r.seed)
+                    progress(done, len(jobs))
+            done_runs = [fut.result() for fut in futures]
+    runs = done_runs[:len(seed_list)]
+    twin_runs = done_runs[len(seed_list):]
     provenance = {
         "code_version": code_version(),
         "scenario": sc.name,
@@ -234,5 +294,10 @@ def simulate(
         "seeds": seed_list,
         "figures": {"period": list(PERIOD_FIGURES), "run": list(RUN_FIGURES)},
     }
+    twin_result = None
+    if twin_sc is not None:
+        twin_result = Result(scenario=twin_sc, economy=economy, seeds=seed_list, runs=twin_runs,
+                             provenance={**provenance, "scenario": f"{sc.name} (no-AI twin)"})
+        provenance["twin"] = "the same scenario and seeds with ai.enabled = false"
     return Result(scenario=sc, economy=economy, seeds=seed_list, runs=runs,
-                  provenance=provenance)
+                  provenance=provenance, twin=twin_result)

@@ -35,6 +35,7 @@ STATE_DTYPES: dict[str, type[np.generic]] = {
     "agency": np.float32,     # share of working time spent originating / judging / creating
     "failures": np.uint16,    # failures in work the person touched, cumulative
     "blamed": np.uint16,      # of which the person was blamed for, cumulative
+    "mark": np.float32,       # blame marks on the record (each fades by agency.mark_decay)
 }
 # per-period working arrays (reused each period, not carried between periods)
 SCRATCH_DTYPES: dict[str, type[np.generic]] = {
@@ -67,6 +68,7 @@ class Population:
     agency: NDArray[np.float32]
     failures: NDArray[np.uint16]
     blamed: NDArray[np.uint16]
+    mark: NDArray[np.float32]
     score: NDArray[np.float32]
     signal: NDArray[np.float32]
     won: NDArray[np.int8]

@@ -67,23 +67,31 @@ class TaskMix:
     ai_use: F64             # time-weighted adoption: share of task time AI touches
     firm_adoption: F64      # share of firms using AI in the occupation (max over its tasks)
     firm_augment: F64       # share of firms using AI to augment (AI skill asked in postings)
-    agency0: F64            # agency = agency0 + agency1 * z
+    reinstated: F64         # new human task mass created as AI took over tasks
+    agency0: F64            # agency = agency0 + agency1 * z (before defensive review)
     agency1: F64
     human0: F64             # human-originated decision volume = human0 + human1 * z
     human1: F64
     machine0: F64           # AI-originated decision volume = machine0 + machine1 * z
     machine1: F64
+    changeable: F64         # share of AI-originated volume a person could have changed
+    originate_time: F64     # time on originate-class work, a share of the working time
+    replaceable: F64        # share of working time originating work AI could now take on
 
 
 def task_mix(econ: Economy, adoption: F64, automation: F64, augmentation: F64,
-             agency: AgencyParams) -> TaskMix:
+             agency: AgencyParams, reinstatement: float = 0.0,
+             feasible: NDArray[np.bool_] | None = None) -> TaskMix:
     """Aggregate the tasks of each occupation (step 2's task shares and step 9's time split).
 
     With adoption A_k, the automated share of task k is m_k = A_k * automation_k and the augmented
     share g_k = A_k * augmentation_k. A person's time: plain human work (1 - m - g), augmented work
     g, and signing off automated work (review_burden * m). Of augmented originate-class work the
     person originates a share omega + (1 - omega) z (AI skill z lets one direct the AI); the rest
-    is AI-originated. Agency = originating time / total time.
+    is AI-originated. Reinstatement (Acemoglu-Restrepo 2019): as AI takes over a task mass
+    sum alpha m, new tasks in which people have the comparative advantage appear, a mass
+    ``reinstatement`` times as large, done by people with the occupation's originate share; they
+    raise the labour share Gamma = 1 - automated + reinstated. Agency = originating time / total.
     """
     n = econ.n_occ
     idx = econ.task_occ
@@ -95,32 +103,71 @@ def task_mix(econ: Economy, adoption: F64, automation: F64, augmentation: F64,
     def per_occ(values: F64) -> F64:
         return np.bincount(idx, weights=values, minlength=n).astype(np.float64)
 
+    omega = agency.augment_origination
     automated = per_occ(alpha * m)
-    labour_share = np.clip(1.0 - automated, 1e-9, 1.0)
+    reinstated = reinstatement * automated
+    orig_mean = per_occ(alpha * orig)
+    labour_share = np.clip(1.0 - automated + reinstated, 1e-9, 1.0)
     augmented = per_occ(alpha * g) / labour_share
     ai_use = per_occ(alpha * adoption)
     firm_adoption = np.zeros(n)
     np.maximum.at(firm_adoption, idx, adoption)
     firm_augment = np.zeros(n)
     np.maximum.at(firm_augment, idx, np.where(augmentation > 0, adoption, 0.0))
-    omega = agency.augment_origination
-    time = per_occ(alpha * (1.0 - m * (1.0 - agency.review_burden)))
-    own = per_occ(alpha * orig * (1.0 - m - g))
+    time = per_occ(alpha * (1.0 - m * (1.0 - agency.review_burden))) + reinstated
+    own = per_occ(alpha * orig * (1.0 - m - g)) + reinstated * orig_mean
     aug_orig = per_occ(alpha * orig * g)
     aug_confirm = per_occ(alpha * (1.0 - orig) * g)
+    machine0 = automated + aug_confirm + aug_orig * (1.0 - omega)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        changeable = np.where(machine0 > 0, (aug_confirm + aug_orig * (1.0 - omega))
+                              / np.maximum(machine0, 1e-300), 0.0)
+    # the part of a person's own originate-class work that AI could take on now: in tasks it
+    # can do (capability above the threshold), the share AI would do or originate once adopted
+    # (automation, and the AI-originated part of augmentation), not yet taken over. Augmented
+    # work the person directs (omega) stays theirs: it does not count.
+    can = np.ones_like(alpha, dtype=bool) if feasible is None else feasible
+    ai_able = np.clip(automation + augmentation * (1.0 - omega), 0.0, 1.0)
+    replaceable = per_occ(alpha * orig * ai_able * (1.0 - adoption) * can) / time
     return TaskMix(
         labour_share=labour_share,
         augmented=augmented,
         ai_use=ai_use,
         firm_adoption=firm_adoption,
         firm_augment=firm_augment,
+        reinstated=reinstated,
         agency0=(own + aug_orig * omega) / time,
         agency1=aug_orig * (1.0 - omega) / time,
         human0=own + aug_orig * omega,
         human1=aug_orig * (1.0 - omega),
-        machine0=automated + aug_confirm + aug_orig * (1.0 - omega),
+        machine0=machine0,
         machine1=-aug_orig * (1.0 - omega),
+        changeable=changeable,
+        originate_time=(own + aug_orig) / time,
+        replaceable=replaceable,
     )
+
+
+def defensive_review(blame_prob: F64, machine: F64, ai_failure: float, agency: AgencyParams
+                     ) -> tuple[F64, F64]:
+    """Step 9's response to blame: ``(review, pass_rate)`` per occupation.
+
+    A person expects ``b = P(blamed | AI failure) * phi_ai * pass * Q`` blames a quarter (Q the
+    AI-originated volume they sign off, ``pass = exp(-kappa_d * d)`` the share of AI failures
+    their review lets through). They move a share ``d = min(delta * b, d_max)`` of their time from
+    originating to reviewing: more blame exposure, more defensive confirming. The fixed point
+    d = min(delta * b(d), d_max) is unique (b falls with d); found by bisection."""
+    lo = np.zeros_like(machine)
+    hi = np.full_like(machine, agency.max_review)
+    base = blame_prob * ai_failure * np.maximum(machine, 0.0)
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        target = np.minimum(agency.defensive_review * base * np.exp(
+            -agency.review_detection * mid), agency.max_review)
+        lo = np.where(target > mid, mid, lo)
+        hi = np.where(target > mid, hi, mid)
+    review = 0.5 * (lo + hi)
+    return review, np.exp(-agency.review_detection * review)
 
 
 # ---------------------------------------------------------------------------- step 2: production
@@ -369,12 +416,84 @@ def gini_from_histogram(counts: F64, log_min: float, log_max: float) -> float:
     return 1.0 - 2.0 * lorenz_area
 
 
-def within_occupation_premium(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64) -> float:
+def within_occupation_premium(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64,
+                              specialist: NDArray[np.bool_] | None = None) -> float:
     """Log-wage gap of people with AI skill over those without, in the same occupation: the
-    occupation-fixed-effects OLS estimate (each occupation's gap weighted by n1 n0 / (n1 + n0))."""
+    occupation-fixed-effects OLS estimate (each occupation's gap weighted by n1 n0 / (n1 + n0)).
+    AI-specialist roles are left out: AI skill is what the job is, not a skill some holders of
+    the same job have (their pay enters the decomposition's specialist part)."""
     both = (n_ai > 0) & (n_non > 0)
+    if specialist is not None:
+        both &= ~specialist
     if not both.any():
         return 0.0
     gap = sum_ai[both] / n_ai[both] - sum_non[both] / n_non[both]
     weight = n_ai[both] * n_non[both] / (n_ai[both] + n_non[both])
     return float((gap * weight).sum() / weight.sum())
+
+
+def _skill_slope(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64
+                 ) -> tuple[F64, F64, F64, NDArray[np.bool_]]:
+    """Per occupation: the raw within-occupation log-wage gap (AI skill or not), the pooled
+    within-group slope of log wage on log skill, the groups' log-skill gap, and where both groups
+    exist. ``skill`` columns: sum ln s (with, without AI skill), sum (ln s)^2, sum ln s ln w."""
+    both = (n_ai > 0) & (n_non > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n1, n0 = np.maximum(n_ai, 1e-300), np.maximum(n_non, 1e-300)
+        w1, w0 = sum_ai / n1, sum_non / n0
+        s1, s0 = skill[:, 0] / n1, skill[:, 1] / n0
+        sxx = (skill[:, 2] - n_ai * s1**2) + (skill[:, 3] - n_non * s0**2)
+        sxy = (skill[:, 4] - n_ai * s1 * w1) + (skill[:, 5] - n_non * s0 * w0)
+        slope = np.where(both & (sxx > 1e-12), sxy / np.maximum(sxx, 1e-300), 0.0)
+    gap = np.where(both, w1 - w0, 0.0)
+    skill_gap = np.where(both, s1 - s0, 0.0)
+    return gap, slope, skill_gap, both
+
+
+def skill_return(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                 specialist: NDArray[np.bool_]) -> float:
+    """The within-occupation return to AI skill at equal skill: per occupation, the coefficient
+    c of ln w = a_o + b ln s + c 1[z >= z*] (OLS on the occupation's employed), averaged over
+    non-specialist occupations with the fixed-effects weights n1 n0 / (n1 + n0). It is what
+    augmentation pays people who have the skill, with who-learns-it (selection) taken out."""
+    gap, slope, skill_gap, both = _skill_slope(n_ai, sum_ai, n_non, sum_non, skill)
+    use = both & ~specialist
+    if not use.any():
+        return 0.0
+    c = gap - slope * skill_gap
+    weight = n_ai[use] * n_non[use] / (n_ai[use] + n_non[use])
+    return float((c[use] * weight).sum() / weight.sum())
+
+
+def premium_decomposition(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                          specialist: NDArray[np.bool_]
+                          ) -> tuple[float, float, float, float, float]:
+    """The raw log-wage gap of people with AI skill over those without, in four parts that sum
+    to it: ``(total, return, selection, specialist, composition)``.
+
+    With pi_go the share of group g (with / without AI skill) working in occupation o, mu_go its
+    mean log wage there and mu_o the occupation's mean: total = sum pi_1o mu_1o - sum pi_0o mu_0o
+    = sum_o w_o (mu_1o - mu_0o)  (within occupations, w_o = pi_1o n_0o / n_o + pi_0o n_1o / n_o)
+    + sum_o (pi_1o - pi_0o) mu_o  (between occupations). The within part of non-specialist
+    occupations splits into the return to AI skill at equal skill (c_o, see
+    :func:`skill_return`) and selection (b_o times the groups' skill gap: who has learnt AI skill);
+    the parts of AI-specialist roles (within and between) make the specialist part, the between
+    part of the other occupations the composition part."""
+    n1, n0 = float(n_ai.sum()), float(n_non.sum())
+    if n1 <= 0 or n0 <= 0:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    n = n_ai + n_non
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = np.where(n > 0, (sum_ai + sum_non) / np.maximum(n, 1e-300), 0.0)
+        share1 = np.where(n > 0, n_ai / np.maximum(n, 1e-300), 0.0)
+    pi1, pi0 = n_ai / n1, n_non / n0
+    gap, slope, skill_gap, _ = _skill_slope(n_ai, sum_ai, n_non, sum_non, skill)
+    weight = pi1 * (1.0 - share1) + pi0 * share1
+    between = (pi1 - pi0) * mu
+    other = ~specialist
+    ret = float((weight * (gap - slope * skill_gap))[other].sum())
+    sel = float((weight * slope * skill_gap)[other].sum())
+    spec = float(between[specialist].sum() + (weight * gap)[specialist].sum())
+    comp = float(between[other].sum())
+    total = float(sum_ai.sum() / n1 - sum_non.sum() / n0)
+    return total, ret, sel, spec, comp

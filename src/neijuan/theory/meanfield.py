@@ -39,14 +39,17 @@ F64 = NDArray[np.float64]
 
 
 def identical_workers() -> dict[str, Any]:
-    """Scenario overrides under which every person has the same skill, AI skill and degree and
-    nobody learns: the population the mean-field model describes."""
+    """Scenario overrides under which every person has the same skill, AI skill, degree and
+    standing (blame marks do not count in the contest) and nobody learns: the population the
+    mean-field model describes."""
     return {
         "labour.skill_sd": 0.0, "labour.degree_skill_gap": 0.0, "labour.sorting": 0.0,
         "labour.degree_share": 1.0, "labour.entrant_degree_share": 1.0,
         "labour.entrant_degree_trend": 0.0, "labour.ai_skill_mean": 0.0,
         "labour.specialist_ai_skill": 0.0, "labour.entrant_ai_skill_max": 0.0,
         "learning.share": 0.0, "learning.obsolescence": 0.0,
+        # a blame mark makes the blamed differ from the rest: records are not identical
+        "agency.blame_penalty": 0.0,
     }
 
 
@@ -96,7 +99,7 @@ class MeanFieldMarket(MarketBase):
         self.U[np.arange(n), np.arange(n)] = lab.initial_unemployment * n0 * economy.occ_share
         self.eU = np.full((self.n_origin, n + 1), self.effort0)
         self.n_wage_bins, self.log_wage_min, self.log_wage_max = log_wage_bins()
-        self.calibrate(employed, employed * (1.0 + self.spec_gain * 0.0))
+        self.calibrate(employed, employed.copy())
 
     # --------------------------------------------------------------------------- the contest
     def _success(self, x: F64) -> F64:
@@ -144,14 +147,22 @@ class MeanFieldMarket(MarketBase):
         c = sc.contest
         n = econ.n_occ
         ai = self.phase_ai()
-        prod = self.phase_production(ai, self.E.copy(), self.E * (1.0 + self.spec_gain * 0.0))
+        prod = self.phase_production(ai, self.E.copy(), self.E.copy())
         positions = self.phase_positions(prod)
 
-        # 4. retirement and entry
-        keep = 1.0 - 1.0 / (4.0 * sc.labour.working_years)
-        retired = (1.0 - keep) * (self.E.sum() + self.U.sum())
-        self.E *= keep
+        # 4. retirement, separations and entry
+        hazard = 1.0 / (4.0 * sc.labour.working_years)
+        keep = 1.0 - hazard
+        retired = hazard * (self.E.sum() + self.U.sum())
+        separated = sc.labour.separation * self.E
         self.U *= keep
+        # the separated join the unemployed with their occupation as origin, no target yet
+        old = self.U[np.arange(n), n]
+        self.eU[np.arange(n), n] = np.where(
+            old + separated > 0, (old * self.eU[np.arange(n), n] + separated * self.eI)
+            / np.maximum(old + separated, 1e-300), self.eI)
+        self.U[np.arange(n), n] = old + separated
+        self.E = self.E * (keep - sc.labour.separation)
         n_entrants, degree_share, _ = self.entry_plan(float(self.E.sum() + self.U.sum()), ai)
         for d, share in ((0, 1.0 - degree_share), (1, degree_share)):
             pool = n + d
@@ -175,7 +186,10 @@ class MeanFieldMarket(MarketBase):
         inc_x = (c.r * np.log(np.maximum(self.eI, kern.EFFORT_FLOOR)) + adv) / noise
         mass = np.concatenate([self.E[:, None], app_mass], axis=1)
         x = np.concatenate([inc_x[:, None], np.broadcast_to(app_x, app_mass.shape)], axis=1)
-        bar = self._solve_bar(x, mass, positions)
+        applicants_pre = app_mass.sum(axis=1)
+        fillable, openings, contested = self.frictional_positions(
+            positions, self.E + applicants_pre, applicants_pre)
+        bar = self._solve_bar(x, mass, fillable)
         win = np.where(bar[:, None] > kern.NO_BAR, self._success(x - bar[:, None]), 1.0)
         won = mass * win
         retained = won[:, 0]
@@ -221,22 +235,27 @@ class MeanFieldMarket(MarketBase):
         self.eU[:, :n] = prior + psi * (br_app[None, :] - prior)
 
         # 8-9. wages, agency and expected blame
-        a = np.clip(ai.mix.agency0, 0.0, 1.0)
+        keep_time = 1.0 - ai.review
+        a = np.clip(ai.mix.agency0, 0.0, 1.0) * keep_time
         wage_sum = new_E * wage
         counts = np.zeros(self.n_wage_bins)
         bins = ((np.log(np.maximum(wage, 1e-6)) - self.log_wage_min)
                 / (self.log_wage_max - self.log_wage_min) * self.n_wage_bins).astype(np.int64)
         np.add.at(counts, np.clip(bins, 0, self.n_wage_bins - 1), new_E)
-        human = float((new_E * ai.mix.human0).sum())
+        human = float((new_E * ai.mix.human0 * keep_time).sum())
         machine = float((new_E * ai.mix.machine0).sum())
-        blame_ai = sc.agency.liability if sc.agency.liability_rule == "confirmer" else 0.0
         f_h = sc.agency.human_failure_rate * human
-        f_m = sc.agency.ai_failure_rate * machine
+        f_m_occ = sc.agency.ai_failure_rate * new_E * ai.mix.machine0 * ai.pass_rate
+        f_m = float(f_m_occ.sum())
+        f_mb = float((f_m_occ * ai.blame_prob).sum())
+        replaceable = self.replaceable_where_shrinking(ai, positions)
+        needed = a - np.where(wage > ai.ai_unit_cost, replaceable * keep_time, 0.0)
         work = WorkOutcome(
             wage_sum=wage_sum, ai_n=np.zeros(n), ai_log_wage=np.zeros(n), non_ai_n=new_E,
             non_ai_log_wage=new_E * np.log(np.maximum(wage, 1e-6)), agency_sum=new_E * a,
-            retained_not_needed=np.where(a < sc.agency.threshold, new_E, 0.0),
-            blame=np.array([human, machine, f_h, f_m, f_m * blame_ai]),
+            skill_wage=np.zeros((n, 6)),
+            retained_not_needed=np.where(needed < sc.agency.threshold, new_E, 0.0),
+            blame=np.array([human, machine, f_h, f_m, f_mb]),
             wage_gini=alg.gini_from_histogram(counts, self.log_wage_min, self.log_wage_max))
         contest = ContestOutcome(
             positions=positions, candidates=candidates, applicants=applicants, hires=hires,
@@ -246,7 +265,8 @@ class MeanFieldMarket(MarketBase):
         self.close_period(prod, contest, work)
         self.record(ai, prod, contest, work, scr, value,
                     labour_force=float(self.E.sum() + self.U.sum()), entered=float(n_entrants),
-                    retired=float(retired), skill_mean=0.0, depreciation=0.0)
+                    retired=float(retired), separated=float(separated.sum()), openings=openings,
+                    contested_openings=contested, skill_mean=0.0, depreciation=0.0)
         self.period += 1
 
 
