@@ -119,6 +119,7 @@ def simulate(
 
 
 def _print_summary(result: Any) -> None:
+    from rich import box
     from rich.table import Table
 
     from neijuan.sim.figures import GROUPS
@@ -128,37 +129,44 @@ def _print_summary(result: Any) -> None:
              f"{sc.run.start_year} (after {sc.run.burn_in} burn-in), {len(result.seeds)} seed(s)")
     several = len(result.seeds) > 1
     twin = result.twin is not None
-    table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("figure", no_wrap=True)
-    table.add_column("level", justify="right", no_wrap=True)
-    if several:
-        table.add_column("5-95%", justify="right", no_wrap=True)
-    if twin:
-        table.add_column("AI effect", justify="right", no_wrap=True)
-        if several:
-            table.add_column("5-95%", justify="right", no_wrap=True)
-    table.add_column("meaning", overflow="fold")
+    width = console.width
+    level_range = several and (width >= 110 or not twin)
+    # the meaning column only where it fits beside the numbers (docs/model.md has them all)
+    meaning = width >= 100 + 30 * twin + 20 * several
     rows = {row["figure"]: row for row in result.summary().iter_rows(named=True)}
     effects = ({row["figure"]: row for row in result.effects().iter_rows(named=True)}
                if twin else {})
-    n_cells = 2 + several + (twin + (twin and several))
+    console.print(title, style="bold", highlight=False)
     for group, names in GROUPS.items():
-        table.add_row(f"[bold]{group}[/]", *([""] * n_cells))
+        # one table a group, the group as its title: long titles do not widen the columns
+        table = Table(title=group, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                      pad_edge=False)
+        table.add_column("figure", no_wrap=True)
+        table.add_column("level", justify="right", no_wrap=True)
+        if level_range:
+            table.add_column("5-95%", justify="right", no_wrap=True)
+        if twin:
+            table.add_column("AI effect", justify="right", no_wrap=True)
+            if several:
+                table.add_column("5-95%", justify="right", no_wrap=True)
+        if meaning:
+            table.add_column("meaning", overflow="fold")
         for name in names:
             row = rows[name]
             unit = row["unit"]
-            cells = [f"  {name}", _format(row["mean"], unit)]
-            if several:
-                cells.append(f"{_format(row['lo'], unit)} .. {_format(row['hi'], unit)}")
+            cells = [name, _format(row["mean"], unit)]
+            if level_range:
+                cells.append(f"{_format(row['lo'], unit)}..{_format(row['hi'], unit)}")
             if twin:
                 eff = effects[name]
                 cells.append(_format_effect(eff["mean"], unit))
                 if several:
-                    cells.append(f"{_format_effect(eff['lo'], unit)} .. "
+                    cells.append(f"{_format_effect(eff['lo'], unit)}.."
                                  f"{_format_effect(eff['hi'], unit)}")
-            cells.append(row["description"])
+            if meaning:
+                cells.append(row["description"])
             table.add_row(*cells)
-    console.print(table)
+        console.print(table)
     drift = result.burn_in_drift()
     off = [name for name, d in drift.items() if not d["within"]]
     console.print(
@@ -175,9 +183,9 @@ def _print_summary(result: Any) -> None:
 
 def _format_effect(value: float, unit: str) -> str:
     if unit == "share":
-        return f"{100 * value:+.1f} pp"
+        return f"{100 * value:+.1f}pp"
     if unit == "1/yr":
-        return f"{100 * value:+.2f} pp/yr"
+        return f"{100 * value:+.2f}pp/yr"
     return f"{value:+.3g}"
 
 

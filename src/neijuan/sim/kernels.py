@@ -420,9 +420,9 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
                  ai_depreciation: float, agency0: NDArray[np.float64],
                  agency1: NDArray[np.float64], human0: NDArray[np.float64],
                  human1: NDArray[np.float64], machine0: NDArray[np.float64],
-                 machine1: NDArray[np.float64], human_failure: float, ai_failure: float,
-                 blame_ai: NDArray[np.float64], review: NDArray[np.float64],
-                 pass_rate: NDArray[np.float64], mark_keep: float,
+                 machine1: NDArray[np.float64], human_failure: float,
+                 ai_failure: NDArray[np.float64], blame_ai: NDArray[np.float64],
+                 keep_time: NDArray[np.float64], mark_keep: float,
                  replaceable: NDArray[np.float64], ai_unit_cost: NDArray[np.float64],
                  needed_threshold: float, ai_threshold: float, key: np.uint64,
                  log_wage_min: float, log_wage_max: float, degree_stats: NDArray[np.float64],
@@ -435,7 +435,7 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
     n_bins = wage_hist.size
     span = log_wage_max - log_wage_min
     n0 = s0 = q0 = n1 = s1 = q1 = 0.0
-    learning_stats[:, :] = 0.0
+    l0 = ll0 = sl0 = l1 = ll1 = sl1 = 0.0
     vol_h = vol_m = fail_h = fail_m = fail_mb = 0.0
     for i in range(status.size):
         st = status[i]
@@ -459,20 +459,26 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
         skill[i] = sk
         z = min(max(z + ai_rate * focus * gain * (1.0 - z) - ai_depreciation * z, 0.0), 1.0)
         ai_skill[i] = z
-        dg = degree[i]
-        learning_stats[dg, 0] += 1.0
-        learning_stats[dg, 1] += learned
-        learning_stats[dg, 2] += learned * learned
-        learning_stats[dg, 3] += ls_prev * learned
-        mark[i] = mark[i] * mark_keep
-        if degree[i] == 1:
-            n1 += 1.0
-            s1 += ls
-            q1 += ls * ls
-        else:
-            n0 += 1.0
-            s0 += ls
-            q0 += ls * ls
+        mk = mark[i]
+        if mk > 0.0:  # most records are clean: no store for them
+            mk *= mark_keep
+            mark[i] = mk if mk > 1e-3 else 0.0
+        # (scalars, not array slots: the row loop keeps them in registers; branch-free, the
+        # degree is a coin toss for the predictor)
+        d1 = float(degree[i])
+        d0 = 1.0 - d1
+        n1 += d1
+        s1 += d1 * ls
+        q1 += d1 * ls * ls
+        l1 += d1 * learned
+        ll1 += d1 * learned * learned
+        sl1 += d1 * ls_prev * learned
+        n0 += d0
+        s0 += d0 * ls
+        q0 += d0 * ls * ls
+        l0 += d0 * learned
+        ll0 += d0 * learned * learned
+        sl0 += d0 * ls_prev * learned
         if not w:
             continue
         # step 8: the wage, on the skills after this quarter's learning
@@ -486,14 +492,12 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             occ_sums[j, 1] += 1.0
             occ_sums[j, 2] += lw
             occ_sums[j, 11] += ls
-            occ_sums[j, 13] += ls * ls
-            occ_sums[j, 15] += ls * lw
         else:
             occ_sums[j, 3] += 1.0
             occ_sums[j, 4] += lw
             occ_sums[j, 12] += ls
-            occ_sums[j, 14] += ls * ls
-            occ_sums[j, 16] += ls * lw
+        occ_sums[j, 13] += ls * ls
+        occ_sums[j, 14] += ls * lw
         occ_sums[j, 7] += sk
         occ_sums[j, 8] += sk * z
         occ_sums[j, 9] += sk * z * z
@@ -501,24 +505,22 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
         bb = int((lw - log_wage_min) / span * n_bins)
         wage_hist[min(max(bb, 0), n_bins - 1)] += 1.0
         # step 9: agency (net of defensive review), decisions, failures and blame
-        keep_time = 1.0 - review[j]
-        ag = min(max(agency0[j] + agency1[j] * z, 0.0), 1.0) * keep_time
+        kt = keep_time[j]
+        ag = min(max(agency0[j] + agency1[j] * z, 0.0), 1.0) * kt
         agency[i] = ag
         occ_sums[j, 5] += ag
         # needed: time originating on work AI cannot do, or cannot do more cheaply than this
         # person (their wage per efficiency unit against AI's price for the same work)
-        needed = ag
-        if pay > ai_unit_cost[j] * h:
-            needed -= replaceable[j] * keep_time
-        if needed < needed_threshold:
-            occ_sums[j, 6] += 1.0
-        human = (human0[j] + human1[j] * z) * keep_time
+        # (branch-free: whether AI is cheaper than this person is a coin toss for the predictor)
+        needed = ag - (replaceable[j] if pay > ai_unit_cost[j] * h else 0.0)
+        occ_sums[j, 6] += 1.0 if needed < needed_threshold else 0.0
+        human = (human0[j] + human1[j] * z) * kt
         machine = machine0[j] + machine1[j] * z
         vol_h += human
         vol_m += machine
         u = uniform(key, i)
         p_h = human_failure * human
-        p_m = ai_failure * machine * pass_rate[j]
+        p_m = ai_failure[j] * machine
         if u < p_h:
             fail_h += 1.0
             mark[i] += 1.0
@@ -535,6 +537,14 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
                 failures[i] += 1
                 if is_blamed:
                     blamed[i] += 1
+    learning_stats[0, 0] = n0
+    learning_stats[0, 1] = l0
+    learning_stats[0, 2] = ll0
+    learning_stats[0, 3] = sl0
+    learning_stats[1, 0] = n1
+    learning_stats[1, 1] = l1
+    learning_stats[1, 2] = ll1
+    learning_stats[1, 3] = sl1
     degree_stats[0, 0] = n0
     degree_stats[0, 1] = s0
     degree_stats[0, 2] = q0
@@ -567,8 +577,8 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
                 agency0: NDArray[np.float64], agency1: NDArray[np.float64],
                 human0: NDArray[np.float64], human1: NDArray[np.float64],
                 machine0: NDArray[np.float64], machine1: NDArray[np.float64],
-                human_failure: float, ai_failure: float, blame_ai: NDArray[np.float64],
-                review: NDArray[np.float64], pass_rate: NDArray[np.float64], mark_keep: float,
+                human_failure: float, ai_failure: NDArray[np.float64],
+                blame_ai: NDArray[np.float64], keep_time: NDArray[np.float64], mark_keep: float,
                 replaceable: NDArray[np.float64], ai_unit_cost: NDArray[np.float64],
                 needed_threshold: float, ai_threshold: float, key: np.uint64,
                 log_wage_min: float, log_wage_max: float,
@@ -585,18 +595,19 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
     with w the wage the person would earn in the occupation contested and horizon = 1 / (discount
     + separation rate + job-finding rate) there; the best response is read from the
     occupation's table row. Wages: w = beta P mpl h + (1 - beta) outside. Agency and decision
-    volumes are linear in AI skill, and defensive review takes a share ``review`` of the time;
-    one draw splits into an own failure (blamed on the person), an AI failure that got past the
-    review and that the person is blamed for (probability ``blame_ai`` of the occupation), or one
-    they are not. Each blame adds a mark to the person's record; marks fade by ``mark_keep``.
+    volumes are linear in AI skill, and defensive review leaves a share ``keep_time`` of the
+    time; one draw splits into an own failure (blamed on the person), an AI failure that got past
+    the review (rate ``ai_failure`` of the occupation, net of review) that the person is blamed
+    for (probability ``blame_ai`` of the occupation), or one they are not. ``replaceable`` is
+    per occupation, already net of review time. Each blame adds a mark to the person's record; marks fade by ``mark_keep``.
     A person is retained, not needed, when the share of their time that is needed (originating
     work AI cannot do more cheaply than they do) is below ``needed_threshold``.
 
     ``occ_sums[o, :]`` collects: 0 wage sum, 1 n with AI skill, 2 sum log wage with AI skill,
     3 n without, 4 sum log wage without, 5 agency sum, 6 retained-not-needed count,
     7 sum of skill, 8 sum of skill * z, 9 sum of skill * z^2, 10 employed (7-10 give the next
-    quarter's efficiency units for any uplift without another pass); 11-16 sum ln s, sum
-    (ln s)^2 and sum ln s ln w, with and without AI skill (the return to AI skill at equal skill).
+    quarter's efficiency units for any uplift without another pass); 11-12 sum ln s with and
+    without AI skill, 13 sum (ln s)^2, 14 sum ln s ln w (the return to AI skill at equal skill).
     ``learning_stats[d]`` (d = degree): n, sum of learning, its sum of squares, and sum of log
     skill before learning times learning (how learning moves the groups' means and variance).
     ``blame_sums``: 0 human-originated volume, 1 AI-originated volume, 2 failures of
@@ -612,7 +623,7 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
         status, occ, degree, effort, log_skill, skill, ai_skill, wage, agency, failures, blamed,
         mark, value_of_efficiency, aug_gain, bargaining, outside, learn_share, skill_rate,
         skill_depreciation, ai_rate, ai_focus, ai_depreciation, agency0, agency1, human0, human1,
-        machine0, machine1, human_failure, ai_failure, blame_ai, review, pass_rate, mark_keep,
+        machine0, machine1, human_failure, ai_failure, blame_ai, keep_time, mark_keep,
         replaceable, ai_unit_cost, needed_threshold, ai_threshold,
         key, log_wage_min, log_wage_max, degree_stats, learning_stats, occ_sums, wage_hist,
         blame_sums)

@@ -94,7 +94,7 @@ class WorkOutcome:
     non_ai_log_wage: F64
     agency_sum: F64
     retained_not_needed: F64
-    skill_wage: F64           # (n_occ, 6): sum ln s, (ln s)^2, ln s ln w, with / without AI skill
+    skill_wage: F64           # (n_occ, 4): sum ln s with / without AI skill, sum (ln s)^2, ln s ln w
     blame: F64                # human volume, AI volume, F_h, F_ai, F_ai blamed (economy totals)
     wage_gini: float
 

@@ -87,7 +87,7 @@ class LabourMarket(MarketBase):
         self.prize_won = np.zeros(n)
         self.degree_stats = np.zeros((2, 3))
         self.learning_stats = np.zeros((2, 4))
-        self.occ_sums = np.zeros((n, 17))
+        self.occ_sums = np.zeros((n, 15))
         self.n_wage_bins, self.log_wage_min, self.log_wage_max = log_wage_bins()
         self.wage_hist = np.zeros(self.n_wage_bins)
         self.blame_sums = np.zeros(5)
@@ -264,9 +264,10 @@ class LabourMarket(MarketBase):
                          sc.learning.ai_rate, self.ai_focus(ai),
                          sc.learning.ai_skill_depreciation / 4.0, mix.agency0, mix.agency1,
                          mix.human0, mix.human1, mix.machine0, mix.machine1,
-                         sc.agency.human_failure_rate, sc.agency.ai_failure_rate,
-                         ai.blame_prob, ai.review, ai.pass_rate, 1.0 - sc.agency.mark_decay,
-                         self.replaceable_where_shrinking(ai, positions), ai.ai_unit_cost,
+                         sc.agency.human_failure_rate, sc.agency.ai_failure_rate * ai.pass_rate,
+                         ai.blame_prob, 1.0 - ai.review, 1.0 - sc.agency.mark_decay,
+                         self.replaceable_where_shrinking(ai, positions) * (1.0 - ai.review),
+                         ai.ai_unit_cost,
                          sc.agency.threshold,
                          sc.screening.ai_skill_threshold,
                          self._key(STREAM_FAILURE), self.log_wage_min, self.log_wage_max,
@@ -286,7 +287,7 @@ class LabourMarket(MarketBase):
             wage_sum=sums[:, 0].copy(), ai_n=sums[:, 1].copy(), ai_log_wage=sums[:, 2].copy(),
             non_ai_n=sums[:, 3].copy(), non_ai_log_wage=sums[:, 4].copy(),
             agency_sum=sums[:, 5].copy(), retained_not_needed=sums[:, 6].copy(),
-            skill_wage=sums[:, [11, 12, 13, 14, 15, 16]].copy(),
+            skill_wage=sums[:, 11:15].copy(),
             blame=self.blame_sums.copy(),
             wage_gini=alg.gini_from_histogram(self.wage_hist, self.log_wage_min,
                                               self.log_wage_max))

@@ -436,14 +436,15 @@ def _skill_slope(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64
                  ) -> tuple[F64, F64, F64, NDArray[np.bool_]]:
     """Per occupation: the raw within-occupation log-wage gap (AI skill or not), the pooled
     within-group slope of log wage on log skill, the groups' log-skill gap, and where both groups
-    exist. ``skill`` columns: sum ln s (with, without AI skill), sum (ln s)^2, sum ln s ln w."""
+    exist. ``skill`` columns: sum ln s with and without AI skill, sum (ln s)^2 and sum ln s ln w
+    over both (the within-group sums follow from these and the group means)."""
     both = (n_ai > 0) & (n_non > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         n1, n0 = np.maximum(n_ai, 1e-300), np.maximum(n_non, 1e-300)
         w1, w0 = sum_ai / n1, sum_non / n0
         s1, s0 = skill[:, 0] / n1, skill[:, 1] / n0
-        sxx = (skill[:, 2] - n_ai * s1**2) + (skill[:, 3] - n_non * s0**2)
-        sxy = (skill[:, 4] - n_ai * s1 * w1) + (skill[:, 5] - n_non * s0 * w0)
+        sxx = skill[:, 2] - n_ai * s1**2 - n_non * s0**2
+        sxy = skill[:, 3] - n_ai * s1 * w1 - n_non * s0 * w0
         slope = np.where(both & (sxx > 1e-12), sxy / np.maximum(sxx, 1e-300), 0.0)
     gap = np.where(both, w1 - w0, 0.0)
     skill_gap = np.where(both, s1 - s0, 0.0)

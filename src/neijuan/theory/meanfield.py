@@ -253,7 +253,7 @@ class MeanFieldMarket(MarketBase):
         work = WorkOutcome(
             wage_sum=wage_sum, ai_n=np.zeros(n), ai_log_wage=np.zeros(n), non_ai_n=new_E,
             non_ai_log_wage=new_E * np.log(np.maximum(wage, 1e-6)), agency_sum=new_E * a,
-            skill_wage=np.zeros((n, 6)),
+            skill_wage=np.zeros((n, 4)),
             retained_not_needed=np.where(needed < sc.agency.threshold, new_E, 0.0),
             blame=np.array([human, machine, f_h, f_m, f_mb]),
             wage_gini=alg.gini_from_histogram(counts, self.log_wage_min, self.log_wage_max))
