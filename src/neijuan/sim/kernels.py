@@ -599,7 +599,8 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
     time; one draw splits into an own failure (blamed on the person), an AI failure that got past
     the review (rate ``ai_failure`` of the occupation, net of review) that the person is blamed
     for (probability ``blame_ai`` of the occupation), or one they are not. ``replaceable`` is
-    per occupation, already net of review time. Each blame adds a mark to the person's record; marks fade by ``mark_keep``.
+    per occupation, already net of review time. Each blame adds a mark to the person's record;
+    marks fade by ``mark_keep``.
     A person is retained, not needed, when the share of their time that is needed (originating
     work AI cannot do more cheaply than they do) is below ``needed_threshold``.
 
