@@ -13,7 +13,7 @@ import polars as pl
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "1.2.0"
+AI_SKILL_VERSION = "2.0.0"
 DEGREE_VERSION = "1.1.0"
 SALARY_VERSION = "1.1.0"
 
@@ -28,23 +28,69 @@ SALARY_PERIODS = ["hour", "day", "week", "month", "year"]
 _EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
-AI_COLUMNS = ["ai_skill", "ai_skill_specialist", "ai_skill_tool", "ai_specialist_evidence",
-              "ai_tool_evidence"]
+AI_COLUMNS = ["ai_skill", "ai_skill_specialist", "ai_skill_tool", "ai_skill_preferred",
+              "ai_specialist_evidence", "ai_tool_evidence"]
 DEGREE_COLUMNS = ["degree_level", "degree_strength", "degree_mentioned", "degree_required",
                   "degree_evidence"]
 SALARY_COLUMNS = ["salary_min", "salary_max", "salary_currency", "salary_period", "salary_months",
-                  "salary_annual_min", "salary_annual_max", "salary_status", "salary_evidence"]
+                  "salary_annual_min", "salary_annual_max", "salary_status",
+                  "salary_evidence"]
+
+# The scope of a statement is its clause: a line, a sentence (a dot counts only before whitespace,
+# so "gpt-4.5" and "e.g.," stay whole), a semicolon, a bullet, or a Chinese list item ("；4、").
+_AI_CLAUSE = r"(?:[^\n。；;!?！？•.]|\.[^\s])+"
+_ZH_ITEM = r"([\p{Han}，,：:）)])\s*(\d{1,2}\s*[、．.）)]\s*\D)"
+# A clause that says the skill is not needed, or that AI is not used ("AI/ML experience is not
+# required", "no ... needed", "we do not use AI to screen", "无需…经验").
+_AI_NEGATED = (
+    r"(?i)(?-u:\b)(?:(?:is|are)\s+not\s+(?:a\s+)?(?:required|needed|necessary|expected|essential|"
+    r"mandatory|requirement|prerequisite|must)|not\s+(?:required|needed|necessary|mandatory|"
+    r"essential|a\s+requirement|a\s+prerequisite)|(?:no|without)\s+(?:[\w/+.-]+\s+){0,6}?"
+    r"(?:required|needed|necessary)|(?:do|does|did|will)\s+not\s+(?:use|utili[sz]e|rely|employ|"
+    r"involve)|(?:don't|doesn't|won't)\s+(?:use|utili[sz]e|rely|employ)|never\s+use[sd]?)(?-u:\b)"
+    r"|不需要|无需|不要求|不必|非必须|非必需|不需具备|不用会|零基础"
+)
+# An optional statement: kept as evidence, but the ad's AI skill is then only preferred.
+_AI_OPTIONAL = (
+    r"(?i)(?-u:\b)(?:assets?|nice[- ]to[- ]have|a\s+plus|preferred|preferably|preference|"
+    r"desirable|desired|advantage(?:ous)?|bonus|ideally|would\s+be\s+(?:great|helpful|beneficial)|"
+    r"optional)(?-u:\b)|优先|加分|更佳|最好|者佳|为佳|尤佳"
+)
+# Clauses about the hiring process or about the company, not the role: their AI words are not a
+# requirement unless the clause also speaks of the candidate's skills or duties.
+_AI_RECRUITING = (
+    r"(?i)(?-u:\b)(?:recruit[a-z]*|hiring\s+(?:process|decisions?)|applicants?|job\s+applications?|"
+    r"screen(?:ing)?\s+(?:of\s+)?(?:resumes|applications|candidates)|select(?:ion\s+of)?\s+"
+    r"(?:applicants|candidates))(?-u:\b)|招聘流程|筛选简历"
+)
+_AI_COMPANY = (
+    r"(?i)(?-u:\b)(?:we\s+are|we're|we\s+(?:build|develop|deliver|help|use|leverage|create|offer|"
+    r"provide)|our\s+(?:company|mission|platform|products?|clients|customers|solutions?|technology|"
+    r"vision|goal|purpose)|about\s+us|who\s+we\s+are|is\s+(?:a|the)\s+(?:leading|global|"
+    r"fast-growing|growing|world|foremost)|leading\s+(?:provider|platform|company|supplier)|"
+    r"founded|headquartered)(?-u:\b)|公司(?:是|专注|致力|成立|简介|介绍|主要|为)|我们(?:是|专注|致力)|本公司|"
+    r"公司简介|公司介绍"
+)
+_AI_ROLE = (
+    r"(?i)(?-u:\b)(?:you\s+will|you'll|you\s+have|your|experience\s+(?:with|in|using)|knowledge\s+of|"
+    r"familiar[a-z]*|proficien[a-z]*|skills?|ability\s+to|responsib[a-z]*|must|required|"
+    r"requirements?|qualifications?|the\s+candidate|successful\s+candidate)(?-u:\b)|熟悉|掌握|了解|"
+    r"精通|负责|要求|经验|能力|任职|岗位职责"
+)
 
 
 def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
-    """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``lf``, in order (``lf``
-    needs ``_rid``, ``_t`` and ``lang``).
+    """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``work``, in order (``work``
+    needs ``_rid``, ``_t``, ``_tt`` and ``lang``).
 
-    For each language the steps of the taxonomy run in order: blank out excluded contexts, take and
-    blank out tool-use spans, take specialist spans. English terms apply to every ad, Chinese terms to
-    Chinese ads. Only ads holding some tool or specialist term at all (one cheap test per language)
-    go through the steps; the others get empty evidence. The steps run on that subset and are joined
-    back by row, so their cost scales with the candidates, not the corpus.
+    Only ads holding some tool or specialist term at all (one cheap test per language) are read
+    further; the others get empty evidence. Those ads are cut into clauses (the title is one), and
+    each clause runs the taxonomy's steps: blank out excluded contexts, take and blank out tool-use
+    spans, take specialist spans (English terms on every ad, Chinese terms on Chinese ads). A
+    clause's matches are dropped when the clause negates the need ("not required", "no … needed",
+    "we do not use AI"), or speaks of the hiring process or the company rather than the role; they
+    count as preferred when the clause is optional ("an asset", "nice to have", "优先"). Cost scales
+    with the candidate ads, not the corpus.
     """
     t, title = pl.col("_t"), pl.col("_tt").fill_null("")
 
@@ -57,9 +103,16 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
     zh_rids = work.filter(pl.col("lang") == "zh").filter(has(tax.candidate["zh"]))["_rid"]
     rids = pl.concat([en_rids, zh_rids]).unique()
     lf = work.lazy()
-    sub = work.filter(pl.col("_rid").is_in(rids.implode())).lazy().select(
-        "_rid", "lang", pl.concat_str([title, t], separator="\n").alias("_body"))
-    cur = "_body"
+    c = pl.col("_c")
+    sub = (
+        work.filter(pl.col("_rid").is_in(rids.implode())).lazy()
+        .select("_rid", "lang",
+                pl.concat_str([title, t], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
+                .str.extract_all(_AI_CLAUSE).alias("_c"))
+        .explode("_c")
+        .filter(c.is_not_null() & (c.str.len_bytes() > 1))
+    )
+    cur = "_c"
     for lang in ("en", "zh"):
         ex, tool, spec = tax.exclude[lang], tax.tool[lang], tax.specialist[lang]
         masked, masked2 = f"_ai_m1_{lang}", f"_ai_m2_{lang}"
@@ -71,12 +124,27 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
         )
         cur = masked2
     is_zh = pl.col("lang") == "zh"
-    sub = sub.select(
-        "_rid",
-        pl.concat_list("_ai_spec_en", pl.when(is_zh).then(pl.col("_ai_spec_zh")).otherwise(_EMPTY))
-        .alias("ai_specialist_evidence"),
-        pl.concat_list("_ai_tool_en", pl.when(is_zh).then(pl.col("_ai_tool_zh")).otherwise(_EMPTY))
-        .alias("ai_tool_evidence"),
+    role = c.str.contains(_AI_ROLE)
+    keep = ~c.str.contains(_AI_NEGATED) & ~(
+        (c.str.contains(_AI_RECRUITING) | c.str.contains(_AI_COMPANY)) & ~role)
+    spec_ev = pl.concat_list("_ai_spec_en", pl.when(is_zh).then(pl.col("_ai_spec_zh"))
+                             .otherwise(_EMPTY))
+    tool_ev = pl.concat_list("_ai_tool_en", pl.when(is_zh).then(pl.col("_ai_tool_zh"))
+                             .otherwise(_EMPTY))
+    sub = (
+        sub.select(
+            "_rid",
+            pl.when(keep).then(spec_ev).otherwise(_EMPTY).alias("_spec"),
+            pl.when(keep).then(tool_ev).otherwise(_EMPTY).alias("_tool"),
+            ~c.str.contains(_AI_OPTIONAL).alias("_firm"),
+        )
+        .group_by("_rid")
+        .agg(
+            pl.col("_spec").explode().drop_nulls().alias("ai_specialist_evidence"),
+            pl.col("_tool").explode().drop_nulls().alias("ai_tool_evidence"),
+            (pl.col("_firm") & ((pl.col("_spec").list.len() + pl.col("_tool").list.len()) > 0))
+            .any().alias("_firm_hit"),
+        )
     )
     return (
         lf.select("_rid").join(sub, on="_rid", how="left", maintain_order="left")
@@ -87,6 +155,8 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
             (pl.col("ai_tool_evidence").list.len() > 0).alias("ai_skill_tool"),
         )
         .with_columns((pl.col("ai_skill_specialist") | pl.col("ai_skill_tool")).alias("ai_skill"))
+        .with_columns((pl.col("ai_skill") & ~pl.col("_firm_hit").fill_null(False))
+                      .alias("ai_skill_preferred"))
         .select(AI_COLUMNS)
     )
 

@@ -18,6 +18,7 @@ DETECTED_COLUMNS: list[str] = [
     "ai_skill",
     "ai_skill_specialist",
     "ai_skill_tool",
+    "ai_skill_preferred",
     "ai_specialist_evidence",
     "ai_tool_evidence",
     "degree_level",

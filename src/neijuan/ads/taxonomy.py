@@ -95,6 +95,10 @@ def _compile(raw: bytes, source: str) -> Taxonomy:
                 raise ConfigError(f"{source}: [{section}].{key} must be a list of non-empty strings")
             for i, item in enumerate(items):
                 _validate(item, f"{source}: [{section}].{key}[{i}]")
+            if key.startswith("en"):
+                # Whole tokens only: "descript" must not fire inside "description". An ASCII word
+                # boundary still matches between a Han character and a Latin letter ("熟悉pytorch").
+                items = [f"(?-u:\\b)(?:{item})(?-u:\\b)" for item in items]
             per_lang[key.split("_")[0]].extend(items)
         for lang, fragments in per_lang.items():
             if not fragments:
