@@ -42,7 +42,7 @@ def _parse_salary(code: str) -> tuple[float | None, str | None]:
 def _gold(labels: pl.DataFrame) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
     for r in labels.iter_rows(named=True):
-        ai, deg = r["ai"], r["degree"]
+        ai, deg = r["label_ai"], r["label_degree"]
         if deg == "x":
             level, strength = "none", "not_required"
         elif deg == "-":
@@ -50,7 +50,7 @@ def _gold(labels: pl.DataFrame) -> pl.DataFrame:
         else:
             lv, _, st = deg.partition(".")
             level, strength = _LEVELS[lv], _STRENGTHS[st]
-        annual, cur = _parse_salary(r["salary"])
+        annual, cur = _parse_salary(r["label_salary"])
         rows.append({
             "id": r["id"], "gold_ai_specialist": "S" in ai, "gold_ai_tool": "T" in ai,
             "gold_ai_preferred_only": ai.endswith("p"), "gold_degree_level": level,
@@ -69,7 +69,8 @@ def load_real(labels_dir: Path, data_dir: Path) -> pl.DataFrame:
     sample = pl.read_csv(labels_dir / "sample.csv", schema_overrides={"year": pl.String}).rename(
         {"lang": "lang_label"})
     labels = pl.concat([pl.read_csv(p, schema_overrides={"salary": pl.String})
-                        for p in sorted(labels_dir.glob("labels_*.csv"))])
+                        for p in sorted(labels_dir.glob("labels_*.csv"))]).rename(
+        {"ai": "label_ai", "degree": "label_degree", "salary": "label_salary"})
     frames = []
     for corpus, part in sample.join(labels, on="id").group_by("corpus", maintain_order=True):
         name = str(corpus[0])
