@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import polars as pl
 
+from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
 AI_SKILL_VERSION = "2.0.0"
 DEGREE_VERSION = "1.1.0"
-SALARY_VERSION = "1.1.0"
+SALARY_VERSION = "2.0.0"
 
 DEGREE_LEVELS = ["none", "associate", "bachelor", "master", "phd"]
 DEGREE_STRENGTHS = ["none", "required", "preferred", "alternative", "not_required"]
-SALARY_PERIODS = ["hour", "day", "week", "month", "year"]
+SALARY_PERIODS = ["hour", "day", "week", "biweek", "month", "year"]
 
 # --------------------------------------------------------------------------------------------------
 # AI skill
@@ -33,7 +34,8 @@ AI_COLUMNS = ["ai_skill", "ai_skill_specialist", "ai_skill_tool", "ai_skill_pref
 DEGREE_COLUMNS = ["degree_level", "degree_strength", "degree_mentioned", "degree_required",
                   "degree_evidence"]
 SALARY_COLUMNS = ["salary_min", "salary_max", "salary_currency", "salary_period", "salary_months",
-                  "salary_annual_min", "salary_annual_max", "salary_status",
+                  "salary_annual_min", "salary_annual_max", "salary_ref_currency",
+                  "salary_annual_min_ref", "salary_annual_max_ref", "salary_ote", "salary_status",
                   "salary_evidence"]
 
 # The scope of a statement is its clause: a line, a sentence (a dot counts only before whitespace,
@@ -325,7 +327,8 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
 # Salary
 
 _NUM = r"\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.' ]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
-_MULT = r"k|w|万|千|mn|million"
+# Latin multipliers must end a token ("2 to 3 weeks" is not 2-3 万).
+_MULT = r"(?:k|w|mn|million|billion|bn)(?-u:\b)|万|千"
 _CUR_PRE = (
     r"us\$|usd|hk\$|hkd|s\$|sgd|a\$|au\$|aud|ca\$|c\$|cad|nz\$|nzd|£|gbp|€|eur|chf|₹|inr|jpy|"
     r"¥|￥|rmb|cny|\$|港币|人民币"
@@ -333,21 +336,24 @@ _CUR_PRE = (
 _CUR_POST = r"usd|eur|gbp|chf|sgd|hkd|aud|cad|nzd|cny|rmb|inr|jpy|元|块|人民币|港币|美元|欧元|英镑|€|£"
 _SEP = r"\s*(?:-|–|—|~|～|to|至|到|rising to)\s*"
 _PERIOD = (
-    r"(?:\s*(?:/|per|an|a|every)?\s*(?:hours?|hr|days?|weeks?|months?|annum|years?|yr)(?-u:\b)"
+    r"(?:\s*(?:/|per|an|a|every)?\s*(?:bi-?weekly|fortnightly|hours?|hr|days?|weeks?|months?|annum|"
+    r"years?|yr)(?-u:\b)"
     r"|\s*/\s*h(?-u:\b)|\s*/\s*mo(?-u:\b)"
     r"|\s*/?每?(?:小时|时|天|日|周|月|年)"
     r"|\s*(?:hourly|daily|weekly|monthly|annually|annual|yearly|p\.?a(?-u:\b)\.?|pcm|ph(?-u:\b)|p/h"
     r"|(?:brutto )?pro monat|par mois|par an(?-u:\b)))?"
 )
 _MONTHS = r"(?:\s*[·•*x×]\s*\d{2}\s*薪)?"
-_AMOUNT_BARE = rf"(?:{_NUM})\s*(?:{_MULT})?"
+# An amount starts a token: the "1" of "RS1 $1,706" or "MB3" is a pay grade, not a salary.
+_AMOUNT_BARE = rf"(?-u:\b)(?:{_NUM})\s*(?:{_MULT})?\+?"
 _AMOUNT = rf"(?:(?:{_CUR_PRE})\s*)?{_AMOUNT_BARE}"
 _TAIL = rf"(?:{_SEP}{_AMOUNT})?\s*(?:{_CUR_POST})?{_PERIOD}{_MONTHS}(?:以上|起)?"
 _CORE = rf"{_AMOUNT}{_TAIL}"
 _BOUND = r"(?:up to|upto|最高|高达|from|starting at)\s*"
 _CUE = (
     r"年薪|月薪|日薪|时薪|周薪|课时费|底薪|薪资|薪酬|工资|待遇|"
-    r"(?-u:\b)(?:salary|pay|compensation|wage)(?-u:\b)"
+    r"(?-u:\b)(?:salary|pay|compensation|wages?|posting range|pay range|salary range|pay scale|"
+    r"pay rate|rate of pay|base pay|hourly rate|starting (?:salary|wage|rate))(?-u:\b)"
 )
 _NOT_AMOUNT = r"[^\d\n$£€¥￥₹]"
 # In running text a number is a salary only with an anchor. First choice: a cue word just before it
@@ -357,18 +363,35 @@ _TEXT_CUED = rf"(?i)(?:{_CUE}){_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
 _TEXT_ANCHORED = (
     rf"(?i)(?:{_BOUND})?(?:{_CUR_PRE})\s*{_AMOUNT_BARE}{_TAIL}"
     rf"|{_AMOUNT_BARE}(?:{_SEP}{_AMOUNT})?\s*(?:{_CUR_POST}){_PERIOD}{_MONTHS}(?:以上|起)?"
-    rf"|(?:{_NUM})\s*(?:{_MULT})?{_SEP}(?:{_NUM})\s*(?:k|w|万|千){_PERIOD}{_MONTHS}"
 )
+# The Chinese boards' bare "15-25K" / "2-3万" ranges, read in Chinese ads only.
+_TEXT_ZH_RANGE = (
+    rf"(?i)(?-u:\b)(?:{_NUM})\s*(?:{_MULT})?{_SEP}(?:{_NUM})\s*(?:k(?-u:\b)|w(?-u:\b)|万|千)"
+    rf"{_PERIOD}{_MONTHS}"
+)
+# An hourly rate followed by its annual equivalent ("$31.31-$43.31 Hourly, $59,998.64-$82,986.80
+# Annually", "$23.13 to $33.29 per hour ($42,096.60 to $60,587.80 per annum)"): the annual figure is
+# the one the employer computed with its own hours, so it is taken.
+_ANNUAL_AFTER_RATE = (
+    rf"(?i)(?:{_CUR_PRE})\s*(?:{_NUM})(?:{_SEP}(?:{_CUR_PRE})?\s*(?:{_NUM}))?\s*(?:per hour|"
+    rf"/\s*h(?:ou)?r|hourly|an hour)[^\d$£€]{{0,25}}(?P<ann>(?:{_CUR_PRE})\s*(?:{_NUM})"
+    rf"(?:{_SEP}(?:{_CUR_PRE})?\s*(?:{_NUM}))?\s*(?:per annum|annually|per year|a year|"
+    rf"/\s*y(?:ea)?r))"
+)
+# On-target earnings: the figure includes commission or bonus at target.
+_OTE = r"(?i)(?-u:\b)(?:ote|on[- ]target earnings|on[- ]target compensation)(?-u:\b)|含提成|综合(?:工资|薪资|收入)"
 _FIELD_CANDIDATE = rf"(?i)(?:{_CUE})?{_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
 _PARSE = (
-    rf"(?P<c1>{_CUR_PRE})?\s*(?P<lo>{_NUM})\s*(?P<m1>{_MULT})?"
-    rf"(?:{_SEP}(?P<c2>{_CUR_PRE})?\s*(?P<hi>{_NUM})\s*(?P<m2>{_MULT})?)?\s*(?P<c3>{_CUR_POST})?"
+    rf"(?P<c1>{_CUR_PRE})?\s*(?P<lo>{_NUM})\s*(?P<m1>{_MULT})?\+?"
+    rf"(?:{_SEP}(?P<c2>{_CUR_PRE})?\s*(?P<hi>{_NUM})\s*(?P<m2>{_MULT})?\+?)?\s*"
+    rf"(?P<c3>{_CUR_POST})?"
 )
 _NEGOTIABLE = r"(?i)面议|面谈|negotiable|competitive|(?-u:\b)doe(?-u:\b)|depending on experience"
 
 _PERIOD_PATTERNS: dict[str, str] = {
     "hour": r"hour|(?-u:\b)hr(?-u:\b)|/\s*h(?-u:\b)|ph(?-u:\b)|p/h|小时|/时|时薪|课时费",
     "day": r"(?-u:\b)days?(?-u:\b)|daily|/天|/日|日薪|每天",
+    "biweek": r"bi-?week|fortnight|every two weeks",
     "week": r"week|/周|周薪",
     "month": r"month|/\s*mo(?-u:\b)|pcm|monat|mois|/月|月薪|底薪|每月",
     "year": r"year|annum|(?-u:\b)yr|annual|(?-u:\b)p\.?a(?-u:\b)|par an(?-u:\b)|/年|年薪|每年",
@@ -378,7 +401,7 @@ _CURRENCY_CODES: dict[str, str] = {
     "hk$": "HKD", "hkd": "HKD", "港币": "HKD",
     "s$": "SGD", "sgd": "SGD",
     "a$": "AUD", "au$": "AUD", "aud": "AUD",
-    "ca$": "CAD", "c$": "CAD", "cad": "CAD",
+    "ca$": "CAD", "c$": "CAD", "cad": "CAD", "cdn$": "CAD",
     "nz$": "NZD", "nzd": "NZD",
     "£": "GBP", "gbp": "GBP", "英镑": "GBP",
     "€": "EUR", "eur": "EUR", "欧元": "EUR",
@@ -389,18 +412,22 @@ _CURRENCY_CODES: dict[str, str] = {
     "¥": "YEN", "￥": "YEN",  # resolved by language below: CNY in Chinese ads, JPY otherwise
 }
 _MULTIPLIERS: dict[str, float] = {
-    "k": 1e3, "千": 1e3, "w": 1e4, "万": 1e4, "mn": 1e6, "million": 1e6,
+    "k": 1e3, "千": 1e3, "w": 1e4, "万": 1e4, "mn": 1e6, "million": 1e6, "billion": 1e9,
+    "bn": 1e9,
 }
 
 # Conventions for turning a stated period into a year (documented in docs/ads.md).
 HOURS_PER_YEAR = 2080.0  # 40 hours x 52 weeks
 DAYS_PER_YEAR = 260.0  # 5 days x 52 weeks
 WEEKS_PER_YEAR = 52.0
+BIWEEKS_PER_YEAR = 26.0
 MONTHS_PER_YEAR = 12.0
 # When no period is stated: an amount at or above this is yearly (per currency; default otherwise).
 YEARLY_FROM: dict[str, float] = {"JPY": 1_000_000.0, "INR": 100_000.0, "HKD": 150_000.0,
                                  "CNY": 150_000.0}
 YEARLY_FROM_DEFAULT = 10_000.0
+# Currencies written with a bare "$": a "$" means the default currency when it is one of these.
+DOLLAR_CURRENCIES = ("USD", "CAD", "AUD", "NZD", "SGD", "HKD")
 # ... and for CNY an amount of 1,000 or more (below the yearly threshold) is monthly, the convention of
 # Chinese boards ("15-25K", "1-1.5万"); for other currencies an amount below this is hourly.
 CNY_MONTHLY_FROM = 1_000.0
@@ -416,11 +443,15 @@ ANNUAL_BOUNDS_DEFAULT = (1_000.0, 5_000_000.0)
 MAX_RANGE_RATIO = 10.0
 
 
-def _number(expr: pl.Expr) -> pl.Expr:
-    """A matched amount as a float: thousands separators dropped ("55.000" and "55,000" are 55000)."""
+def _number(expr: pl.Expr, dot_decimal: pl.Expr | None = None) -> pl.Expr:
+    """A matched amount as a float: thousands separators dropped ("55.000" and "55,000" are 55000),
+    except where ``dot_decimal`` holds (dollar and pound amounts: "$36.711" is an hourly rate)."""
     s = expr.str.replace_all(r"[,' ]", "")
+    dotted = s.str.contains(r"^\d{1,3}(?:\.\d{3})+$")
+    if dot_decimal is not None:
+        dotted = dotted & ~dot_decimal.fill_null(False)
     return (
-        pl.when(s.str.contains(r"^\d{1,3}(?:\.\d{3})+$"))
+        pl.when(dotted)
         .then(s.str.replace_all(r"\.", ""))
         .otherwise(s)
         .cast(pl.Float64, strict=False)
@@ -442,8 +473,9 @@ def salary(lf: pl.LazyFrame, default_currency: str | None = None) -> pl.LazyFram
     row); the rest of the parsing runs on the short matched strings.
     """
     field = pl.col("_salary_field")
+    year = pl.col("_year") if "_year" in lf.collect_schema().names() else pl.lit(None, pl.Int32)
     lf = lf.select(
-        "_rid", "_t", "lang",
+        "_rid", "_t", "lang", year.alias("_year"),
         field.str.extract(_FIELD_CANDIDATE, 0).alias("_sal_field_cand"),
         pl.coalesce(field, pl.lit("")).str.contains(_NEGOTIABLE).alias("_sal_field_neg"),
     )
@@ -452,13 +484,17 @@ def salary(lf: pl.LazyFrame, default_currency: str | None = None) -> pl.LazyFram
         lf.filter(pl.col("_sal_field_cand").is_null())
         .select(
             "_rid",
-            pl.coalesce(t.str.extract(_TEXT_CUED, 0), t.str.extract(_TEXT_ANCHORED, 0))
-            .alias("_sal_text_cand"),
+            pl.coalesce(
+                t.str.extract(_ANNUAL_AFTER_RATE, 1), t.str.extract(_TEXT_CUED, 0),
+                t.str.extract(_TEXT_ANCHORED, 0),
+                pl.when(pl.col("lang") == "zh").then(t.str.extract(_TEXT_ZH_RANGE, 0)),
+            ).alias("_sal_text_cand"),
             t.str.contains(r"(?i)面议|薪资面谈|salary:? negotiable|competitive salary")
             .alias("_sal_text_neg"),
+            t.str.contains(_OTE).alias("_sal_text_ote"),
         )
     )
-    lf = lf.select("_rid", "lang", "_sal_field_cand", "_sal_field_neg").join(
+    lf = lf.select("_rid", "lang", "_year", "_sal_field_cand", "_sal_field_neg").join(
         text, on="_rid", how="left", maintain_order="left")
     for stage in salary_stages(default_currency):
         lf = lf.with_columns(stage)
@@ -476,8 +512,10 @@ def salary_stages(default_currency: str | None = None) -> list[list[pl.Expr]]:
     candidate = pl.coalesce("_sal_field_cand", "_sal_text_cand")
     negotiable = pl.col("_sal_field_neg") | pl.col("_sal_text_neg").fill_null(False)
     g = pl.col("_sal_groups")
-    lo_raw = _number(g.struct.field("lo"))
-    hi_raw = _number(g.struct.field("hi"))
+    cur_token = pl.coalesce(g.struct.field("c1"), g.struct.field("c2"), g.struct.field("c3"))
+    dollarish = cur_token.str.contains(r"\$|£|usd|cad|aud|gbp|nzd|sgd|hkd")
+    lo_raw = _number(g.struct.field("lo"), dollarish)
+    hi_raw = _number(g.struct.field("hi"), dollarish)
     m1 = g.struct.field("m1").replace_strict(_MULTIPLIERS, default=None, return_dtype=pl.Float64)
     m2 = g.struct.field("m2").replace_strict(_MULTIPLIERS, default=None, return_dtype=pl.Float64)
     lo = lo_raw * pl.coalesce(m1, m2, pl.lit(1.0))
@@ -485,8 +523,18 @@ def salary_stages(default_currency: str | None = None) -> list[list[pl.Expr]]:
     cand = pl.col("salary_evidence").str.to_lowercase()
     up_to = cand.str.contains(r"up to|upto|最高|高达")
     from_ = cand.str.contains(r"(?-u:\b)from(?-u:\b)|starting at|以上|起")
-    cur_token = pl.coalesce(g.struct.field("c1"), g.struct.field("c2"), g.struct.field("c3"))
-    cur = cur_token.replace_strict(_CURRENCY_CODES, default=None, return_dtype=pl.String)
+    # A currency named by code beats a bare "$" ("$80,000 CAD"); a bare "$" is the default currency
+    # when that is a dollar (Canadian boards), US dollars otherwise.
+    bare_dollar = default_currency if default_currency in DOLLAR_CURRENCIES else "USD"
+
+    def code(token: pl.Expr) -> pl.Expr:
+        return pl.when(token == "$").then(None).otherwise(
+            token.replace_strict(_CURRENCY_CODES, default=None, return_dtype=pl.String))
+
+    any_dollar = (g.struct.field("c1") == "$") | (g.struct.field("c2") == "$")
+    cur = pl.coalesce(code(g.struct.field("c1")), code(g.struct.field("c2")),
+                      code(g.struct.field("c3")),
+                      pl.when(any_dollar.fill_null(False)).then(pl.lit(bare_dollar)))
     is_zh = pl.col("lang") == "zh"
     currency = (
         pl.when(pl.col("salary_evidence").is_null()).then(pl.lit(None, dtype=pl.String))
@@ -516,6 +564,7 @@ def salary_stages(default_currency: str | None = None) -> list[list[pl.Expr]]:
         pl.when(pl.col("salary_period") == "hour").then(HOURS_PER_YEAR)
         .when(pl.col("salary_period") == "day").then(DAYS_PER_YEAR)
         .when(pl.col("salary_period") == "week").then(WEEKS_PER_YEAR)
+        .when(pl.col("salary_period") == "biweek").then(BIWEEKS_PER_YEAR)
         .when(pl.col("salary_period") == "month")
         .then(pl.coalesce(pl.col("salary_months").cast(pl.Float64), pl.lit(MONTHS_PER_YEAR)))
         .when(pl.col("salary_period") == "year").then(1.0)
@@ -560,5 +609,16 @@ def salary_stages(default_currency: str | None = None) -> list[list[pl.Expr]]:
             pl.when(usable).then(pl.col("_smax")).alias("salary_max"),
             pl.when(usable).then(pl.col("_amin")).alias("salary_annual_min"),
             pl.when(usable).then(pl.col("_amax")).alias("salary_annual_max"),
+            pl.when(usable).then(reference_currency(pl.col("salary_currency")))
+            .alias("salary_ref_currency"),
+            (pl.col("salary_evidence").is_not_null()
+             & (pl.col("salary_evidence").str.contains(_OTE)
+                | pl.col("_sal_text_ote").fill_null(False))).alias("salary_ote"),
+        ],
+        [
+            to_reference(pl.col("salary_annual_min"), pl.col("salary_currency"), pl.col("_year"))
+            .alias("salary_annual_min_ref"),
+            to_reference(pl.col("salary_annual_max"), pl.col("salary_currency"), pl.col("_year"))
+            .alias("salary_annual_max_ref"),
         ],
     ]

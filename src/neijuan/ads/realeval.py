@@ -77,7 +77,7 @@ def load_real(labels_dir: Path, data_dir: Path) -> pl.DataFrame:
         path = data_dir / "ads" / name / "ads.parquet"
         if not path.is_file():
             raise DataError(f"labelled corpus missing: {path}")
-        ads = (pl.read_parquet(path, columns=["id", "title", "text", "salary_text"])
+        ads = (pl.read_parquet(path, columns=["id", "date", "title", "text", "salary_text"])
                .unique("id", keep="first").rename({"salary_text": "salary"}))
         got = part.join(ads, on="id", how="left")
         if got["text"].null_count():
