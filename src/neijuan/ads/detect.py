@@ -15,7 +15,7 @@ from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
 AI_SKILL_VERSION = "2.0.0"
-DEGREE_VERSION = "1.1.0"
+DEGREE_VERSION = "1.2.0"
 SALARY_VERSION = "2.0.0"
 
 DEGREE_LEVELS = ["none", "associate", "bachelor", "master", "phd"]
@@ -172,7 +172,8 @@ _DEGREE_KEYWORDS = (
     r"degree|bachelor|master'?s|masters|master of|ph\.?\s?d|doctorate|doctoral|d\.?phil|"
     r"(?-u:\b)(?:m\.?sc|b\.?sc|ms|bs|ba|mba|b\.?eng|m\.?eng|bsn|msn|llb|dnp|hnd|hnc|ged|mpharm)(?-u:\b)|"
     r"b\.s\.|m\.s\.|diploma|gcses?|a-levels?|high school|postgraduate|undergraduate|"
-    r"in lieu|equivalent|bootcamp"
+    r"in lieu|equivalent|bootcamp|post-?secondary (?:education|diploma|degree|certificate)|"
+    r"graduate of an? (?:approved |recognized |accredited )"
 )
 # A clause: a stretch of text without a sentence or clause break. A dot ends it only when a space
 # follows (so "Ph.D." and "B.S." stay inside); the Chinese comma ends it; the ASCII comma does not.
@@ -183,7 +184,9 @@ _CLAUSE = rf"(?i){_CLAUSE_CHAR}*?(?:{_DEGREE_KEYWORDS}){_CLAUSE_CHAR}*"
 # "本科为985院校" describes the school, not the level asked for).
 _DEGREE_NOISE = (
     r"(?:high |a |great |certain )?degree of|\d+-degree|\d+ degrees|degrees? (?:celsius|fahrenheit)|"
-    r"本科(?:为|毕业于|院校|阶段)[^，,]*|第一学历|(?:高职|职业|本科)院校"
+    r"本科(?:为|毕业于|院校|阶段)[^，,]*|第一学历|(?:高职|职业|本科)院校|"
+    # A student post ("currently enrolled in a Bachelor of Education program") asks for no degree.
+    r"(?:currently |be )?(?:enrolled in|pursuing|working towards|entering)[^.;\n]*"
 )
 _SECONDARY = (
     r"high school(?: diploma)?|(?-u:\b)ged(?-u:\b)|gcses?|a-levels?|高中|中专|初中|技校|中技|职高"
@@ -206,7 +209,11 @@ _BACHELOR = (
     r"(?-u:\b)llb(?-u:\b)|undergraduate degree|university degree|college degree|"
     r"(?:4|four)-year degree|本科|学士"
 )
-_ASSOCIATE = r"associate'?s? degree|foundation degree|(?-u:\b)hn[dc](?-u:\b)|diploma|大专|专科|高职"
+_ASSOCIATE = (
+    r"associate'?s? degree|foundation degree|(?-u:\b)hn[dc](?-u:\b)|diploma|大专|专科|高职|"
+    r"post-?secondary (?:education|diploma|certificate|program|studies)|"
+    r"graduate of an? (?:approved |recognized |accredited )?[a-z ]{0,40}?(?:program|programme)"
+)
 _NOT_REQUIRED = (
     r"学历不限|不限学历|学历无要求|不要求学历|学历没有要求|学历不是硬性要求|"
     r"no (?:formal )?degree|degree (?:is )?not (?:required|essential|necessary|needed|a requirement)|"
@@ -250,8 +257,10 @@ def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
         .when(clause.str.contains(_NOT_REQUIRED)).then(4)
         .when(has_level & clause.str.contains(_RELAX)).then(3)
         .when(has_level).then(1)
-        .when(clause.str.contains(_RELAX)).then(5)
+        # "High school diploma or equivalent" says no degree is needed (checked before the
+        # relaxation it also contains).
         .when(clause.str.contains(_SECONDARY)).then(6)
+        .when(clause.str.contains(_RELAX)).then(5)
         .otherwise(0)
     )
 
