@@ -160,3 +160,38 @@ def test_main_cli_prints_one_line_and_exits_2(tmp_path: Path, monkeypatch: pytes
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "column 'description' for 'text' not found" in err and "Traceback" not in err
+
+
+def test_trends_on_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    f = tmp_path / "ads.csv"
+    f.write_text("id,text\n1,hello\n", encoding="utf-8")
+    with pytest.raises(DataError, match="is a file; `ads trends` reads the folder"):
+        trends(f)
+    bad = tmp_path / "broken.parquet"
+    bad.write_bytes(b"PAR1 not really")
+    with pytest.raises(DataError, match="not a readable ads.parquet"):
+        trends(bad)
+    result = runner.invoke(app, ["trends", str(f)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_premium_without_ai_variation_is_reported_not_estimated() -> None:
+    """Every occupation x period cell holds only AI ads or only non-AI ads: the AI term is not
+    identified, which the table and the notes say (no crash, no giant standard error)."""
+    rows = []
+    for i in range(40):
+        occ = f"occ{i % 4}"
+        ai = i % 4 < 2  # occupations 0 and 1 all AI, 2 and 3 none
+        rows.append({"id": str(i), "date": dt.date(2024, 1 + i % 12, 1), "ai_skill": ai,
+                     "ai_skill_specialist": ai, "ai_skill_tool": False,
+                     "degree_level": "bachelor", "degree_mentioned": True,
+                     "degree_required": True, "salary_annual_min": 50_000.0 + 1000 * i,
+                     "salary_annual_max": None, "salary_status": "ok",
+                     "salary_currency": "USD", "occupation_soc": f"15-10{i % 4}1",
+                     "occupation_title": occ, "occupation_key": occ, "sector": "Tech"})
+    ads = pl.DataFrame(rows, infer_schema_length=None)
+    result = trends(ads)
+    reg = result.premium_regression.filter(pl.col("term") == "ai")
+    assert reg.height >= 1 and reg["beta"].is_null().all()
+    assert reg["n_cells_ai_varies"].max() == 0
+    assert any("not identified" in n for n in result.notes)

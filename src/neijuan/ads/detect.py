@@ -112,7 +112,9 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
                 pl.concat_str([title, t], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
                 .str.extract_all(_AI_CLAUSE).alias("_c"))
         .explode("_c")
-        .filter(c.is_not_null() & (c.str.len_bytes() > 1))
+        # Only clauses holding a term go through the steps (most of a long ad holds none).
+        .filter(c.is_not_null() & (c.str.contains(tax.candidate["en"])
+                                   | ((pl.col("lang") == "zh") & c.str.contains(tax.candidate["zh"]))))
     )
     cur = "_c"
     for lang in ("en", "zh"):
