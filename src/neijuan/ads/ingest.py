@@ -183,44 +183,94 @@ def decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
     return "\n".join(out), how
 
 
+def _check_header(header: list[str], path: Path) -> None:
+    """Refuse a header that names a column twice (which column would be the text?)."""
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(header, start=1):
+        key = name.strip()
+        if key in seen:
+            raise DataError(f"{path}: the header names column {key!r} twice (columns {seen[key]} "
+                            f"and {pos}); rename or remove one")
+        seen[key] = pos
+
+
+def _csv_records(lines: list[str], sep: str, width: int, first_line: int,
+                 path: Path) -> Iterator[tuple[int, list[str] | None, dict[str, Any] | None]]:
+    """Records of ``lines`` (physical lines, ends kept) as (line number, fields or None, reject).
+
+    A record whose quote is never closed swallows the lines after it into one field; such a record
+    (several physical lines and the wrong number of fields) is rejected as ``unclosed_quote`` and
+    the lines it swallowed are read again as records of their own, so no row disappears.
+    """
+    reader = csv.reader(iter(lines), delimiter=sep)
+    prev = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = first_line + prev
+            prev = reader.line_num
+            yield line, None, {"reason": "malformed_csv", "detail": f"line {line}: {exc}"}
+            continue
+        cur = reader.line_num
+        line = first_line + prev
+        span = cur - prev
+        if len(fields) != width and span > 1 and '"' in lines[prev]:
+            yield line, None, {
+                "reason": "unclosed_quote",
+                "detail": f"line {line}: a quote opened here is not closed before line "
+                          f"{first_line + cur - 1}; the {span - 1} line(s) it swallowed are read "
+                          f"again on their own",
+                "text_excerpt": lines[prev][:200]}
+            yield from _csv_records(lines[prev + 1:cur], sep, width, line + 1, path)
+        elif len(fields) != width:
+            yield line, None, {"reason": "malformed_csv",
+                               "detail": f"line {line}: {len(fields)} fields, header has {width}",
+                               "text_excerpt": sep.join(fields)[:200]}
+        else:
+            yield line, fields, None
+        prev = cur
+
+
 def _read_csv_text(text: str, path: Path, sep: str) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Parse CSV text with Polars; on a malformed file, fall back to the csv module row by row so
-    that good rows survive and bad ones become rejects with their line number."""
+    """Parse CSV text with Polars; on a malformed file, fall back to the csv module record by
+    record so that good rows survive and bad ones become rejects with their line number (an
+    unclosed quote rejects its own record only: the rows it swallowed are recovered)."""
+    if not text.strip():
+        return pl.DataFrame(), []
+    try:
+        header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep))
+    except (StopIteration, csv.Error):
+        header = []
+    _check_header(header, path)
     try:
         frame = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
                             truncate_ragged_lines=False)
         return frame.with_row_index("_line_row", offset=1), []
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        if isinstance(exc, pl.exceptions.NoDataError) or not text.strip():
+        if isinstance(exc, pl.exceptions.NoDataError):
             return pl.DataFrame(), []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(iter(lines), delimiter=sep)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         return pl.DataFrame(), []
+    _check_header(header, path)
+    start = reader.line_num
     rows: list[list[str]] = []
     idx: list[int] = []
     rejects: list[dict[str, Any]] = []
     n = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            n += 1
-            rejects.append({"file": str(path), "row": n, "stage": "ingest",
-                            "reason": "malformed_csv", "detail": f"line {reader.line_num}: {exc}",
-                            "kept_in_ads": False})
-            continue
+    for _line, fields, reject in _csv_records(lines[start:], sep, len(header), start + 1, path):
         n += 1
-        if len(fields) != len(header):
-            rejects.append({"file": str(path), "row": n, "stage": "ingest",
-                            "reason": "malformed_csv",
-                            "detail": f"line {reader.line_num}: {len(fields)} fields, header has "
-                                      f"{len(header)}",
-                            "kept_in_ads": False, "text_excerpt": sep.join(fields)[:200]})
+        if reject is not None:
+            rejects.append({"file": str(path), "row": n, "stage": "ingest", "kept_in_ads": False,
+                            **reject})
             continue
+        assert fields is not None
         rows.append(fields)
         idx.append(n)
     frame = pl.DataFrame(rows, schema=header, orient="row") if rows else pl.DataFrame(
@@ -373,7 +423,13 @@ def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
     elif fmt == "jsonl":
         lf = pl.scan_ndjson(p, infer_schema_length=None)
     else:
-        lf = pl.scan_csv(p, separator="\t" if fmt == "tsv" else ",", infer_schema=False)
+        sep = "\t" if fmt == "tsv" else ","
+        with p.open("r", encoding="utf-8", newline="") as fh:
+            try:
+                _check_header(next(csv.reader(fh, delimiter=sep)), p)
+            except (StopIteration, csv.Error):
+                pass
+        lf = pl.scan_csv(p, separator=sep, infer_schema=False)
     base = {"path": str(p), "bytes": size, "sha256": sha256_file(p), "format": fmt,
             "encoding": "utf-8" if fmt != "parquet" else "parquet (utf-8)",
             "read": f"streamed in batches of {BATCH_ROWS:,} rows"}
