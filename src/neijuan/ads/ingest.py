@@ -435,7 +435,7 @@ def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
             "read": f"streamed in batches of {BATCH_ROWS:,} rows"}
     offset = 0
     try:
-        for batch in lf.collect_batches(chunk_size=BATCH_ROWS):
+        for batch in _batches(lf):
             frame = batch.with_row_index("_line_row", offset=offset + 1)
             offset += batch.height
             yield _rows(frame, [], p, mapping, dict(base))
@@ -445,6 +445,21 @@ def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
             return
         raise DataError(f"{p}: unreadable after row {offset:,} ({exc}); fix the file or split it") \
             from None
+
+
+def _batches(lf: pl.LazyFrame) -> Iterator[pl.DataFrame]:
+    """``lf`` in frames of :data:`BATCH_ROWS` rows: ``collect_batches`` where Polars has it (1.34
+    and later), slices of the scan before."""
+    if hasattr(lf, "collect_batches"):
+        yield from lf.collect_batches(chunk_size=BATCH_ROWS)
+        return
+    start = 0
+    while True:
+        batch = lf.slice(start, BATCH_ROWS).collect()
+        if batch.height == 0:
+            return
+        yield batch
+        start += batch.height
 
 
 def _empty_rows() -> pl.DataFrame:
