@@ -220,6 +220,40 @@ def trends(
         console.print(f"plot: {html}")
 
 
+@app.command()
+def evidence(
+    directory: Annotated[Path, typer.Argument(help="Folder written by `neijuan ads analyze`.")],
+    top: Annotated[int, Opt(help="How many matched terms to list per kind.")] = 20,
+    taxonomy: Annotated[Path | None, Opt(help="AI-skill taxonomy TOML the analysis used "
+                                              "[default: the shipped one].")] = None,
+) -> None:
+    """What drives the AI-skill flags: the most frequent tool and specialist matches, and the share
+    of flagged ads each taxonomy rule makes (alone and with others)."""
+    from neijuan.ads.evidence import rule_shares, top_evidence
+    from neijuan.ads.taxonomy import load_taxonomy
+    from neijuan.ads.timeseries import load_ads
+
+    ads = load_ads(directory)
+    tax = load_taxonomy(taxonomy)
+    n_ai = int(ads["ai_skill"].sum())
+    console.print(f"{ads.height:,} ads, {n_ai:,} with AI skill ({_pct(n_ai / max(ads.height, 1))}); "
+                  f"taxonomy {tax.name} {tax.version}")
+    for kind in ("tool", "specialist"):
+        t = Table(title=f"top {top} {kind} matches")
+        t.add_column("matched text")
+        t.add_column("ads", justify="right")
+        for r in top_evidence(ads, kind, top).iter_rows(named=True):
+            t.add_row(r["evidence"][:70], f"{r['ads']:,}")
+        console.print(t)
+    t = Table(title="share of AI-skill ads each rule flags (sole: no other rule)")
+    for col in ("rule", "ads", "share", "sole", "sole share", "most common match"):
+        t.add_column(col, justify="left" if col in ("rule", "most common match") else "right")
+    for r in rule_shares(ads, tax).iter_rows(named=True):
+        t.add_row(r["rule"], f"{r['ads']:,}", _pct(r["share_of_ai_ads"]), f"{r['sole_ads']:,}",
+                  _pct(r["sole_share"]), str(r["example"])[:50])
+    console.print(t)
+
+
 def _default_labelled() -> Path | None:
     for root in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[3]]:
         candidate = root / "tests" / "ads" / "labelled"
