@@ -169,7 +169,7 @@ def test_trends_on_a_file_is_a_clear_error(tmp_path: Path) -> None:
         trends(f)
     bad = tmp_path / "broken.parquet"
     bad.write_bytes(b"PAR1 not really")
-    with pytest.raises(DataError, match="not a readable ads.parquet"):
+    with pytest.raises(DataError, match=r"not a readable ads\.parquet"):
         trends(bad)
     result = runner.invoke(app, ["trends", str(f)])
     assert result.exit_code != 0 and "Traceback" not in result.output

@@ -390,7 +390,10 @@ _ANNUAL_AFTER_RATE = (
     rf"/\s*y(?:ea)?r))"
 )
 # On-target earnings: the figure includes commission or bonus at target.
-_OTE = r"(?i)(?-u:\b)(?:ote|on[- ]target earnings|on[- ]target compensation)(?-u:\b)|含提成|综合(?:工资|薪资|收入)"
+_OTE = (
+    r"(?i)(?-u:\b)(?:ote|on[- ]target earnings|on[- ]target compensation)(?-u:\b)|含提成|"
+    r"综合(?:工资|薪资|收入)"
+)
 _FIELD_CANDIDATE = rf"(?i)(?:{_CUE})?{_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
 _PARSE = (
     rf"(?P<c1>{_CUR_PRE})?\s*(?P<lo>{_NUM})\s*(?P<m1>{_MULT})?\+?"

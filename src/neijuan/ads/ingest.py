@@ -9,6 +9,7 @@ bytes in no known encoding, a malformed CSV/JSON line) sends the row to the reje
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import gzip
@@ -424,11 +425,9 @@ def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
         lf = pl.scan_ndjson(p, infer_schema_length=None)
     else:
         sep = "\t" if fmt == "tsv" else ","
-        with p.open("r", encoding="utf-8", newline="") as fh:
-            try:
-                _check_header(next(csv.reader(fh, delimiter=sep)), p)
-            except (StopIteration, csv.Error):
-                pass
+        with p.open("r", encoding="utf-8", newline="") as fh, \
+                contextlib.suppress(StopIteration, csv.Error):
+            _check_header(next(csv.reader(fh, delimiter=sep)), p)
         lf = pl.scan_csv(p, separator=sep, infer_schema=False)
     base = {"path": str(p), "bytes": size, "sha256": sha256_file(p), "format": fmt,
             "encoding": "utf-8" if fmt != "parquet" else "parquet (utf-8)",

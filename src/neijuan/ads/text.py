@@ -27,7 +27,8 @@ _DROP_BLOCKS = r"(?is)<script[^>]*>.*?</script>|<style[^>]*>.*?</style>"
 _ANY_TAG = r"<[^>]*>"
 
 # Characters folded before matching: curly quotes, Markdown emphasis, no-break spaces.
-# Markdown escapes ("AI\\-assisted", "$19\\.50", "R\\&D"), as scraped boards store them, lose their backslash.
+# Markdown escapes ("AI\\-assisted", "$19\\.50", "R\\&D"), as scraped boards store them, lose their
+# backslash.
 _MD_ESCAPED = "-.+&_#*()[]~!$%<>|{}="
 _FOLD_FROM = ["\u2019", "\u2018", "\uff07", "\u00b4", "**", "__", "`", "\u00a0", "\u202f", "\u3000",
               *[f"\\{c}" for c in _MD_ESCAPED]]

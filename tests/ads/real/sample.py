@@ -28,8 +28,8 @@ CUE = {
     "en": r"(?i)\b(?:ai|a\.i\.|artificial intelligence|machine learning|deep learning|llms?|chatgpt|"
           r"copilot|gpt|generative|neural|nlp|computer vision|gemini|claude|openai|tensorflow|"
           r"pytorch|scikit|predictive model|data scien)",
-    "zh": r"(?i)人工智能|机器学习|深度学习|(?-u:\b)ai(?-u:\b)|神经网络|nlp|自然语言|计算机视觉|tensorflow|"
-          r"pytorch|大模型|算法工程师|图像识别|语音识别|智能",
+    "zh": r"(?i)人工智能|机器学习|深度学习|(?-u:\b)ai(?-u:\b)|神经网络|nlp|自然语言|计算机视觉|"
+          r"tensorflow|pytorch|大模型|算法工程师|图像识别|语音识别|智能",
 }
 
 
