@@ -61,10 +61,10 @@ def _held(scores: pl.DataFrame, lang: str, measure: str) -> dict[str, float]:
     return row.row(0, named=True)
 
 
-# Held-out AI-skill F1 at detectors 2.0.0: en 0.750 (0.706 before the corpus evidence review
-# removed "flax"; 6 positive
-# ads of 190), zh 0.840 (24 of 180). The floors guard against regression; the issue's target (0.9)
-# is asserted separately and is expected to fail until it is met.
+# Held-out AI-skill F1 at detectors 2.0.0: en 0.750 (6 positive ads of 190; 0.706 before the
+# evidence review of the full corpora removed "flax"), zh 0.840 (24 of 180). The floors guard
+# against regression; the issue's target (0.9) is asserted separately and is expected to fail until
+# it is met.
 AI_F1_FLOOR = {"en": 0.65, "zh": 0.80}
 
 
@@ -76,7 +76,8 @@ def test_ai_skill_f1_on_held_out_real_ads_does_not_regress(real_scores: pl.DataF
 
 
 @pytest.mark.xfail(strict=True, reason="issue 12 target (AI-skill F1 >= 0.9 on held-out real ads) "
-                                       "not met: en 0.75 (6 positive ads), zh 0.84 (24) at detectors 2.0.0")
+                                       "not met: en 0.75 (6 positive ads), zh 0.84 (24 positive "
+                                       "ads) at detectors 2.0.0")
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_ai_skill_f1_target_on_held_out_real_ads(real_scores: pl.DataFrame, lang: str) -> None:
     r = _held(real_scores, lang, "ai_skill")
