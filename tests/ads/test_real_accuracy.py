@@ -28,6 +28,13 @@ def real_scores(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.Da
         pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
     scores = score_real(detect_real(load_real(LABELS, real_data_dir)))
     ads_report(_table(scores))
+    adjudicated = score_real(detect_real(load_real(LABELS, real_data_dir, adjudicated=True)))
+    held = adjudicated.filter((pl.col("split") == "heldout") & (pl.col("year") == "all")
+                              & pl.col("measure").str.starts_with("ai_"))
+    ads_report("-- held-out AI skill after adjudication (disagreements re-read in full; not blind):\n"
+               + "\n".join(f"{r['lang']:<5}{r['measure']:<16} P {_fmt(r['precision'])} R "
+                            f"{_fmt(r['recall'])} F1 {_fmt(r['f1'])} n {int(r['n'] or 0)}"
+                            for r in held.iter_rows(named=True)))
     return scores
 
 

@@ -61,16 +61,23 @@ def _gold(labels: pl.DataFrame) -> pl.DataFrame:
                                                 "gold_salary_currency": pl.String})
 
 
-def load_real(labels_dir: Path, data_dir: Path) -> pl.DataFrame:
+def load_real(labels_dir: Path, data_dir: Path, adjudicated: bool = False) -> pl.DataFrame:
     """The labelled real ads (text, title, salary field, gold labels, split, year, corpus).
 
-    Raises :class:`DataError` naming what is missing when a corpus or a labelled id is absent.
+    ``adjudicated``: apply ``adjudicated_heldout.csv`` (AI-skill labels of held-out ads re-read in
+    full after the detectors were frozen; see the labels' README). Raises :class:`DataError`
+    naming what is missing when a corpus or a labelled id is absent.
     """
     sample = pl.read_csv(labels_dir / "sample.csv", schema_overrides={"year": pl.String}).rename(
         {"lang": "lang_label"})
     labels = pl.concat([pl.read_csv(p, schema_overrides={"salary": pl.String})
                         for p in sorted(labels_dir.glob("labels_*.csv"))]).rename(
         {"ai": "label_ai", "degree": "label_degree", "salary": "label_salary"})
+    fixes = labels_dir / "adjudicated_heldout.csv"
+    if adjudicated and fixes.is_file():
+        new = pl.read_csv(fixes).select("id", pl.col("ai").alias("_adj"))
+        labels = labels.join(new, on="id", how="left").with_columns(
+            pl.coalesce("_adj", "label_ai").alias("label_ai")).drop("_adj")
     frames = []
     for corpus, part in sample.join(labels, on="id").group_by("corpus", maintain_order=True):
         name = str(corpus[0])
