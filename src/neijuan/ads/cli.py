@@ -267,6 +267,11 @@ def evaluate(
     labelled: Annotated[Path | None, Opt(help="Folder of labelled *.toml ads [default: "
                                               "tests/ads/labelled of the checkout].")] = None,
     errors: Annotated[bool, Opt("--errors", help="Also list the ads each detector got wrong.")] = False,
+    real: Annotated[bool, Opt("--real", help="Score on the hand-labelled real ads instead "
+                                             "(labels in tests/ads/real, ads in the data folder); "
+                                             "per language, year and half.")] = False,
+    data_dir: Annotated[Path | None, Opt(help="Data folder holding ads/ [default: "
+                                              "$NEIJUAN_DATA_DIR or ../shared/data].")] = None,
 ) -> None:
     """Precision, recall and F1 of the detectors on a labelled set, per language."""
     import polars as pl
@@ -275,6 +280,10 @@ def evaluate(
     from neijuan.ads.evaluate import load_labelled, score
     from neijuan.ads.pipeline import detect_frame, prepare
     from neijuan.errors import DataError
+
+    if real:
+        _evaluate_real(data_dir, errors)
+        return
 
     folder = labelled or _default_labelled()
     if folder is None:
@@ -294,6 +303,39 @@ def evaluate(
             for field in ("ai_specialist", "ai_tool", "degree_level", "degree_strength", "salary"):
                 console.print(f"[bold]{field}[/]")
                 console.print(str(list_errors(det, field)))
+
+
+def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
+    import polars as pl
+
+    from neijuan.ads.realeval import detect_real, errors_real, load_real, score_real
+    from neijuan.datadir import find_data_dir
+    from neijuan.errors import DataError
+
+    labels = None
+    for root in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[3]]:
+        if (root / "tests" / "ads" / "real" / "sample.csv").is_file():
+            labels = root / "tests" / "ads" / "real"
+            break
+    if labels is None:
+        raise DataError("no real-ad labels found (tests/ads/real of a neijuan checkout)")
+    found = data_dir or find_data_dir()
+    if found is None or not (found / "ads").is_dir():
+        raise DataError("real job-ad corpora not found: pass --data-dir (a folder holding ads/)")
+    det = detect_real(load_real(labels, found))
+    table = Table(title=f"detectors on {det.height} hand-labelled real ads ({labels})")
+    for col in ("lang", "year", "half", "measure", "precision", "recall", "F1", "accuracy", "n"):
+        table.add_column(col, justify="left" if col in ("lang", "year", "half", "measure")
+                         else "right")
+    for r in score_real(det).filter(pl.col("split") != "all").iter_rows(named=True):
+        table.add_row(r["lang"], r["year"], r["split"], r["measure"], _num(r["precision"]),
+                      _num(r["recall"]), _num(r["f1"]), _num(r["accuracy"]), f"{int(r['n'] or 0)}")
+    console.print(table)
+    if errors:
+        with pl.Config(tbl_rows=200, fmt_str_lengths=80, tbl_width_chars=200):
+            for field in ("ai", "degree", "salary"):
+                console.print(f"[bold]{field}[/]")
+                console.print(str(errors_real(det, field)))
 
 
 @app.command()
