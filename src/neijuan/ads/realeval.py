@@ -195,3 +195,38 @@ def errors_real(detected: pl.DataFrame, field: str) -> pl.DataFrame:
     return sal.filter(~pl.col("_ok")).select(
         "id", "split", "salary_evidence", "salary_status", "salary_currency", "salary_period",
         "salary_annual_min", "gold_salary_annual_min")
+
+
+def load_real_ai_only(labels_dir: Path, data_dir: Path) -> pl.DataFrame:
+    """The second held-out sample (``sample2.csv``, ``labels2_*.csv``): AI-skill labels only,
+    drawn and labelled after detectors 2.0.0 were frozen (see the labels' README)."""
+    sample = pl.read_csv(labels_dir / "sample2.csv", schema_overrides={"year": pl.String}).rename(
+        {"lang": "lang_label"})
+    labels = pl.concat([pl.read_csv(p) for p in sorted(labels_dir.glob("labels2_*.csv"))])
+    frames = []
+    for corpus, part in sample.join(labels, on="id").group_by("corpus", maintain_order=True):
+        path = data_dir / "ads" / str(corpus[0]) / "ads.parquet"
+        if not path.is_file():
+            raise DataError(f"labelled corpus missing: {path}")
+        ads = (pl.read_parquet(path, columns=["id", "date", "title", "text", "salary_text"])
+               .unique("id", keep="first").rename({"salary_text": "salary"}))
+        frames.append(part.join(ads, on="id", how="left"))
+    return pl.concat(frames).with_columns(
+        pl.col("ai").str.contains("S").alias("gold_ai_specialist"),
+        pl.col("ai").str.contains("T").alias("gold_ai_tool"),
+    ).drop("ai")
+
+
+def score_ai(detected: pl.DataFrame) -> pl.DataFrame:
+    """P/R/F1 of the AI-skill labels per language (and pooled): ai_skill, specialist, tool."""
+    rows: list[dict[str, Any]] = []
+    d = detected.with_columns(
+        (pl.col("gold_ai_specialist") | pl.col("gold_ai_tool")).alias("gold_ai_skill"))
+    for lang in [*sorted(d["lang_label"].unique().to_list()), "all"]:
+        sub = d if lang == "all" else d.filter(pl.col("lang_label") == lang)
+        for name, pred, gold in [("ai_skill", "ai_skill", "gold_ai_skill"),
+                                 ("ai_specialist", "ai_skill_specialist", "gold_ai_specialist"),
+                                 ("ai_tool", "ai_skill_tool", "gold_ai_tool")]:
+            rows.append({"lang": lang, "measure": name, "ads": sub.height,
+                         **_prf(sub[pred], sub[gold])})
+    return pl.DataFrame(rows)
