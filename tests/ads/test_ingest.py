@@ -283,14 +283,20 @@ def test_unclosed_quote_rejects_its_row_and_recovers_the_rows_it_swallowed(
     assert res.ads.filter(pl.col("id") == "q5")["text"][0].startswith("multi-line")
 
 
-def test_unclosed_quote_on_the_last_row(tmp_path: Path, no_data: Path) -> None:
+@pytest.mark.parametrize("big", [False, True])
+def test_unclosed_quote_on_the_last_row(tmp_path: Path, no_data: Path, big: bool,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    if big:  # the streamed reader must not swallow rows either
+        monkeypatch.setattr("neijuan.ads.ingest.LARGE_FILE_BYTES", 10)
     csv = tmp_path / "last.csv"
     csv.write_text(HEADER + '"z1","2021-01-01","t","fine",""\n'
-                   '"z2","2021-01-01","t","never closed,\n', encoding="utf-8")
+                   '"z2","2021-01-01","t","never closed,\n'
+                   '"z3","2021-01-02","t","swallowed",""\n', encoding="utf-8")
     res = analyze([csv], tmp_path / "out", data_dir=no_data)
     c = res.summary["counts"]
-    assert c["rows_read"] == c["ads"] + c["rejected"] == 2
-    assert res.ads["id"].to_list() == ["z1"]
+    assert c["rows_read"] == c["ads"] + c["rejected"] == 3
+    assert res.ads["id"].to_list() == ["z1", "z3"]
+    assert res.rejects["reason"].to_list() == ["unclosed_quote"]
 
 
 @pytest.mark.parametrize("big", [False, True])

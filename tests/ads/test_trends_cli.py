@@ -195,3 +195,42 @@ def test_premium_without_ai_variation_is_reported_not_estimated() -> None:
     assert reg.height >= 1 and reg["beta"].is_null().all()
     assert reg["n_cells_ai_varies"].max() == 0
     assert any("not identified" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("case", ["trends_on_file", "duplicate_column", "unclosed_quote"])
+def test_main_cli_on_broken_ads_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str], case: str) -> None:
+    """Through ``neijuan``: refused inputs are one line and exit 2; an unclosed quote is a
+    counted reject, not a silent change."""
+    try:
+        from neijuan.cli import main
+    except Exception as exc:  # another group failing to import is not this test's subject
+        pytest.skip(f"neijuan.cli not importable here: {exc}")
+    src = tmp_path / "a.csv"
+    if case == "trends_on_file":
+        src.write_text("id,date,text\n1,2021-01-01,hello\n", encoding="utf-8")
+        argv = ["neijuan", "ads", "trends", str(src)]
+    elif case == "duplicate_column":
+        src.write_text("id,date,text,text\n1,2021-01-01,a,b\n", encoding="utf-8")
+        argv = ["neijuan", "ads", "analyze", str(src), "--out", str(tmp_path / "o")]
+    else:
+        src.write_text('id,date,text\n1,2021-01-01,"open\n2,2021-01-02,two\n3,2021-01-03,three\n',
+                       encoding="utf-8")
+        argv = ["neijuan", "ads", "analyze", str(src), "--out", str(tmp_path / "o"),
+                "--data-dir", str(tmp_path / "none")]
+    monkeypatch.setattr("sys.argv", argv)
+    if case == "unclosed_quote":
+        with pytest.raises(SystemExit) as ok:
+            main()
+        assert ok.value.code in (0, None)
+        summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+        c = summary["counts"]
+        assert c["rows_read"] == c["ads"] + c["rejected"] == 3
+        assert c["rejects_by_reason"] == {"unclosed_quote": 1}
+        return
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert ("is a file" in err) if case == "trends_on_file" else ("names column 'text' twice" in err)

@@ -218,7 +218,8 @@ def _csv_records(lines: list[str], sep: str, width: int, first_line: int,
         cur = reader.line_num
         line = first_line + prev
         span = cur - prev
-        if len(fields) != width and span > 1 and '"' in lines[prev]:
+        unclosed = "".join(lines[prev:cur]).count('"') % 2 == 1  # ran to the end of the file
+        if span > 1 and '"' in lines[prev] and (unclosed or len(fields) != width):
             yield line, None, {
                 "reason": "unclosed_quote",
                 "detail": f"line {line}: a quote opened here is not closed before line "
@@ -246,13 +247,16 @@ def _read_csv_text(text: str, path: Path, sep: str) -> tuple[pl.DataFrame, list[
     except (StopIteration, csv.Error):
         header = []
     _check_header(header, path)
-    try:
-        frame = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
-                            truncate_ragged_lines=False)
-        return frame.with_row_index("_line_row", offset=1), []
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        if isinstance(exc, pl.exceptions.NoDataError):
-            return pl.DataFrame(), []
+    # An odd number of quote characters means a quote is never closed: Polars would read the rest of
+    # the file into one field without a word, so such a file takes the record-by-record path.
+    if text.count('"') % 2 == 0:
+        try:
+            frame = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
+                                truncate_ragged_lines=False)
+            return frame.with_row_index("_line_row", offset=1), []
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+            if isinstance(exc, pl.exceptions.NoDataError):
+                return pl.DataFrame(), []
     lines = text.splitlines(keepends=True)
     reader = csv.reader(iter(lines), delimiter=sep)
     try:
@@ -386,6 +390,16 @@ def _rows(frame: pl.DataFrame, pre_rejects: list[dict[str, Any]], p: Path, mappi
     return FileResult(str(p), good, all_rejects, meta)
 
 
+def _odd_quotes(path: Path) -> bool:
+    """Whether the file holds an odd number of quote characters (a quote never closed), read in
+    chunks."""
+    odd = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(16 << 20), b""):
+            odd ^= chunk.count(b'"') & 1
+    return bool(odd)
+
+
 def _is_utf8(path: Path) -> bool:
     """Whether a file decodes as UTF-8, read in chunks (never whole)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -416,6 +430,8 @@ def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
                   and fmt in ("csv", "tsv", "jsonl", "parquet")
                   and mapping.encoding in (None, "utf-8", "utf8")
                   and (fmt == "parquet" or _is_utf8(p)))
+    if streamable and fmt in ("csv", "tsv") and _odd_quotes(p):
+        streamable = False  # the whole-file reader recovers the rows an unclosed quote swallows
     if not streamable:
         yield read_file(p, mapping)
         return
