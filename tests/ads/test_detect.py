@@ -205,3 +205,50 @@ def test_detection_is_row_independent(labelled: pl.DataFrame) -> None:
     a = detect_frame(labelled).select(cols).sort("id")
     b = detect_frame(labelled.sample(fraction=1.0, shuffle=True, seed=7)).select(cols).sort("id")
     assert a.equals(b)
+
+
+def test_evidence_tables_credit_each_rule() -> None:
+    from neijuan.ads.evidence import rule_shares, top_evidence
+    from neijuan.ads.taxonomy import load_taxonomy
+
+    ads = pl.DataFrame({
+        "ai_skill": [True, True, True, False],
+        "ai_tool_evidence": [["ChatGPT"], ["chatgpt", "GitHub Copilot"], [], []],
+        "ai_specialist_evidence": [[], ["machine learning"], ["Machine  Learning"], []],
+    })
+    top = top_evidence(ads, "specialist")
+    assert top.row(0) == ("machine learning", 2)
+    rules = {r["rule"]: r for r in rule_shares(ads, load_taxonomy()).iter_rows(named=True)}
+    chat = next(r for r in rules.values() if r["example"] == "chatgpt")
+    assert chat["ads"] == 2 and chat["sole_ads"] == 1
+    assert chat["share_of_ai_ads"] == pytest.approx(2 / 3)
+    ml = next(r for r in rules.values() if r["example"] == "machine learning")
+    assert ml["ads"] == 2 and ml["sole_ads"] == 1
+
+
+@pytest.mark.parametrize("text,tool", [
+    ("We need a clear job description and a runway of 18 months.", False),
+    ("Contact Claude Martin for details.", False),
+    ("Use AI tools such as GitHub Copilot and Claude daily.", True),
+    ("Experience with Claude Code or Cursor is an asset.", True),
+    ("Experience with AI/ML is not required.", False),
+    ("We do not use artificial intelligence (AI) tools to screen applicants.", False),
+    ("Our company builds machine learning products for retailers.", False),
+])
+def test_ordinary_words_negation_and_company_context(text: str, tool: bool) -> None:
+    from neijuan.ads.pipeline import detect_frame
+
+    out = detect_frame(pl.DataFrame({"text": [text]}))
+    assert bool(out["ai_skill"][0]) is tool, out.select("ai_tool_evidence",
+                                                        "ai_specialist_evidence").row(0)
+
+
+def test_optional_ai_skill_is_kept_as_preferred() -> None:
+    from neijuan.ads.pipeline import detect_frame
+
+    out = detect_frame(pl.DataFrame({"text": [
+        "Requirements: SQL.\nFamiliarity with machine learning is a nice to have.",
+        "Requirements: machine learning experience.",
+        "熟悉Java；有机器学习经验者优先。"]}))
+    assert out["ai_skill"].to_list() == [True, True, True]
+    assert out["ai_skill_preferred"].to_list() == [True, False, True]

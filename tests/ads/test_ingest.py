@@ -263,3 +263,48 @@ def test_large_files_are_streamed_in_batches(tmp_path: Path, no_data: Path,
     bad.write_text(csv_text(rows) + '"x","2022-01-01","t","too","many","fields"\n', encoding="utf-8")
     res = analyze(bad, tmp_path / "bad_out", data_dir=no_data)
     assert res.ads.height == 11 and res.rejects["reason"].to_list() == ["malformed_csv"]
+
+
+def test_unclosed_quote_rejects_its_row_and_recovers_the_rows_it_swallowed(
+        tmp_path: Path, no_data: Path) -> None:
+    csv = tmp_path / "quote.csv"
+    csv.write_text(HEADER + '"q1","2021-01-01","t","first ad","1-2K"\n'
+                   '"q2","2021-01-01","t","an unclosed quote starts here,\n'
+                   '"q3","2021-01-02","t","swallowed ad one",""\n'
+                   '"q4","2021-01-03","t","swallowed ad two",""\n'
+                   '"q5","2021-01-04","t","multi-line\nbut properly quoted",""\n', encoding="utf-8")
+    res = analyze([csv], tmp_path / "out", data_dir=no_data)
+    c = res.summary["counts"]
+    assert c["rows_read"] == c["ads"] + c["rejected"]
+    assert sorted(res.ads["id"].to_list()) == ["q1", "q3", "q4", "q5"]
+    bad = res.rejects.filter(pl.col("reason") == "unclosed_quote")
+    assert bad.height == 1
+    assert "line 3" in bad["detail"][0] and "swallowed" in bad["detail"][0]
+    assert res.ads.filter(pl.col("id") == "q5")["text"][0].startswith("multi-line")
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_unclosed_quote_on_the_last_row(tmp_path: Path, no_data: Path, big: bool,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    if big:  # the streamed reader must not swallow rows either
+        monkeypatch.setattr("neijuan.ads.ingest.LARGE_FILE_BYTES", 10)
+    csv = tmp_path / "last.csv"
+    csv.write_text(HEADER + '"z1","2021-01-01","t","fine",""\n'
+                   '"z2","2021-01-01","t","never closed,\n'
+                   '"z3","2021-01-02","t","swallowed",""\n', encoding="utf-8")
+    res = analyze([csv], tmp_path / "out", data_dir=no_data)
+    c = res.summary["counts"]
+    assert c["rows_read"] == c["ads"] + c["rejected"] == 3
+    assert res.ads["id"].to_list() == ["z1", "z3"]
+    assert res.rejects["reason"].to_list() == ["unclosed_quote"]
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_duplicated_column_is_refused_by_name(tmp_path: Path, no_data: Path, big: bool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    if big:
+        monkeypatch.setattr("neijuan.ads.ingest.LARGE_FILE_BYTES", 10)
+    csv = tmp_path / "dup.csv"
+    csv.write_text('id,date,text,title,text\n1,2021-01-01,a,b,c\n', encoding="utf-8")
+    with pytest.raises(DataError, match="names column 'text' twice \\(columns 3 and 5\\)"):
+        analyze([csv], tmp_path / "out", data_dir=no_data)

@@ -160,3 +160,77 @@ def test_main_cli_prints_one_line_and_exits_2(tmp_path: Path, monkeypatch: pytes
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "column 'description' for 'text' not found" in err and "Traceback" not in err
+
+
+def test_trends_on_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    f = tmp_path / "ads.csv"
+    f.write_text("id,text\n1,hello\n", encoding="utf-8")
+    with pytest.raises(DataError, match="is a file; `ads trends` reads the folder"):
+        trends(f)
+    bad = tmp_path / "broken.parquet"
+    bad.write_bytes(b"PAR1 not really")
+    with pytest.raises(DataError, match=r"not a readable ads\.parquet"):
+        trends(bad)
+    result = runner.invoke(app, ["trends", str(f)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_premium_without_ai_variation_is_reported_not_estimated() -> None:
+    """Every occupation x period cell holds only AI ads or only non-AI ads: the AI term is not
+    identified, which the table and the notes say (no crash, no giant standard error)."""
+    rows = []
+    for i in range(40):
+        occ = f"occ{i % 4}"
+        ai = i % 4 < 2  # occupations 0 and 1 all AI, 2 and 3 none
+        rows.append({"id": str(i), "date": dt.date(2024, 1 + i % 12, 1), "ai_skill": ai,
+                     "ai_skill_specialist": ai, "ai_skill_tool": False,
+                     "degree_level": "bachelor", "degree_mentioned": True,
+                     "degree_required": True, "salary_annual_min": 50_000.0 + 1000 * i,
+                     "salary_annual_max": None, "salary_status": "ok",
+                     "salary_currency": "USD", "occupation_soc": f"15-10{i % 4}1",
+                     "occupation_title": occ, "occupation_key": occ, "sector": "Tech"})
+    ads = pl.DataFrame(rows, infer_schema_length=None)
+    result = trends(ads)
+    reg = result.premium_regression.filter(pl.col("term") == "ai")
+    assert reg.height >= 1 and reg["beta"].is_null().all()
+    assert reg["n_cells_ai_varies"].max() == 0
+    assert any("not identified" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("case", ["trends_on_file", "duplicate_column", "unclosed_quote"])
+def test_main_cli_on_broken_ads_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str], case: str) -> None:
+    """Through ``neijuan``: refused inputs are one line and exit 2; an unclosed quote is a
+    counted reject, not a silent change."""
+    try:
+        from neijuan.cli import main
+    except Exception as exc:  # another group failing to import is not this test's subject
+        pytest.skip(f"neijuan.cli not importable here: {exc}")
+    src = tmp_path / "a.csv"
+    if case == "trends_on_file":
+        src.write_text("id,date,text\n1,2021-01-01,hello\n", encoding="utf-8")
+        argv = ["neijuan", "ads", "trends", str(src)]
+    elif case == "duplicate_column":
+        src.write_text("id,date,text,text\n1,2021-01-01,a,b\n", encoding="utf-8")
+        argv = ["neijuan", "ads", "analyze", str(src), "--out", str(tmp_path / "o")]
+    else:
+        src.write_text('id,date,text\n1,2021-01-01,"open\n2,2021-01-02,two\n3,2021-01-03,three\n',
+                       encoding="utf-8")
+        argv = ["neijuan", "ads", "analyze", str(src), "--out", str(tmp_path / "o"),
+                "--data-dir", str(tmp_path / "none")]
+    monkeypatch.setattr("sys.argv", argv)
+    if case == "unclosed_quote":
+        with pytest.raises(SystemExit) as ok:
+            main()
+        assert ok.value.code in (0, None)
+        summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+        c = summary["counts"]
+        assert c["rows_read"] == c["ads"] + c["rejected"] == 3
+        assert c["rejects_by_reason"] == {"unclosed_quote": 1}
+        return
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert ("is a file" in err) if case == "trends_on_file" else ("names column 'text' twice" in err)

@@ -220,6 +220,40 @@ def trends(
         console.print(f"plot: {html}")
 
 
+@app.command()
+def evidence(
+    directory: Annotated[Path, typer.Argument(help="Folder written by `neijuan ads analyze`.")],
+    top: Annotated[int, Opt(help="How many matched terms to list per kind.")] = 20,
+    taxonomy: Annotated[Path | None, Opt(help="AI-skill taxonomy TOML the analysis used "
+                                              "[default: the shipped one].")] = None,
+) -> None:
+    """What drives the AI-skill flags: the most frequent tool and specialist matches, and the share
+    of flagged ads each taxonomy rule makes (alone and with others)."""
+    from neijuan.ads.evidence import rule_shares, top_evidence
+    from neijuan.ads.taxonomy import load_taxonomy
+    from neijuan.ads.timeseries import load_ads
+
+    ads = load_ads(directory)
+    tax = load_taxonomy(taxonomy)
+    n_ai = int(ads["ai_skill"].sum())
+    console.print(f"{ads.height:,} ads, {n_ai:,} with AI skill ({_pct(n_ai / max(ads.height, 1))}); "
+                  f"taxonomy {tax.name} {tax.version}")
+    for kind in ("tool", "specialist"):
+        t = Table(title=f"top {top} {kind} matches")
+        t.add_column("matched text")
+        t.add_column("ads", justify="right")
+        for r in top_evidence(ads, kind, top).iter_rows(named=True):
+            t.add_row(r["evidence"][:70], f"{r['ads']:,}")
+        console.print(t)
+    t = Table(title="share of AI-skill ads each rule flags (sole: no other rule)")
+    for col in ("rule", "ads", "share", "sole", "sole share", "most common match"):
+        t.add_column(col, justify="left" if col in ("rule", "most common match") else "right")
+    for r in rule_shares(ads, tax).iter_rows(named=True):
+        t.add_row(r["rule"], f"{r['ads']:,}", _pct(r["share_of_ai_ads"]), f"{r['sole_ads']:,}",
+                  _pct(r["sole_share"]), str(r["example"])[:50])
+    console.print(t)
+
+
 def _default_labelled() -> Path | None:
     for root in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[3]]:
         candidate = root / "tests" / "ads" / "labelled"
@@ -233,6 +267,11 @@ def evaluate(
     labelled: Annotated[Path | None, Opt(help="Folder of labelled *.toml ads [default: "
                                               "tests/ads/labelled of the checkout].")] = None,
     errors: Annotated[bool, Opt("--errors", help="Also list the ads each detector got wrong.")] = False,
+    real: Annotated[bool, Opt("--real", help="Score on the hand-labelled real ads instead "
+                                             "(labels in tests/ads/real, ads in the data folder); "
+                                             "per language, year and half.")] = False,
+    data_dir: Annotated[Path | None, Opt(help="Data folder holding ads/ [default: "
+                                              "$NEIJUAN_DATA_DIR or ../shared/data].")] = None,
 ) -> None:
     """Precision, recall and F1 of the detectors on a labelled set, per language."""
     import polars as pl
@@ -241,6 +280,10 @@ def evaluate(
     from neijuan.ads.evaluate import load_labelled, score
     from neijuan.ads.pipeline import detect_frame, prepare
     from neijuan.errors import DataError
+
+    if real:
+        _evaluate_real(data_dir, errors)
+        return
 
     folder = labelled or _default_labelled()
     if folder is None:
@@ -260,6 +303,39 @@ def evaluate(
             for field in ("ai_specialist", "ai_tool", "degree_level", "degree_strength", "salary"):
                 console.print(f"[bold]{field}[/]")
                 console.print(str(list_errors(det, field)))
+
+
+def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
+    import polars as pl
+
+    from neijuan.ads.realeval import detect_real, errors_real, load_real, score_real
+    from neijuan.datadir import find_data_dir
+    from neijuan.errors import DataError
+
+    labels = None
+    for root in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[3]]:
+        if (root / "tests" / "ads" / "real" / "sample.csv").is_file():
+            labels = root / "tests" / "ads" / "real"
+            break
+    if labels is None:
+        raise DataError("no real-ad labels found (tests/ads/real of a neijuan checkout)")
+    found = data_dir or find_data_dir()
+    if found is None or not (found / "ads").is_dir():
+        raise DataError("real job-ad corpora not found: pass --data-dir (a folder holding ads/)")
+    det = detect_real(load_real(labels, found))
+    table = Table(title=f"detectors on {det.height} hand-labelled real ads ({labels})")
+    for col in ("lang", "year", "half", "measure", "precision", "recall", "F1", "accuracy", "n"):
+        table.add_column(col, justify="left" if col in ("lang", "year", "half", "measure")
+                         else "right")
+    for r in score_real(det).filter(pl.col("split") != "all").iter_rows(named=True):
+        table.add_row(r["lang"], r["year"], r["split"], r["measure"], _num(r["precision"]),
+                      _num(r["recall"]), _num(r["f1"]), _num(r["accuracy"]), f"{int(r['n'] or 0)}")
+    console.print(table)
+    if errors:
+        with pl.Config(tbl_rows=200, fmt_str_lengths=80, tbl_width_chars=200):
+            for field in ("ai", "degree", "salary"):
+                console.print(f"[bold]{field}[/]")
+                console.print(str(errors_real(det, field)))
 
 
 @app.command()

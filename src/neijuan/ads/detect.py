@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import polars as pl
 
+from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "1.2.0"
-DEGREE_VERSION = "1.1.0"
-SALARY_VERSION = "1.1.0"
+AI_SKILL_VERSION = "2.0.0"
+DEGREE_VERSION = "1.2.0"
+SALARY_VERSION = "2.0.0"
 
 DEGREE_LEVELS = ["none", "associate", "bachelor", "master", "phd"]
 DEGREE_STRENGTHS = ["none", "required", "preferred", "alternative", "not_required"]
-SALARY_PERIODS = ["hour", "day", "week", "month", "year"]
+SALARY_PERIODS = ["hour", "day", "week", "biweek", "month", "year"]
 
 # --------------------------------------------------------------------------------------------------
 # AI skill
@@ -28,23 +29,70 @@ SALARY_PERIODS = ["hour", "day", "week", "month", "year"]
 _EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
-AI_COLUMNS = ["ai_skill", "ai_skill_specialist", "ai_skill_tool", "ai_specialist_evidence",
-              "ai_tool_evidence"]
+AI_COLUMNS = ["ai_skill", "ai_skill_specialist", "ai_skill_tool", "ai_skill_preferred",
+              "ai_specialist_evidence", "ai_tool_evidence"]
 DEGREE_COLUMNS = ["degree_level", "degree_strength", "degree_mentioned", "degree_required",
                   "degree_evidence"]
 SALARY_COLUMNS = ["salary_min", "salary_max", "salary_currency", "salary_period", "salary_months",
-                  "salary_annual_min", "salary_annual_max", "salary_status", "salary_evidence"]
+                  "salary_annual_min", "salary_annual_max", "salary_ref_currency",
+                  "salary_annual_min_ref", "salary_annual_max_ref", "salary_ote", "salary_status",
+                  "salary_evidence"]
+
+# The scope of a statement is its clause: a line, a sentence (a dot counts only before whitespace,
+# so "gpt-4.5" and "e.g.," stay whole), a semicolon, a bullet, or a Chinese list item ("；4、").
+_AI_CLAUSE = r"(?:[^\n。；;!?！？•.]|\.[^\s])+"
+_ZH_ITEM = r"([\p{Han}，,：:）)])\s*(\d{1,2}\s*[、．.）)]\s*\D)"
+# A clause that says the skill is not needed, or that AI is not used ("AI/ML experience is not
+# required", "no ... needed", "we do not use AI to screen", "无需…经验").
+_AI_NEGATED = (
+    r"(?i)(?-u:\b)(?:(?:is|are)\s+not\s+(?:a\s+)?(?:required|needed|necessary|expected|essential|"
+    r"mandatory|requirement|prerequisite|must)|not\s+(?:required|needed|necessary|mandatory|"
+    r"essential|a\s+requirement|a\s+prerequisite)|(?:no|without)\s+(?:[\w/+.-]+\s+){0,6}?"
+    r"(?:required|needed|necessary)|(?:do|does|did|will)\s+not\s+(?:use|utili[sz]e|rely|employ|"
+    r"involve)|(?:don't|doesn't|won't)\s+(?:use|utili[sz]e|rely|employ)|never\s+use[sd]?)(?-u:\b)"
+    r"|不需要|无需|不要求|不必|非必须|非必需|不需具备|不用会|零基础"
+)
+# An optional statement: kept as evidence, but the ad's AI skill is then only preferred.
+_AI_OPTIONAL = (
+    r"(?i)(?-u:\b)(?:assets?|nice[- ]to[- ]have|a\s+plus|preferred|preferably|preference|"
+    r"desirable|desired|advantage(?:ous)?|bonus|ideally|would\s+be\s+(?:great|helpful|beneficial)|"
+    r"optional)(?-u:\b)|优先|加分|更佳|最好|者佳|为佳|尤佳"
+)
+# Clauses about the hiring process or about the company, not the role: their AI words are not a
+# requirement unless the clause also speaks of the candidate's skills or duties.
+_AI_RECRUITING = (
+    r"(?i)(?-u:\b)(?:recruit[a-z]*|hiring\s+(?:process|decisions?)|applicants?|job\s+applications?|"
+    r"screen(?:ing)?\s+(?:of\s+)?(?:resumes|applications|candidates)|select(?:ion\s+of)?\s+"
+    r"(?:applicants|candidates))(?-u:\b)|招聘流程|筛选简历"
+)
+_AI_COMPANY = (
+    r"(?i)(?-u:\b)(?:we\s+are|we're|we\s+(?:build|develop|deliver|help|use|leverage|create|offer|"
+    r"provide)|our\s+(?:company|mission|platform|products?|clients|customers|solutions?|technology|"
+    r"vision|goal|purpose)|about\s+us|who\s+we\s+are|is\s+(?:a|the)\s+(?:leading|global|"
+    r"fast-growing|growing|world|foremost)|leading\s+(?:provider|platform|company|supplier)|"
+    r"founded|headquartered)(?-u:\b)|公司(?:是|专注|致力|成立|简介|介绍|主要|为)|我们(?:是|专注|致力)|本公司|"
+    r"公司简介|公司介绍"
+)
+_AI_ROLE = (
+    r"(?i)(?-u:\b)(?:you\s+will|you'll|you\s+have|your|experience\s+(?:with|in|using)|knowledge\s+of|"
+    r"familiar[a-z]*|proficien[a-z]*|skills?|ability\s+to|responsib[a-z]*|must|required|"
+    r"requirements?|qualifications?|the\s+candidate|successful\s+candidate)(?-u:\b)|熟悉|掌握|了解|"
+    r"精通|负责|要求|经验|能力|任职|岗位职责"
+)
 
 
 def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
-    """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``lf``, in order (``lf``
-    needs ``_rid``, ``_t`` and ``lang``).
+    """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``work``, in order (``work``
+    needs ``_rid``, ``_t``, ``_tt`` and ``lang``).
 
-    For each language the steps of the taxonomy run in order: blank out excluded contexts, take and
-    blank out tool-use spans, take specialist spans. English terms apply to every ad, Chinese terms to
-    Chinese ads. Only ads holding some tool or specialist term at all (one cheap test per language)
-    go through the steps; the others get empty evidence. The steps run on that subset and are joined
-    back by row, so their cost scales with the candidates, not the corpus.
+    Only ads holding some tool or specialist term at all (one cheap test per language) are read
+    further; the others get empty evidence. Those ads are cut into clauses (the title is one), and
+    each clause runs the taxonomy's steps: blank out excluded contexts, take and blank out tool-use
+    spans, take specialist spans (English terms on every ad, Chinese terms on Chinese ads). A
+    clause's matches are dropped when the clause negates the need ("not required", "no … needed",
+    "we do not use AI"), or speaks of the hiring process or the company rather than the role; they
+    count as preferred when the clause is optional ("an asset", "nice to have", "优先"). Cost scales
+    with the candidate ads, not the corpus.
     """
     t, title = pl.col("_t"), pl.col("_tt").fill_null("")
 
@@ -57,9 +105,18 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
     zh_rids = work.filter(pl.col("lang") == "zh").filter(has(tax.candidate["zh"]))["_rid"]
     rids = pl.concat([en_rids, zh_rids]).unique()
     lf = work.lazy()
-    sub = work.filter(pl.col("_rid").is_in(rids.implode())).lazy().select(
-        "_rid", "lang", pl.concat_str([title, t], separator="\n").alias("_body"))
-    cur = "_body"
+    c = pl.col("_c")
+    sub = (
+        work.filter(pl.col("_rid").is_in(rids.implode())).lazy()
+        .select("_rid", "lang",
+                pl.concat_str([title, t], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
+                .str.extract_all(_AI_CLAUSE).alias("_c"))
+        .explode("_c")
+        # Only clauses holding a term go through the steps (most of a long ad holds none).
+        .filter(c.is_not_null() & (c.str.contains(tax.candidate["en"])
+                                   | ((pl.col("lang") == "zh") & c.str.contains(tax.candidate["zh"]))))
+    )
+    cur = "_c"
     for lang in ("en", "zh"):
         ex, tool, spec = tax.exclude[lang], tax.tool[lang], tax.specialist[lang]
         masked, masked2 = f"_ai_m1_{lang}", f"_ai_m2_{lang}"
@@ -71,12 +128,27 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
         )
         cur = masked2
     is_zh = pl.col("lang") == "zh"
-    sub = sub.select(
-        "_rid",
-        pl.concat_list("_ai_spec_en", pl.when(is_zh).then(pl.col("_ai_spec_zh")).otherwise(_EMPTY))
-        .alias("ai_specialist_evidence"),
-        pl.concat_list("_ai_tool_en", pl.when(is_zh).then(pl.col("_ai_tool_zh")).otherwise(_EMPTY))
-        .alias("ai_tool_evidence"),
+    role = c.str.contains(_AI_ROLE)
+    keep = ~c.str.contains(_AI_NEGATED) & ~(
+        (c.str.contains(_AI_RECRUITING) | c.str.contains(_AI_COMPANY)) & ~role)
+    spec_ev = pl.concat_list("_ai_spec_en", pl.when(is_zh).then(pl.col("_ai_spec_zh"))
+                             .otherwise(_EMPTY))
+    tool_ev = pl.concat_list("_ai_tool_en", pl.when(is_zh).then(pl.col("_ai_tool_zh"))
+                             .otherwise(_EMPTY))
+    sub = (
+        sub.select(
+            "_rid",
+            pl.when(keep).then(spec_ev).otherwise(_EMPTY).alias("_spec"),
+            pl.when(keep).then(tool_ev).otherwise(_EMPTY).alias("_tool"),
+            ~c.str.contains(_AI_OPTIONAL).alias("_firm"),
+        )
+        .group_by("_rid")
+        .agg(
+            pl.col("_spec").explode().drop_nulls().alias("ai_specialist_evidence"),
+            pl.col("_tool").explode().drop_nulls().alias("ai_tool_evidence"),
+            (pl.col("_firm") & ((pl.col("_spec").list.len() + pl.col("_tool").list.len()) > 0))
+            .any().alias("_firm_hit"),
+        )
     )
     return (
         lf.select("_rid").join(sub, on="_rid", how="left", maintain_order="left")
@@ -87,6 +159,8 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
             (pl.col("ai_tool_evidence").list.len() > 0).alias("ai_skill_tool"),
         )
         .with_columns((pl.col("ai_skill_specialist") | pl.col("ai_skill_tool")).alias("ai_skill"))
+        .with_columns((pl.col("ai_skill") & ~pl.col("_firm_hit").fill_null(False))
+                      .alias("ai_skill_preferred"))
         .select(AI_COLUMNS)
     )
 
@@ -100,7 +174,8 @@ _DEGREE_KEYWORDS = (
     r"degree|bachelor|master'?s|masters|master of|ph\.?\s?d|doctorate|doctoral|d\.?phil|"
     r"(?-u:\b)(?:m\.?sc|b\.?sc|ms|bs|ba|mba|b\.?eng|m\.?eng|bsn|msn|llb|dnp|hnd|hnc|ged|mpharm)(?-u:\b)|"
     r"b\.s\.|m\.s\.|diploma|gcses?|a-levels?|high school|postgraduate|undergraduate|"
-    r"in lieu|equivalent|bootcamp"
+    r"in lieu|equivalent|bootcamp|post-?secondary (?:education|diploma|degree|certificate)|"
+    r"graduate of an? (?:approved |recognized |accredited )"
 )
 # A clause: a stretch of text without a sentence or clause break. A dot ends it only when a space
 # follows (so "Ph.D." and "B.S." stay inside); the Chinese comma ends it; the ASCII comma does not.
@@ -111,7 +186,9 @@ _CLAUSE = rf"(?i){_CLAUSE_CHAR}*?(?:{_DEGREE_KEYWORDS}){_CLAUSE_CHAR}*"
 # "本科为985院校" describes the school, not the level asked for).
 _DEGREE_NOISE = (
     r"(?:high |a |great |certain )?degree of|\d+-degree|\d+ degrees|degrees? (?:celsius|fahrenheit)|"
-    r"本科(?:为|毕业于|院校|阶段)[^，,]*|第一学历|(?:高职|职业|本科)院校"
+    r"本科(?:为|毕业于|院校|阶段)[^，,]*|第一学历|(?:高职|职业|本科)院校|"
+    # A student post ("currently enrolled in a Bachelor of Education program") asks for no degree.
+    r"(?:currently |be )?(?:enrolled in|pursuing|working towards|entering)[^.;\n]*"
 )
 _SECONDARY = (
     r"high school(?: diploma)?|(?-u:\b)ged(?-u:\b)|gcses?|a-levels?|高中|中专|初中|技校|中技|职高"
@@ -134,7 +211,11 @@ _BACHELOR = (
     r"(?-u:\b)llb(?-u:\b)|undergraduate degree|university degree|college degree|"
     r"(?:4|four)-year degree|本科|学士"
 )
-_ASSOCIATE = r"associate'?s? degree|foundation degree|(?-u:\b)hn[dc](?-u:\b)|diploma|大专|专科|高职"
+_ASSOCIATE = (
+    r"associate'?s? degree|foundation degree|(?-u:\b)hn[dc](?-u:\b)|diploma|大专|专科|高职|"
+    r"post-?secondary (?:education|diploma|certificate|program|studies)|"
+    r"graduate of an? (?:approved |recognized |accredited )?[a-z ]{0,40}?(?:program|programme)"
+)
 _NOT_REQUIRED = (
     r"学历不限|不限学历|学历无要求|不要求学历|学历没有要求|学历不是硬性要求|"
     r"no (?:formal )?degree|degree (?:is )?not (?:required|essential|necessary|needed|a requirement)|"
@@ -178,8 +259,10 @@ def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
         .when(clause.str.contains(_NOT_REQUIRED)).then(4)
         .when(has_level & clause.str.contains(_RELAX)).then(3)
         .when(has_level).then(1)
-        .when(clause.str.contains(_RELAX)).then(5)
+        # "High school diploma or equivalent" says no degree is needed (checked before the
+        # relaxation it also contains).
         .when(clause.str.contains(_SECONDARY)).then(6)
+        .when(clause.str.contains(_RELAX)).then(5)
         .otherwise(0)
     )
 
@@ -255,7 +338,8 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
 # Salary
 
 _NUM = r"\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.' ]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
-_MULT = r"k|w|万|千|mn|million"
+# Latin multipliers must end a token ("2 to 3 weeks" is not 2-3 万).
+_MULT = r"(?:k|w|mn|million|billion|bn)(?-u:\b)|万|千"
 _CUR_PRE = (
     r"us\$|usd|hk\$|hkd|s\$|sgd|a\$|au\$|aud|ca\$|c\$|cad|nz\$|nzd|£|gbp|€|eur|chf|₹|inr|jpy|"
     r"¥|￥|rmb|cny|\$|港币|人民币"
@@ -263,21 +347,24 @@ _CUR_PRE = (
 _CUR_POST = r"usd|eur|gbp|chf|sgd|hkd|aud|cad|nzd|cny|rmb|inr|jpy|元|块|人民币|港币|美元|欧元|英镑|€|£"
 _SEP = r"\s*(?:-|–|—|~|～|to|至|到|rising to)\s*"
 _PERIOD = (
-    r"(?:\s*(?:/|per|an|a|every)?\s*(?:hours?|hr|days?|weeks?|months?|annum|years?|yr)(?-u:\b)"
+    r"(?:\s*(?:/|per|an|a|every)?\s*(?:bi-?weekly|fortnightly|hours?|hr|days?|weeks?|months?|annum|"
+    r"years?|yr)(?-u:\b)"
     r"|\s*/\s*h(?-u:\b)|\s*/\s*mo(?-u:\b)"
     r"|\s*/?每?(?:小时|时|天|日|周|月|年)"
     r"|\s*(?:hourly|daily|weekly|monthly|annually|annual|yearly|p\.?a(?-u:\b)\.?|pcm|ph(?-u:\b)|p/h"
     r"|(?:brutto )?pro monat|par mois|par an(?-u:\b)))?"
 )
 _MONTHS = r"(?:\s*[·•*x×]\s*\d{2}\s*薪)?"
-_AMOUNT_BARE = rf"(?:{_NUM})\s*(?:{_MULT})?"
+# An amount starts a token: the "1" of "RS1 $1,706" or "MB3" is a pay grade, not a salary.
+_AMOUNT_BARE = rf"(?-u:\b)(?:{_NUM})\s*(?:{_MULT})?\+?"
 _AMOUNT = rf"(?:(?:{_CUR_PRE})\s*)?{_AMOUNT_BARE}"
 _TAIL = rf"(?:{_SEP}{_AMOUNT})?\s*(?:{_CUR_POST})?{_PERIOD}{_MONTHS}(?:以上|起)?"
 _CORE = rf"{_AMOUNT}{_TAIL}"
 _BOUND = r"(?:up to|upto|最高|高达|from|starting at)\s*"
 _CUE = (
     r"年薪|月薪|日薪|时薪|周薪|课时费|底薪|薪资|薪酬|工资|待遇|"
-    r"(?-u:\b)(?:salary|pay|compensation|wage)(?-u:\b)"
+    r"(?-u:\b)(?:salary|pay|compensation|wages?|posting range|pay range|salary range|pay scale|"
+    r"pay rate|rate of pay|base pay|hourly rate|starting (?:salary|wage|rate))(?-u:\b)"
 )
 _NOT_AMOUNT = r"[^\d\n$£€¥￥₹]"
 # In running text a number is a salary only with an anchor. First choice: a cue word just before it
@@ -287,18 +374,38 @@ _TEXT_CUED = rf"(?i)(?:{_CUE}){_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
 _TEXT_ANCHORED = (
     rf"(?i)(?:{_BOUND})?(?:{_CUR_PRE})\s*{_AMOUNT_BARE}{_TAIL}"
     rf"|{_AMOUNT_BARE}(?:{_SEP}{_AMOUNT})?\s*(?:{_CUR_POST}){_PERIOD}{_MONTHS}(?:以上|起)?"
-    rf"|(?:{_NUM})\s*(?:{_MULT})?{_SEP}(?:{_NUM})\s*(?:k|w|万|千){_PERIOD}{_MONTHS}"
+)
+# The Chinese boards' bare "15-25K" / "2-3万" ranges, read in Chinese ads only.
+_TEXT_ZH_RANGE = (
+    rf"(?i)(?-u:\b)(?:{_NUM})\s*(?:{_MULT})?{_SEP}(?:{_NUM})\s*(?:k(?-u:\b)|w(?-u:\b)|万|千)"
+    rf"{_PERIOD}{_MONTHS}"
+)
+# An hourly rate followed by its annual equivalent ("$31.31-$43.31 Hourly, $59,998.64-$82,986.80
+# Annually", "$23.13 to $33.29 per hour ($42,096.60 to $60,587.80 per annum)"): the annual figure is
+# the one the employer computed with its own hours, so it is taken.
+_ANNUAL_AFTER_RATE = (
+    rf"(?i)(?:{_CUR_PRE})\s*(?:{_NUM})(?:{_SEP}(?:{_CUR_PRE})?\s*(?:{_NUM}))?\s*(?:per hour|"
+    rf"/\s*h(?:ou)?r|hourly|an hour)[^\d$£€]{{0,25}}(?P<ann>(?:{_CUR_PRE})\s*(?:{_NUM})"
+    rf"(?:{_SEP}(?:{_CUR_PRE})?\s*(?:{_NUM}))?\s*(?:per annum|annually|per year|a year|"
+    rf"/\s*y(?:ea)?r))"
+)
+# On-target earnings: the figure includes commission or bonus at target.
+_OTE = (
+    r"(?i)(?-u:\b)(?:ote|on[- ]target earnings|on[- ]target compensation)(?-u:\b)|含提成|"
+    r"综合(?:工资|薪资|收入)"
 )
 _FIELD_CANDIDATE = rf"(?i)(?:{_CUE})?{_NOT_AMOUNT}{{0,15}}?(?:{_BOUND})?{_CORE}"
 _PARSE = (
-    rf"(?P<c1>{_CUR_PRE})?\s*(?P<lo>{_NUM})\s*(?P<m1>{_MULT})?"
-    rf"(?:{_SEP}(?P<c2>{_CUR_PRE})?\s*(?P<hi>{_NUM})\s*(?P<m2>{_MULT})?)?\s*(?P<c3>{_CUR_POST})?"
+    rf"(?P<c1>{_CUR_PRE})?\s*(?P<lo>{_NUM})\s*(?P<m1>{_MULT})?\+?"
+    rf"(?:{_SEP}(?P<c2>{_CUR_PRE})?\s*(?P<hi>{_NUM})\s*(?P<m2>{_MULT})?\+?)?\s*"
+    rf"(?P<c3>{_CUR_POST})?"
 )
 _NEGOTIABLE = r"(?i)面议|面谈|negotiable|competitive|(?-u:\b)doe(?-u:\b)|depending on experience"
 
 _PERIOD_PATTERNS: dict[str, str] = {
     "hour": r"hour|(?-u:\b)hr(?-u:\b)|/\s*h(?-u:\b)|ph(?-u:\b)|p/h|小时|/时|时薪|课时费",
     "day": r"(?-u:\b)days?(?-u:\b)|daily|/天|/日|日薪|每天",
+    "biweek": r"bi-?week|fortnight|every two weeks",
     "week": r"week|/周|周薪",
     "month": r"month|/\s*mo(?-u:\b)|pcm|monat|mois|/月|月薪|底薪|每月",
     "year": r"year|annum|(?-u:\b)yr|annual|(?-u:\b)p\.?a(?-u:\b)|par an(?-u:\b)|/年|年薪|每年",
@@ -308,7 +415,7 @@ _CURRENCY_CODES: dict[str, str] = {
     "hk$": "HKD", "hkd": "HKD", "港币": "HKD",
     "s$": "SGD", "sgd": "SGD",
     "a$": "AUD", "au$": "AUD", "aud": "AUD",
-    "ca$": "CAD", "c$": "CAD", "cad": "CAD",
+    "ca$": "CAD", "c$": "CAD", "cad": "CAD", "cdn$": "CAD",
     "nz$": "NZD", "nzd": "NZD",
     "£": "GBP", "gbp": "GBP", "英镑": "GBP",
     "€": "EUR", "eur": "EUR", "欧元": "EUR",
@@ -319,18 +426,22 @@ _CURRENCY_CODES: dict[str, str] = {
     "¥": "YEN", "￥": "YEN",  # resolved by language below: CNY in Chinese ads, JPY otherwise
 }
 _MULTIPLIERS: dict[str, float] = {
-    "k": 1e3, "千": 1e3, "w": 1e4, "万": 1e4, "mn": 1e6, "million": 1e6,
+    "k": 1e3, "千": 1e3, "w": 1e4, "万": 1e4, "mn": 1e6, "million": 1e6, "billion": 1e9,
+    "bn": 1e9,
 }
 
 # Conventions for turning a stated period into a year (documented in docs/ads.md).
 HOURS_PER_YEAR = 2080.0  # 40 hours x 52 weeks
 DAYS_PER_YEAR = 260.0  # 5 days x 52 weeks
 WEEKS_PER_YEAR = 52.0
+BIWEEKS_PER_YEAR = 26.0
 MONTHS_PER_YEAR = 12.0
 # When no period is stated: an amount at or above this is yearly (per currency; default otherwise).
 YEARLY_FROM: dict[str, float] = {"JPY": 1_000_000.0, "INR": 100_000.0, "HKD": 150_000.0,
                                  "CNY": 150_000.0}
 YEARLY_FROM_DEFAULT = 10_000.0
+# Currencies written with a bare "$": a "$" means the default currency when it is one of these.
+DOLLAR_CURRENCIES = ("USD", "CAD", "AUD", "NZD", "SGD", "HKD")
 # ... and for CNY an amount of 1,000 or more (below the yearly threshold) is monthly, the convention of
 # Chinese boards ("15-25K", "1-1.5万"); for other currencies an amount below this is hourly.
 CNY_MONTHLY_FROM = 1_000.0
@@ -346,11 +457,15 @@ ANNUAL_BOUNDS_DEFAULT = (1_000.0, 5_000_000.0)
 MAX_RANGE_RATIO = 10.0
 
 
-def _number(expr: pl.Expr) -> pl.Expr:
-    """A matched amount as a float: thousands separators dropped ("55.000" and "55,000" are 55000)."""
+def _number(expr: pl.Expr, dot_decimal: pl.Expr | None = None) -> pl.Expr:
+    """A matched amount as a float: thousands separators dropped ("55.000" and "55,000" are 55000),
+    except where ``dot_decimal`` holds (dollar and pound amounts: "$36.711" is an hourly rate)."""
     s = expr.str.replace_all(r"[,' ]", "")
+    dotted = s.str.contains(r"^\d{1,3}(?:\.\d{3})+$")
+    if dot_decimal is not None:
+        dotted = dotted & ~dot_decimal.fill_null(False)
     return (
-        pl.when(s.str.contains(r"^\d{1,3}(?:\.\d{3})+$"))
+        pl.when(dotted)
         .then(s.str.replace_all(r"\.", ""))
         .otherwise(s)
         .cast(pl.Float64, strict=False)
@@ -372,8 +487,9 @@ def salary(lf: pl.LazyFrame, default_currency: str | None = None) -> pl.LazyFram
     row); the rest of the parsing runs on the short matched strings.
     """
     field = pl.col("_salary_field")
+    year = pl.col("_year") if "_year" in lf.collect_schema().names() else pl.lit(None, pl.Int32)
     lf = lf.select(
-        "_rid", "_t", "lang",
+        "_rid", "_t", "lang", year.alias("_year"),
         field.str.extract(_FIELD_CANDIDATE, 0).alias("_sal_field_cand"),
         pl.coalesce(field, pl.lit("")).str.contains(_NEGOTIABLE).alias("_sal_field_neg"),
     )
@@ -382,13 +498,17 @@ def salary(lf: pl.LazyFrame, default_currency: str | None = None) -> pl.LazyFram
         lf.filter(pl.col("_sal_field_cand").is_null())
         .select(
             "_rid",
-            pl.coalesce(t.str.extract(_TEXT_CUED, 0), t.str.extract(_TEXT_ANCHORED, 0))
-            .alias("_sal_text_cand"),
+            pl.coalesce(
+                t.str.extract(_ANNUAL_AFTER_RATE, 1), t.str.extract(_TEXT_CUED, 0),
+                t.str.extract(_TEXT_ANCHORED, 0),
+                pl.when(pl.col("lang") == "zh").then(t.str.extract(_TEXT_ZH_RANGE, 0)),
+            ).alias("_sal_text_cand"),
             t.str.contains(r"(?i)面议|薪资面谈|salary:? negotiable|competitive salary")
             .alias("_sal_text_neg"),
+            t.str.contains(_OTE).alias("_sal_text_ote"),
         )
     )
-    lf = lf.select("_rid", "lang", "_sal_field_cand", "_sal_field_neg").join(
+    lf = lf.select("_rid", "lang", "_year", "_sal_field_cand", "_sal_field_neg").join(
         text, on="_rid", how="left", maintain_order="left")
     for stage in salary_stages(default_currency):
         lf = lf.with_columns(stage)
@@ -406,8 +526,10 @@ def salary_stages(default_currency: str | None = None) -> list[list[pl.Expr]]:
     candidate = pl.coalesce("_sal_field_cand", "_sal_text_cand")
     negotiable = pl.col("_sal_field_neg") | pl.col("_sal_text_neg").fill_null(False)
     g = pl.col("_sal_groups")
-    lo_raw = _number(g.struct.field("lo"))
-    hi_raw = _number(g.struct.field("hi"))
+    cur_token = pl.coalesce(g.struct.field("c1"), g.struct.field("c2"), g.struct.field("c3"))
+    dollarish = cur_token.str.contains(r"\$|£|usd|cad|aud|gbp|nzd|sgd|hkd")
+    lo_raw = _number(g.struct.field("lo"), dollarish)
+    hi_raw = _number(g.struct.field("hi"), dollarish)
     m1 = g.struct.field("m1").replace_strict(_MULTIPLIERS, default=None, return_dtype=pl.Float64)
     m2 = g.struct.field("m2").replace_strict(_MULTIPLIERS, default=None, return_dtype=pl.Float64)
     lo = lo_raw * pl.coalesce(m1, m2, pl.lit(1.0))
@@ -415,8 +537,18 @@ def salary_stages(default_currency: str | None = None) -> list[list[pl.Expr]]:
     cand = pl.col("salary_evidence").str.to_lowercase()
     up_to = cand.str.contains(r"up to|upto|最高|高达")
     from_ = cand.str.contains(r"(?-u:\b)from(?-u:\b)|starting at|以上|起")
-    cur_token = pl.coalesce(g.struct.field("c1"), g.struct.field("c2"), g.struct.field("c3"))
-    cur = cur_token.replace_strict(_CURRENCY_CODES, default=None, return_dtype=pl.String)
+    # A currency named by code beats a bare "$" ("$80,000 CAD"); a bare "$" is the default currency
+    # when that is a dollar (Canadian boards), US dollars otherwise.
+    bare_dollar = default_currency if default_currency in DOLLAR_CURRENCIES else "USD"
+
+    def code(token: pl.Expr) -> pl.Expr:
+        return pl.when(token == "$").then(None).otherwise(
+            token.replace_strict(_CURRENCY_CODES, default=None, return_dtype=pl.String))
+
+    any_dollar = (g.struct.field("c1") == "$") | (g.struct.field("c2") == "$")
+    cur = pl.coalesce(code(g.struct.field("c1")), code(g.struct.field("c2")),
+                      code(g.struct.field("c3")),
+                      pl.when(any_dollar.fill_null(False)).then(pl.lit(bare_dollar)))
     is_zh = pl.col("lang") == "zh"
     currency = (
         pl.when(pl.col("salary_evidence").is_null()).then(pl.lit(None, dtype=pl.String))
@@ -446,6 +578,7 @@ def salary_stages(default_currency: str | None = None) -> list[list[pl.Expr]]:
         pl.when(pl.col("salary_period") == "hour").then(HOURS_PER_YEAR)
         .when(pl.col("salary_period") == "day").then(DAYS_PER_YEAR)
         .when(pl.col("salary_period") == "week").then(WEEKS_PER_YEAR)
+        .when(pl.col("salary_period") == "biweek").then(BIWEEKS_PER_YEAR)
         .when(pl.col("salary_period") == "month")
         .then(pl.coalesce(pl.col("salary_months").cast(pl.Float64), pl.lit(MONTHS_PER_YEAR)))
         .when(pl.col("salary_period") == "year").then(1.0)
@@ -490,5 +623,16 @@ def salary_stages(default_currency: str | None = None) -> list[list[pl.Expr]]:
             pl.when(usable).then(pl.col("_smax")).alias("salary_max"),
             pl.when(usable).then(pl.col("_amin")).alias("salary_annual_min"),
             pl.when(usable).then(pl.col("_amax")).alias("salary_annual_max"),
+            pl.when(usable).then(reference_currency(pl.col("salary_currency")))
+            .alias("salary_ref_currency"),
+            (pl.col("salary_evidence").is_not_null()
+             & (pl.col("salary_evidence").str.contains(_OTE)
+                | pl.col("_sal_text_ote").fill_null(False))).alias("salary_ote"),
+        ],
+        [
+            to_reference(pl.col("salary_annual_min"), pl.col("salary_currency"), pl.col("_year"))
+            .alias("salary_annual_min_ref"),
+            to_reference(pl.col("salary_annual_max"), pl.col("salary_currency"), pl.col("_year"))
+            .alias("salary_annual_max_ref"),
         ],
     ]

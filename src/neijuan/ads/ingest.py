@@ -9,6 +9,7 @@ bytes in no known encoding, a malformed CSV/JSON line) sends the row to the reje
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import gzip
@@ -183,44 +184,98 @@ def decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
     return "\n".join(out), how
 
 
-def _read_csv_text(text: str, path: Path, sep: str) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Parse CSV text with Polars; on a malformed file, fall back to the csv module row by row so
-    that good rows survive and bad ones become rejects with their line number."""
-    try:
-        frame = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
-                            truncate_ragged_lines=False)
-        return frame.with_row_index("_line_row", offset=1), []
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        if isinstance(exc, pl.exceptions.NoDataError) or not text.strip():
-            return pl.DataFrame(), []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error):
-        return pl.DataFrame(), []
-    rows: list[list[str]] = []
-    idx: list[int] = []
-    rejects: list[dict[str, Any]] = []
-    n = 0
+def _check_header(header: list[str], path: Path) -> None:
+    """Refuse a header that names a column twice (which column would be the text?)."""
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(header, start=1):
+        key = name.strip()
+        if key in seen:
+            raise DataError(f"{path}: the header names column {key!r} twice (columns {seen[key]} "
+                            f"and {pos}); rename or remove one")
+        seen[key] = pos
+
+
+def _csv_records(lines: list[str], sep: str, width: int, first_line: int,
+                 path: Path) -> Iterator[tuple[int, list[str] | None, dict[str, Any] | None]]:
+    """Records of ``lines`` (physical lines, ends kept) as (line number, fields or None, reject).
+
+    A record whose quote is never closed swallows the lines after it into one field; such a record
+    (several physical lines and the wrong number of fields) is rejected as ``unclosed_quote`` and
+    the lines it swallowed are read again as records of their own, so no row disappears.
+    """
+    reader = csv.reader(iter(lines), delimiter=sep)
+    prev = 0
     while True:
         try:
             fields = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
-            n += 1
-            rejects.append({"file": str(path), "row": n, "stage": "ingest",
-                            "reason": "malformed_csv", "detail": f"line {reader.line_num}: {exc}",
-                            "kept_in_ads": False})
+            line = first_line + prev
+            prev = reader.line_num
+            yield line, None, {"reason": "malformed_csv", "detail": f"line {line}: {exc}"}
             continue
+        cur = reader.line_num
+        line = first_line + prev
+        span = cur - prev
+        unclosed = "".join(lines[prev:cur]).count('"') % 2 == 1  # ran to the end of the file
+        if span > 1 and '"' in lines[prev] and (unclosed or len(fields) != width):
+            yield line, None, {
+                "reason": "unclosed_quote",
+                "detail": f"line {line}: a quote opened here is not closed before line "
+                          f"{first_line + cur - 1}; the {span - 1} line(s) it swallowed are read "
+                          f"again on their own",
+                "text_excerpt": lines[prev][:200]}
+            yield from _csv_records(lines[prev + 1:cur], sep, width, line + 1, path)
+        elif len(fields) != width:
+            yield line, None, {"reason": "malformed_csv",
+                               "detail": f"line {line}: {len(fields)} fields, header has {width}",
+                               "text_excerpt": sep.join(fields)[:200]}
+        else:
+            yield line, fields, None
+        prev = cur
+
+
+def _read_csv_text(text: str, path: Path, sep: str) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Parse CSV text with Polars; on a malformed file, fall back to the csv module record by
+    record so that good rows survive and bad ones become rejects with their line number (an
+    unclosed quote rejects its own record only: the rows it swallowed are recovered)."""
+    if not text.strip():
+        return pl.DataFrame(), []
+    try:
+        header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep))
+    except (StopIteration, csv.Error):
+        header = []
+    _check_header(header, path)
+    # An odd number of quote characters means a quote is never closed: Polars would read the rest of
+    # the file into one field without a word, so such a file takes the record-by-record path.
+    if text.count('"') % 2 == 0:
+        try:
+            frame = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
+                                truncate_ragged_lines=False)
+            return frame.with_row_index("_line_row", offset=1), []
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+            if isinstance(exc, pl.exceptions.NoDataError):
+                return pl.DataFrame(), []
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(iter(lines), delimiter=sep)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        return pl.DataFrame(), []
+    _check_header(header, path)
+    start = reader.line_num
+    rows: list[list[str]] = []
+    idx: list[int] = []
+    rejects: list[dict[str, Any]] = []
+    n = 0
+    for _line, fields, reject in _csv_records(lines[start:], sep, len(header), start + 1, path):
         n += 1
-        if len(fields) != len(header):
-            rejects.append({"file": str(path), "row": n, "stage": "ingest",
-                            "reason": "malformed_csv",
-                            "detail": f"line {reader.line_num}: {len(fields)} fields, header has "
-                                      f"{len(header)}",
-                            "kept_in_ads": False, "text_excerpt": sep.join(fields)[:200]})
+        if reject is not None:
+            rejects.append({"file": str(path), "row": n, "stage": "ingest", "kept_in_ads": False,
+                            **reject})
             continue
+        assert fields is not None
         rows.append(fields)
         idx.append(n)
     frame = pl.DataFrame(rows, schema=header, orient="row") if rows else pl.DataFrame(
@@ -335,6 +390,16 @@ def _rows(frame: pl.DataFrame, pre_rejects: list[dict[str, Any]], p: Path, mappi
     return FileResult(str(p), good, all_rejects, meta)
 
 
+def _odd_quotes(path: Path) -> bool:
+    """Whether the file holds an odd number of quote characters (a quote never closed), read in
+    chunks."""
+    odd = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(16 << 20), b""):
+            odd ^= chunk.count(b'"') & 1
+    return bool(odd)
+
+
 def _is_utf8(path: Path) -> bool:
     """Whether a file decodes as UTF-8, read in chunks (never whole)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -365,6 +430,8 @@ def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
                   and fmt in ("csv", "tsv", "jsonl", "parquet")
                   and mapping.encoding in (None, "utf-8", "utf8")
                   and (fmt == "parquet" or _is_utf8(p)))
+    if streamable and fmt in ("csv", "tsv") and _odd_quotes(p):
+        streamable = False  # the whole-file reader recovers the rows an unclosed quote swallows
     if not streamable:
         yield read_file(p, mapping)
         return
@@ -373,13 +440,17 @@ def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
     elif fmt == "jsonl":
         lf = pl.scan_ndjson(p, infer_schema_length=None)
     else:
-        lf = pl.scan_csv(p, separator="\t" if fmt == "tsv" else ",", infer_schema=False)
+        sep = "\t" if fmt == "tsv" else ","
+        with p.open("r", encoding="utf-8", newline="") as fh, \
+                contextlib.suppress(StopIteration, csv.Error):
+            _check_header(next(csv.reader(fh, delimiter=sep)), p)
+        lf = pl.scan_csv(p, separator=sep, infer_schema=False)
     base = {"path": str(p), "bytes": size, "sha256": sha256_file(p), "format": fmt,
             "encoding": "utf-8" if fmt != "parquet" else "parquet (utf-8)",
             "read": f"streamed in batches of {BATCH_ROWS:,} rows"}
     offset = 0
     try:
-        for batch in lf.collect_batches(chunk_size=BATCH_ROWS):
+        for batch in _batches(lf):
             frame = batch.with_row_index("_line_row", offset=offset + 1)
             offset += batch.height
             yield _rows(frame, [], p, mapping, dict(base))
@@ -389,6 +460,21 @@ def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
             return
         raise DataError(f"{p}: unreadable after row {offset:,} ({exc}); fix the file or split it") \
             from None
+
+
+def _batches(lf: pl.LazyFrame) -> Iterator[pl.DataFrame]:
+    """``lf`` in frames of :data:`BATCH_ROWS` rows: ``collect_batches`` where Polars has it (1.34
+    and later), slices of the scan before."""
+    if hasattr(lf, "collect_batches"):
+        yield from lf.collect_batches(chunk_size=BATCH_ROWS)
+        return
+    start = 0
+    while True:
+        batch = lf.slice(start, BATCH_ROWS).collect()
+        if batch.height == 0:
+            return
+        yield batch
+        start += batch.height
 
 
 def _empty_rows() -> pl.DataFrame:

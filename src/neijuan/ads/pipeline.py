@@ -18,6 +18,7 @@ DETECTED_COLUMNS: list[str] = [
     "ai_skill",
     "ai_skill_specialist",
     "ai_skill_tool",
+    "ai_skill_preferred",
     "ai_specialist_evidence",
     "ai_tool_evidence",
     "degree_level",
@@ -32,6 +33,10 @@ DETECTED_COLUMNS: list[str] = [
     "salary_months",
     "salary_annual_min",
     "salary_annual_max",
+    "salary_ref_currency",
+    "salary_annual_min_ref",
+    "salary_annual_max_ref",
+    "salary_ote",
     "salary_status",
     "salary_evidence",
 ]
@@ -68,9 +73,17 @@ def detect_frame(
 
     # The title is read with the text by the AI-skill detector: "Machine Learning Researcher" is
     # evidence even when the body only describes the work.
+    # The posting year picks the exchange rate for the salary in the reference currency.
+    if "date" in df.columns and df.schema["date"].is_temporal():
+        year = df["date"].dt.year().cast(pl.Int32)
+    elif "date" in df.columns:
+        year = df["date"].cast(pl.String).str.slice(0, 4).cast(pl.Int32, strict=False)
+    else:
+        year = pl.Series([None] * df.height, dtype=pl.Int32)
     work = pl.DataFrame({
         "_rid": pl.int_range(df.height, dtype=pl.UInt32, eager=True),
         "_t": column("text"), "_tt": column("title"), "_salary_field": column("salary"),
+        "_year": year,
     }).with_columns(language(pl.col("_t")).alias("lang"))
     lazy = work.lazy()
     parts = [

@@ -8,18 +8,19 @@
    ``log(salary) = b * ai + degree-level dummies + FE[occupation x period x currency] + e``, with
    heteroskedasticity-robust (HC1) standard errors; the premium is ``exp(b) - 1``.
 
-The regression has one fixed-effect dimension (the cell), so the within transformation (demeaning by
-cell) gives exactly the coefficients and residuals of the regression with one dummy per cell
-(Frisch-Waugh-Lovell); HC1 then uses ``n - k - G`` degrees of freedom, as statsmodels does with the
-dummies spelled out. We compute it with Polars (demeaning) and NumPy (a k x k solve) rather than a
-formula library: the number of cells runs into the tens of thousands on a national corpus, which a
-dummy matrix cannot hold, and the estimator is small enough to test against closed forms
-(``tests/ads/test_premium.py``).
+The regression is fitted by pyfixest (``feols`` with the cell absorbed, HC1 with the fixed effects
+counted in the small-sample correction, i.e. ``n / (n - k - G)`` as statsmodels gives with the dummies
+spelled out): it absorbs tens of thousands of cells without a dummy matrix, and it drops regressors
+that are collinear with the cells or with each other and says which. A term that is not identified
+(e.g. AI skill never varies within any occupation x period cell) is reported with its reason and no
+estimate, never as a huge standard error. The estimates are tested against closed forms and a
+dummy-variable regression (``tests/ads/test_premium.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -40,48 +41,56 @@ class FEResult:
     n_cells: int
     n_singletons: int
     df_resid: int
+    dropped: list[str] = field(default_factory=list)  # collinear with the cells or each other
 
 
 def fe_ols(frame: pl.DataFrame, y: str, xs: list[str], cell: str) -> FEResult | None:
-    """OLS of ``y`` on ``xs`` absorbing one fixed effect per ``cell``, HC1 standard errors.
+    """OLS of ``y`` on ``xs`` absorbing one fixed effect per ``cell``, HC1 standard errors (pyfixest).
 
     Cells with a single observation carry no within-cell information and are dropped (counted).
-    Regressors with no within-cell variation are dropped too (their coefficient is not identified).
-    Returns None when nothing is left to estimate.
+    Regressors collinear with the cells (no within-cell variation) or with each other are dropped
+    by pyfixest and listed in ``dropped``. Returns None when nothing is left to estimate.
     """
+    import pyfixest as pf
+
     counts = pl.col(cell).count().over(cell)
     data = frame.select(y, *xs, cell).drop_nulls().with_columns(counts.alias("_n"))
     singletons = int((data["_n"] == 1).sum())
     data = data.filter(pl.col("_n") > 1)
     if data.height == 0:
         return None
-    demeaned = data.select(
-        [(pl.col(c).cast(pl.Float64) - pl.col(c).cast(pl.Float64).mean().over(cell)).alias(c)
-         for c in (y, *xs)]
-    )
-    spread = demeaned.select(pl.col(xs).abs().max()).row(0)
-    keep = [c for c, v in zip(xs, spread, strict=True) if v is not None and v > 1e-12]
-    if not keep:
-        return None
-    X = demeaned.select(keep).to_numpy()
-    Y = demeaned[y].to_numpy()
-    n, k = X.shape
+    # Formula-safe names; the cell as a string (pyfixest reads it as a factor).
+    names = {c: f"x{i}" for i, c in enumerate(xs)}
+    pdf = data.select(
+        pl.col(y).cast(pl.Float64).alias("y"),
+        *[pl.col(c).cast(pl.Float64).alias(names[c]) for c in xs],
+        pl.col(cell).cast(pl.String).alias("fe"),
+    ).to_pandas()
     n_cells = data[cell].n_unique()
-    df_resid = n - k - n_cells
-    if df_resid <= 0:
+    # Regressors with no within-cell variation at all are not identified: leave them out here
+    # (pyfixest would drop them too, with a warning), so that the fit never sees an empty design.
+    spread = data.select([(pl.col(c).cast(pl.Float64) - pl.col(c).cast(pl.Float64).mean().over(cell))
+                          .abs().max().alias(c) for c in xs]).row(0)
+    varying = [c for c, v in zip(xs, spread, strict=True) if v is not None and v > 1e-12]
+    dropped = [c for c in xs if c not in varying]
+    if not varying or data.height - len(varying) - n_cells <= 0:
         return None
-    xtx = X.T @ X
-    try:
-        xtx_inv = np.linalg.inv(xtx)
-    except np.linalg.LinAlgError:
+    formula = "y ~ " + " + ".join(names[c] for c in varying) + " | fe"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.feols(formula, data=pdf, vcov="hetero",
+                       ssc=pf.ssc(k_adj=True, k_fixef="full"))
+        coef, se = fit.coef(), fit.se()
+    back = {v: k for k, v in names.items()}
+    kept = [back[str(n)] for n in coef.index]
+    dropped += [c for c in varying if c not in kept]
+    n = int(fit._N)
+    df_resid = n - len(kept) - n_cells
+    if not kept or df_resid <= 0:
         return None
-    beta = xtx_inv @ (X.T @ Y)
-    resid = Y - X @ beta
-    meat = (X * (resid**2)[:, None]).T @ X
-    cov = xtx_inv @ meat @ xtx_inv * (n / df_resid)
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    return FEResult(names=keep, beta=beta, se=se, n_obs=n, n_cells=n_cells,
-                    n_singletons=singletons, df_resid=df_resid)
+    return FEResult(names=kept, beta=np.asarray(coef.values, dtype=float),
+                    se=np.asarray(se.values, dtype=float), n_obs=n, n_cells=n_cells,
+                    n_singletons=singletons, df_resid=df_resid, dropped=dropped)
 
 
 def regression_premium(ads: pl.DataFrame, period: str, occupation: str,
@@ -107,17 +116,38 @@ def regression_premium(ads: pl.DataFrame, period: str, occupation: str,
         parts.sort(key=lambda kv: kv[0])
         parts.append(("(pooled)", data))
     for label, sub in parts:
+        # Cells that can identify the AI term: both AI and non-AI ads among the ads with a salary.
+        varies = sub.filter(pl.col("log_salary").is_not_null()).group_by("_cell").agg(
+            pl.col("ai").min().alias("lo"), pl.col("ai").max().alias("hi"))
+        n_var = int(varies.filter(pl.col("lo") < pl.col("hi")).height)
         fit = fe_ols(sub, "log_salary", xs, "_cell")
-        base = {"group": label, "n_ads": sub.height, "n_ai": int(sub["ai"].sum())}
+        base = {"group": label, "n_ads": sub.height, "n_ai": int(sub["ai"].sum()),
+                "n_cells_ai_varies": n_var}
         if fit is None or "ai" not in fit.names:
+            why = ("not identified: no occupation x period x currency cell has ads both with and "
+                   "without AI skill" if n_var == 0 else
+                   "not identified: too few ads with a salary for the cells' fixed effects")
             rows.append({**base, "term": "ai", "beta": None, "se": None, "n_obs": 0,
-                         "n_cells": 0, "n_singletons": 0})
+                         "n_cells": 0, "n_singletons": 0, "note": why})
             continue
         for name, b, s in zip(fit.names, fit.beta, fit.se, strict=True):
-            rows.append({**base, "term": name, "beta": float(b), "se": float(s),
+            note = (f"AI skill varies in {n_var} cell(s) only" if name == "ai" and n_var < 5
+                    else None)
+            if not np.isfinite(s):
+                note = "standard error not defined (a residual variance of zero or below)"
+            rows.append({**base, "term": name, "beta": float(b),
+                         "se": float(s) if np.isfinite(s) else None,
                          "n_obs": fit.n_obs, "n_cells": fit.n_cells,
-                         "n_singletons": fit.n_singletons})
-    out = pl.DataFrame(rows, infer_schema_length=None)
+                         "n_singletons": fit.n_singletons, "note": note})
+        for name in fit.dropped:
+            rows.append({**base, "term": name, "beta": None, "se": None, "n_obs": fit.n_obs,
+                         "n_cells": fit.n_cells, "n_singletons": fit.n_singletons,
+                         "note": "dropped: collinear with the cells or other terms"})
+    # Explicit types: an all-null column would otherwise be of type Null, which Polars 2 refuses
+    # to exponentiate.
+    out = pl.DataFrame(rows, schema_overrides={
+        "beta": pl.Float64, "se": pl.Float64, "n_obs": pl.Int64, "n_cells": pl.Int64,
+        "n_singletons": pl.Int64, "note": pl.String}, infer_schema_length=None)
     return out.with_columns(
         (pl.col("beta") - Z_95 * pl.col("se")).alias("ci_low"),
         (pl.col("beta") + Z_95 * pl.col("se")).alias("ci_high"),
@@ -171,7 +201,9 @@ def raw_gap(ads: pl.DataFrame, occupation: str, groups: list[str]) -> pl.DataFra
     else:
         est = ok.select(agg_exprs) if ok.height else pl.DataFrame(
             {"gap": [None], "se": [None], "n_cells": [0], "n_ai_in_cells": [0],
-             "n_non_ai_in_cells": [0]})
+             "n_non_ai_in_cells": [0]},
+            schema_overrides={"gap": pl.Float64, "se": pl.Float64, "n_cells": pl.UInt32,
+                              "n_ai_in_cells": pl.UInt32, "n_non_ai_in_cells": pl.UInt32})
         out = pl.concat([cells.select(all_counts), est], how="horizontal")
     return out.with_columns(
         pl.when(pl.col("n_cells") > 0).then(pl.col("gap")).alias("gap"),

@@ -41,6 +41,8 @@ class Taxonomy:
     # Per language, tool | specialist in one pattern: the cheap test of whether an ad needs the
     # three steps at all (exclusion only removes matches, so it cannot create one).
     candidate: dict[str, str]
+    # Every term on its own, as (section.key[i], compiled fragment), to say which rule matched.
+    fragments: tuple[tuple[str, str], ...] = ()
 
 
 def _join(fragments: list[str]) -> str:
@@ -84,6 +86,7 @@ def _compile(raw: bytes, source: str) -> Taxonomy:
         raise ConfigError(f"{source}: [meta] needs a string 'version'")
     compiled: dict[str, dict[str, str]] = {}
     counts: dict[str, int] = {}
+    all_fragments: list[tuple[str, str]] = []
     for section, keys in _SECTIONS.items():
         table = doc.get(section)
         if not isinstance(table, dict):
@@ -95,7 +98,12 @@ def _compile(raw: bytes, source: str) -> Taxonomy:
                 raise ConfigError(f"{source}: [{section}].{key} must be a list of non-empty strings")
             for i, item in enumerate(items):
                 _validate(item, f"{source}: [{section}].{key}[{i}]")
+            if key.startswith("en"):
+                # Whole tokens only: "descript" must not fire inside "description". An ASCII word
+                # boundary still matches between a Han character and a Latin letter ("熟悉pytorch").
+                items = [f"(?-u:\\b)(?:{item})(?-u:\\b)" for item in items]
             per_lang[key.split("_")[0]].extend(items)
+            all_fragments += [(f"{section}.{key}[{i}]", item) for i, item in enumerate(items)]
         for lang, fragments in per_lang.items():
             if not fragments:
                 raise ConfigError(f"{source}: [{section}] has no {lang} terms")
@@ -112,4 +120,5 @@ def _compile(raw: bytes, source: str) -> Taxonomy:
         n_terms=counts,
         candidate={lang: compiled["tool"][lang] + "|" + compiled["specialist"][lang][len("(?i)"):]
                    for lang in LANGUAGES},
+        fragments=tuple(all_fragments),
     )

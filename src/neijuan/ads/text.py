@@ -27,8 +27,12 @@ _DROP_BLOCKS = r"(?is)<script[^>]*>.*?</script>|<style[^>]*>.*?</style>"
 _ANY_TAG = r"<[^>]*>"
 
 # Characters folded before matching: curly quotes, Markdown emphasis, no-break spaces.
-_FOLD_FROM = ["\u2019", "\u2018", "\uff07", "\u00b4", "**", "__", "`", "\u00a0", "\u202f", "\u3000"]
-_FOLD_TO = ["'", "'", "'", "'", "", "", "", " ", " ", " "]
+# Markdown escapes ("AI\\-assisted", "$19\\.50", "R\\&D"), as scraped boards store them, lose their
+# backslash.
+_MD_ESCAPED = "-.+&_#*()[]~!$%<>|{}="
+_FOLD_FROM = ["\u2019", "\u2018", "\uff07", "\u00b4", "**", "__", "`", "\u00a0", "\u202f", "\u3000",
+              *[f"\\{c}" for c in _MD_ESCAPED]]
+_FOLD_TO = ["'", "'", "'", "'", "", "", "", " ", " ", " ", *_MD_ESCAPED]
 
 
 def _unescape(values: pl.Series) -> pl.Series:
@@ -79,7 +83,7 @@ def repair(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, dict[str, in
     return frame.with_columns(values.alias(column)), counts
 
 
-_FOLD_FLAG = "[" + "".join(c for c in _FOLD_FROM if len(c) == 1) + "*_]"
+_FOLD_FLAG = "[" + "".join(c for c in _FOLD_FROM if len(c) == 1) + "*_\\\\]"
 
 
 def normalised(expr: pl.Expr) -> pl.Expr:

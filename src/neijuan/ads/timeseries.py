@@ -45,9 +45,16 @@ def load_ads(source: str | os.PathLike[str] | pl.DataFrame) -> pl.DataFrame:
         return source
     p = Path(source)
     path = p / "ads.parquet" if p.is_dir() else p
+    if p.is_file() and p.suffix.lower() != ".parquet":
+        raise DataError(f"{p} is a file; `ads trends` reads the folder written by `neijuan ads "
+                        f"analyze FILE --out DIR` (give DIR)")
     if not path.is_file():
         raise DataError(f"{path}: no analysed ads here; run `neijuan ads analyze FILE --out {p}`")
-    ads = pl.read_parquet(path)
+    try:
+        ads = pl.read_parquet(path)
+    except Exception as exc:  # a damaged or foreign file: several polars/arrow error types
+        raise DataError(f"{path}: not a readable ads.parquet ({type(exc).__name__}: {exc})") \
+            from None
     missing = {"date", "ai_skill", "degree_level", "salary_annual_min"} - set(ads.columns)
     if missing:
         raise DataError(f"{path}: not an ads.parquet from `neijuan ads analyze` "
@@ -156,6 +163,9 @@ def trends(source: str | os.PathLike[str] | pl.DataFrame, freq: str = "year",
     if raw.height and int(raw["n_cells"].fill_null(0).sum()) == 0:
         notes.append(f"raw gap: no occupation has at least {MIN_CELL_N} AI and {MIN_CELL_N} "
                      "non-AI ads with a salary in the same period and currency; it needs more ads")
+    if reg.height and "note" in reg.columns:
+        for r in reg.filter(pl.col("note").is_not_null()).iter_rows(named=True):
+            notes.append(f"regression {r['group']}: {r['term']} {r['note']}")
     if reg.height:
         pooled = reg.filter((pl.col("group") == "(pooled)") & (pl.col("term") == "ai"))
         n_obs = int(pooled["n_obs"].fill_null(0).sum()) if pooled.height else 0

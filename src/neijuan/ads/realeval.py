@@ -1,0 +1,232 @@
+"""Accuracy of the detectors on hand-labelled *real* ads (issue 12).
+
+The labels live in ``tests/ads/real/`` (ids and labels only: see its README); the ads themselves are
+read from the data folder (``ads/<corpus>/ads.parquet``). :func:`load_real` joins the two,
+:func:`score_real` computes precision/recall/F1 per label, language, year and split, and the share
+of salaries whose annual minimum is within 10% of the labelled one.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from neijuan.ads import detect
+from neijuan.errors import DataError
+
+# The corpora and the currency their bare "$" means (Manitoba ads pay in Canadian dollars).
+CORPUS_CURRENCY = {"en_jobscope_manitoba": "CAD", "zh_51job_2019_jobspider": "CNY",
+                   "zh_51job_2019_spiderof51job": "CNY"}
+_PER_YEAR = {"h": detect.HOURS_PER_YEAR, "d": detect.DAYS_PER_YEAR, "w": detect.WEEKS_PER_YEAR,
+             "m": detect.MONTHS_PER_YEAR, "y": 1.0}
+_LEVELS = {"a": "associate", "b": "bachelor", "m": "master", "p": "phd"}
+_STRENGTHS = {"r": "required", "p": "preferred", "a": "alternative"}
+SALARY_TOLERANCE = 0.10
+
+
+def _parse_salary(code: str) -> tuple[float | None, str | None]:
+    """Labelled annual minimum (in the labelled currency) and currency from ``LO-HI/PERIOD [CUR]``."""
+    if code in ("", "-"):
+        return None, None
+    body, _, cur = code.partition(" ")
+    amounts, _, period = body.partition("/")
+    lo = amounts.split("-")[0]
+    if period not in _PER_YEAR or not lo:
+        raise DataError(f"bad salary label {code!r} (want LO-HI/h|d|w|m|y [CUR])")
+    return float(lo) * _PER_YEAR[period], (cur or None)
+
+
+def _gold(labels: pl.DataFrame) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for r in labels.iter_rows(named=True):
+        ai, deg = r["label_ai"], r["label_degree"]
+        if deg == "x":
+            level, strength = "none", "not_required"
+        elif deg == "-":
+            level, strength = "none", "none"
+        else:
+            lv, _, st = deg.partition(".")
+            level, strength = _LEVELS[lv], _STRENGTHS[st]
+        annual, cur = _parse_salary(r["label_salary"])
+        rows.append({
+            "id": r["id"], "gold_ai_specialist": "S" in ai, "gold_ai_tool": "T" in ai,
+            "gold_ai_preferred_only": ai.endswith("p"), "gold_degree_level": level,
+            "gold_degree_strength": strength, "gold_salary_annual_min": annual,
+            "gold_salary_currency": cur,
+        })
+    return pl.DataFrame(rows, schema_overrides={"gold_salary_annual_min": pl.Float64,
+                                                "gold_salary_currency": pl.String})
+
+
+def load_real(labels_dir: Path, data_dir: Path, adjudicated: bool = False) -> pl.DataFrame:
+    """The labelled real ads (text, title, salary field, gold labels, split, year, corpus).
+
+    ``adjudicated``: apply ``adjudicated_heldout.csv`` (AI-skill labels of held-out ads re-read in
+    full after the detectors were frozen; see the labels' README). Raises :class:`DataError`
+    naming what is missing when a corpus or a labelled id is absent.
+    """
+    sample = pl.read_csv(labels_dir / "sample.csv", schema_overrides={"year": pl.String}).rename(
+        {"lang": "lang_label"})
+    labels = pl.concat([pl.read_csv(p, schema_overrides={"salary": pl.String})
+                        for p in sorted(labels_dir.glob("labels_*.csv"))]).rename(
+        {"ai": "label_ai", "degree": "label_degree", "salary": "label_salary"})
+    fixes = labels_dir / "adjudicated_heldout.csv"
+    if adjudicated and fixes.is_file():
+        new = pl.read_csv(fixes).select("id", pl.col("ai").alias("_adj"))
+        labels = labels.join(new, on="id", how="left").with_columns(
+            pl.coalesce("_adj", "label_ai").alias("label_ai")).drop("_adj")
+    frames = []
+    for corpus, part in sample.join(labels, on="id").group_by("corpus", maintain_order=True):
+        name = str(corpus[0])
+        path = data_dir / "ads" / name / "ads.parquet"
+        if not path.is_file():
+            raise DataError(f"labelled corpus missing: {path}")
+        ads = (pl.read_parquet(path, columns=["id", "date", "title", "text", "salary_text"])
+               .unique("id", keep="first").rename({"salary_text": "salary"}))
+        got = part.join(ads, on="id", how="left")
+        if got["text"].null_count():
+            raise DataError(f"{got['text'].null_count()} labelled ids not found in {path}")
+        frames.append(got)
+    return pl.concat(frames).join(_gold(labels), on="id")
+
+
+def detect_real(frame: pl.DataFrame) -> pl.DataFrame:
+    """Run the detectors corpus by corpus, each with the currency its bare "$" means."""
+    from neijuan.ads.pipeline import detect_frame, prepare
+
+    parts = []
+    for corpus, part in frame.group_by("corpus", maintain_order=True):
+        prepared, _ = prepare(part)
+        parts.append(detect_frame(prepared, default_currency=CORPUS_CURRENCY.get(str(corpus[0]))))
+    return pl.concat(parts, how="diagonal_relaxed")
+
+
+def _prf(pred: pl.Series, gold: pl.Series) -> dict[str, float]:
+    tp = int((pred & gold).sum())
+    fp = int((pred & ~gold).sum())
+    fn = int((~pred & gold).sum())
+    p = tp / (tp + fp) if tp + fp else math.nan
+    r = tp / (tp + fn) if tp + fn else math.nan
+    f = 2 * p * r / (p + r) if tp else (0.0 if fp + fn else math.nan)
+    return {"precision": p, "recall": r, "f1": f, "n": float(tp + fn), "tp": tp, "fp": fp, "fn": fn}
+
+
+def _salary_ok(d: pl.DataFrame) -> pl.Series:
+    """Labelled salary: detected annual minimum within 10% (in the labelled currency, when the
+    detected one is the same). No labelled salary: nothing usable detected."""
+    det = d["salary_annual_min"]
+    gold = d["gold_salary_annual_min"]
+    same_cur = (d["salary_currency"] == d["gold_currency_eff"]).fill_null(False)
+    close = ((det - gold).abs() <= SALARY_TOLERANCE * gold).fill_null(False) & same_cur
+    return pl.select(pl.when(gold.is_null()).then(det.is_null()).otherwise(close)).to_series()
+
+
+def score_real(detected: pl.DataFrame) -> pl.DataFrame:
+    """One row per (language, year, split, measure) with P/R/F1 (or accuracy) and counts.
+
+    ``year`` is "all" for the pooled rows. Measures: ai_skill, ai_specialist, ai_tool,
+    degree_mentioned (P/R/F1); degree_level, degree_strength (accuracy over all ads);
+    salary_within_10pct (share of ads with a labelled salary whose detected annual minimum is within
+    10%), salary_false (share of ads without one where a salary was detected anyway).
+    """
+    d = detected.with_columns(
+        (pl.col("gold_ai_specialist") | pl.col("gold_ai_tool")).alias("gold_ai_skill"),
+        pl.col("gold_degree_strength").is_in(["required", "preferred", "alternative"])
+        .alias("gold_degree_mentioned"),
+        pl.coalesce("gold_salary_currency",
+                    pl.col("corpus").replace_strict(CORPUS_CURRENCY, default=None))
+        .alias("gold_currency_eff"),
+    )
+    d = d.with_columns(_salary_ok(d).alias("_sal_ok"))
+    rows: list[dict[str, Any]] = []
+    groups: list[tuple[str, str, str]] = []
+    for lang in sorted(d["lang_label"].unique().to_list()):
+        years = sorted(d.filter(pl.col("lang_label") == lang)["year"].unique().to_list())
+        for split in ("heldout", "dev", "all"):
+            groups += [(lang, y, split) for y in ["all", *years]]
+    for lang, year, split in groups:
+        sub = d.filter(pl.col("lang_label") == lang)
+        if year != "all":
+            sub = sub.filter(pl.col("year") == year)
+        if split != "all":
+            sub = sub.filter(pl.col("split") == split)
+        if sub.height == 0:
+            continue
+        key = {"lang": lang, "year": year, "split": split, "ads": sub.height}
+        for name, pred, gold in [("ai_skill", "ai_skill", "gold_ai_skill"),
+                                 ("ai_specialist", "ai_skill_specialist", "gold_ai_specialist"),
+                                 ("ai_tool", "ai_skill_tool", "gold_ai_tool"),
+                                 ("degree_mentioned", "degree_mentioned", "gold_degree_mentioned")]:
+            rows.append({**key, "measure": name, **_prf(sub[pred], sub[gold]),
+                         "accuracy": math.nan})
+        for name in ("degree_level", "degree_strength"):
+            acc = float((sub[name] == sub[f"gold_{name}"]).mean() or 0.0)  # type: ignore[arg-type]
+            rows.append({**key, "measure": name, "accuracy": acc, "n": float(sub.height)})
+        has = sub.filter(pl.col("gold_salary_annual_min").is_not_null())
+        none = sub.filter(pl.col("gold_salary_annual_min").is_null())
+        rows.append({**key, "measure": "salary_within_10pct", "n": float(has.height),
+                     "accuracy": float(has["_sal_ok"].mean()) if has.height else math.nan})  # type: ignore[arg-type]
+        rows.append({**key, "measure": "salary_false", "n": float(none.height),
+                     "accuracy": float((~none["_sal_ok"]).mean()) if none.height else math.nan})  # type: ignore[arg-type]
+    return pl.DataFrame(rows, infer_schema_length=None).select(
+        "lang", "year", "split", "measure", "precision", "recall", "f1", "accuracy", "n", "ads")
+
+
+def errors_real(detected: pl.DataFrame, field: str) -> pl.DataFrame:
+    """The labelled real ads a detector got wrong on ``field`` (ai, degree, salary); ids only and
+    the detector's own evidence, for reading next to the ads in the data folder."""
+    d = detected
+    if field == "ai":
+        gold = pl.col("gold_ai_specialist") | pl.col("gold_ai_tool")
+        return d.filter(pl.col("ai_skill") != gold).select(
+            "id", "split", "ai_skill", "gold_ai_specialist", "gold_ai_tool",
+            "ai_specialist_evidence", "ai_tool_evidence")
+    if field == "degree":
+        return d.filter((pl.col("degree_level") != pl.col("gold_degree_level"))
+                        | (pl.col("degree_strength") != pl.col("gold_degree_strength"))).select(
+            "id", "split", "degree_level", "gold_degree_level", "degree_strength",
+            "gold_degree_strength", "degree_evidence")
+    sal = d.with_columns(pl.coalesce("gold_salary_currency", pl.col("corpus").replace_strict(
+        CORPUS_CURRENCY, default=None)).alias("gold_currency_eff"))
+    sal = sal.with_columns(_salary_ok(sal).alias("_ok"))
+    return sal.filter(~pl.col("_ok")).select(
+        "id", "split", "salary_evidence", "salary_status", "salary_currency", "salary_period",
+        "salary_annual_min", "gold_salary_annual_min")
+
+
+def load_real_ai_only(labels_dir: Path, data_dir: Path) -> pl.DataFrame:
+    """The second held-out sample (``sample2.csv``, ``labels2_*.csv``): AI-skill labels only,
+    drawn and labelled after detectors 2.0.0 were frozen (see the labels' README)."""
+    sample = pl.read_csv(labels_dir / "sample2.csv", schema_overrides={"year": pl.String}).rename(
+        {"lang": "lang_label"})
+    labels = pl.concat([pl.read_csv(p) for p in sorted(labels_dir.glob("labels2_*.csv"))])
+    frames = []
+    for corpus, part in sample.join(labels, on="id").group_by("corpus", maintain_order=True):
+        path = data_dir / "ads" / str(corpus[0]) / "ads.parquet"
+        if not path.is_file():
+            raise DataError(f"labelled corpus missing: {path}")
+        ads = (pl.read_parquet(path, columns=["id", "date", "title", "text", "salary_text"])
+               .unique("id", keep="first").rename({"salary_text": "salary"}))
+        frames.append(part.join(ads, on="id", how="left"))
+    return pl.concat(frames).with_columns(
+        pl.col("ai").str.contains("S").alias("gold_ai_specialist"),
+        pl.col("ai").str.contains("T").alias("gold_ai_tool"),
+    ).drop("ai")
+
+
+def score_ai(detected: pl.DataFrame) -> pl.DataFrame:
+    """P/R/F1 of the AI-skill labels per language (and pooled): ai_skill, specialist, tool."""
+    rows: list[dict[str, Any]] = []
+    d = detected.with_columns(
+        (pl.col("gold_ai_specialist") | pl.col("gold_ai_tool")).alias("gold_ai_skill"))
+    for lang in [*sorted(d["lang_label"].unique().to_list()), "all"]:
+        sub = d if lang == "all" else d.filter(pl.col("lang_label") == lang)
+        for name, pred, gold in [("ai_skill", "ai_skill", "gold_ai_skill"),
+                                 ("ai_specialist", "ai_skill_specialist", "gold_ai_specialist"),
+                                 ("ai_tool", "ai_skill_tool", "gold_ai_tool")]:
+            rows.append({"lang": lang, "measure": name, "ads": sub.height,
+                         **_prf(sub[pred], sub[gold])})
+    return pl.DataFrame(rows)

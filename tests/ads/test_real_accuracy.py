@@ -1,0 +1,145 @@
+"""Accuracy of the detectors on hand-labelled real ads (issue 12), printed in the run's summary.
+
+The labels (``tests/ads/real``: ids and labels only) were written by reading a random sample of the
+real corpora and split once into a development half and a held-out half before any detector was
+changed; the figures that count are the held-out ones. The ads are read from the data folder; the
+tests skip with a reason when it is absent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from neijuan.ads.realeval import detect_real, load_real, load_real_ai_only, score_ai, score_real
+
+LABELS = Path(__file__).parent / "real"
+AI_F1_TARGET = 0.9
+SALARY_TARGET = 0.9
+
+
+@pytest.fixture(scope="module")
+def real_scores(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
+    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
+        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
+    scores = score_real(detect_real(load_real(LABELS, real_data_dir)))
+    ads_report(_table(scores))
+    adjudicated = score_real(detect_real(load_real(LABELS, real_data_dir, adjudicated=True)))
+    held = adjudicated.filter((pl.col("split") == "heldout") & (pl.col("year") == "all")
+                              & pl.col("measure").str.starts_with("ai_"))
+    ads_report("-- held-out AI skill after adjudication (disagreements re-read in full; not blind):\n"
+               + "\n".join(f"{r['lang']:<5}{r['measure']:<16} P {_fmt(r['precision'])} R "
+                            f"{_fmt(r['recall'])} F1 {_fmt(r['f1'])} n {int(r['n'] or 0)}"
+                            for r in held.iter_rows(named=True)))
+    return scores
+
+
+def _fmt(v: float | None) -> str:
+    return "     -" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:6.3f}"
+
+
+def _table(scores: pl.DataFrame) -> str:
+    lines = ["-- real ads, held-out half (dev half in brackets for F1/accuracy)",
+             f"{'lang':<5}{'year':<6}{'measure':<22}{'P':>7}{'R':>7}{'F1/acc':>8}{'(dev)':>8}"
+             f"{'n':>6}"]
+    held = scores.filter(pl.col("split") == "heldout")
+    dev = scores.filter(pl.col("split") == "dev")
+    for r in held.iter_rows(named=True):
+        d = dev.filter((pl.col("lang") == r["lang"]) & (pl.col("year") == r["year"])
+                       & (pl.col("measure") == r["measure"]))
+        main = r["f1"] if r["f1"] is not None and not math.isnan(r["f1"]) else r["accuracy"]
+        dmain = None
+        if d.height:
+            dr = d.row(0, named=True)
+            dmain = dr["f1"] if dr["f1"] is not None and not math.isnan(dr["f1"]) else dr["accuracy"]
+        lines.append(f"{r['lang']:<5}{r['year']:<6}{r['measure']:<22}{_fmt(r['precision'])} "
+                     f"{_fmt(r['recall'])} {_fmt(main)}  ({_fmt(dmain)}){int(r['n'] or 0):>6}")
+    return "\n".join(lines)
+
+
+def _held(scores: pl.DataFrame, lang: str, measure: str) -> dict[str, float]:
+    row = scores.filter((pl.col("split") == "heldout") & (pl.col("year") == "all")
+                        & (pl.col("lang") == lang) & (pl.col("measure") == measure))
+    assert row.height == 1
+    return row.row(0, named=True)
+
+
+# Held-out AI-skill F1 at detectors 2.0.0: en 0.750 (6 positive ads of 190; 0.706 before the
+# evidence review of the full corpora removed "flax"), zh 0.840 (24 of 180). The floors guard
+# against regression; the issue's target (0.9) is asserted separately and is expected to fail until
+# it is met.
+AI_F1_FLOOR = {"en": 0.65, "zh": 0.80}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_ai_skill_f1_on_held_out_real_ads_does_not_regress(real_scores: pl.DataFrame,
+                                                            lang: str) -> None:
+    r = _held(real_scores, lang, "ai_skill")
+    assert r["f1"] >= AI_F1_FLOOR[lang], f"AI-skill F1 {r['f1']:.3f} ({lang}, held-out)"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target (AI-skill F1 >= 0.9 on held-out real ads) "
+                                       "not met: en 0.75 (6 positive ads), zh 0.84 (24 positive "
+                                       "ads) at detectors 2.0.0")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_ai_skill_f1_target_on_held_out_real_ads(real_scores: pl.DataFrame, lang: str) -> None:
+    r = _held(real_scores, lang, "ai_skill")
+    assert r["f1"] >= AI_F1_TARGET, f"AI-skill F1 {r['f1']:.3f} < {AI_F1_TARGET} ({lang}, held-out)"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_salary_within_ten_percent_on_held_out_real_ads(real_scores: pl.DataFrame,
+                                                          lang: str) -> None:
+    r = _held(real_scores, lang, "salary_within_10pct")
+    assert r["accuracy"] >= SALARY_TARGET, (
+        f"salary within 10%: {r['accuracy']:.3f} < {SALARY_TARGET} ({lang}, held-out)")
+    false = _held(real_scores, lang, "salary_false")
+    assert false["accuracy"] <= 0.05, f"salaries found where none is stated: {false['accuracy']:.3f}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_degree_on_held_out_real_ads(real_scores: pl.DataFrame, lang: str) -> None:
+    # No target in the issue; floors a little under the first measured figures, so that a
+    # regression shows.
+    assert _held(real_scores, lang, "degree_mentioned")["f1"] >= 0.88
+    assert _held(real_scores, lang, "degree_level")["accuracy"] >= 0.82
+
+
+def test_labels_cover_both_languages_and_split_halves() -> None:
+    sample = pl.read_csv(LABELS / "sample.csv", schema_overrides={"year": pl.String})
+    labels = pl.concat([pl.read_csv(p) for p in sorted(LABELS.glob("labels_*.csv"))])
+    assert labels["id"].is_unique().all()
+    joined = sample.join(labels, on="id")
+    counts = joined.group_by("lang").len()
+    assert dict(zip(counts["lang"], counts["len"], strict=True)) == {"en": 380, "zh": 360}
+    halves = joined.group_by("split").len()
+    assert set(halves["split"]) == {"dev", "heldout"}
+    assert abs(int(halves["len"][0]) - int(halves["len"][1])) <= 2
+
+
+# Second held-out sample (drawn and labelled after detectors 2.0.0 were frozen, AI skill only):
+# en F1 0.933 (15 positive ads of 56), zh 0.836 (25 of 120).
+AI2_FLOOR = {"en": 0.85, "zh": 0.78}
+
+
+@pytest.fixture(scope="module")
+def second_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
+    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
+        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
+    scores = score_ai(detect_real(load_real_ai_only(LABELS, real_data_dir)))
+    ads_report("-- second held-out sample (after the freeze; AI skill only):\n" + "\n".join(
+        f"{r['lang']:<5}{r['measure']:<16} P {_fmt(r['precision'])} R {_fmt(r['recall'])} "
+        f"F1 {_fmt(r['f1'])} positive {int(r['n'])} of {r['ads']}"
+        for r in scores.iter_rows(named=True)))
+    return scores
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_ai_skill_on_the_second_held_out_sample(second_sample: pl.DataFrame, lang: str) -> None:
+    r = second_sample.filter((pl.col("lang") == lang) & (pl.col("measure") == "ai_skill")).row(
+        0, named=True)
+    assert r["f1"] >= AI2_FLOOR[lang], f"AI-skill F1 {r['f1']:.3f} ({lang}, second sample)"
