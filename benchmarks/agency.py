@@ -1,7 +1,7 @@
 """Audit speed: decision-log rows per second, end to end (read, validate, every figure for every
 scope), side by side for Parquet and CSV and for 1 and 4 scopes. Target: >= 1 M rows/s.
 
-Run: PYTHONPATH=src python benchmarks/bench_audit.py [ROWS]
+Run: PYTHONPATH=src python benchmarks/agency.py [ROWS]
 """
 
 from __future__ import annotations
