@@ -95,7 +95,7 @@ def test_assess_answer_shape_and_privacy(real_data_dir: Path, tmp_path: Path,
     r = CliRunner().invoke(app, ["assess", text, "--json"])
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)
-    assert [o["soc"] for o in d["occupations"]][0] == "13-2011"
+    assert d["occupations"][0]["soc"] == "13-2011"
     assert list(d) == ["occupations", "tasks", "profile"]
     scores = [o["score"] for o in d["occupations"]]
     assert scores == sorted(scores, reverse=True) and len(scores) == 5

@@ -92,7 +92,7 @@ def test_formats_agree(log: Path, tmp_path: Path) -> None:
 def test_bad_inputs_name_the_field(tmp_path: Path) -> None:
     p = tmp_path / "x.csv"
     p.write_text("case,time,person\n1,2024-01-01,a\n")
-    with pytest.raises(DataError, match="missing column.*origin"):
+    with pytest.raises(DataError, match=r"missing column.*origin"):
         audit(p)
     with pytest.raises(DataError, match="unknown log format"):
         audit(tmp_path / "x.xlsx")

@@ -134,7 +134,7 @@ def test_anthropic_usage_carried_at_occupation_level(atlas: Atlas, real_data_dir
     assert o["aei_usage_pct"] == pytest.approx(hand, rel=1e-9)
     assert o["aei_usage_pct_carried"] == pytest.approx(hand, rel=1e-9)
     assert _occ(atlas, "37-2012")["aei_usage_pct"] > 0  # Maids
-    cov = atlas.coverage.filter(pl.col("join").str.starts_with("Anthropic usage mass:"))
+    cov = atlas.coverage.filter(pl.col("join").str.starts_with("Anthropic usage, by route:"))
     assert cov.height == 5 and cov["task_share"].sum() == pytest.approx(1.0, abs=1e-9)
 
 

@@ -114,7 +114,7 @@ def _render(result: Any, by: str) -> None:
     t = Table(title=f"by {by} (blame-authority gap = blame share - origination share)")
     t.add_column(by)
     t.add_column("decisions", justify="right")
-    for name, s in short.items():
+    for s in short.values():
         t.add_column(s, justify="right")
     for r in wide.head(60).iter_rows(named=True):
         t.add_row(str(r["group"]), f"{r['decisions']:,}", *[_fmt(r.get(n)) for n in short])

@@ -352,7 +352,7 @@ def assemble(inp: AtlasInputs, catalog: Catalog | None = None,
                           "by_fuzzy_pct"),
                          ("no task: carried at occupation level", "carried_pct"),
                          ("lost (statement or occupation unknown)", "lost_pct")):
-            cov.append(xw.Coverage(f"Anthropic usage mass: {how}", items=inp.aei_usage.height,
+            cov.append(xw.Coverage(f"Anthropic usage, by route: {how}", items=inp.aei_usage.height,
                                    matched=int(aei_facts["carried_occupations"])
                                    if key == "carried_pct" else 0,
                                    employment_share=None, task_share=aei_facts[key] / tot,
