@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from neijuan.agency.audit import audit
+from neijuan.agency.audit import audit, audit_frame
 from neijuan.agency.synth import SynthParams, synth_log, write_log
 
 TARGET = 1_000_000  # rows per second
@@ -36,6 +36,12 @@ def main(rows: int = 2_000_000) -> None:
                     best = min(best, time.perf_counter() - t0)
                 assert r.rows_used == rows
                 results[(suffix, len(scopes))] = rows / best
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            audit_frame(frame)
+            best = min(best, time.perf_counter() - t0)
+        results[("in memory", 4)] = rows / best
     print(f"audit of {rows:,} rows (best of 3), rows per second:")
     for (suffix, n), rate in results.items():
         print(f"  {suffix:8s} {n} scope(s): {rate / 1e6:5.2f} M/s  "

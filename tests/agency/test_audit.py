@@ -182,3 +182,14 @@ def test_synth_log_follows_the_scenario_and_audits_clean() -> None:
     gap_a = fig(auth, "all", "all", "blame_authority_gap")["value"]
     assert gap_c > gap_a  # people answer for the AI's failures only under the confirmer rule
     assert fig(conf, "all", "all", "origination_share")["value"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_time_parsing_mixed_layouts_and_zones() -> None:
+    from datetime import datetime
+
+    from neijuan.agency.audit import _parse_time
+
+    got = _parse_time(pl.Series(["bad", "2024-01-06T10:00:00+02:00", "2024-01-05",
+                                 "2024-02-01 10:11", "", None])).to_list()
+    assert got == [None, datetime(2024, 1, 6, 8, 0), datetime(2024, 1, 5),
+                   datetime(2024, 2, 1, 10, 11), None, None]

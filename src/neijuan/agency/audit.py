@@ -104,7 +104,10 @@ def read_log(path: str | Path, fmt: str | None = None) -> pl.DataFrame:
         raise DataError(f"{p}: no such file")
     try:
         if kind == "csv":
-            return pl.read_csv(p, infer_schema=False, truncate_ragged_lines=False)
+            # only the schema's columns (others are ignored anyway): less text to parse
+            header = pl.read_csv(p, infer_schema=False, n_rows=0).columns
+            keep = [c for c in header if c in COLUMNS] or header
+            return pl.read_csv(p, infer_schema=False, columns=keep)
         if kind == "jsonl":
             return pl.read_ndjson(p, infer_schema_length=None)
         return pl.read_parquet(p)
@@ -144,6 +147,42 @@ def _code(frame: pl.DataFrame, col: str, allowed: tuple[str, ...],
     return coded
 
 
+ISO_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f%z",
+               "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
+
+
+def _parse_explicit(t: pl.Series) -> pl.Series:
+    """Each ISO 8601 layout in turn, then a bare date (null where none fits)."""
+    tries = []
+    for f in ISO_FORMATS:
+        d = t.str.to_datetime(format=f, strict=False, time_unit="us")
+        if d.dtype != pl.Datetime("us"):  # a zone-aware layout: keep the instant, in UTC
+            d = d.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        tries.append(d)
+    tries.append(t.str.to_date(format="%Y-%m-%d", strict=False).cast(pl.Datetime("us")))
+    return pl.select(pl.coalesce(tries)).to_series()
+
+
+def _parse_time(raw: pl.Series) -> pl.Series:
+    """ISO 8601 date-times, and dates, as ``Datetime(us)``; null where none parses.
+
+    The layout is inferred from the first value and applied to all (fast); only the cells that
+    fail it are tried again with each ISO layout, so a column mixing dates and date-times costs
+    little more than one."""
+    t = raw.cast(pl.String).str.strip_chars()
+    try:
+        out = t.str.to_datetime(strict=False, time_unit="us")
+        if out.dtype != pl.Datetime("us"):
+            out = out.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    except pl.exceptions.PolarsError:
+        return _parse_explicit(t).alias("time")
+    retry = out.is_null() & t.is_not_null() & (t != "")
+    if retry.any():
+        idx = retry.arg_true()
+        out = out.scatter(idx, _parse_explicit(t.gather(idx)))
+    return out.alias("time")
+
+
 def _bad(cond: pl.Expr, col: str, expected: str) -> pl.Expr:
     return pl.when(cond).then(pl.lit(f"{col}: expected {expected}"))
 
@@ -166,11 +205,9 @@ def validate(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     sc = df.schema
 
     if sc["time"] in (pl.Date,) or isinstance(sc["time"], pl.Datetime):
-        time = pl.col("time").cast(pl.Datetime("us"))
+        time: pl.Expr | pl.Series = pl.col("time").cast(pl.Datetime("us"))
     else:
-        t = _text("time", sc)
-        time = pl.coalesce(t.str.to_datetime(strict=False, time_unit="us"),
-                           t.str.to_date(strict=False).cast(pl.Datetime("us")))
+        time = _parse_time(df["time"])
     seconds = (pl.col("seconds") if sc["seconds"].is_numeric()
                else _text("seconds", sc).cast(pl.Float64, strict=False)).cast(pl.Float64)
     edit = (pl.col("edit_fraction") if sc["edit_fraction"].is_numeric()
@@ -226,10 +263,13 @@ def validate(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     # Masks first (cheap); reason strings only for the rows that fail.
     checks = typed.select([r.is_not_null().alias(f"_bad{i}") for i, r in enumerate(reasons)])
     bad = checks.select(pl.any_horizontal(pl.all())).to_series()
-    flagged = typed.filter(bad)
-    rejected = flagged.select(
+    helpers = [f"_{c}" for c in raw_given]
+    if not bad.any():
+        empty = pl.DataFrame(schema={"row": typed.schema["row"], "reason": pl.String})
+        return typed.drop(helpers), empty
+    rejected = typed.filter(bad).select(
         "row", pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("reason"))
-    clean = typed.filter(~bad).drop([f"_{c}" for c in raw_given])
+    clean = typed.filter(~bad).drop(helpers)
     return clean, rejected
 
 
@@ -241,15 +281,19 @@ def _groups(clean: pl.DataFrame, scope: str, period: str) -> tuple[np.ndarray | 
     if scope == "all":
         return None, ["all"]
     if scope == "period":
-        key = clean["time"].dt.truncate(PERIODS[period]).dt.strftime(
-            "%Y-%m-%d" if period != "year" else "%Y")
-    else:
-        key = clean[scope]
-    labels = key.unique().sort()
+        # group on the truncated instant as an integer; format only the distinct periods
+        t = clean["time"].dt.truncate(PERIODS[period])
+        ints = t.to_physical().to_numpy()
+        uniq, codes = np.unique(ints, return_inverse=True)
+        fmt = "%Y" if period == "year" else "%Y-%m-%d"
+        names = pl.Series(uniq).cast(t.dtype).dt.strftime(fmt).to_list()
+        return codes.astype(np.int64), [str(x) for x in names]
+    key = clean[scope]
+    uniques = key.unique().sort()
     # a hash look-up per row (sorting a million strings to rank them costs ten times more)
-    codes = key.replace_strict(labels, pl.int_range(labels.len(), eager=True),
+    group = key.replace_strict(uniques, pl.int_range(uniques.len(), eager=True),
                                return_dtype=pl.Int64).to_numpy()
-    return codes, [str(x) for x in labels.to_list()]
+    return group, [str(x) for x in uniques.to_list()]
 
 
 def audit_frame(raw: pl.DataFrame, *, stamp_seconds: float = DEFAULT_STAMP_SECONDS,
@@ -272,11 +316,12 @@ def audit_frame(raw: pl.DataFrame, *, stamp_seconds: float = DEFAULT_STAMP_SECON
     blame_w = m.PARTY_WEIGHT[clean["blamed"].to_numpy()]
     credit_w = m.PARTY_WEIGHT[clean["credited"].to_numpy()]
     failure, success = outcome == 1, outcome == 0
+    cells = m.row_cells(origin, action, seconds, stamp_seconds, ai_wrong, failure, success)
     frames = []
     for scope in scopes:
         codes, labels = _groups(clean, scope, period)
-        counts = m.agency_counts(origin, action, seconds, stamp_seconds, ai_wrong, edit, failure,
-                                 success, blame_w, credit_w, codes, len(labels))
+        counts = m.counts_from_cells(cells, edit, failure, success, blame_w, credit_w, codes,
+                                     len(labels))
         figs = m.agency_figures(counts)
         k = len(labels)
         for name, f in figs.items():

@@ -244,51 +244,75 @@ FIGURES: dict[str, str] = {
 }
 
 
-def agency_counts(origin: NDArray[np.integer], action: NDArray[np.integer], seconds: F64,
-                  threshold: float, ai_wrong: NDArray[np.bool_], edit_fraction: F64,
-                  failure: NDArray[np.bool_], success: NDArray[np.bool_], blame_weight: F64,
-                  credit_weight: F64, group: NDArray[np.integer] | None = None,
-                  n_groups: int | None = None) -> dict[str, F64]:
-    """Every sum the figures need, per group, in one pass of ``np.bincount`` each.
-
-    The row forms above are these sums followed by a count form; :func:`agency_figures` turns
-    the sums into every figure with its interval.
-    """
-    # One bincount over (group, cell) gives every count: a cell is the row's combination of
-    # origin x action x fast x AI wrong x outcome (2 x 5 x 2 x 2 x 3 = 120 cells).
-    fast = seconds < threshold
+def row_cells(origin: NDArray[np.integer], action: NDArray[np.integer], seconds: F64,
+              threshold: float, ai_wrong: NDArray[np.bool_], failure: NDArray[np.bool_],
+              success: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Each row's cell: origin x action x fast (under ``threshold``) x AI wrong x outcome
+    (success / failure / unknown), 2 x 5 x 2 x 2 x 3 = :data:`N_CELLS` codes. Every count the
+    figures need is a sum over cells, so one ``np.bincount`` per grouping gives them all."""
     outcome = np.where(failure, 1, np.where(success, 0, 2))
-    cell = ((((origin.astype(np.int64) * len(ACTIONS) + action) * 2 + fast) * 2 + ai_wrong) * 3
-            + outcome)
-    n_cells = 2 * len(ACTIONS) * 2 * 2 * 3
+    return ((((origin.astype(np.int64) * len(ACTIONS) + action) * 2 + (seconds < threshold)) * 2
+             + ai_wrong) * 3 + outcome)
+
+
+N_CELLS = 2 * len(ACTIONS) * 2 * 2 * 3
+
+
+def counts_from_cells(cells: NDArray[np.int64], edit_fraction: F64,
+                      failure: NDArray[np.bool_], success: NDArray[np.bool_],
+                      blame_weight: F64, credit_weight: F64,
+                      group: NDArray[np.integer] | None = None,
+                      n_groups: int | None = None) -> dict[str, F64]:
+    """Every sum :func:`agency_figures` needs, per group, from :func:`row_cells` (see
+    :func:`agency_counts`). Weighted sums run on the rows concerned only (failures, edits)."""
     k = 1 if group is None else int(n_groups or (int(group.max()) + 1 if group.size else 0))
-    key = cell if group is None else group.astype(np.int64) * n_cells + cell
-    table = np.bincount(key, minlength=k * n_cells).astype(np.float64).reshape(k, 2, len(ACTIONS),
-                                                                               2, 2, 3)
+    key = cells if group is None else group.astype(np.int64) * N_CELLS + cells
+    table = np.bincount(key, minlength=k * N_CELLS).astype(np.float64).reshape(
+        k, 2, len(ACTIONS), 2, 2, 3)
     ai_t = table[:, AI]
-    ok_depth = (origin == AI) & (action == EDIT) & np.isfinite(edit_fraction)
-    depth = np.where(ok_depth, edit_fraction, 0.0)
+    # edits of AI proposals: origin AI and action EDIT in the cell code
+    is_ai_edit = (cells // (2 * 2 * 3)) == AI * len(ACTIONS) + EDIT
+    ok_depth = is_ai_edit & np.isfinite(edit_fraction)
 
-    def g(values: F64) -> F64:
-        return group_sums(values, group, k)
+    def sub(mask: NDArray[np.bool_], values: F64) -> F64:
+        if group is None:
+            return np.array([float(values[mask].sum())])
+        return np.bincount(group[mask], weights=values[mask], minlength=k).astype(np.float64)
 
+    depth = edit_fraction
+    ones = np.ones(cells.shape, dtype=np.float64)
     return {
         "decisions": table.sum(axis=(1, 2, 3, 4, 5)),
         "originated": table[:, HUMAN].sum(axis=(1, 2, 3, 4)),
         "ai_proposals": ai_t.sum(axis=(1, 2, 3, 4)),
         "said_no": ai_t[:, [OVERRIDE, REJECT]].sum(axis=(1, 2, 3, 4)),
         "edited": ai_t[:, EDIT].sum(axis=(1, 2, 3)),
-        "depth_n": _count(ok_depth, group, k),
-        "depth_sum": g(depth),
-        "depth_sumsq": g(depth * depth),
+        "depth_n": sub(ok_depth, ones),
+        "depth_sum": sub(ok_depth, depth),
+        "depth_sumsq": sub(ok_depth, depth * depth),
         "stamped": ai_t[:, ACCEPT, 1].sum(axis=(1, 2)),
         "ai_wrong": ai_t[:, :, :, 1].sum(axis=(1, 2, 3)),
         "wrong_accepted": ai_t[:, ACCEPT, :, 1].sum(axis=(1, 2)),
         "failures": table[..., 1].sum(axis=(1, 2, 3, 4)),
-        "blamed": g(np.where(failure, blame_weight, 0.0)),
+        "blamed": sub(failure, blame_weight),
         "successes": table[..., 0].sum(axis=(1, 2, 3, 4)),
-        "credited": g(np.where(success, credit_weight, 0.0)),
+        "credited": sub(success, credit_weight),
     }
+
+
+def agency_counts(origin: NDArray[np.integer], action: NDArray[np.integer], seconds: F64,
+                  threshold: float, ai_wrong: NDArray[np.bool_], edit_fraction: F64,
+                  failure: NDArray[np.bool_], success: NDArray[np.bool_], blame_weight: F64,
+                  credit_weight: F64, group: NDArray[np.integer] | None = None,
+                  n_groups: int | None = None) -> dict[str, F64]:
+    """Every sum the figures need, per group: :func:`row_cells` then :func:`counts_from_cells`.
+
+    The row forms above are these sums followed by a count form; :func:`agency_figures` turns
+    the sums into every figure with its interval.
+    """
+    cells = row_cells(origin, action, seconds, threshold, ai_wrong, failure, success)
+    return counts_from_cells(cells, edit_fraction, failure, success, blame_weight, credit_weight,
+                             group, n_groups)
 
 
 def agency_figures(counts: dict[str, F64], z: float = Z95) -> dict[str, dict[str, F64]]:
@@ -332,11 +356,33 @@ def agency_figures(counts: dict[str, F64], z: float = Z95) -> dict[str, dict[str
 
 
 __all__ = [
-    "ACTIONS", "AI", "FIGURES", "HUMAN", "ORIGINS", "PARTIES", "PARTY_WEIGHT", "agency_counts",
-    "agency_figures", "automation_bias",
-    "blame_authority_gap", "blame_authority_gap_from_counts", "blame_share_from_counts",
-    "credit_asymmetry", "credit_asymmetry_from_counts", "credit_share_from_counts",
-    "difference_interval", "edit_depth", "edit_rate", "group_sums", "origination_share",
-    "origination_share_from_counts", "override_rate", "rubber_stamp_rate", "share",
+    "ACTIONS",
+    "AI",
+    "FIGURES",
+    "HUMAN",
+    "N_CELLS",
+    "ORIGINS",
+    "PARTIES",
+    "PARTY_WEIGHT",
+    "agency_counts",
+    "agency_figures",
+    "automation_bias",
+    "blame_authority_gap",
+    "blame_authority_gap_from_counts",
+    "blame_share_from_counts",
+    "counts_from_cells",
+    "credit_asymmetry",
+    "credit_asymmetry_from_counts",
+    "credit_share_from_counts",
+    "difference_interval",
+    "edit_depth",
+    "edit_rate",
+    "group_sums",
+    "origination_share",
+    "origination_share_from_counts",
+    "override_rate",
+    "row_cells",
+    "rubber_stamp_rate",
+    "share",
     "wilson_interval",
 ]
