@@ -31,6 +31,7 @@ import math
 import re
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ TASK_COLUMNS = ("eloundou_human_beta", "eloundou_gpt4_beta", "eloundou_gpt4_labe
                 "workbank_has_expert", "workbank_automation_desire")
 ROLE_GROUP = {"originate": "needed", "confirm": "retained", "hands_on": "hands_on"}
 PROFILE_KEYS = ("needed", "retained", "hands_on")
+HORIZON = 10  # years after today that the path runs to
 
 
 def _encoder() -> Any:
@@ -138,17 +140,19 @@ _ASSESSORS: dict[str, Assessor] = {}
 
 
 def load_assessor(data_dir: str | Path | None = None, scenario: str = "ai-baseline",
-                  years: int = 10) -> Assessor:
+                  years: int | None = None) -> Assessor:
     """Build (first call: embeds every occupation once, then cached on disk) or reuse the model."""
     from neijuan.atlas.store import atlas_cache, ensure_built
     from neijuan.data.registry import cache_root
 
+    if years is None:  # from the scenario's start to ten years after today
+        years = _years_to(scenario, date.today().year + HORIZON)
     db = ensure_built(data_dir)
     manifest = atlas_cache(data_dir).manifest()
     key = hashlib.sha256(f"{manifest.get('key')}|{RECIPE}|{scenario}|{years}".encode()).hexdigest()
     if key in _ASSESSORS:
         return _ASSESSORS[key]
-    cache = cache_root() / "assess" / key[:16]
+    cache = cache_root() / "assess"
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         occ = con.execute("SELECT soc, title FROM occupations WHERE soc IN "
@@ -159,12 +163,15 @@ def load_assessor(data_dir: str | Path | None = None, scenario: str = "ai-baseli
         con.close()
     socs = [r[0] for r in occ]
     titles = {r[0]: r[1] for r in occ}
-    vec_file = cache / "occupations.npy"
+    # Keyed on the passages' text, so a rebuild of the atlas that leaves them unchanged (most
+    # code changes) does not embed the 800-odd occupations again.
+    passages = _passages(db, socs, titles, tasks)
+    digest = hashlib.sha256("\n".join([RECIPE, *passages]).encode()).hexdigest()[:16]
+    vec_file = cache_root() / "assess" / "occupations" / f"{digest}.npy"
     if vec_file.is_file():
         vectors = np.load(vec_file).astype(np.float64)
     else:
-        vectors = np.asarray(_encoder().passage(_passages(db, socs, titles, tasks)),
-                             dtype=np.float64)
+        vectors = np.asarray(_encoder().passage(passages), dtype=np.float64)
         vec_file.parent.mkdir(parents=True, exist_ok=True)
         _save_npy(vec_file, vectors.astype(np.float32))
     threshold, path_years, cap, index = _ai_path(db, scenario, years)
@@ -174,6 +181,13 @@ def load_assessor(data_dir: str | Path | None = None, scenario: str = "ai-baseli
     _ASSESSORS.clear()
     _ASSESSORS[key] = a
     return a
+
+
+def _years_to(scenario: str, last_year: int) -> int:
+    import neijuan
+
+    start = neijuan.load_scenario(scenario).run.start_year
+    return max(1, last_year - start)
 
 
 def _passages(db: Path, socs: list[str], titles: dict[str, str],
@@ -284,8 +298,11 @@ _T = {"T0": 0.0, "T1": 0.25, "T2": 0.5, "T3": 0.75, "T4": 1.0}
 
 
 def assess(text: str, *, top: int = 5, n_tasks: int = 8, data_dir: str | Path | None = None,
-           scenario: str = "ai-baseline") -> dict[str, Any]:
-    """The assessment of one description: occupations, matched tasks, profile (JSON-ready)."""
+           scenario: str = "ai-baseline", year: int | None = None) -> dict[str, Any]:
+    """The assessment of one description: occupations, matched tasks, profile (JSON-ready).
+
+    ``year`` is the calendar year shown as "now" (default: this year) on the scenario's path,
+    which runs from the scenario's start to ten years after today."""
     clean = re.sub(r"\s+", " ", text or "").strip()
     if not clean:
         raise ConfigError("the description is empty; describe the job in a sentence or two")
@@ -314,6 +331,8 @@ def assess(text: str, *, top: int = 5, n_tasks: int = 8, data_dir: str | Path | 
     thr = np.array([a.threshold.get(t["task_id"], np.nan) for t in tasks])
     prof = profile(role, person_w, auto, thr, a.path_capability)
     gain = raise_needed(role, person_w, auto, thr, a.path_capability[-1])
+    now_year = date.today().year if year is None else year
+    i_now = int(np.clip(now_year - a.path_years[0], 0, len(a.path_years) - 1))
     task_rows = []
     for k in np.argsort(-sim, kind="stable")[:n_tasks]:
         t = tasks[int(k)]
@@ -333,7 +352,9 @@ def assess(text: str, *, top: int = 5, n_tasks: int = 8, data_dir: str | Path | 
         "tasks": task_rows,
         "profile": {
             "occupation": best,
-            "now": {k: round(v[0], 4) for k, v in prof.items()},
+            "year_now": a.path_years[i_now],
+            "now": {k: round(v[i_now], 4) for k, v in prof.items()},
+            "start": {k: round(v[0], 4) for k, v in prof.items()},
             "path": {"scenario": a.scenario, "exposure_index": a.exposure_index,
                      "years": a.path_years,
                      "capability": [round(c, 4) for c in a.path_capability],

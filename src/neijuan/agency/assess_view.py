@@ -44,8 +44,10 @@ def render(console: Console, answer: dict[str, Any]) -> None:
     for k in ("needed", "retained", "hands_on"):
         pt.add_column(k.replace("_", "-"), justify="right")
     years = path["years"]
-    for i in sorted({0, len(years) // 2, len(years) - 1}):
-        pt.add_row(str(years[i]), _num(path["capability"][i]), _pct(path["needed"][i]),
+    i_now = years.index(prof["year_now"])
+    for i in sorted({0, i_now, len(years) - 1}):
+        label = f"{years[i]} (now)" if i == i_now else str(years[i])
+        pt.add_row(label, _num(path["capability"][i]), _pct(path["needed"][i]),
                    _pct(path["retained"][i]), _pct(path["hands_on"][i]))
     console.print(pt)
     if prof["shifts"]:

@@ -46,6 +46,8 @@ FALSE = ("false", "0", "no", "n", "f")
 PERIODS = {"week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
 SCOPES = ("all", "team", "person", "period")
 DEFAULT_STAMP_SECONDS = 10.0
+CHECKED = ("case", "time", "person", "origin", "action", "seconds", "outcome", "ai_correct",
+           "edit_fraction", "credited", "blamed")
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
@@ -184,7 +186,10 @@ def _parse_time(raw: pl.Series) -> pl.Series:
 
 
 def _bad(cond: pl.Expr, col: str, expected: str) -> pl.Expr:
-    return pl.when(cond).then(pl.lit(f"{col}: expected {expected}"))
+    """The reason a cell fails, with what it held (``_raw_<col>``, added for failing rows)."""
+    got = pl.col(f"_raw_{col}").fill_null("").str.slice(0, 40)
+    return pl.when(cond).then(pl.concat_str([pl.lit(f"{col}: expected {expected}, got '"), got,
+                                             pl.lit("'")]))
 
 
 def validate(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -261,13 +266,16 @@ def validate(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         _bad(pl.col("blamed").is_null(), "blamed", parties),
     ]
     # Masks first (cheap); reason strings only for the rows that fail.
-    checks = typed.select([r.is_not_null().alias(f"_bad{i}") for i, r in enumerate(reasons)])
+    checks = typed.with_columns([pl.lit("").alias(f"_raw_{c}") for c in CHECKED]).select(
+        [r.is_not_null().alias(f"_bad{i}") for i, r in enumerate(reasons)])
     bad = checks.select(pl.any_horizontal(pl.all())).to_series()
     helpers = [f"_{c}" for c in raw_given]
     if not bad.any():
         empty = pl.DataFrame(schema={"row": typed.schema["row"], "reason": pl.String})
         return typed.drop(helpers), empty
-    rejected = typed.filter(bad).select(
+    raw_bad = df.filter(bad).select([pl.col(c).cast(pl.String).alias(f"_raw_{c}")
+                                     for c in CHECKED])
+    rejected = pl.concat([typed.filter(bad), raw_bad], how="horizontal").select(
         "row", pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("reason"))
     clean = typed.filter(~bad).drop(helpers)
     return clean, rejected
