@@ -45,9 +45,14 @@ RECIPE = "occ-passage-v1:title+zh+onet+3tasks"
 W_EMBED, W_LEX = 0.6, 0.4
 N_PASSAGE_TASKS = 3
 MAX_CHARS = 4000
-TASK_COLUMNS = ("eloundou_human_beta", "eloundou_gpt4_beta", "eloundou_gpt4_label",
-                "eloundou_gpt4_automation_label", "aei_usage_pct", "workbank_automation_capacity",
-                "workbank_has_expert", "workbank_automation_desire")
+# Besides every task-level index of the atlas (indices.toml), the labels they come from.
+TASK_LABELS = ("eloundou_gpt4_label", "eloundou_human_label", "eloundou_gpt4_automation_label")
+
+
+def _task_columns() -> tuple[str, ...]:
+    from neijuan.atlas.catalog import load_catalog
+
+    return (*TASK_LABELS, *(i.name for i in load_catalog().task_level))
 ROLE_GROUP = {"originate": "needed", "confirm": "retained", "hands_on": "hands_on"}
 PROFILE_KEYS = ("needed", "retained", "hands_on")
 HORIZON = 10  # years after today that the path runs to
@@ -343,7 +348,7 @@ def assess(text: str, *, top: int = 5, n_tasks: int = 8, data_dir: str | Path | 
             "automation": None if not math.isfinite(auto[k]) else float(auto[k]),
             "augmentation": None if not math.isfinite(auto[k]) else float(1 - auto[k]),
             "ai_threshold": None if not math.isfinite(thr[k]) else round(float(thr[k]), 3),
-            "indices": {c: t.get(c) for c in TASK_COLUMNS}})
+            "indices": {c: t.get(c) for c in _task_columns()}})
     shifts = [{"task_id": tasks[int(k)]["task_id"], "statement": tasks[int(k)]["statement"],
                "human_role": role[int(k)], "needed_gain": round(float(gain[k]), 4)}
               for k in np.argsort(-gain, kind="stable")[:3] if gain[k] > 0]
@@ -373,7 +378,7 @@ def _tasks(a: Assessor, soc: str) -> list[dict[str, Any]]:
     con.row_factory = sqlite3.Row
     try:
         cols = ", ".join(f'"{c}"' for c in ("task_id", "statement", "task_type", "weight",
-                                             "human_role", *TASK_COLUMNS))
+                                             "human_role", *_task_columns()))
         return [dict(r) for r in con.execute(
             f"SELECT {cols} FROM tasks WHERE soc = ? ORDER BY weight DESC, task_id", (soc,))]
     finally:

@@ -123,24 +123,25 @@ def synth_log(params: SynthParams, rows: int, *, people: int = 200, teams: int =
     t = np.sort(rng.integers(0, days * 86_400, size=rows))
     times = pl.Series("time", (np.datetime64(start) + t.astype("timedelta64[s]"))
                       .astype("datetime64[us]"))
-    parties = np.array(m.PARTIES)
-    return pl.DataFrame({
-        "case": np.char.add("c", np.arange(1, rows + 1).astype(str)),
-        "time": times,
-        "person": np.char.add("p", who.astype(str)),
-        "team": np.char.add("t", p_team[who].astype(str)),
-        "occupation": np.asarray(params.codes)[occ],
-        "origin": np.array(m.ORIGINS)[ai.astype(np.int8)],
-        "action": np.array(m.ACTIONS)[action],
-        "seconds": seconds,
-        "outcome": np.array(("success", "failure", "unknown"))[outcome],
-        "ai_correct": ai_correct,
-        "edit_fraction": edit_fraction,
-        "credited": parties[credited],
-        "blamed": parties[blamed],
-    }).with_columns(pl.when(pl.col("origin") == "ai").then(pl.col("ai_correct"))
-                    .otherwise(None).alias("ai_correct"),
-                    pl.col("edit_fraction").fill_nan(None))
+    def label(codes: np.ndarray, names: tuple[str, ...]) -> pl.Expr:
+        # integer codes -> text, gathered in Rust (no per-row Python strings)
+        return pl.lit(pl.Series(names, dtype=pl.String).gather(codes.astype(np.int64)))
+
+    codes = tuple(dict.fromkeys(params.codes))
+    occ_code = np.array([codes.index(c) for c in params.codes])[occ]
+    frame = pl.DataFrame({"_i": np.arange(1, rows + 1), "_who": who, "_team": p_team[who],
+                          "time": times, "seconds": seconds, "ai_correct": ai_correct,
+                          "edit_fraction": edit_fraction, "_ai": ai})
+    return frame.select(
+        pl.format("c{}", "_i").alias("case"), "time",
+        pl.format("p{}", "_who").alias("person"), pl.format("t{}", "_team").alias("team"),
+        label(occ_code, codes).alias("occupation"),
+        label(ai.astype(np.int8), m.ORIGINS).alias("origin"),
+        label(action, m.ACTIONS).alias("action"), "seconds",
+        label(outcome, ("success", "failure", "unknown")).alias("outcome"),
+        pl.when("_ai").then("ai_correct").otherwise(None).alias("ai_correct"),
+        pl.col("edit_fraction").fill_nan(None),
+        label(credited, m.PARTIES).alias("credited"), label(blamed, m.PARTIES).alias("blamed"))
 
 
 def write_log(frame: pl.DataFrame, out: str | Path) -> Path:
