@@ -373,6 +373,21 @@ def assess(text: str, *, top: int = 5, n_tasks: int = 8, data_dir: str | Path | 
     }
 
 
+def prepare(data_dir: str | Path | None = None,
+            progress: Any = None) -> int:
+    """Embed every occupation's tasks now (a one-off of minutes, cached), so that every later
+    answer takes well under a second; without it an occupation's first answer also embeds its
+    20-odd task statements. Returns the number of occupations prepared."""
+    a = load_assessor(data_dir)
+    for k, soc in enumerate(a.socs):
+        tasks = _tasks(a, soc)
+        if tasks:
+            a.task_vectors(soc, [t["statement"] for t in tasks])
+        if callable(progress):
+            progress(k + 1, len(a.socs))
+    return len(a.socs)
+
+
 def _tasks(a: Assessor, soc: str) -> list[dict[str, Any]]:
     con = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True)
     con.row_factory = sqlite3.Row

@@ -155,6 +155,9 @@ def assess(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data folder.")] = None,
     save: Annotated[Path | None, typer.Option(
         "--save", help="Also write the answer (and the text) to this JSON file.")] = None,
+    prepare: Annotated[bool, typer.Option(
+        "--prepare", help="Embed every occupation's tasks now (one-off, minutes) so that every "
+                          "later answer takes under a second.")] = False,
     as_json: AsJson = False,
 ) -> None:
     """Retained or needed? Match a job description to O*NET occupations and tasks, with each
@@ -164,6 +167,17 @@ def assess(
     from neijuan.agency.assess_view import render
     from neijuan.errors import ConfigError
 
+    if prepare:
+        from rich.progress import Progress
+
+        from neijuan.agency.assess import prepare as run_prepare
+
+        with Progress(console=_console(), transient=True) as bar:
+            task = bar.add_task("embedding tasks", total=None)
+            n = run_prepare(data_dir, progress=lambda d, t: bar.update(task, completed=d, total=t))
+        _console().print(f"prepared the tasks of {n} occupations")
+        if text is None and file is None:
+            return
     if (text is None) == (file is None):
         raise ConfigError("give the description as an argument or with --file, not both")
     if file is not None:
