@@ -193,3 +193,24 @@ def test_time_parsing_mixed_layouts_and_zones() -> None:
                                  "2024-02-01 10:11", "", None])).to_list()
     assert got == [None, datetime(2024, 1, 6, 8, 0), datetime(2024, 1, 5),
                    datetime(2024, 2, 1, 10, 11), None, None]
+
+
+def test_synth_from_a_simulator_run(tmp_path: Path) -> None:
+    """The one coupling to the simulator (public API only) and the command built on it."""
+    import neijuan
+    from neijuan.agency.synth import simulator_parameters
+    from neijuan.cli import app
+
+    p = simulator_parameters("ai-baseline", workers=500, periods=2)
+    sc = neijuan.load_scenario("ai-baseline")
+    assert p.liability_rule == sc.agency.liability_rule
+    assert p.ai_failure_rate == sc.agency.ai_failure_rate
+    assert sum(p.weights) == pytest.approx(1.0)
+    assert len(p.codes) == len(p.ai_origination) > 1
+    assert all(0.0 <= x <= 1.0 for x in p.ai_origination)
+    out = tmp_path / "log.jsonl"
+    r = CliRunner().invoke(app, ["audit", "synth", "--out", str(out), "--rows", "500",
+                                 "--workers", "500"])
+    assert r.exit_code == 0, r.output
+    res = audit(out)
+    assert res.rows_used == 500 and res.rows_rejected == 0

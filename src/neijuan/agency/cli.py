@@ -132,12 +132,15 @@ def synth(
     people: Annotated[int, typer.Option("--people", min=1)] = 200,
     teams: Annotated[int, typer.Option("--teams", min=1)] = 12,
     seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=100, help="Workers in the simulator run that sets the parameters.")]
+    = 4000,
 ) -> None:
     """Write a realistic synthetic decision log whose parameters come from a short simulator run
     of the scenario (AI failure rate, liability rule, review burden, AI origination by occupation)."""
     from neijuan.agency.synth import simulator_parameters, synth_log, write_log
 
-    params = simulator_parameters(scenario, seed=seed)
+    params = simulator_parameters(scenario, seed=seed, workers=workers)
     frame = synth_log(params, rows, people=people, teams=teams, seed=seed)
     write_log(frame, out)
     _console().print(f"wrote {frame.height:,} decisions to {out} (scenario {params.scenario}: "
