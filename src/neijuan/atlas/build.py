@@ -241,7 +241,11 @@ def _aei_usage(inp: AtlasInputs, tasks: pl.DataFrame, onet2010_units: pl.DataFra
              "by_text_pct": _scalar(via_text["pct"].sum()),
              "by_fuzzy_pct": _scalar(via_fuzzy["pct"].sum()),
              "carried_pct": _scalar(carried["aei_usage_pct_carried"].sum()),
-             "carried_occupations": float(carried.height)}
+             "carried_occupations": float(carried.height),
+             # rows: O*NET 20.1 task rows carrying usage, and how many took each route
+             "rows": float(m.height), "by_id_rows": float(by_id.height),
+             "by_text_rows": float(via_text_keys(rest, onet2010_units, t_low).height),
+             "by_fuzzy_rows": float(via_fuzzy.height), "carried_rows": float(miss.height)}
     facts["lost_pct"] = total - facts["matched_task_pct"] - facts["carried_pct"]
     return out, facts, carried
 
@@ -352,9 +356,10 @@ def assemble(inp: AtlasInputs, catalog: Catalog | None = None,
                           "by_fuzzy_pct"),
                          ("no task: carried at occupation level", "carried_pct"),
                          ("lost (statement or occupation unknown)", "lost_pct")):
-            cov.append(xw.Coverage(f"Anthropic usage, by route: {how}", items=inp.aei_usage.height,
-                                   matched=int(aei_facts["carried_occupations"])
-                                   if key == "carried_pct" else 0,
+            rows = aei_facts.get(key.replace("_pct", "_rows"))
+            cov.append(xw.Coverage(f"Anthropic usage, by route: {how}",
+                                   items=int(aei_facts["rows"]),
+                                   matched=int(rows) if rows is not None else 0,
                                    employment_share=None, task_share=aei_facts[key] / tot,
                                    threshold=0.0))
     direct = tasks.filter(pl.col("human_role_method").is_in(["verb", "dwa", "verb+dwa"]))
