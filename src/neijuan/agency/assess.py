@@ -287,14 +287,17 @@ def profile(role: list[str], weight: F64, automation: F64, threshold: F64,
 def raise_needed(role: list[str], weight: F64, automation: F64, threshold: F64,
                  capability: float) -> F64:
     """Per task: how much the needed share at ``capability`` would rise if the person took
-    authorship of the task (did it as originating work with the AI as an aid, not by signing off
-    its output): the task's weight times the part of it that is not already needed."""
+    authorship of the task's retained part (did it as originating work with the AI as an aid,
+    rather than confirming, filtering or signing off the AI's output): the task's weight times
+    its retained part (all of a confirm task; the automated part of a task the AI meets).
+    Hands-on time is neither, and is left as it is."""
     w = np.asarray(weight, dtype=np.float64)
     w = w / w.sum() if w.sum() > 0 else w
     auto = np.where(np.isfinite(automation), automation, 0.5)
     met = np.isfinite(threshold) & (threshold <= capability)
-    needed_part = np.where(np.array(role) == "originate", 1.0 - np.where(met, auto, 0.0), 0.0)
-    return w * (1.0 - needed_part)
+    confirm = np.array([ROLE_GROUP.get(r, "retained") == "retained" for r in role])
+    retained_part = np.where(confirm, 1.0, np.where(met, auto, 0.0))
+    return w * retained_part
 
 
 # ------------------------------------------------------------------------------ the answer
