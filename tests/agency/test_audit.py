@@ -214,3 +214,13 @@ def test_synth_from_a_simulator_run(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     res = audit(out)
     assert res.rows_used == 500 and res.rows_rejected == 0
+
+
+def test_a_log_with_nothing_usable_is_a_clear_error(tmp_path: Path) -> None:
+    p = tmp_path / "empty.csv"
+    p.write_text("case,time,person,origin,action,seconds\n")
+    with pytest.raises(DataError, match="no rows"):
+        audit(p)
+    p.write_text("case,time,person,origin,action,seconds\n1,x,a,ai,accept,1\n")
+    with pytest.raises(DataError, match=r"none of its 1 rows.*time: expected"):
+        audit(p)

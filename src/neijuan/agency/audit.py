@@ -202,7 +202,6 @@ def validate(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     if missing:
         raise DataError(f"decision log: missing column(s) {', '.join(missing)}; required: "
                         f"{', '.join(REQUIRED)}; optional: {', '.join(OPTIONAL)}")
-    sc = raw.schema
     df = raw.with_row_index("row", offset=1)
     for c in OPTIONAL:
         if c not in df.columns:
@@ -223,6 +222,7 @@ def validate(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         v = _text("ai_correct", sc).str.to_lowercase()
         ai_correct = (pl.when(v.is_in(TRUE)).then(True).when(v.is_in(FALSE)).then(False)
                       .otherwise(None))
+
     def given(col: str) -> pl.Expr:
         """The raw cell was filled in (so a null after parsing means it was bad)."""
         if sc[col] == pl.String:
@@ -301,7 +301,7 @@ def _groups(clean: pl.DataFrame, scope: str, period: str) -> tuple[np.ndarray | 
     # a hash look-up per row (sorting a million strings to rank them costs ten times more)
     group = key.replace_strict(uniques, pl.int_range(uniques.len(), eager=True),
                                return_dtype=pl.Int64).to_numpy()
-    return group, [str(x) for x in uniques.to_list()]
+    return np.asarray(group, dtype=np.int64), [str(x) or "(none)" for x in uniques.to_list()]
 
 
 def audit_frame(raw: pl.DataFrame, *, stamp_seconds: float = DEFAULT_STAMP_SECONDS,
@@ -315,6 +315,12 @@ def audit_frame(raw: pl.DataFrame, *, stamp_seconds: float = DEFAULT_STAMP_SECON
         if s not in SCOPES:
             raise ConfigError(f"scope must be among {', '.join(SCOPES)}, not {s!r}")
     clean, rejected = validate(raw)
+    if clean.height == 0:
+        if raw.height == 0:
+            raise DataError("decision log: no rows")
+        common = rejected.group_by("reason").len().sort("len", descending=True).head(3)
+        why = "; ".join(f"{r['len']} x [{r['reason']}]" for r in common.iter_rows(named=True))
+        raise DataError(f"decision log: none of its {raw.height:,} rows is usable: {why}")
     origin = clean["origin"].to_numpy()
     action = clean["action"].to_numpy()
     seconds = clean["seconds"].to_numpy()
