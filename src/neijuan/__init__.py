@@ -15,12 +15,17 @@ _LAZY: dict[str, str] = {
     "Scenario": "neijuan.config",
     "load_scenario": "neijuan.config",
     "list_scenarios": "neijuan.config",
+    "audit": "neijuan.agency.audit",
+    "assess": "neijuan.agency.assess",
 }
 
-__all__ = ["Result", "Scenario", "__version__", "list_scenarios", "load_scenario", "simulate"]
+__all__ = ["Result", "Scenario", "__version__", "assess", "audit", "list_scenarios",
+           "load_scenario", "simulate"]
 
 if TYPE_CHECKING:  # pragma: no cover
     __version__: str
+    from neijuan.agency.assess import assess
+    from neijuan.agency.audit import audit
     from neijuan.config import Scenario, list_scenarios, load_scenario
     from neijuan.sim.run import Result, simulate
 

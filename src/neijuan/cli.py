@@ -31,13 +31,20 @@ SUBCOMMANDS: dict[str, str] = {
     "data": "neijuan.data.cli",
     "atlas": "neijuan.atlas.cli",
     "ads": "neijuan.ads.cli",
+    "audit": "neijuan.agency.cli",
 }
+# Top-level commands defined in a subpackage: name -> "module:function".
+COMMANDS: dict[str, str] = {"assess": "neijuan.agency.cli:assess"}
 
 for _name, _module in SUBCOMMANDS.items():
     # A group whose module is not written yet is simply absent; an import error in one that exists
     # is a bug and propagates.
     if importlib.util.find_spec(_module) is not None:
         app.add_typer(importlib.import_module(_module).app, name=_name)
+
+for _name, _target in COMMANDS.items():
+    _mod, _fn = _target.split(":")
+    app.command(_name)(getattr(importlib.import_module(_mod), _fn))
 
 # The simulator's own commands register themselves on ``app``.
 importlib.import_module("neijuan.sim.cli")

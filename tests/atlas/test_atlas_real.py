@@ -159,8 +159,10 @@ def test_cli_show_search_rank_export(atlas: Atlas, tmp_path: Path) -> None:
     assert r.exit_code == 0 and json.loads(r.output)[0]["soc"] == "23-1011"
     r = _run("search", "software developer", "--json")
     assert json.loads(r.output)[0]["soc"] == "15-1252"
-    r = _run("search", "律师")
-    assert isinstance(r.exception, DataError) and "English" in str(r.exception)
+    r = _run("search", "律师", "--json")  # Chinese titles are found (issue 10)
+    assert r.exit_code == 0 and json.loads(r.output)[0]["soc"] == "23-1011"
+    r = _run("search", "外星人驯兽师")
+    assert isinstance(r.exception, DataError) and "Chinese title" in str(r.exception)
     r = _run("rank", "--by", "aei_usage_pct", "--top", "5", "--json")
     rows = json.loads(r.output)
     assert len(rows) == 5 and rows[0]["aei_usage_pct"] >= rows[-1]["aei_usage_pct"]

@@ -143,10 +143,12 @@ def via_text_keys(rest: pl.DataFrame, onet2010_units: pl.DataFrame,
 
 
 def _fuzzy_statement_match(left: pl.DataFrame, onet2010_units: pl.DataFrame,
-                           t_low: pl.DataFrame, min_score: float) -> pl.DataFrame:
+                           t_low: pl.DataFrame, min_score: float
+                           ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Match O*NET 20.1 statements revised since then to the most similar 29.3 statement of the
     same occupation (rapidfuzz token-set ratio >= ``min_score``). One loop per occupation, each a
-    vectorised score matrix. Returns ``task_id`` (29.3), ``pct``, ``score``."""
+    vectorised score matrix. Returns the matches (``task_id`` (29.3), ``pct``, ``score``) and
+    what matched nothing (``soc``, ``pct``: usage whose occupation is known but no task is)."""
     from rapidfuzz import fuzz, process
 
     cand = left.join(onet2010_units.select("onet_soc_2010", "soc").unique(), on="onet_soc_2010",
@@ -154,10 +156,12 @@ def _fuzzy_statement_match(left: pl.DataFrame, onet2010_units: pl.DataFrame,
     # A 20.1 row reaching several occupations splits its share among them.
     cand = cand.with_columns((pl.col("pct") / pl.len().over("task_name", "task_id")).alias("pct"))
     rows: list[pl.DataFrame] = []
+    unmatched: list[pl.DataFrame] = []
     targets = t_low.partition_by("soc", as_dict=True)
     for (soc,), group in cand.partition_by("soc", as_dict=True).items():
         target = targets.get((soc,))
         if target is None:
+            unmatched.append(group.select("soc", "pct"))
             continue
         scores = process.cdist(group["task_name"].to_list(), target["task_name"].to_list(),
                                scorer=fuzz.token_set_ratio, workers=1)
@@ -169,19 +173,26 @@ def _fuzzy_statement_match(left: pl.DataFrame, onet2010_units: pl.DataFrame,
                 "task_id": target["task_id"].to_numpy()[best[keep]],
                 "pct": group["pct"].to_numpy()[keep],
                 "score": best_score[keep].astype(float)}))
+        if (~keep).any():
+            unmatched.append(group.filter(pl.Series(~keep)).select("soc", "pct"))
+    miss = (pl.concat(unmatched) if unmatched
+            else pl.DataFrame(schema={"soc": pl.String, "pct": pl.Float64}))
     if not rows:
-        return pl.DataFrame(schema={"task_id": pl.Int64, "pct": pl.Float64, "score": pl.Float64})
-    return pl.concat(rows)
+        return pl.DataFrame(schema={"task_id": pl.Int64, "pct": pl.Float64,
+                                    "score": pl.Float64}), miss
+    return pl.concat(rows), miss
 
 
 def _aei_usage(inp: AtlasInputs, tasks: pl.DataFrame, onet2010_units: pl.DataFrame,
-               fuzzy_min: float) -> tuple[pl.DataFrame, dict[str, float]]:
+               fuzzy_min: float) -> tuple[pl.DataFrame, dict[str, float], pl.DataFrame]:
     """Anthropic usage per atlas task: ``task_id``, ``aei_usage_pct`` (null = not in its list).
 
     Anthropic's shares are per lower-cased O*NET 20.1 statement. A statement shared by several
     20.1 tasks is split equally among them; each 20.1 task then reaches the 29.3 task with the
     same id, else the same statement in the same occupation, else the most similar statement of
-    the same occupation (``fuzzy_min``). Mass that reaches no 29.3 task is reported as lost.
+    the same occupation (``fuzzy_min``). Usage whose occupation is known but whose task has no
+    29.3 counterpart is carried at occupation level (third frame: ``soc``,
+    ``aei_usage_pct_carried``) rather than dropped; the facts say how much mass went which way.
     """
     st = inp.aei_statements.with_columns(
         pl.col("statement").str.to_lowercase().str.strip_chars().alias("task_name"))
@@ -204,7 +215,9 @@ def _aei_usage(inp: AtlasInputs, tasks: pl.DataFrame, onet2010_units: pl.DataFra
                 .select(pl.col("task_id_29").alias("task_id"), "pct"))
     left = rest.join(via_text_keys(rest, onet2010_units, t_low), on=["task_name", "task_id"],
                      how="anti")
-    via_fuzzy = _fuzzy_statement_match(left, onet2010_units, t_low, fuzzy_min)
+    via_fuzzy, miss = _fuzzy_statement_match(left, onet2010_units, t_low, fuzzy_min)
+    carried = (miss.filter(pl.col("soc").is_not_null()).group_by("soc")
+               .agg(pl.col("pct").sum().alias("aei_usage_pct_carried")).sort("soc"))
     per_task = (pl.concat([by_id, via_text, via_fuzzy.select("task_id", "pct")])
                 .group_by("task_id").agg(pl.col("pct").sum()))
     # Tasks that were in Anthropic's task list (by id, or by text within the same occupation).
@@ -223,8 +236,18 @@ def _aei_usage(inp: AtlasInputs, tasks: pl.DataFrame, onet2010_units: pl.DataFra
     facts = {"total_pct": total, "matched_statement_pct": matched_names,
              "matched_statements": float(usage.join(st.select("task_name").unique(),
                                                     on="task_name", how="semi").height),
-             "matched_task_pct": float(per_task["pct"].sum())}
-    return out, facts
+             "matched_task_pct": float(per_task["pct"].sum()),
+             "by_id_pct": _scalar(by_id["pct"].sum()),
+             "by_text_pct": _scalar(via_text["pct"].sum()),
+             "by_fuzzy_pct": _scalar(via_fuzzy["pct"].sum()),
+             "carried_pct": _scalar(carried["aei_usage_pct_carried"].sum()),
+             "carried_occupations": float(carried.height),
+             # rows: O*NET 20.1 task rows carrying usage, and how many took each route
+             "rows": float(m.height), "by_id_rows": float(by_id.height),
+             "by_text_rows": float(via_text_keys(rest, onet2010_units, t_low).height),
+             "by_fuzzy_rows": float(via_fuzzy.height), "carried_rows": float(miss.height)}
+    facts["lost_pct"] = total - facts["matched_task_pct"] - facts["carried_pct"]
+    return out, facts, carried
 
 
 def _scalar(x: Any) -> float:
@@ -292,7 +315,7 @@ def assemble(inp: AtlasInputs, catalog: Catalog | None = None,
     )
     # Anthropic usage
     onet2010_units = xw.onet2010_to_unit(inp.onet_2010_2019, inp.nem)
-    aei, aei_facts = _aei_usage(inp, tasks, onet2010_units, catalog.aei_fuzzy_min)
+    aei, aei_facts, aei_carried = _aei_usage(inp, tasks, onet2010_units, catalog.aei_fuzzy_min)
     tasks = tasks.join(aei, on="task_id", how="left")
     # WORKBank task means
     wbx = inp.workbank_expert.group_by("task_id").agg(
@@ -326,6 +349,19 @@ def assemble(inp: AtlasInputs, catalog: Catalog | None = None,
             items=inp.aei_usage.height, matched=int(aei_facts["matched_statements"]),
             employment_share=None,
             task_share=aei_facts["matched_task_pct"] / aei_facts["total_pct"], threshold=warn))
+        tot = aei_facts["total_pct"]
+        for how, key in (("same task id", "by_id_pct"), ("same statement, same occupation",
+                                                          "by_text_pct"),
+                         (f"most similar statement (token-set >= {catalog.aei_fuzzy_min:g})",
+                          "by_fuzzy_pct"),
+                         ("no task: carried at occupation level", "carried_pct"),
+                         ("lost (statement or occupation unknown)", "lost_pct")):
+            rows = aei_facts.get(key.replace("_pct", "_rows"))
+            cov.append(xw.Coverage(f"Anthropic usage, by route: {how}",
+                                   items=int(aei_facts["rows"]),
+                                   matched=int(rows) if rows is not None else 0,
+                                   employment_share=None, task_share=aei_facts[key] / tot,
+                                   threshold=0.0))
     direct = tasks.filter(pl.col("human_role_method").is_in(["verb", "dwa", "verb+dwa"]))
     cov.append(xw.Coverage("human role from the task's own verb or DWAs", items=n_tasks,
                            matched=direct.height, employment_share=emp_share(direct["soc"].unique()),
@@ -427,23 +463,34 @@ def assemble(inp: AtlasInputs, catalog: Catalog | None = None,
     ]
     by_occ = tw.group_by("soc").agg(*agg)
     # Sums over an occupation with no Anthropic-listed task are unknown, not zero.
-    by_occ = by_occ.with_columns(
-        pl.when(pl.col("aei_task_coverage") > 0).then(pl.col("aei_usage_pct")).otherwise(None)
-        .alias("aei_usage_pct"))
+    # Usage on tasks O*NET has since dropped counts for the occupation (carried, not lost).
+    by_occ = (by_occ.join(aei_carried, on="soc", how="full", coalesce=True)
+              .with_columns(pl.col("aei_usage_pct_carried").fill_null(0.0),
+                            pl.col("aei_task_coverage").fill_null(0.0))
+              .with_columns(
+                  pl.when(pl.col("aei_task_coverage") > 0).then(pl.col("aei_usage_pct"))
+                  .otherwise(None).alias("aei_usage_pct_tasks"),
+                  pl.when((pl.col("aei_task_coverage") > 0)
+                          | (pl.col("aei_usage_pct_carried") > 0))
+                  .then(pl.col("aei_usage_pct").fill_null(0.0) + pl.col("aei_usage_pct_carried"))
+                  .otherwise(None).alias("aei_usage_pct")))
     occ = occ.join(by_occ, on="soc", how="left")
 
     eo = (inp.eloundou_occupations.join(units.select("onet_soc", "soc"), on="onet_soc")
           .group_by("soc").agg(*[pl.col(f"{w}_{m}").mean().alias(f"eloundou_{w}_{m}")
                                  for w in ("human", "gpt4") for m in ("alpha", "beta", "gamma")]))
     occ = occ.join(eo, on="soc", how="left")
-    # SOC 2010 sources, averaged with 2015 employment as weights where codes merge
+    # SOC 2010 sources, averaged where codes merge with weights = the 2015 employment each
+    # source code sends to the unit (split as employment_2015 is, by 2021 employment)
     w15 = o15.select(pl.col("soc").alias("soc2010"), pl.col("employment").alias("_w"))
+    target21 = occ.select("soc", pl.col("employment_2021").alias("weight"))
     for name, frame, col in (("felten_aioe", inp.aioe, "aioe"),
                              ("felten_lm_aioe", inp.lm_aioe, "lm_aioe"),
                              ("felten_ig_aioe", inp.ig_aioe, "ig_aioe"),
                              ("frey_osborne", inp.frey_osborne, "probability")):
         vals = frame.select("soc2010", pl.col(col).alias(name)).join(w15, on="soc2010", how="left")
-        occ = occ.join(xw.average_to_unit(vals, "soc2010", [name], pairs10, weight="_w")
+        vals, pw = xw.allocated_weights(vals, "soc2010", "_w", pairs10, target21)
+        occ = occ.join(xw.average_to_unit(vals, "soc2010", [name], pw, weight="_pair_w")
                        .select("soc", name), on="soc", how="left")
     ms_pairs = xw.soc2018_to_unit(inp.nem)
     ms = inp.microsoft.select(pl.col("soc").alias("soc2018"),
@@ -488,7 +535,9 @@ def _alloc_2015(o15: pl.DataFrame, pairs10: pl.DataFrame, occ: pl.DataFrame) -> 
     src = o15.select(pl.col("soc").alias("soc2010"), "employment", "median_wage")
     target = occ.select("soc", pl.col("employment_2021").alias("weight"))
     emp = xw.allocate_to_unit(src, "soc2010", "employment", pairs10, target)
-    wage = xw.average_to_unit(src, "soc2010", ["median_wage"], pairs10, weight="employment")
+    vals, pw = xw.allocated_weights(src.select("soc2010", "median_wage", "employment"), "soc2010",
+                                    "employment", pairs10, target)
+    wage = xw.average_to_unit(vals, "soc2010", ["median_wage"], pw, weight="_pair_w")
     return (emp.rename({"employment": "employment_2015", "split": "employment_2015_split"})
             .join(wage.select("soc", pl.col("median_wage").fill_nan(None).alias("median_wage_2015")),
                   on="soc", how="full", coalesce=True))

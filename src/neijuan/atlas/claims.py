@@ -41,13 +41,15 @@ class Claim:
     summary: dict[str, Any]
     coverage: dict[str, Any]
     published: list[Published] = field(default_factory=list)
+    # Which source supports which part of the claim (construct, source, what it can and cannot say).
+    sources: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         return {"id": self.id, "title": self.title, "definition": self.definition,
                 "summary": self.summary, "coverage": self.coverage,
                 "published": [p.__dict__ for p in self.published],
-                "table": self.table.to_dicts()}
+                "sources": self.sources, "table": self.table.to_dicts()}
 
 
 def _f(x: Any) -> float:
@@ -159,19 +161,24 @@ def core_tasks_exposed_high_skill(atlas: Atlas) -> Claim:
 
 
 def automation_vs_augmentation_by_tier(atlas: Atlas) -> Claim:
-    """Automation vs augmentation (Eloundou T-levels) and human-role shares by skill tier."""
+    """Automation vs augmentation by skill tier, with each source's construct kept apart.
+
+    Only Eloundou et al.'s GPT-4 task ratings split by tier; they rate how far GPT-4 *could*
+    automate a task (T0-T4). Anthropic's 2025 interaction types measure how Claude *is used*
+    (automation vs augmentation of conversations) and are published as one aggregate, with no
+    split by tier. The two are shown side by side, never merged into one column.
+    """
     occ = atlas.occupations.select("soc", "employment", "skill_tier")
     t = (atlas.tasks.join(occ, on="soc", how="inner")
          .filter(pl.col("skill_tier").is_not_null() & pl.col("employment").is_not_null()))
     exposed = t.filter(pl.col("eloundou_gpt4_gamma") >= 1)
     w = pl.col("weight") * pl.col("employment")
-    auto = (exposed.group_by("skill_tier").agg(
-        ((pl.col("automation_share") * w).sum() / w.sum()).alias("automation_share"),
+    auto = exposed.group_by("skill_tier").agg(
+        ((pl.col("automation_share") * w).sum() / w.sum()).alias("gpt4_automation_level"),
         ((pl.col("automation_share") * pl.col("aei_usage_pct")).filter(
             pl.col("aei_usage_pct").is_not_null()).sum()
          / pl.col("aei_usage_pct").filter(pl.col("automation_share").is_not_null()).sum())
-        .alias("automation_share_usage_weighted"))
-        .with_columns((1 - pl.col("automation_share")).alias("augmentation_share")))
+        .alias("gpt4_automation_level_claude_weighted"))
     roles = t.group_by("skill_tier").agg(
         *[((pl.col("human_role") == c).cast(pl.Float64) * w).sum().truediv(w.sum())
           .alias(f"share_{c}") for c in ("originate", "confirm", "hands_on")],
@@ -181,31 +188,55 @@ def automation_vs_augmentation_by_tier(atlas: Atlas) -> Claim:
     table = (auto.join(roles, on="skill_tier", how="full", coalesce=True)
              .with_columns(pl.col("skill_tier").replace_strict(order, default=9).alias("_o"))
              .sort("_o").drop("_o")
-             .select("skill_tier", "share_exposed", "automation_share", "augmentation_share",
-                     "automation_share_usage_weighted", "share_originate", "share_confirm",
+             .select("skill_tier", "share_exposed", "gpt4_automation_level",
+                     "gpt4_automation_level_claude_weighted", "share_originate", "share_confirm",
                      "share_hands_on"))
     it = atlas.interactions
     a = float(it.filter(pl.col("interaction_type").is_in(AUTOMATION_TYPES))["pct"].sum())
     g = float(it.filter(pl.col("interaction_type").is_in(AUGMENTATION_TYPES))["pct"].sum())
     tiers = table.rows_by_key("skill_tier", named=True, unique=True)
-    low = tiers.get("low", {}).get("automation_share")
-    high = tiers.get("high", {}).get("automation_share")
+    low = tiers.get("low", {}).get("gpt4_automation_level")
+    high = tiers.get("high", {}).get("gpt4_automation_level")
     total_tasks = atlas.tasks.height
+    sources = [
+        {"construct": "potential automation of exposed tasks (rated)",
+         "source": "Eloundou et al. 2023/24, GPT-4 T0-T4 labels",
+         "by_tier": "yes (columns gpt4_automation_level*)",
+         "supports": "whether GPT-4 could do exposed tasks with less human involvement in low "
+                     "than in high tiers; says nothing about observed use"},
+        {"construct": "observed use: automation vs augmentation of conversations",
+         "source": "Anthropic Economic Index 2025-02, interaction types",
+         "by_tier": "no: one aggregate over all conversations",
+         "supports": f"augmentation {g / (a + g):.0%} of classified conversations overall"
+                     if a + g else "no interaction data"},
+        {"construct": "human role in the task (originate / confirm / hands-on)",
+         "source": "neijuan human-role classes (O*NET verbs and DWAs)",
+         "by_tier": "yes (share_* columns)", "supports": "task mix, not AI's effect"},
+        {"construct": "effect of automating vs augmenting AI on work and wages",
+         "source": "Marguerit 2025 (the essay's source)",
+         "by_tier": "yes, in the paper; not recomputable from these files",
+         "supports": "the essay's direction; about AI in general, not generative AI"},
+    ]
     return Claim(
         id="automation_vs_augmentation_by_tier",
-        title="Automation vs augmentation by skill tier",
+        title="Automation vs augmentation by skill tier (constructs kept apart)",
         definition=("Skill tier from O*NET Job Zone (low 1-2, mid 3, high 4-5). Among tasks GPT-4 "
-                    "labels exposed (E1 or E2), automation_share is Eloundou's automation level "
-                    "(T0-T4 as 0-1) and augmentation_share its complement, weighted by task weight "
-                    "x OEWS 2024 employment; the usage-weighted column weights by Anthropic usage "
-                    "instead. The role shares are over all tasks."),
+                    "labels exposed (E1 or E2), gpt4_automation_level is Eloundou's automation "
+                    "rating (T0-T4 as 0-1), weighted by task weight x OEWS 2024 employment; the "
+                    "_claude_weighted column weights the same rating by Anthropic usage. That is "
+                    "a rating of what GPT-4 could automate, not of how AI is used: Anthropic's "
+                    "observed automation/augmentation split exists only as one aggregate, so no "
+                    "column here is 'augmentation by tier' in Anthropic's sense. The role shares "
+                    "are over all tasks."),
         table=table,
-        summary={"automation_low_minus_high": (low - high) if low is not None
+        summary={"gpt4_automation_level_low_minus_high": (low - high) if low is not None
                  and high is not None else None,
-                 "anthropic_augmentation_share_aggregate": g / (a + g) if a + g else None},
+                 "anthropic_augmentation_share_all_tiers": g / (a + g) if a + g else None,
+                 "anthropic_augmentation_share_by_tier": "not published"},
         coverage={"task_share": t.height / total_tasks if total_tasks else 0.0,
                   "exposed_tasks": exposed.height},
-        published=_pub("essay_automation_low_augmentation_high", "anthropic_2025_02_augmentation"))
+        published=_pub("essay_automation_low_augmentation_high", "anthropic_2025_02_augmentation"),
+        sources=sources)
 
 
 def change_by_exposure_quintile(atlas: Atlas) -> Claim:
@@ -216,10 +247,12 @@ def change_by_exposure_quintile(atlas: Atlas) -> Claim:
     total15 = _f(atlas.occupations["employment_2015"].sum())
     tot24, tot15 = _f(occ["employment"].sum()), _f(occ["employment_2015"].sum())
     all_emp = tot24 / tot15 - 1
-    ww = occ.filter(pl.col("median_wage").is_not_null() & pl.col("median_wage_2015").is_not_null())
-    all_wage = (_f((ww["median_wage"] * ww["employment"]).sum()) / _f(ww["employment"].sum())
-                / (_f((ww["median_wage_2015"] * ww["employment_2015"]).sum())
-                   / _f(ww["employment_2015"].sum())) - 1)
+    ww = occ.filter(pl.col("median_wage").is_not_null() & pl.col("median_wage_2015").is_not_null()
+                    & (pl.col("median_wage_2015") > 0))
+    all_wage = within_wage_change(ww)
+    all_wage_mix = (_f((ww["median_wage"] * ww["employment"]).sum()) / _f(ww["employment"].sum())
+                    / (_f((ww["median_wage_2015"] * ww["employment_2015"]).sum())
+                       / _f(ww["employment_2015"].sum())) - 1)
     rows, summary, coverage = [], {}, {}
     skipped: list[str] = []
     for idx in atlas.indices:
@@ -229,20 +262,26 @@ def change_by_exposure_quintile(atlas: Atlas) -> Claim:
             continue
         o = o.with_columns(_weighted_quantile_bins(pl.col(idx.name), pl.col("employment_2015"),
                                                    5).alias("quintile"))
-        okw = pl.col("median_wage").is_not_null() & pl.col("median_wage_2015").is_not_null()
+        okw = (pl.col("median_wage").is_not_null() & pl.col("median_wage_2015").is_not_null()
+               & (pl.col("median_wage_2015") > 0))
+        g = pl.col("median_wage") / pl.col("median_wage_2015") - 1
         t = o.group_by("quintile").agg(
             pl.col(idx.name).mean().alias("mean_index"),
             pl.col("employment_2015").sum().alias("employment_2015"),
             pl.col("employment").sum().alias("employment_2024"),
+            ((g * pl.col("employment_2015")).filter(okw).sum()
+             / pl.col("employment_2015").filter(okw).sum()).alias("wage_change"),
             ((pl.col("median_wage") * pl.col("employment")).filter(okw).sum()
              / pl.col("employment").filter(okw).sum()).alias("wage_2024"),
             ((pl.col("median_wage_2015") * pl.col("employment_2015")).filter(okw).sum()
              / pl.col("employment_2015").filter(okw).sum()).alias("wage_2015"),
         ).sort("quintile").with_columns(
             (pl.col("employment_2024") / pl.col("employment_2015") - 1).alias("employment_change"),
-            (pl.col("wage_2024") / pl.col("wage_2015") - 1).alias("wage_change"))
+            (pl.col("wage_2024") / pl.col("wage_2015") - 1).alias("wage_change_composition"))
         t = t.with_columns((pl.col("employment_change") - all_emp).alias("employment_change_rel"),
-                           (pl.col("wage_change") - all_wage).alias("wage_change_rel"))
+                           (pl.col("wage_change") - all_wage).alias("wage_change_rel"),
+                           (pl.col("wage_change_composition") - all_wage_mix)
+                           .alias("wage_change_composition_rel"))
         for r in t.iter_rows(named=True):
             rows.append({"index": idx.name, "construct": idx.construct, **r})
         q = t.rows_by_key("quintile", named=True, unique=True)
@@ -250,6 +289,9 @@ def change_by_exposure_quintile(atlas: Atlas) -> Claim:
             "employment_change_q5_minus_q1": q[5]["employment_change"] - q[1]["employment_change"]
             if 1 in q and 5 in q else None,
             "wage_change_q5_minus_q1": q[5]["wage_change"] - q[1]["wage_change"]
+            if 1 in q and 5 in q else None,
+            "wage_change_composition_q5_minus_q1":
+            q[5]["wage_change_composition"] - q[1]["wage_change_composition"]
             if 1 in q and 5 in q else None}
         coverage[idx.name] = _f(o["employment_2015"].sum()) / total15 if total15 else 0.0
     return Claim(
@@ -257,15 +299,33 @@ def change_by_exposure_quintile(atlas: Atlas) -> Claim:
         title="Employment and wage change 2015 -> 2024 by exposure quintile",
         definition=("For each index, occupations with OEWS 2015 (crosswalked to SOC 2018) and 2024 "
                     "employment are cut into five groups of equal 2015 employment by the index. "
-                    "employment_change = employment 2024 / 2015 - 1; wage_change = change of the "
-                    "employment-weighted mean of median wages (nominal; the _rel columns subtract "
-                    "the all-occupation change, which removes inflation). All occupations: "
-                    f"employment {all_emp:+.1%}, wage {all_wage:+.1%}."),
+                    "employment_change = employment 2024 / 2015 - 1; wage_change = the 2015-"
+                    "employment-weighted mean of each occupation's own median-wage change (what "
+                    "happened to pay in the same jobs); wage_change_composition, shown as a "
+                    "variant, is the change of the employment-weighted mean wage, which also "
+                    "moves when employment shifts between jobs. Nominal; the _rel columns "
+                    "subtract the all-occupation change, which removes inflation. All "
+                    f"occupations: employment {all_emp:+.1%}, wage {all_wage:+.1%} (composition "
+                    f"variant {all_wage_mix:+.1%})."),
         table=pl.DataFrame(rows), summary={"by_index": summary, "all_employment_change": all_emp,
-                                           "all_wage_change": all_wage},
+                                           "all_wage_change": all_wage,
+                                           "all_wage_change_composition": all_wage_mix},
         coverage={"employment_2015_share_by_index": coverage,
                   f"skipped (fewer than {MIN_OCCUPATIONS} occupations)": skipped},
         published=_pub("oecd_2023_no_employment_link"))
+
+
+def within_wage_change(occ: pl.DataFrame) -> float:
+    """The 2015-employment-weighted mean of within-occupation median-wage changes
+    (``median_wage / median_wage_2015 - 1``): pay change in the same jobs, free of the shift of
+    employment between jobs that moves a change of mean wages."""
+    ok = occ.filter(pl.col("median_wage").is_not_null() & pl.col("median_wage_2015").is_not_null()
+                    & (pl.col("median_wage_2015") > 0) & pl.col("employment_2015").is_not_null())
+    den = _f(ok["employment_2015"].sum())
+    if den <= 0:
+        return float("nan")
+    g = ok["median_wage"] / ok["median_wage_2015"] - 1
+    return _f((g * ok["employment_2015"]).sum()) / den
 
 
 def eloundou_headline(atlas: Atlas) -> Claim:

@@ -255,26 +255,12 @@ def correlations(level: Annotated[str, typer.Option(
     if as_json:
         _echo_json(rc.to_dicts())
         return
-    names = list(dict.fromkeys([*rc["a"].to_list(), *rc["b"].to_list()]))
-    lookup = {(r["a"], r["b"]): r for r in rc.iter_rows(named=True)}
-    table = Table(title=f"Spearman rank correlation ({level} level; '-' where fewer than 10 "
-                        f"rows have both)")
-    table.add_column("index")
-    short = [n.replace("eloundou_", "el_").replace("workbank_", "wb_") for n in names]
-    for s in short:
-        table.add_column(s[:10], justify="right")
-    for a in names:
-        cells = []
-        for b in names:
-            r = lookup.get((a, b)) or lookup.get((b, a))
-            if a == b:
-                cells.append("1")
-            elif r is None or r["rho"] is None or r["n"] < 10:
-                cells.append("-")
-            else:
-                cells.append(f"{r['rho']:.2f}")
-        table.add_row(a, *cells)
+    from neijuan.atlas.claims_view import correlation_matrix, legend
+
+    table, names = correlation_matrix(rc, f"Spearman rank correlation ({level} level; '-' where "
+                                          f"fewer than 10 rows have both)")
     console.print(table)
+    console.print(legend(names, numbered=True))
 
 
 @app.command()

@@ -15,7 +15,8 @@ Paths used (all pure functions on loaded frames):
   2019 code and averaged where several 2010 codes meet).
 - SOC 2010 -> SOC 2018 -> unit: the BLS crosswalk. Employment is *allocated* across split codes
   in proportion to the targets' later employment; values (scores, wages) are *averaged* with
-  weights (the source year's employment where known).
+  weights equal to the source year's employment *allocated to that unit* (the same split), so a
+  source code counts on a unit as much as the workers it sends there.
 - O*NET <-> ESCO / ISCO-08: Nesta's ESCO -> O*NET-SOC 2010 crosswalk, weighted by its confidence.
 
 Every join returns a :class:`Coverage` row: how many of the left side matched, and which share of
@@ -115,11 +116,16 @@ def average_to_unit(values: pl.DataFrame, key: str, value_cols: list[str], pairs
 
     A source code that maps to several units gives its value to each (a split inherits the
     parent's value); units reached from several source codes take their mean, weighted by
-    ``weight`` (e.g. the source year's employment) where given and positive, else equally.
+    ``weight`` where given and positive, else equally. ``weight`` may be a column of ``values``
+    (one weight per source code) or of ``pairs`` (one per source code and unit): carrying SOC
+    2010 scores, the right weight is the employment the source code *sends to that unit*
+    (:func:`allocated_weights`), not its whole employment, which would let a large code that
+    gives a small target a sliver of its workers outweigh the target's main source.
     Returns ``soc``, the value columns, and ``n_sources`` (how many source codes met there).
     """
     df = values.join(pairs, on=key, how="inner")
     w = (pl.col(weight).fill_null(0.0) if weight else pl.lit(1.0))
+    # A weight may live on the pairs (per source code and unit: see allocated_weights).
     df = df.with_columns(w.alias("_w"))
     # Units where every weight is zero fall back to equal weights.
     df = df.with_columns(
@@ -127,6 +133,39 @@ def average_to_unit(values: pl.DataFrame, key: str, value_cols: list[str], pairs
     aggs = [((pl.col(c) * pl.col("_w")).sum() / pl.col("_w").filter(pl.col(c).is_not_null()).sum())
             .alias(c) for c in value_cols]
     return df.group_by("soc").agg(*aggs, pl.col(key).n_unique().alias("n_sources")).sort("soc")
+
+
+def allocation_shares(key: str, pairs: pl.DataFrame, target_weight: pl.DataFrame) -> pl.DataFrame:
+    """The share of each source code that goes to each of its units: ``key``, ``soc``, ``share``.
+
+    Proportional to ``target_weight`` (``soc``, ``weight``: e.g. the units' employment in a later
+    year), equal where those are all missing or zero; the shares of one source code sum to 1.
+    This is the split :func:`allocate_to_unit` applies to amounts, and the weight
+    :func:`average_to_unit` needs so that a source code weighs on a unit with the employment it
+    sends there, not with its whole employment.
+    """
+    df = (pairs.select(key, "soc").unique()
+          .join(target_weight.select("soc", pl.col("weight").alias("_tw")), on="soc", how="left")
+          .with_columns(pl.col("_tw").fill_null(0.0).clip(lower_bound=0.0))
+          .with_columns(pl.len().over(key).alias("_n"), pl.col("_tw").sum().over(key).alias("_tws")))
+    share = (pl.when(pl.col("_tws") > 0).then(pl.col("_tw") / pl.col("_tws"))
+             .otherwise(1.0 / pl.col("_n")))
+    return df.select(key, "soc", share.alias("share")).sort(key, "soc")
+
+
+def allocated_weights(values: pl.DataFrame, key: str, weight: str, pairs: pl.DataFrame,
+                      target_weight: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per-pair weights for :func:`average_to_unit`: ``values`` gains nothing, the pairs gain
+    ``_pair_w`` = the source's ``weight`` x its allocation share to the unit.
+
+    Returns ``(values, pairs)`` ready for ``average_to_unit(values, key, cols, pairs,
+    weight="_pair_w")``.
+    """
+    shares = allocation_shares(key, pairs, target_weight)
+    w = values.select(key, pl.col(weight).fill_null(0.0).alias("_src_w")).unique(key)
+    pw = (shares.join(w, on=key, how="left")
+          .select(key, "soc", (pl.col("_src_w").fill_null(0.0) * pl.col("share")).alias("_pair_w")))
+    return values.drop(weight), pw
 
 
 def allocate_to_unit(amounts: pl.DataFrame, key: str, amount: str, pairs: pl.DataFrame,
