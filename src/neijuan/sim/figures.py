@@ -1,5 +1,8 @@
 """Every figure of MODEL.md §3, defined once: name, unit, formula, and how a run reduces it.
 
+The agency figures (authority, blame, credit and their gap) use the definitions the decision-log
+audit uses (:mod:`neijuan.agency.metrics`), on the engine's sums of volumes and failures.
+
 The engine records raw per-period sums (counts, totals, volumes); here each figure is a formula on
 those sums (vectorised over periods), and a run value is one of:
 
@@ -19,12 +22,25 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from neijuan.agency.metrics import (
+    blame_authority_gap_from_counts,
+    blame_share_from_counts,
+    credit_share_from_counts,
+    origination_share_from_counts,
+)
+
 F64 = NDArray[np.float64]
 Series = Mapping[str, F64]
 Reduce = Literal["level", "growth", "change", "ratio"]
 
 PERIODS_PER_YEAR = 4
 CONTRACT_HOURS = 40.0  # weekly hours of a full-time contract; effort is on top of these
+
+
+def _defined(values: F64) -> F64:
+    """A share from :mod:`neijuan.agency.metrics` (NaN where undefined) as a series figure: 0
+    in a quarter with nothing to divide by (no decisions or no failures yet)."""
+    return np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0)
 
 
 def _safe_div(a: F64, b: F64) -> F64:
@@ -184,24 +200,28 @@ PERIOD_FIGURES: dict[str, PeriodFigure] = {f.name: f for f in [
        "share of working time moved into defensive review of AI-originated work",
        "sum_o d_o E_o / E", lambda s: s["review_time"]),
     _p("authority_share", "share", "people's share of decisions they originate",
-       "O / (O + Q)", lambda s: _safe_div(s["human_volume"],
-                                          s["human_volume"] + s["machine_volume"])),
+       "O / (O + Q)", lambda s: _defined(origination_share_from_counts(
+           s["human_volume"], s["human_volume"] + s["machine_volume"]))),
     _p("blame_share", "share", "share of failures people are blamed for",
        "(F_h + F_ai,blamed) / (F_h + F_ai)",
-       lambda s: _safe_div(s["failures_human"] + s["failures_machine_blamed"],
-                           s["failures_human"] + s["failures_machine"])),
+       lambda s: _defined(blame_share_from_counts(
+           s["failures_human"] + s["failures_machine_blamed"],
+           s["failures_human"] + s["failures_machine"]))),
     _p("blame_authority_gap", "share",
        "blame share minus authority share over the same failures: the share of failures "
        "people are blamed for although the system originated the decision",
        "F_ai,blamed / (F_h + F_ai)",
-       lambda s: _safe_div(s["failures_machine_blamed"],
-                           s["failures_human"] + s["failures_machine"])),
+       lambda s: _defined(blame_authority_gap_from_counts(
+           s["failures_human"] + s["failures_machine_blamed"],
+           s["failures_human"] + s["failures_machine"],
+           s["failures_human"], s["failures_human"] + s["failures_machine"]))),
     _p("credit_share", "share",
        "share of successful decisions credited to people (AI successes go to the system)",
        "O (1 - phi_h) / (O (1 - phi_h) + Q (1 - phi_ai))",
-       lambda s: _safe_div(s["human_volume"] * (1 - s["human_failure_rate"]),
-                           s["human_volume"] * (1 - s["human_failure_rate"])
-                           + s["machine_volume"] * (1 - s["ai_failure_rate"]))),
+       lambda s: _defined(credit_share_from_counts(
+           s["human_volume"] * (1 - s["human_failure_rate"]),
+           s["human_volume"] * (1 - s["human_failure_rate"])
+           + s["machine_volume"] * (1 - s["ai_failure_rate"])))),
     _p("wage_gini", "0-1", "Gini coefficient of wages of the employed", "Gini(w)",
        lambda s: s["wage_gini"]),
     *[_tier_share(t, label) for t, label in (("low", "low-wage"), ("mid", "middle-wage"),
