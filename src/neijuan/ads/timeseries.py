@@ -47,6 +47,11 @@ def load_ads(source: str | os.PathLike[str] | pl.DataFrame) -> pl.DataFrame:
     path = p / "ads.parquet" if p.is_dir() else p
     if not path.is_file():
         raise DataError(f"{path}: no analysed ads here; run `neijuan ads analyze FILE --out {p}`")
+    if p.is_dir():  # a whole analysis folder, or refused (incomplete, foreign, older layout)
+        from neijuan.ads.analysis import ADS_KIND
+        from neijuan.atomic import read_manifest
+
+        read_manifest(p, kind=ADS_KIND, what="result folder of 'neijuan ads analyze'")
     ads = pl.read_parquet(path)
     missing = {"date", "ai_skill", "degree_level", "salary_annual_min"} - set(ads.columns)
     if missing:

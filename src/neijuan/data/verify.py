@@ -213,8 +213,10 @@ def declare_release(folder: str | os.PathLike[str], name: str, version: str = ""
              f"version = {json.dumps(version, ensure_ascii=False)}", ""]
     for rel in rels:
         path = folder / rel
-        lines += [f"[files.{json.dumps(rel, ensure_ascii=False)}]", f"rows = {count_rows(path)}",
-                  f"sha256 = \"{sha256_file(path)}\"", ""]
+        lines.append(f"[files.{json.dumps(rel, ensure_ascii=False)}]")
+        with contextlib.suppress(DataError):  # no table layout: declared by checksum only
+            lines.append(f"rows = {count_rows(path)}")
+        lines += [f"sha256 = \"{sha256_file(path)}\"", ""]
     target = folder / RELEASE_FILE
     with atomic_path(target) as tmp:
         tmp.write_text("\n".join(lines), encoding="utf-8")
