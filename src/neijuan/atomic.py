@@ -194,14 +194,17 @@ def _load_manifest_json(folder: Path) -> dict[str, Any] | None:
 def _rows_of(path: Path) -> int | None:
     """Rows of a written table: Parquet from its footer, CSV by its lines (header excluded)."""
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
 
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    if suffix in (".csv", ".tsv"):
-        import polars as pl
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if suffix in (".csv", ".tsv"):
+            import polars as pl
 
-        return int(pl.scan_csv(path, infer_schema_length=0).select(pl.len()).collect().item())
+            return int(pl.scan_csv(path, infer_schema_length=0).select(pl.len()).collect().item())
+    except Exception:  # not a table after all: the manifest still lists bytes and checksum
+        return None
     return None
 
 
@@ -246,7 +249,10 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def command_line() -> str:
     """The command as typed (``neijuan simulate ...``), for a manifest."""
-    args = [Path(sys.argv[0]).name if sys.argv else "python", *sys.argv[1:]]
+    name = Path(sys.argv[0]).name if sys.argv else ""
+    if not name or name in ("-c", "-m", "cli.py", "__main__.py") or name.startswith("python"):
+        name = "neijuan"  # run through ``python -c``/``-m`` or the API: name the program
+    args = [name, *sys.argv[1:]]
     return " ".join(shlex.quote(a) for a in args)
 
 

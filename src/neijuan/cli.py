@@ -110,7 +110,7 @@ def main() -> None:
             err_console.print(f"warning: {escape(str(message))}", highlight=False,
                               soft_wrap=True, style="dim")
 
-    warnings.showwarning = show  # type: ignore[assignment]
+    warnings.showwarning = show
     # the two global flags are accepted anywhere on the line, not only before the command
     args = sys.argv[1:]
     _state["debug"] = "--debug" in args or \

@@ -293,7 +293,10 @@ def check_inputs(folder: str | os.PathLike[str], rels: Sequence[str], *,
     key = f"{folder}:{','.join(result.modified)}"
     if note and key not in _warned:
         _warned.add(key)
-        warnings.warn(note, ModifiedDataWarning, stacklevel=2)
+        # explicit, without a registry: Python would show a repeated text once per process,
+        # and every result must say it (deduplicated above per folder and files instead)
+        warnings.warn_explicit(note, ModifiedDataWarning, __file__, 0, module=__name__,
+                               registry=None)
     return result
 
 
@@ -331,9 +334,9 @@ def _text_rows(path: Path) -> int:
         raise DataError(f"{path}: binary content (NUL bytes) in a text table")
     text = raw.decode("utf-8", errors="replace")
     delimiter = "\t" if path.suffix.lower() in (".txt", ".tsv") else ","
-    quoting = csv.QUOTE_NONE if path.suffix.lower() == ".txt" else csv.QUOTE_MINIMAL
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting,
-                        strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True,
+                        quoting=csv.QUOTE_NONE if path.suffix.lower() == ".txt" else
+                        csv.QUOTE_MINIMAL)
     try:
         header = next(reader, None)
         if header is None:
