@@ -16,14 +16,12 @@ Checksums are cached by (path, size, mtime) under the cache root, so a warm run 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import os
+import stat
 import threading
 import tomllib
 import warnings
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +142,7 @@ def cached_sha256(path: Path, st: os.stat_result | None = None,
     st = st or path.stat()
     own = cache is None
     cache = _load_hash_cache() if cache is None else cache
-    key = str(path.resolve())
+    key = os.path.abspath(path)  # not resolve(): a symlink walk per file costs more than this
     prev = cache.get(key)
     if isinstance(prev, dict) and prev.get("size") == st.st_size and \
             prev.get("mtime_ns") == st.st_mtime_ns:
@@ -239,7 +237,7 @@ def check_inputs(folder: str | os.PathLike[str], rels: Sequence[str], *,
     allow = allow_modified() if allow is None else allow
     with _lock:
         cache = _load_hash_cache()
-        before = json.dumps(cache, sort_keys=True)
+        before = len(cache), sum(hash(str(v)) for v in cache.values())
         checks: list[FileCheck] = []
         for rel in rels:
             entry = registry.file(rel)
@@ -249,14 +247,14 @@ def check_inputs(folder: str | os.PathLike[str], rels: Sequence[str], *,
             except OSError:
                 raise DataError(f"{path}: file not found (run 'neijuan data status' to see what "
                                 f"is missing, 'neijuan data fetch' to get it)") from None
-            if not path.is_file():
+            if not stat.S_ISREG(st.st_mode):
                 raise DataError(f"{path}: not a file")
             sha = None
             if st.st_size == entry.size:
                 sha = cached_sha256(path, st, cache)
             state = "ok" if sha == entry.sha256 else "modified"
             checks.append(FileCheck(rel, state, st.st_size, entry.size, sha, entry.sha256))
-        if json.dumps(cache, sort_keys=True) != before:
+        if (len(cache), sum(hash(str(v)) for v in cache.values())) != before:
             _save_hash_cache(cache)
     result = DataCheck(folder=folder, files=tuple(checks))
     if result.verified:
@@ -329,6 +327,9 @@ def check_structure(path: Path, expected_rows: int | None,
 
 
 def _text_rows(path: Path) -> int:
+    import csv
+    import io
+
     raw = path.read_bytes()
     if b"\x00" in raw[:65536]:
         raise DataError(f"{path}: binary content (NUL bytes) in a text table")
@@ -356,6 +357,8 @@ def _text_rows(path: Path) -> int:
 
 
 def _zip_rows(path: Path) -> int:
+    import zipfile
+
     try:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
