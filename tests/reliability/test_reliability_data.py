@@ -163,3 +163,26 @@ def test_a_warm_check_costs_nothing(real_data_dir: Path) -> None:
     for _ in range(10):
         assert check_inputs(real_data_dir, INPUT_FILES).verified
     assert (time.perf_counter() - start) / 10 < 0.05
+
+
+def test_ads_analyze_checks_the_files_of_its_occupation_mapper(
+        real_data_dir: Path, tmp_path: Path, cli: Callable[..., Outcome]) -> None:
+    rels = ("onet_29_3/Occupation Data.txt", "esco_1_2_0/occupations_en.csv",
+            "nesta_career_causeways/esco_onet_crosswalk_Nov2020.csv",
+            "crosswalks/onet_soc_2010_to_2019_crosswalk.csv")
+    bad = flip_bytes((real_data_dir / rels[0]).read_bytes())
+    folder = data_folder(tmp_path / "data", real_data_dir, rels, {rels[0]: bad})
+    ads = tmp_path / "ads.csv"
+    ads.write_text("id,date,title,text\n1,2024-01-05,Lawyer,Draft contracts with ChatGPT\n",
+                   encoding="utf-8")
+    refused = cli("ads", "analyze", str(ads), "--out", str(tmp_path / "o"), "--data-dir",
+                  str(folder))
+    assert_clean_error(refused, "Occupation Data.txt", "--allow-modified-data")
+    assert not (tmp_path / "o").exists()
+    allowed = cli("ads", "analyze", str(ads), "--out", str(tmp_path / "o"), "--data-dir",
+                  str(folder), "--allow-modified-data")
+    assert allowed.code == 0, allowed.text
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    notes = summary["provenance"]["occupation_mapper"]["notes"]
+    assert any("MODIFIED data" in n and "Occupation Data.txt" in n for n in notes)
+    assert "MODIFIED data" in allowed.text
