@@ -56,6 +56,17 @@ def test_broken_scenario_files(content: str | bytes, fragments: list[str], tmp_p
     assert_clean_error(outcome, *fragments)
 
 
+@pytest.mark.parametrize(("content", "fragment"), [
+    (b"\x00\xff\xfe garbage" * 50, "not UTF-8"),
+    ("a = " + "[" * 5000 + "]" * 5000, "nested too deeply"),
+    ("[[occupation", "not valid TOML"),
+])
+def test_broken_economy_files(content: str | bytes, fragment: str, tmp_path: Path,
+                              cli: Callable[..., Outcome]) -> None:
+    outcome = cli("simulate", "--economy", _scenario(tmp_path, content), *SMALL)
+    assert_clean_error(outcome, "bad.toml", fragment)
+
+
 @pytest.mark.parametrize(("override", "fragment"), [
     ("run.periods=true", "run.periods = True"),
     ("ai.enabled=1", "ai.enabled = 1"),
