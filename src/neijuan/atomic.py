@@ -18,6 +18,9 @@ from typing import Any
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` only on success."""
     target = Path(target)
+    if target.is_dir() or (target.exists() and not target.is_file()):
+        # never replace a folder or a device (``/dev/null``) by a file
+        raise _error(f"{target}: exists and is not a regular file; name a file to write")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -122,6 +125,31 @@ def glob_escape(name: str) -> str:
     import glob
 
     return glob.escape(name)
+
+
+def check_out_location(target: str | os.PathLike[str], option: str = "--out") -> Path:
+    """The part of :func:`check_out_dir` for commands that add files to a folder (``ads trends
+    --out``): refuse the root, the home folder, a non-folder and a place no folder can be made."""
+    raw = os.fspath(target)
+    if raw.strip() == "":
+        raise _error(f"{option} is empty: name a folder")
+    path = Path(raw).expanduser()
+    resolved = path.resolve()
+    if resolved == Path(resolved.anchor):
+        raise _error(f"{option} {raw}: refusing to write into the file-system root")
+    if resolved == Path.home().resolve():
+        raise _error(f"{option} {raw}: refusing to write into the home folder; name a folder "
+                     f"inside it")
+    if path.exists() and not path.is_dir():
+        raise _error(f"{option} {raw}: exists and is not a folder; name a folder")
+    probe = path if path.is_dir() else resolved.parent
+    while not probe.exists():
+        probe = probe.parent
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".neijuan-probe-", dir=probe))
+    except OSError as exc:
+        raise _error(f"{option} {raw}: cannot write in {probe} ({exc.strerror or exc})") from None
+    return path
 
 
 def check_out_dir(target: str | os.PathLike[str], *, kind: str, overwrite: bool = False,

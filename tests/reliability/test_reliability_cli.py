@@ -209,6 +209,19 @@ def test_leftovers_of_a_dead_run_are_cleaned_and_an_interrupted_swap_is_undone(
     assert read_manifest(target)["kind"] == "simulation"  # the old result is back, whole
 
 
+def test_files_never_replace_a_device_or_a_folder(tmp_path: Path,
+                                                  cli: Callable[..., Outcome]) -> None:
+    from neijuan.atomic import write_json
+
+    with pytest.raises(DataError, match="not a regular file"):
+        write_json("/dev/null", {"x": 1})
+    assert Path("/dev/null").is_char_device()
+    with pytest.raises(DataError, match="not a regular file"):
+        write_json(tmp_path, {"x": 1})
+    for out, fragment in (("/", "file-system root"), ("/dev/null", "not a folder")):
+        assert_clean_error(cli("ads", "trends", str(tmp_path), "--out", out), fragment)
+
+
 def test_check_out_dir_allows_new_and_own_folders(tmp_path: Path) -> None:
     assert check_out_dir(tmp_path / "new" / "deeper", kind="simulation")
     empty = tmp_path / "empty"

@@ -184,6 +184,11 @@ def trends(
     """Print (and plot) AI-skill and degree shares over time and the AI wage premium."""
     import polars as pl
 
+    if out is not None:  # refuse a bad folder before any work
+        from neijuan.atomic import check_out_location
+
+        check_out_location(out)
+
     from neijuan.ads.timeseries import plot_trends, write_trends
     from neijuan.ads.timeseries import trends as run
 
