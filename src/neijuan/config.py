@@ -22,7 +22,9 @@ SCENARIO_PACKAGE = "neijuan.scenarios"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # strict: a boolean is not a count (``periods = true``), a count is not a boolean
+    # (``enabled = 1``), and text is not a number; an integer is still a valid real number
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
 
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -352,6 +354,8 @@ def _read_raw(scenario: str | Path, seen: tuple[str, ...]) -> tuple[dict[str, An
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"scenario {source}: not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"scenario {source}: not a scenario: nested too deeply") from None
     raw.setdefault("name", default_name)
     parent = raw.pop("extends", None)
     if parent is None:
@@ -375,7 +379,13 @@ def _scenario_source(scenario: str | Path) -> tuple[str, str, str]:
         path = Path(scenario)
         if not path.is_file():
             raise ConfigError(f"scenario file {path} does not exist")
-        return path.read_text(encoding="utf-8"), str(path), path.stem
+        try:
+            return path.read_text(encoding="utf-8"), str(path), path.stem
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"scenario file {path} is not UTF-8 text (byte {exc.start}); a "
+                              f"scenario is a TOML file") from None
+        except OSError as exc:
+            raise ConfigError(f"scenario file {path}: cannot read it ({exc.strerror})") from None
     known = list_scenarios()
     if text_name not in known:
         raise ConfigError(
@@ -472,5 +482,5 @@ def _parse_value(text: str) -> Any:
     """A TOML value (``0.5``, ``true``, ``"x"``); a bare word is taken as a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return text  # a bare word is a string; the field's type then decides

@@ -35,7 +35,8 @@ def test_csv_end_to_end_writes_outputs_atomically(tmp_path: Path, no_data: Path)
     out = tmp_path / "out"
     res = analyze(src, out, data_dir=no_data)
     assert sorted(p.name for p in out.iterdir()) == [
-        "ads.parquet", "rejects.csv", "rejects.parquet", "summary.json"]  # no temp files left
+        "ads.parquet", "neijuan-manifest.json", "rejects.csv", "rejects.parquet",
+        "summary.json"]  # no temp files left
     ads = pl.read_parquet(out / "ads.parquet")
     for col in ["id", "date", "ai_skill", "ai_skill_specialist", "ai_skill_tool", "degree_level",
                 "degree_strength", "salary_min", "salary_max", "salary_currency", "salary_period",

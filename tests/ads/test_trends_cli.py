@@ -91,8 +91,10 @@ def test_bad_options_and_inputs(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no analysed ads here"):
         trends(tmp_path)
     fake_ads().head(0).write_parquet(tmp_path / "ads.parquet")
+    with pytest.raises(DataError, match="not a result folder of 'neijuan ads analyze'"):
+        trends(tmp_path)  # a folder must carry the manifest of a whole analysis
     with pytest.raises(DataError, match="holds no ads"):
-        trends(tmp_path)
+        trends(tmp_path / "ads.parquet")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from neijuan.data import loaders as ld
 from neijuan.data._read import Col, TableSpec, read_table
+from neijuan.data.verify import declare_release
 from neijuan.errors import DataError
 
 FIX = Path(__file__).parent / "fixtures"
@@ -23,6 +24,8 @@ def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
         dest = tmp_path / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(FIX / fixture, dest)
+    # fixtures are not the registry's files: the folder declares them a release of its own
+    declare_release(tmp_path, "test fixtures")
     return tmp_path
 
 
@@ -109,11 +112,13 @@ def test_excel_title_rows_and_missing_sheet(tmp_path: Path) -> None:
     path = tmp_path / "crosswalks" / "bls_nem_onet_to_soc_crosswalk_2023-09.xlsx"
     path.parent.mkdir(parents=True)
     wb.save(path)
+    declare_release(tmp_path, "test fixtures")
     df = ld.xwalk_onet2019_nem(tmp_path)
     assert df.select("onet_soc", "soc").rows() == [("13-1021.00", "13-1020"),
                                                     ("23-1011.00", "23-1011")]
     wb.active.title = "Renamed"
     wb.save(path)
+    declare_release(tmp_path, "test fixtures")
     with pytest.raises(DataError, match="sheet 'ONET to SOC crosswalk' not found"):
         ld.xwalk_onet2019_nem(tmp_path)
 

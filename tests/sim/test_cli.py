@@ -50,7 +50,7 @@ def test_simulate_table_and_out_dir(tmp_path: Path) -> None:
     assert series.height == 10 and "effort_per_position" in series.columns
     occupations = pl.read_parquet(out / "occupations.parquet")
     assert occupations["occupation"].n_unique() > 10
-    summary = json.loads((out / "summary.json").read_text())
+    summary = json.loads((out / "simulation.json").read_text())
     assert summary["provenance"]["code_version"]
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporaries
 

@@ -7,6 +7,7 @@ Ray Data path (:mod:`neijuan.ads.raypath`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -30,7 +31,7 @@ from neijuan.ads.occupation import Lexicon, load_lexicon, map_titles
 from neijuan.ads.pipeline import DETECTED_COLUMNS, detect_frame, detector_versions, prepare
 from neijuan.ads.taxonomy import Taxonomy, load_taxonomy
 from neijuan.ads.text import describe_flags
-from neijuan.atomic import atomic_path, write_json
+from neijuan.atomic import atomic_folder, atomic_path, check_out_dir, write_json
 from neijuan.errors import DataError
 from neijuan.provenance import code_version
 
@@ -41,6 +42,7 @@ OCCUPATION_COLUMNS = ["occupation_key", "occupation_soc", "occupation_isco", "oc
                       "sector_source"]
 ADS_FILE, REJECTS_FILE, REJECTS_CSV, SUMMARY_FILE = (
     "ads.parquet", "rejects.parquet", "rejects.csv", "summary.json")
+ADS_KIND = "ads-analysis"  # the manifest kind of an ``ads analyze --out`` folder
 
 
 @dataclass
@@ -176,6 +178,7 @@ def analyze(
     use_ray: bool = False,
     ray_cpus: int | None = None,
     progress: Callable[[str, dict[str, Any]], None] | None = None,
+    overwrite: bool = False,
 ) -> AnalyzeResult:
     """Analyse job-ad files; with ``out``, write ``ads.parquet``, ``rejects.parquet`` (and
     ``.csv``) and ``summary.json`` there, atomically. Mirrors ``neijuan ads analyze``.
@@ -183,17 +186,29 @@ def analyze(
     Column roles default to ``id``, ``date``, ``text`` (and ``title``, ``salary``, ``sector`` when
     columns of those names exist); name others with the keyword arguments or a TOML mapping file.
     """
-    files = expand_inputs(inputs, skip=Path(out) if out is not None else None)
+    out_dir = Path(out) if out is not None else None
+    if out_dir is not None:  # refuse a bad folder before any work
+        check_out_dir(out_dir, kind=ADS_KIND, overwrite=overwrite)
+    files = expand_inputs(inputs, skip=out_dir)
     opts = _options(mapping, mapping_file, {
         "text": text, "date": date, "id": id, "title": title, "salary": salary, "sector": sector,
         "encoding": encoding, "date_format": date_format, "default_currency": default_currency})
     tax = load_taxonomy(Path(taxonomy) if taxonomy is not None else None)
     lex = load_lexicon(Path(data_dir) if data_dir is not None else None)
-    out_dir = Path(out) if out is not None else None
+    with contextlib.ExitStack() as stack:
+        # the results appear whole (with their manifest) or not at all
+        stage = (stack.enter_context(atomic_folder(out_dir, kind=ADS_KIND, overwrite=overwrite))
+                 if out_dir is not None else None)
+        result = _run(inputs, files, opts, tax, lex, stage, use_ray, ray_cpus, progress)
     if out_dir is not None:
-        if out_dir.exists() and not out_dir.is_dir():
-            raise DataError(f"--out {out_dir} exists and is not a folder")
-        out_dir.mkdir(parents=True, exist_ok=True)
+        result.out = out_dir
+    return result
+
+
+def _run(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], files: list[Path],
+         opts: Mapping, tax: Taxonomy, lex: Lexicon, out_dir: Path | None, use_ray: bool,
+         ray_cpus: int | None, progress: Callable[[str, dict[str, Any]], None] | None
+         ) -> AnalyzeResult:
     work = Path(tempfile.mkdtemp(prefix=".ads-parts-", dir=out_dir))
     try:
         if use_ray:

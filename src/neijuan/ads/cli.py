@@ -69,13 +69,17 @@ def analyze(
     ray: Annotated[bool, Opt("--ray", help="Run the files on a local Ray Data cluster "
                                            "(pip install 'neijuan[ray]').")] = False,
     ray_cpus: Annotated[int | None, Opt(help="CPUs for the local Ray cluster.")] = None,
+    overwrite: Annotated[bool, Opt(help="Let --out replace a folder neijuan did not write "
+                                        "(or another command's result).")] = False,
 ) -> None:
     """Detect AI skill, degree and salary in every ad; write one row per ad under OUT."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from neijuan.ads.analysis import ADS_KIND, expand_inputs
     from neijuan.ads.analysis import analyze as run
-    from neijuan.ads.analysis import expand_inputs
+    from neijuan.atomic import check_out_dir
 
+    check_out_dir(out, kind=ADS_KIND, overwrite=overwrite)  # before any work
     paths = expand_inputs(files, skip=out)
     with Progress(TextColumn("[bold]ads[/]"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.description}"), console=console, transient=True) as bar:
@@ -87,7 +91,8 @@ def analyze(
         result = run(paths, out, text=text, date=date, id=id, title=title, salary=salary,
                      sector=sector, mapping_file=mapping, encoding=encoding,
                      date_format=date_format, default_currency=currency, taxonomy=taxonomy,
-                     data_dir=data_dir, use_ray=ray, ray_cpus=ray_cpus, progress=progress)
+                     data_dir=data_dir, use_ray=ray, ray_cpus=ray_cpus, progress=progress,
+                     overwrite=overwrite)
     _print_summary(result.summary, out)
 
 
@@ -139,7 +144,7 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
                 "gb18030" in str(meta.get("encoding")):
             console.print(f"[yellow]note:[/] {meta['path']} read as {meta['encoding']}")
     console.print(f"wrote {out / 'ads.parquet'}, {out / 'rejects.parquet'} (.csv), "
-                  f"{out / 'summary.json'}")
+                  f"{out / 'summary.json'}, {out / 'neijuan-manifest.json'}")
 
 
 def _shares_table(shares: pl.DataFrame, by: str, top: int) -> Table:
@@ -178,6 +183,11 @@ def trends(
 ) -> None:
     """Print (and plot) AI-skill and degree shares over time and the AI wage premium."""
     import polars as pl
+
+    if out is not None:  # refuse a bad folder before any work
+        from neijuan.atomic import check_out_location
+
+        check_out_location(out)
 
     from neijuan.ads.timeseries import plot_trends, write_trends
     from neijuan.ads.timeseries import trends as run

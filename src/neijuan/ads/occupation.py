@@ -175,6 +175,12 @@ def load_lexicon(data_dir: str | Path | None = None, use_atlas: bool = True) -> 
         notes.append(f"no data folder{where}: occupations mapped with the built-in aliases only; "
                      "ISCO codes need the ESCO/Nesta crosswalk files")
     else:
+        from neijuan.data.verify import check_inputs  # a changed file is refused or flagged
+
+        check = check_inputs(data, [rel for rel in (ONET_FILE, ESCO_FILE, NESTA_FILE,
+                                                    ONET_2010_2019_FILE) if (data / rel).is_file()])
+        if not check.verified:  # allowed: said in the summary's provenance and on screen
+            notes.append(str(check.note()))
         onet = data / ONET_FILE
         if onet.is_file():
             frame = _read_onet(onet)

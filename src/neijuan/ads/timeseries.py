@@ -50,6 +50,11 @@ def load_ads(source: str | os.PathLike[str] | pl.DataFrame) -> pl.DataFrame:
                         f"analyze FILE --out DIR` (give DIR)")
     if not path.is_file():
         raise DataError(f"{path}: no analysed ads here; run `neijuan ads analyze FILE --out {p}`")
+    if p.is_dir():  # a whole analysis folder, or refused (incomplete, foreign, older layout)
+        from neijuan.ads.analysis import ADS_KIND
+        from neijuan.atomic import read_manifest
+
+        read_manifest(p, kind=ADS_KIND, what="result folder of 'neijuan ads analyze'")
     try:
         ads = pl.read_parquet(path)
     except Exception as exc:  # a damaged or foreign file: several polars/arrow error types

@@ -37,13 +37,15 @@ def _progress() -> Any:
 
 def _db(data_dir: Path | None, refresh: bool = False) -> Path:
     """The atlas's SQLite file, building the atlas first when needed (with a progress bar)."""
-    from neijuan.atlas.store import atlas_cache, build_into
+    from neijuan.atlas.store import atlas_cache, build_into, check_coverage_floors, verify_inputs
 
     cache = atlas_cache(data_dir)
+    check = verify_inputs(cache)  # a changed input is refused (or allowed and flagged)
     if refresh or not cache.is_valid():
         with _progress() as bar:
             task = bar.add_task("reading files", total=None)
             build_into(cache, progress=lambda step: bar.update(task, description=step))
+    check_coverage_floors(cache, check)
     return cache.path("atlas.sqlite")
 
 
@@ -299,7 +301,8 @@ def claims(only: Annotated[list[str] | None, typer.Option(
     result = compute_claims(atlas, only)
     if as_json:
         _echo_json({"provenance": {"code_version": atlas.provenance.get("code_version"),
-                                   "built_at": atlas.provenance.get("built_at")},
+                                   "built_at": atlas.provenance.get("built_at"),
+                                   "data_check": atlas.provenance.get("data_check")},
                     "claims": [c.as_dict() for c in result]})
         return
     from neijuan.atlas import claims_view

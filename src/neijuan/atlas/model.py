@@ -16,7 +16,7 @@ import polars as pl
 
 from neijuan.atlas.catalog import Catalog, IndexInfo, load_catalog
 from neijuan.atlas.roles import RoleRules, load_rules, role_agreement
-from neijuan.atlas.store import atlas_cache, build_into
+from neijuan.atlas.store import atlas_cache, build_into, check_coverage_floors, verify_inputs
 from neijuan.errors import DataError
 
 
@@ -130,8 +130,11 @@ def load_atlas(data_dir: str | os.PathLike[str] | None = None, *, refresh: bool 
     called with the name of each build step (the CLI shows a progress bar with it).
     """
     cache = atlas_cache(data_dir, root=cache_root)
+    check = verify_inputs(cache)  # a changed input is refused (or allowed and flagged)
     if refresh or not cache.is_valid():
         build_into(cache, progress=progress)
+    check_coverage_floors(cache, check)
     tables = {name: pl.read_parquet(cache.path(f"{name}.parquet"))
               for name in ("occupations", "tasks", "related", "coverage", "interactions")}
-    return Atlas(**tables, provenance=cache.manifest(), catalog=load_catalog())
+    return Atlas(**tables, provenance={**cache.manifest(), "data_check": check.as_dict()},
+                 catalog=load_catalog())

@@ -13,11 +13,14 @@ import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neijuan.atlas.inputs import INPUT_FILES
 from neijuan.data.cache import BuildCache, files_salt
 from neijuan.data.registry import resolve_data_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    from neijuan.data.verify import DataCheck
 
 PACKAGE = Path(__file__).resolve().parent
 DATA_PACKAGE = PACKAGE.parent / "data"
@@ -41,13 +44,61 @@ def atlas_cache(data_dir: str | os.PathLike[str] | None = None,
     return BuildCache("atlas", resolve_data_dir(data_dir), INPUT_FILES, _salt(), root=root)
 
 
+def verify_inputs(cache: BuildCache) -> DataCheck:
+    """Check every input of the atlas against the registry before the build or its cache is
+    used (a changed file is refused unless allowed; see :mod:`neijuan.data.verify`)."""
+    from neijuan.data.verify import check_inputs
+
+    return check_inputs(cache.data_dir, cache.inputs)
+
+
+def check_coverage_floors(cache: BuildCache, check: DataCheck) -> None:
+    """Refuse an atlas built from unverified files whose joins fall below the coverage floors
+    (``coverage_floors.toml``: a share of the registry release's coverage, join by join)."""
+    if check.verified:
+        return
+    import tomllib
+
+    from neijuan.errors import DataError
+
+    raw = tomllib.loads((PACKAGE / "coverage_floors.toml").read_text(encoding="utf-8"))
+    floor = float(raw["floor"])
+    ref = {j["name"]: j for j in raw["join"]}
+    con = sqlite3.connect(f"file:{cache.path(SQLITE)}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT join_name, employment_share, task_share FROM "
+                           "(SELECT \"join\" AS join_name, employment_share, task_share "
+                           "FROM coverage)").fetchall()
+    finally:
+        con.close()
+    failures = []
+    for name, emp, task in rows:
+        want = ref.get(name)
+        if want is None:
+            continue
+        for label, got, key in (("employment", emp, "employment_share"),
+                                ("tasks", task, "task_share")):
+            if got is not None and key in want and got < floor * float(want[key]):
+                failures.append(f"{name!r} covers {got:.1%} of {label}, below its floor "
+                                f"{floor * float(want[key]):.1%} ({floor:g} x the registry "
+                                f"release's {float(want[key]):.1%})")
+    if failures:
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise DataError(
+            f"{cache.data_dir}: the atlas built from files that differ from the registry "
+            f"({', '.join(check.modified[:3])}{' ...' if len(check.modified) > 3 else ''}) fails "
+            f"the coverage floors: {failures[0]}{more}; the files look truncated or mismatched")
+
+
 def ensure_built(data_dir: str | os.PathLike[str] | None = None, *, refresh: bool = False,
                  progress: Callable[[str], None] | None = None,
                  root: Path | None = None) -> Path:
     """Make sure the atlas of ``data_dir`` is built and current; return its SQLite file."""
     cache = atlas_cache(data_dir, root=root)
+    check = verify_inputs(cache)
     if refresh or not cache.is_valid():
         build_into(cache, progress=progress)
+    check_coverage_floors(cache, check)
     return cache.path(SQLITE)
 
 

@@ -115,8 +115,12 @@ def _read_raw(path: Path, spec: TableSpec) -> tuple[pl.DataFrame, int]:
         sheet = spec.sheet if spec.sheet is not None else reader.sheet_names[0]
         if sheet not in reader.sheet_names:
             raise DataError(f"{path}: sheet {sheet!r} not found; sheets are {reader.sheet_names}")
-        frame = reader.load_sheet_by_name(sheet, header_row=spec.header_row, dtypes="string")
-        df = frame.to_polars()
+        try:
+            frame = reader.load_sheet_by_name(sheet, header_row=spec.header_row, dtypes="string")
+            df = frame.to_polars()
+        except Exception as exc:  # calamine errors on a damaged sheet
+            raise DataError(f"{path}: sheet {sheet!r} is damaged or unreadable "
+                            f"({exc.__class__.__name__}: {exc})") from exc
         header_line = spec.header_row + 1
     else:
         try:

@@ -77,8 +77,12 @@ class BuildCache:
             prev = old.get(rel)
             if prev and prev.get("size") == st.st_size and prev.get("mtime_ns") == st.st_mtime_ns:
                 sha = str(prev["sha256"])
-            else:
+            elif verify:
                 sha = sha256_file(path)
+            else:
+                from neijuan.data.verify import cached_sha256
+
+                sha = cached_sha256(path, st)
             states[rel] = InputState(size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=sha)
         return states
 

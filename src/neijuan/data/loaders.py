@@ -26,8 +26,14 @@ HOURS_PER_YEAR = 2080.0
 
 
 def _path(data_dir: PathLike, rel: str) -> Path:
+    """The file ``rel`` of the data folder, verified against the registry before it is read
+    (:func:`~neijuan.data.verify.check_inputs`: a changed file is refused unless allowed)."""
+    from neijuan.data.verify import check_inputs
+
     load_registry().file(rel)  # refuse a path that is not in the registry: keeps the two in sync
-    return resolve_data_dir(data_dir) / rel
+    folder = resolve_data_dir(data_dir)
+    check_inputs(folder, [rel])
+    return folder / rel
 
 
 

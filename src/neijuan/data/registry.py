@@ -46,6 +46,7 @@ class FileEntry:
     size: int
     url: str
     mirror: str
+    rows: int | None = None  # records below the header (text) or rows of all sheets (Excel)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Registry:
 
     sources: dict[str, Source]
     files: dict[str, FileEntry]
+    # a file the checksum does not vouch for must have rows within this range x the registry's
+    row_tolerance: tuple[float, float] = (0.8, 1.5)
 
     def file(self, path: str) -> FileEntry:
         """The entry of ``path`` (relative to the data folder)."""
@@ -83,10 +86,12 @@ def load_registry(path: Path = REGISTRY_PATH) -> Registry:
                               extra={k: v for k, v in table.items() if k not in keys})
     files = {
         f["path"]: FileEntry(path=f["path"], source=f["source"], sha256=f["sha256"],
-                             size=int(f["size"]), url=f["url"], mirror=f.get("mirror", ""))
+                             size=int(f["size"]), url=f["url"], mirror=f.get("mirror", ""),
+                             rows=int(f["rows"]) if "rows" in f else None)
         for f in raw["files"]
     }
-    return Registry(sources=sources, files=files)
+    lo, hi = raw.get("row_tolerance", (0.8, 1.5))
+    return Registry(sources=sources, files=files, row_tolerance=(float(lo), float(hi)))
 
 
 def cache_root() -> Path:

@@ -19,6 +19,19 @@ def _format(value: float, unit: str) -> str:
     return f"{value:.3g}"
 
 
+def _processes(text: str) -> int | None:
+    """``--processes``: a count >= 1, or ``auto`` (None: one per core, at most one per seed)."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a number >= 1 or 'auto'") from None
+    if value < 1:
+        raise typer.BadParameter(f"{value} is not allowed: a number >= 1, or 'auto'")
+    return value
+
+
 @app.command()
 def scenarios(
     show: Annotated[str | None,
@@ -45,11 +58,16 @@ def simulate(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a parameter: section.key=value (repeatable)")] = None,
     out: Annotated[Path | None, typer.Option(help="write series.parquet, occupations.parquet, "
-                                                  "summary.json into this folder")] = None,
+                                                  "simulation.json and a manifest into this "
+                                                  "folder (whole or not at all)")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        help="let --out replace a folder neijuan did not write (or another command's)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     fit: Annotated[bool, typer.Option(
         "--fit", help="also print the published figures beside their simulated values")] = False,
-    processes: Annotated[int | None, typer.Option(help="parallel processes for seeds")] = None,
+    processes: Annotated[int | None, typer.Option(
+        parser=lambda text: _processes(text), metavar="N|auto",
+        help="parallel processes for seeds: a number >= 1, or auto (one per core)")] = None,
     no_twin: Annotated[bool, typer.Option(
         "--no-twin", help="skip the no-AI twin run (faster; no AI effects)")] = False,
     economy: Annotated[str | None, typer.Option(
@@ -73,6 +91,10 @@ def simulate(
 
     from neijuan.sim.run import simulate as run_simulation
 
+    if out is not None:  # refuse a bad folder before any work
+        from neijuan.atomic import check_out_dir
+
+        check_out_dir(out, kind="simulation", overwrite=overwrite)
     overrides: dict[str, object] = {}
     if economy is not None:
         if economy in ("builtin", "onet"):
@@ -102,7 +124,7 @@ def simulate(
                                 overrides=overrides or None, processes=processes,
                                 progress=tick, twin=not no_twin)
     if out is not None:
-        written = result.write(out)
+        written = result.write(out, overwrite=overwrite)
         if not as_json:
             console.print(f"wrote {', '.join(str(p) for p in written)}")
     if as_json:

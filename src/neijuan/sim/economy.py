@@ -226,7 +226,12 @@ def read_economy_file(path: str | Path) -> Economy:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"economy file {path} does not exist")
-    return _parse(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"economy file {path} is not UTF-8 text (byte {exc.start}); an economy "
+                          f"is a TOML file") from None
+    return _parse(text, str(path))
 
 
 def builtin_economy() -> Economy:
@@ -240,6 +245,8 @@ def _parse(text: str, source: str) -> Economy:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"economy file {source}: not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"economy file {source}: not an economy: nested too deeply") from None
     try:
         spec = EconomyFile.model_validate(raw)
     except ValidationError as exc:

@@ -585,6 +585,9 @@ def _atlas_provenance(manifest: dict[str, Any]) -> dict[str, str]:
            "atlas_code_version": str(manifest.get("code_version", "")),
            "atlas_built_at": str(manifest.get("built_at", "")),
            "data_dir": str(manifest.get("data_dir", ""))}
+    check = manifest.get("data_check") or {}  # verified, modified-allowed or user-release
+    out["data_check"] = " ".join([str(check.get("status", "unchecked")),
+                                  *map(str, check.get("modified", []))])
     for rel, entry in sorted((manifest.get("inputs") or {}).items()):
         if isinstance(entry, dict):
             out[f"input:{rel}"] = (f"sha256:{entry.get('sha256', '')} "

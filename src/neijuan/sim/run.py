@@ -209,15 +209,24 @@ class Result:
             "provenance": self.provenance,
         }
 
-    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
-        """Write ``series.parquet``, ``occupations.parquet`` and ``summary.json``, atomically."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        return [
-            write_parquet(out / "series.parquet", self.series()),
-            write_parquet(out / "occupations.parquet", self.occupation_series()),
-            write_json(out / "summary.json", self.to_dict()),
-        ]
+    def write(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> list[Path]:
+        """Write ``series.parquet``, ``occupations.parquet`` and ``simulation.json`` into
+        ``out_dir``, which appears whole (with its ``neijuan-manifest.json``) or not at all.
+
+        An earlier simulation there is replaced whole; a folder neijuan did not write, or another
+        command's result, is refused unless ``overwrite`` (see :func:`neijuan.atomic.check_out_dir`).
+        """
+        from neijuan.atomic import atomic_folder
+
+        names = ("series.parquet", "occupations.parquet", "simulation.json")
+        economy = self.provenance.get("economy") or {}
+        meta = {"scenario": self.scenario.name, "seeds": self.seeds,
+                "data_check": economy.get("data_check", "not used (no data files read)")}
+        with atomic_folder(out_dir, kind="simulation", overwrite=overwrite, meta=meta) as stage:
+            write_parquet(stage / names[0], self.series())
+            write_parquet(stage / names[1], self.occupation_series())
+            write_json(stage / names[2], self.to_dict())
+        return [Path(out_dir) / name for name in names]
 
 
 def simulate(
