@@ -24,7 +24,8 @@ ENTRY = "from neijuan.cli import main; main()"
 
 def _simulate(out: Path, seed: int) -> list[str]:
     return [sys.executable, "-c", ENTRY, "simulate", "--workers", "1000", "--periods", "4",
-            "--set", "run.burn_in=2", "--set", f"run.seed={seed}", "--json", "--out", str(out)]
+            "--set", "run.burn_in=2", "--set", f"run.seed={seed}", "--no-twin", "--json",
+            "--out", str(out)]
 
 
 def _state(out: Path, kind: str) -> object:
