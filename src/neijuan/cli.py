@@ -41,6 +41,8 @@ for _name, _module in SUBCOMMANDS.items():
 
 # The simulator's own commands register themselves on ``app``.
 importlib.import_module("neijuan.sim.cli")
+# sweep, calibrate, sensitivity, claims
+importlib.import_module("neijuan.calibrate.cli").register(app)
 
 
 def main() -> None:

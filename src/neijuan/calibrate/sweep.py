@@ -17,6 +17,7 @@ from typing import Any
 from neijuan.calibrate.runner import ProgressFn, RunStats, evaluate_points
 from neijuan.calibrate.spec import SweepSpec, base_scenario, design, load_spec, point_key, spec_hash
 from neijuan.calibrate.store import ChunkStore
+from neijuan.errors import ConfigError
 
 
 @dataclass
@@ -44,24 +45,30 @@ class SweepPlan:
         return [point_key({"__point__": i, **p}) for i, p in enumerate(self.points)]
 
 
-def plan(spec: SweepSpec, relative_to: Path | None = None) -> SweepPlan:
-    """Validate the spec against the scenario and lay out its points and seeds."""
-    base = base_scenario(spec, relative_to)
-    points = design(spec, base)
+def plan(spec: SweepSpec | str | os.PathLike[str],
+         relative_to: Path | None = None) -> SweepPlan:
+    """Validate the spec (or the sweep file) against the scenario; lay out points and seeds."""
+    source = "sweep"
+    if not isinstance(spec, SweepSpec):
+        source = f"sweep file {spec}"
+        spec, relative_to = load_spec(spec)
+    try:
+        base = base_scenario(spec, relative_to)
+        points = design(spec, base)
+    except ConfigError as exc:
+        message = str(exc).removeprefix("sweep: ")
+        raise ConfigError(f"{source}: {message}") from None
     seeds = [base.run.seed + k for k in range(spec.seeds)]
     return SweepPlan(spec=spec, base=base, points=points, seeds=seeds, hash=spec_hash(spec, base))
 
 
-def run_sweep(spec: SweepSpec | str | os.PathLike[str], out: str | os.PathLike[str], *,
+def run_sweep(spec: SweepPlan | SweepSpec | str | os.PathLike[str],
+              out: str | os.PathLike[str], *,
               processes: int | None = None, use_ray: bool = False,
               ray_address: str | None = None, progress: ProgressFn | None = None,
               allow_version_change: bool = False) -> RunStats:
     """Run (or resume) a sweep into ``out``; returns what was computed and what failed."""
-    if isinstance(spec, SweepSpec):
-        the_plan = plan(spec)
-    else:
-        loaded, folder = load_spec(spec)
-        the_plan = plan(loaded, folder)
+    the_plan = spec if isinstance(spec, SweepPlan) else plan(spec)
     store = ChunkStore(out)
     with store.lock():
         store.open(the_plan.manifest(), allow_version_change=allow_version_change)
