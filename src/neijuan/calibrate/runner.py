@@ -162,18 +162,125 @@ def _pool_context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+class Backend:
+    """Where chunks run: this process, a local process pool, or Ray. Reused across calls (a
+    calibration evaluates a generation at a time; the pool and its warm workers stay up)."""
+
+    def __init__(self, processes: int | None = None, *, use_ray: bool = False,
+                 ray_address: str | None = None) -> None:
+        self.processes = max(1, processes or (os.cpu_count() or 1))
+        self.use_ray, self.ray_address = use_ray, ray_address
+        self._pool: ProcessPoolExecutor | None = None
+        self._ray_started = False
+        self._remote: Any = None
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the pool (and Ray, when this backend started it)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        if self._ray_started:
+            import ray
+
+            ray.shutdown()
+            self._ray_started = False
+
+    def run(self, base: Any, tasks: Sequence[Task], meta: dict[str, str],
+            done_one: Callable[[Task, Any], None], stats: RunStats) -> None:
+        """Compute ``tasks``, calling ``done_one`` in this process as each completes."""
+        if self.use_ray:
+            self._run_ray(base, tasks, meta, done_one, stats)
+        elif self.processes == 1 or len(tasks) == 1:
+            for task in tasks:
+                try:
+                    frame = evaluate_task(base, task, meta)
+                except NeijuanError as exc:
+                    stats.failures.append(f"point {task.point} seeds {list(task.seeds)}: {exc}")
+                    continue
+                done_one(task, frame)
+        else:
+            self._run_pool(base, tasks, meta, done_one, stats)
+
+    def _run_pool(self, base: Any, tasks: Sequence[Task], meta: dict[str, str],
+                  done_one: Callable[[Task, Any], None], stats: RunStats) -> None:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.processes,
+                                             mp_context=_pool_context())
+        pool = self._pool
+        # a bounded number of chunks in flight: the driver holds few results at a time
+        queue = list(tasks)[::-1]
+        pending: dict[Future[Any], Task] = {}
+        limit = 2 * self.processes
+        try:
+            while queue or pending:
+                while queue and len(pending) < limit:
+                    task = queue.pop()
+                    pending[pool.submit(_evaluate_job, (base, task, meta))] = task
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    task = pending.pop(fut)
+                    try:
+                        frame = fut.result()
+                    except BrokenProcessPool:
+                        stats.failures.append(
+                            "a worker process died (out of memory or killed); "
+                            f"{len(pending) + 1 + len(queue)} chunks not computed")
+                        self._pool = None
+                        return
+                    except Exception as exc:  # a failed chunk must not lose the others
+                        stats.failures.append(f"point {task.point} seeds {list(task.seeds)}: "
+                                              f"{type(exc).__name__}: {exc}")
+                        continue
+                    done_one(task, frame)
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            self.close()
+            raise
+
+    def _run_ray(self, base: Any, tasks: Sequence[Task], meta: dict[str, str],
+                 done_one: Callable[[Task, Any], None], stats: RunStats) -> None:
+        import ray
+        from ray.exceptions import RayError
+
+        if self._remote is None:
+            self._ray_started = ray_init(self.processes, self.ray_address)
+            # a lost worker is retried by Ray; past the retries the chunk is reported missing
+            self._remote = ray.remote(max_retries=3)(evaluate_task)
+        base_ref = ray.put(base)
+        queue = list(tasks)[::-1]
+        pending: dict[Any, Task] = {}
+        limit = 2 * max(self.processes, int(ray.cluster_resources().get("CPU", 1)))
+        while queue or pending:
+            while queue and len(pending) < limit:
+                task = queue.pop()
+                pending[self._remote.remote(base_ref, task, meta)] = task
+            finished, _ = ray.wait(list(pending), num_returns=1)
+            for ref in finished:
+                task = pending.pop(ref)
+                try:
+                    frame = ray.get(ref)
+                except RayError as exc:
+                    stats.failures.append(f"point {task.point} seeds {list(task.seeds)}: "
+                                          f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+                    continue
+                done_one(task, frame)
+
+
 def run_tasks(base: Any, tasks: Sequence[Task], write: Callable[[Task, Any], None],
-              *, stats: RunStats, meta: dict[str, str], processes: int | None = None,
-              ray_address: str | None = None, use_ray: bool = False,
+              *, stats: RunStats, meta: dict[str, str], backend: Backend,
               progress: ProgressFn | None = None) -> RunStats:
-    """Compute ``tasks`` and ``write`` each chunk as it completes (in the driver).
+    """Compute ``tasks`` on ``backend`` and ``write`` each chunk (in the driver) as it completes.
 
-    Local: one process (``processes=1``) or a process pool; Ray: a local cluster, or the cluster
-    at ``ray_address``. A failed chunk is recorded in ``stats.failures`` and the others go on; a
-    rerun computes what is missing. Ctrl-C raises :class:`SweepInterrupted` after the pool stops.
+    A failed chunk is recorded in ``stats.failures`` and the others go on; a rerun computes
+    what is missing. Ctrl-C raises :class:`SweepInterrupted` once the workers are stopped.
     """
-    n_proc = max(1, processes or (os.cpu_count() or 1))
-
     def done_one(task: Task, frame: Any) -> None:
         write(task, frame)
         stats.rows_written += len(task.seeds)
@@ -185,55 +292,13 @@ def run_tasks(base: Any, tasks: Sequence[Task], write: Callable[[Task, Any], Non
     if not tasks:
         return stats
     try:
-        if use_ray:
-            _run_ray(base, tasks, done_one, stats, meta, n_proc, ray_address)
-        elif n_proc == 1 or len(tasks) == 1:
-            for task in tasks:
-                try:
-                    frame = evaluate_task(base, task, meta)
-                except NeijuanError as exc:
-                    stats.failures.append(f"point {task.point} seeds {task.seeds}: {exc}")
-                    continue
-                done_one(task, frame)
-        else:
-            _run_pool(base, tasks, done_one, stats, meta, n_proc)
+        backend.run(base, tasks, meta, done_one, stats)
     except KeyboardInterrupt:
         stats.interrupted = True
         raise SweepInterrupted(
             f"interrupted: {stats.rows_before + stats.rows_written} of {stats.rows_total} rows "
             "are stored; rerun the same command to compute the rest") from None
     return stats
-
-
-def _run_pool(base: Any, tasks: Sequence[Task], done_one: Callable[[Task, Any], None],
-              stats: RunStats, meta: dict[str, str], n_proc: int) -> None:
-    pool = ProcessPoolExecutor(max_workers=min(n_proc, len(tasks)), mp_context=_pool_context())
-    try:
-        # keep a bounded number of chunks in flight, so the driver holds few results at a time
-        queue = list(tasks)[::-1]
-        pending: dict[Future[Any], Task] = {}
-        limit = 2 * n_proc
-        while queue or pending:
-            while queue and len(pending) < limit:
-                task = queue.pop()
-                pending[pool.submit(_evaluate_job, (base, task, meta))] = task
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                task = pending.pop(fut)
-                try:
-                    frame = fut.result()
-                except BrokenProcessPool:
-                    stats.failures.append(
-                        f"a worker process died (out of memory or killed); {len(pending) + 1 + len(queue)} "
-                        "chunks not computed")
-                    return
-                except Exception as exc:  # a failed chunk must not lose the others
-                    stats.failures.append(f"point {task.point} seeds {list(task.seeds)}: "
-                                          f"{type(exc).__name__}: {exc}")
-                    continue
-                done_one(task, frame)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def ray_init(processes: int, address: str | None) -> bool:
@@ -254,40 +319,9 @@ def ray_init(processes: int, address: str | None) -> bool:
     return True
 
 
-def _run_ray(base: Any, tasks: Sequence[Task], done_one: Callable[[Task, Any], None],
-             stats: RunStats, meta: dict[str, str], n_proc: int, address: str | None) -> None:
-    import ray
-    from ray.exceptions import RayError
-
-    started = ray_init(n_proc, address)
-    try:
-        remote = ray.remote(max_retries=3)(evaluate_task)
-        base_ref = ray.put(base)
-        queue = list(tasks)[::-1]
-        pending: dict[Any, Task] = {}
-        limit = 2 * max(n_proc, int(ray.cluster_resources().get("CPU", n_proc)))
-        while queue or pending:
-            while queue and len(pending) < limit:
-                task = queue.pop()
-                pending[remote.remote(base_ref, task, meta)] = task
-            finished, _ = ray.wait(list(pending), num_returns=1)
-            for ref in finished:
-                task = pending.pop(ref)
-                try:
-                    frame = ray.get(ref)
-                except RayError as exc:  # a lost worker after its retries, or a task error
-                    stats.failures.append(f"point {task.point} seeds {list(task.seeds)}: "
-                                          f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
-                    continue
-                done_one(task, frame)
-    finally:
-        if started:
-            ray.shutdown()
-
-
 def evaluate_points(base: Any, points: Sequence[dict[str, Any]], seeds: Iterable[int],
                     store: Any, *, meta: dict[str, str], batch: int | None = None,
-                    processes: int | None = None, use_ray: bool = False,
+                    backend: Backend | None = None, processes: int | None = None, use_ray: bool = False,
                     ray_address: str | None = None, progress: ProgressFn | None = None,
                     indices: Sequence[int] | None = None,
                     keys: Sequence[str] | None = None) -> RunStats:
@@ -307,12 +341,16 @@ def evaluate_points(base: Any, points: Sequence[dict[str, Any]], seeds: Iterable
     done = store.done()
     n_total = len(points) * len(seed_list)
     n_before = sum(len(done.get(k, set()) & set(seed_list)) for k in set(keys))
-    n_proc = max(1, processes or (os.cpu_count() or 1))
-    size = batch or auto_batch(n_total - n_before, len(seed_list), n_proc)
+    own = backend is None
+    runner = backend or Backend(processes, use_ray=use_ray, ray_address=ray_address)
+    size = batch or auto_batch(n_total - n_before, len(seed_list), runner.processes)
     tasks = plan_tasks(points, keys, seed_list, done, size)
     if indices is not None:
         tasks = [Task(indices[t.point], t.key, t.overrides, t.seeds) for t in tasks]
     stats = RunStats(rows_total=n_total, rows_before=n_before)
-    return run_tasks(base, tasks, lambda t, f: store.write(t.key, t.seeds, f), stats=stats,
-                     meta=meta, processes=n_proc, use_ray=use_ray, ray_address=ray_address,
-                     progress=progress)
+    try:
+        return run_tasks(base, tasks, lambda t, f: store.write(t.key, t.seeds, f), stats=stats,
+                         meta=meta, backend=runner, progress=progress)
+    finally:
+        if own:
+            runner.close()
