@@ -106,7 +106,151 @@ def sweep(
         raise typer.Exit(1)
 
 
-COMMANDS: list[Callable[..., None]] = [sweep]
+def calibrate(
+    out: Annotated[Path, typer.Option("--out", help="folder for the fitted scenario, the fit "
+                                                    "report and the stored evaluations")],
+    scenario: Annotated[str | None, typer.Option(
+        "--scenario", "-s", help="the scenario to fit (default: the config's, ai-baseline)")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="a calibration file (default: the shipped fit-ai-baseline.toml)")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", help="fit this parameter in a box: section.key=LOW:HIGH (repeatable; "
+                        "replaces the config's [params])")] = None,
+    seeds: Annotated[int | None, typer.Option(help="seeds per evaluation")] = None,
+    workers: Annotated[int | None, typer.Option(help="run.workers of each evaluation")] = None,
+    popsize: Annotated[int | None, typer.Option(help="population per parameter")] = None,
+    maxiter: Annotated[int | None, typer.Option(help="generations")] = None,
+    processes: Annotated[int | None, typer.Option(help="local worker processes")] = None,
+    ray: Annotated[str | None, typer.Option(
+        "--ray", help="evaluate on Ray: '--ray' alone (local cluster) or '--ray ADDRESS'")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Fit a scenario's parameters to the published figures (simulated method of moments)."""
+    import dataclasses
+
+    from neijuan.calibrate.runner import SweepInterrupted
+    from neijuan.calibrate.smm import calibrate as run_calibration
+    from neijuan.calibrate.smm import load_config, parse_param
+
+    cfg = load_config(config, {"scenario": scenario, "seeds": seeds, "workers": workers,
+                               "popsize": popsize, "maxiter": maxiter})
+    if param:
+        cfg = dataclasses.replace(cfg, params=tuple(parse_param(p) for p in param))
+    use_ray, address = _ray_option(ray)
+    try:
+        with _progress(f"calibrating {cfg.scenario}", disable=as_json) as tick:
+            cal = run_calibration(cfg, out, processes=processes, use_ray=use_ray,
+                                  ray_address=address, progress=tick)
+    except SweepInterrupted as exc:
+        err_console.print(f"[yellow]{exc}[/]")
+        raise typer.Exit(130) from None
+    if as_json:
+        typer.echo(json.dumps(cal.to_dict(), indent=2, default=str))
+        return
+    _print_calibration(cal, out)
+
+
+def _num(v: Any) -> str:
+    return "-" if v is None else f"{v:.4g}"
+
+
+def _print_calibration(cal: Any, out: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"fitted parameters ({cal.evaluations} evaluations, distance "
+                        f"{cal.objective:.3g})", title_justify="left")
+    for col in ("parameter", "value", "90% interval", "box", "note"):
+        table.add_column(col, justify="left" if col in ("parameter", "note") else "right")
+    for p in cal.params:
+        note = "not identified" if not p["identified"] else ("at the box's edge"
+                                                             if p["at_bound"] else "")
+        table.add_row(p["key"], _num(p["value"]), f"{_num(p['lo'])} .. {_num(p['hi'])}",
+                      f"{p['box'][0]:.3g} .. {p['box'][1]:.3g}", note)
+    console.print(table)
+    _print_targets(cal.report, "fit report (published figures real where the source is "
+                               "nominal)")
+    console.print(f"wrote {out}/fitted-{cal.config.scenario}.toml and {out}/fit-report.json",
+                  highlight=False)
+
+
+def _print_targets(rows: list[dict[str, Any]], title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in ("target", "published", "fitted", "5-95%", "tolerance", "within", "in fit"):
+        table.add_column(col, justify="left" if col == "target" else "right")
+    for r in rows:
+        sim = r["simulated"]
+        table.add_row(r["name"], _num(r["published"]), _num(sim["mean"]),
+                      f"{_num(sim['lo'])} .. {_num(sim['hi'])}", _num(r["tolerance"]),
+                      "[green]yes[/]" if r["within"] else "[red]no[/]",
+                      "yes" if r["in_fit"] else "held out")
+    console.print(table)
+
+
+def sensitivity(
+    file: Annotated[Path | None, typer.Argument(
+        help="a sweep file with [sample] ranges (default: 8 unmeasured parameters of "
+             "ai-baseline, 128 points x 4 seeds)")] = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for the design rows and the "
+                                                    "indices (rerun to resume)")
+                   ] = Path("sensitivity-out"),
+    figure: Annotated[list[str] | None, typer.Option(
+        "--figure", help="a run figure or effect_<figure> (repeatable; default: the headline "
+                         "figures and their AI effects)")] = None,
+    n_base: Annotated[int, typer.Option(help="Saltelli base sample on the metamodel")] = 1024,
+    bootstrap: Annotated[int, typer.Option(help="metamodel refits for the intervals")] = 10,
+    processes: Annotated[int | None, typer.Option(help="local worker processes")] = None,
+    ray: Annotated[str | None, typer.Option(
+        "--ray", help="run the design on Ray: '--ray' alone (local cluster) or '--ray ADDRESS'")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the indices as JSON")] = False,
+) -> None:
+    """Sobol indices (first order and total, 95% intervals) of the model's figures."""
+    from neijuan.calibrate.runner import SweepInterrupted
+    from neijuan.calibrate.sensitivity import run_sensitivity
+
+    use_ray, address = _ray_option(ray)
+    try:
+        with _progress("sensitivity design", disable=as_json) as tick:
+            table = run_sensitivity(file, out, figures=figure, n_base=n_base,
+                                    bootstrap=bootstrap, processes=processes, use_ray=use_ray,
+                                    ray_address=address, progress=tick)
+    except SweepInterrupted as exc:
+        err_console.print(f"[yellow]{exc}[/]")
+        raise typer.Exit(130) from None
+    if as_json:
+        typer.echo(json.dumps(table.to_dicts(), indent=2))
+        return
+    _print_sensitivity(table)
+    console.print(f"wrote {out}/sensitivity.parquet and {out}/sensitivity.json", highlight=False)
+
+
+def _print_sensitivity(table: Any) -> None:
+    from rich.table import Table
+
+    for fig in table["figure"].unique(maintain_order=True).to_list():
+        part = table.filter(table["figure"] == fig)
+        first = part.row(0, named=True)
+        q2 = first["q2"]
+        title = (f"{fig}: metamodel Q2 {q2:.2f}, seed noise {first['noise_share']:.0%} of "
+                 "variance" if q2 is not None else f"{fig}: {first['note']}")
+        t = Table(title=title, title_justify="left")
+        for col in ("parameter", "first order S1", "95%", "total ST", "95% "):
+            t.add_column(col, justify="left" if col == "parameter" else "right")
+        for r in part.sort("ST", descending=True, nulls_last=True).iter_rows(named=True):
+            if r["S1"] is None:
+                continue
+            t.add_row(r["parameter"], f"{r['S1']:.2f}", f"{r['S1_lo']:.2f} .. {r['S1_hi']:.2f}",
+                      f"{r['ST']:.2f}", f"{r['ST_lo']:.2f} .. {r['ST_hi']:.2f}")
+        console.print(t)
+        if first["note"]:
+            console.print(f"[yellow]{first['note']}[/]")
+
+
+COMMANDS: list[Callable[..., None]] = [sweep, calibrate, sensitivity]
 RAY_COMMANDS = ("sweep", "calibrate", "sensitivity")
 
 
