@@ -250,7 +250,75 @@ def _print_sensitivity(table: Any) -> None:
             console.print(f"[yellow]{first['note']}[/]")
 
 
-COMMANDS: list[Callable[..., None]] = [sweep, calibrate, sensitivity]
+def claims(
+    lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="print the claims as JSON")] = False,
+    scenario: Annotated[str, typer.Option("--scenario", "-s",
+                                          help="the scenario the model values come from")
+                        ] = "ai-baseline",
+    workers: Annotated[int, typer.Option(help="run.workers of the model run")] = 5000,
+    seeds: Annotated[int, typer.Option(help="seeds of the model run")] = 4,
+    no_model: Annotated[bool, typer.Option("--no-model", help="skip the model run")] = False,
+    no_atlas: Annotated[bool, typer.Option("--no-atlas", help="skip the atlas")] = False,
+    data_dir: Annotated[Path | None, typer.Option(
+        help="data folder for the atlas (default: NEIJUAN_DATA_DIR or ../shared/data)")] = None,
+) -> None:
+    """The essay's quantitative claims: its number, the source's, the verdict, atlas and model."""
+    from neijuan.calibrate.claims import check_claims, run_for_claims
+    from neijuan.errors import ConfigError
+
+    if lang not in ("zh", "en"):
+        raise ConfigError(f"--lang {lang!r}: choose zh or en")
+    result = None
+    if not no_model:
+        with _progress(f"simulating {scenario}", disable=as_json) as tick:
+            result = run_for_claims(scenario, workers=workers, seeds=seeds, progress=tick)
+    rows = check_claims(result, atlas=not no_atlas, data_dir=data_dir)
+    data = [r.to_dict(lang) for r in rows]
+    if as_json:
+        typer.echo(json.dumps({"claims": data}, indent=2, ensure_ascii=False))
+        return
+    _print_claims(data, lang)
+
+
+_HEAD = {
+    "en": ("claim", "essay", "source", "verdict", "atlas", "model (5-95%)", "why"),
+    "zh": ("论断", "文中数字", "出处数字", "判定", "数据重算", "模型（5-95%）", "说明"),
+}
+
+
+def _fig(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, list):
+        return " .. ".join(f"{x:.3g}" for x in v)
+    return f"{v:.3g}"
+
+
+def _print_claims(data: list[dict[str, Any]], lang: str) -> None:
+    from rich.table import Table
+
+    colour = {"matches": "green", "roughly": "yellow", "misstated": "red", "not found": "red"}
+    t = Table(title="内卷与失衡: the essay's claims" if lang == "en" else "《内卷与失衡》中的数字",
+              title_justify="left", show_lines=True)
+    for i, col in enumerate(_HEAD[lang]):
+        t.add_column(col, overflow="fold", justify="left" if i in (0, 6) else "right",
+                     ratio=3 if i in (0, 6) else 1)
+    for d in data:
+        model = d["model"]
+        model_text = ("-" if not model or model["mean"] is None else
+                      f"{model['mean']:.3g}\n({model['lo']:.3g} .. {model['hi']:.3g})")
+        atlas_text = "-" if not d["atlas"] or d["atlas"]["value"] is None else \
+            f"{d['atlas']['value']:.3g}"
+        text = d["essay"] if lang == "zh" else d["essay_en"]
+        t.add_row(f"{text}\n[dim]{d['attributed_to']}[/]", _fig(d["essay_figure"]),
+                  _fig(d["source_figure"]),
+                  f"[{colour[d['verdict']]}]{d['verdict_label']}[/]", atlas_text, model_text,
+                  d["reason"])
+    console.print(t)
+
+
+COMMANDS: list[Callable[..., None]] = [sweep, calibrate, sensitivity, claims]
 RAY_COMMANDS = ("sweep", "calibrate", "sensitivity")
 
 

@@ -196,8 +196,8 @@ def model_value(target: Published, years: Any, values: Any) -> list[float]:
                         f"({', '.join(TRANSFORMS)}) to be compared with the model")
     first, last = target.window
     start, end = _year_mean(years, values, first), _year_mean(years, values, last)
-    if target.transform == "cumulative":
-        return [end / start - 1.0]
+    if target.transform == "cumulative":  # undefined from a zero start (a tiny run)
+        return [end / start - 1.0 if start != 0 else float("nan")]
     if target.transform == "endpoints":
         return [start, end]
     mask = (np.floor(years) >= first) & (np.floor(years) <= last)
