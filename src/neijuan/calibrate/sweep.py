@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neijuan.calibrate.runner import ProgressFn, RunStats, evaluate_points
+from neijuan.calibrate.runner import Backend, ProgressFn, RunStats, evaluate_points
 from neijuan.calibrate.spec import SweepSpec, base_scenario, design, load_spec, point_key, spec_hash
 from neijuan.calibrate.store import ChunkStore
 from neijuan.errors import ConfigError
@@ -66,8 +66,9 @@ def run_sweep(spec: SweepPlan | SweepSpec | str | os.PathLike[str],
               out: str | os.PathLike[str], *,
               processes: int | None = None, use_ray: bool = False,
               ray_address: str | None = None, progress: ProgressFn | None = None,
-              allow_version_change: bool = False) -> RunStats:
-    """Run (or resume) a sweep into ``out``; returns what was computed and what failed."""
+              allow_version_change: bool = False, backend: Backend | None = None) -> RunStats:
+    """Run (or resume) a sweep into ``out``; returns what was computed and what failed.
+    ``backend`` reuses a running pool (else one is started and stopped for this sweep)."""
     the_plan = spec if isinstance(spec, SweepPlan) else plan(spec)
     store = ChunkStore(out)
     with store.lock():
@@ -75,7 +76,7 @@ def run_sweep(spec: SweepPlan | SweepSpec | str | os.PathLike[str],
         return evaluate_points(the_plan.base, the_plan.points, the_plan.seeds, store,
                                meta={"sweep": the_plan.hash}, batch=the_plan.spec.batch,
                                processes=processes, use_ray=use_ray, ray_address=ray_address,
-                               progress=progress, keys=the_plan.keys())
+                               progress=progress, keys=the_plan.keys(), backend=backend)
 
 
 def read_sweep(out: str | os.PathLike[str]) -> Any:
