@@ -102,7 +102,7 @@ def test_calibration_files_and_params_are_validated(tmp_path: Path) -> None:
     assert parse_param("demand.kappa=0.2:1.2") == FitParam("demand.kappa", 0.2, 1.2)
     with pytest.raises(ConfigError, match="LOW:HIGH"):
         parse_param("demand.kappa=0.2")
-    with pytest.raises(ConfigError, match="unknown parameter 'demand.kapa'"):
+    with pytest.raises(ConfigError, match=r"unknown parameter 'demand\.kapa'"):
         calibrate(CalibrationConfig(params=(FitParam("demand.kapa", 0.1, 1.0),)), tmp_path)
     with pytest.raises(ConfigError, match=r"demand.kappa = 5.0"):
         calibrate(CalibrationConfig(params=(FitParam("demand.kappa", 0.1, 5.0),)), tmp_path)

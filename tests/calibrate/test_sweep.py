@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neijuan.calibrate.runner import plan_tasks
-from neijuan.calibrate.spec import parse_spec
 from neijuan.calibrate.store import ChunkStore
 from neijuan.calibrate.sweep import plan, read_sweep, run_sweep
 from neijuan.errors import ConfigError
@@ -131,7 +130,7 @@ def test_sweep_rows_columns_and_resume(tmp_path: Path) -> None:
     direct = neijuan.simulate("ai-baseline", workers=300, periods=4, seeds=2, processes=1,
                               overrides={"run.burn_in": 2, "demand.kappa": 0.8,
                                          "contest.r": 1.0}).figures_by_seed()
-    mine = rows.filter((pl.col("point") == 3)).select(direct.columns)
+    mine = rows.filter(pl.col("point") == 3).select(direct.columns)
     assert mine.equals(direct)
 
 

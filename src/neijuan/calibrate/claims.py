@@ -99,7 +99,7 @@ def essay_claims() -> tuple[EssayClaim, ...]:
             attributed_to=entry["attributed_to"], sources=tuple(entry["sources"]),
             reason_en=entry["reason_en"], reason_zh=entry["reason_zh"],
             unit=entry.get("unit", ""),
-            essay_figure=tuple(fig) if isinstance(fig, list) else fig,  # type: ignore[arg-type]
+            essay_figure=(float(fig[0]), float(fig[1])) if isinstance(fig, list) else fig,
             source_figure=sf, direction_agrees=entry.get("direction_agrees"),
             scope=entry.get("scope", ""), atlas=entry.get("atlas"), model=model))
     return tuple(out)

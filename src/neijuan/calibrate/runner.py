@@ -51,7 +51,7 @@ class RunStats:
     interrupted: bool = False
 
 
-class SweepInterrupted(NeijuanError):
+class SweepInterrupted(NeijuanError):  # noqa: N818 (a stop, not an error)
     """Ctrl-C: the chunks written so far are kept; rerunning the command resumes."""
 
 

@@ -154,8 +154,10 @@ def _metamodel_indices(X: np.ndarray, y: np.ndarray, problem: Problem, *, n_base
         idx = rng.integers(0, len(y), len(y))
         refit = GaussianProcessRegressor(mm.gp.kernel_, normalize_y=True, optimizer=None).fit(
             U[idx], y[idx])
-        b = sobol_indices(lambda Z, g=refit: g.predict(problem.to_unit(Z)), problem,
-                          n_base=n_base, seed=seed, num_resamples=2)
+        def predict(Z: np.ndarray, g: Any = refit) -> np.ndarray:
+            return np.asarray(g.predict(problem.to_unit(Z)), dtype=np.float64)
+
+        b = sobol_indices(predict, problem, n_base=n_base, seed=seed, num_resamples=2)
         boots["S1"].append(b["S1"])
         boots["ST"].append(b["ST"])
     out: dict[str, Any] = {"q2": mm.q2, "rel_rmse": mm.rel_rmse, "noise_share": mm.noise_share}
@@ -185,7 +187,7 @@ def analyse(rows: Any, problem: Problem, figures: Sequence[str], *, n_base: int 
         [pl.col(k).first() for k in problem.names]
         + [pl.col(f).mean() for f in figures]).sort("point")
     X = means.select(list(problem.names)).to_numpy().astype(np.float64)
-    out = []
+    out: list[dict[str, Any]] = []
     for fig in figures:
         y = means[fig].to_numpy().astype(np.float64)
         if not np.all(np.isfinite(y)) or np.ptp(y) == 0:

@@ -350,7 +350,7 @@ def calibrate(config: CalibrationConfig, out: str | os.PathLike[str], *,
         report_seeds = ev.seeds(max(config.report_seeds, config.seeds))
         (frame,) = ev.rows([list(theta)], report_seeds)
     report = fit_rows(frame, chosen)
-    cal = Calibration(config=config, theta=ev.point(theta), objective=objective, params=params,
+    cal = Calibration(config=config, theta=ev.point(list(theta)), objective=objective, params=params,
                       report=report, evaluations=len(ev.evaluated), converged=bool(res.success),
                       message=str(res.message),
                       provenance={"version": code_version(), "evaluations_folder":

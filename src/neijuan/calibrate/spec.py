@@ -223,7 +223,7 @@ def _sample_points(spec: SweepSpec, scenario: Any) -> list[dict[str, Any]]:
     for row in scaled:
         point: dict[str, Any] = {}
         for key, value in zip(keys, row, strict=True):
-            point[key] = int(round(float(value))) if _kind(scenario, key) is int else float(value)
+            point[key] = round(float(value)) if _kind(scenario, key) is int else float(value)
         points.append(point)
     return points
 

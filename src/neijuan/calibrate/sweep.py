@@ -51,7 +51,7 @@ def plan(spec: SweepSpec | str | os.PathLike[str],
     source = "sweep"
     if not isinstance(spec, SweepSpec):
         source = f"sweep file {spec}"
-        spec, relative_to = load_spec(spec)
+        spec, relative_to = load_spec(Path(spec))
     try:
         base = base_scenario(spec, relative_to)
         points = design(spec, base)
