@@ -155,6 +155,14 @@ def _evaluate_job(args: tuple[Any, Task, dict[str, str]]) -> Any:
 
 
 # ------------------------------------------------------------------------------------ backends
+def _worker_init() -> None:
+    """One BLAS thread per pool worker: N workers on N cores, each with its own BLAS thread
+    pool, would oversubscribe the cores (measured: a third slower on two cores)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
 def _pool_context() -> Any:
     # forkserver: workers fork from a clean server process, not from a driver that runs a
     # progress thread (fork with threads can deadlock); spawn where forkserver is absent.
@@ -211,7 +219,8 @@ class Backend:
                   done_one: Callable[[Task, Any], None], stats: RunStats) -> None:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.processes,
-                                             mp_context=_pool_context())
+                                             mp_context=_pool_context(),
+                                             initializer=_worker_init)
         pool = self._pool
         # a bounded number of chunks in flight: the driver holds few results at a time
         queue = list(tasks)[::-1]
