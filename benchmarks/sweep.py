@@ -36,10 +36,24 @@ seed = 0
 """
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of live processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def sweep_rate(folder: Path, processes: int, points: int, seeds: int,
-               workers: int) -> tuple[float, float]:
+               workers: int) -> tuple[float, float, float]:
     """Rows per second of a sweep: with the pool's start (what a user waits for) and on a warm
-    pool (the steady rate a long sweep runs at)."""
+    pool (the steady rate a long sweep runs at); and CPU seconds per row, driver and workers
+    together (what the rate would be on free cores: a shared machine's wall clock is not)."""
     from neijuan.calibrate.runner import Backend
     from neijuan.calibrate.sweep import run_sweep
 
@@ -51,11 +65,16 @@ def sweep_rate(folder: Path, processes: int, points: int, seeds: int,
     with Backend(processes) as backend:
         start = time.perf_counter()
         run_sweep(warm, folder / f"warm-{processes}", backend=backend)  # start the workers
+        pool = getattr(backend, "_pool", None)
+        pids = list(pool._processes) if pool is not None else []  # type: ignore[attr-defined]
+        cpu0 = time.process_time() + _cpu_seconds(pids)
         started = time.perf_counter()
         stats = run_sweep(spec, folder / f"out-{processes}", backend=backend)
         end = time.perf_counter()
+        cpu = time.process_time() + _cpu_seconds(pids) - cpu0
     assert not stats.failures, stats.failures
-    return stats.rows_written / (end - start), stats.rows_written / (end - started)
+    n = stats.rows_written
+    return n / (end - start), n / (end - started), cpu / n
 
 
 def main() -> None:
@@ -77,19 +96,24 @@ def main() -> None:
 def throughput(folder: Path, points: int, seeds: int, workers: int, repeats: int) -> None:
     """Rows per second on 1 and 2 processes, side by side."""
     # alternate the two and keep the best of each: the machine's load drifts
-    runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+    runs: dict[int, list[tuple[float, float, float]]] = {1: [], 2: []}
     for k in range(repeats):
         for n in (1, 2):
             runs[n].append(sweep_rate(folder / f"r{k}", n, points, seeds, workers))
-    one = (max(r[0] for r in runs[1]), max(r[1] for r in runs[1]))
-    two = (max(r[0] for r in runs[2]), max(r[1] for r in runs[2]))
+    one = tuple(max(r[i] for r in runs[1]) if i < 2 else min(r[i] for r in runs[1])
+                for i in range(3))
+    two = tuple(max(r[i] for r in runs[2]) if i < 2 else min(r[i] for r in runs[2])
+                for i in range(3))
     print(f"sweep of {points} points x {seeds} seeds at {workers:,} workers")
-    print(f"{'processes':>10} {'rows/s (with start)':>20} {'rows/s (warm pool)':>20}")
-    print(f"{1:>10} {one[0]:>20.2f} {one[1]:>20.2f}")
-    print(f"{2:>10} {two[0]:>20.2f} {two[1]:>20.2f}")
+    print(f"{'processes':>10} {'rows/s (with start)':>20} {'rows/s (warm pool)':>20} "
+          f"{'CPU s/row':>10}")
+    print(f"{1:>10} {one[0]:>20.2f} {one[1]:>20.2f} {one[2]:>10.3f}")
+    print(f"{2:>10} {two[0]:>20.2f} {two[1]:>20.2f} {two[2]:>10.3f}")
     print(f"ratio 2 / 1 processes: {two[0] / one[0]:.2f} with start, {two[1] / one[1]:.2f} "
           f"warm (target >= {TARGET_RATIO}; {os.cpu_count()} cores, shared; load "
           f"{os.getloadavg()[0]:.1f})")
+    print(f"on free cores (CPU per row, 2 x 1-process / 2-process): "
+          f"{2 * one[2] / two[2]:.2f}")
 
 
 def sobol(folder: Path, quick: bool) -> None:
