@@ -47,6 +47,7 @@ class Published:
     weight: float = 1.0
     in_fit: bool = False
     deflator: str | None = None
+    derived_from: tuple[str, str] | None = None
 
     def moment_names(self) -> list[str]:
         """One name per compared number: the id, or ``<id>_start`` / ``<id>_end`` for endpoints."""
@@ -70,8 +71,14 @@ def published() -> dict[str, Published]:
         if entry["wording_kind"] not in WORDING_KINDS:
             raise DataError(f"{PUBLISHED_FILE}: entry [{key}] wording_kind = "
                             f"{entry['wording_kind']!r}; allowed: {', '.join(WORDING_KINDS)}")
-        if entry.get("figure") is None and not entry.get("direction"):
+        if entry.get("figure") is None and not entry.get("direction") \
+                and not entry.get("derived_from"):
             raise DataError(f"{PUBLISHED_FILE}: entry [{key}] has neither a figure nor a direction")
+        derived = entry.get("derived_from")
+        if derived is not None and (not isinstance(derived, list) or len(derived) != 2
+                                    or entry.get("transform") != "log_gap"):
+            raise DataError(f"{PUBLISHED_FILE}: [{key}] derived_from must name two entries, "
+                            "with transform = \"log_gap\"")
         window = entry.get("window")
         _check_fit_fields(key, entry)
         out[key] = Published(
@@ -82,8 +89,14 @@ def published() -> dict[str, Published]:
             window=(int(window[0]), int(window[1])) if window else None,
             transform=entry.get("transform"), tolerance=entry.get("tolerance"),
             weight=float(entry.get("weight", 1.0)), in_fit=bool(entry.get("in_fit", False)),
-            deflator=entry.get("deflator"))
+            deflator=entry.get("deflator"),
+            derived_from=(str(derived[0]), str(derived[1])) if derived else None)
     for entry_ in out.values():
+        for part in entry_.derived_from or ():
+            base_ = out.get(part)
+            if base_ is None or base_.transform != "cumulative" or not base_.model_figure:
+                raise DataError(f"{PUBLISHED_FILE}: [{entry_.id}] derived_from names {part!r}, "
+                                "which must be a cumulative growth with a model_figure")
         if entry_.deflator is not None:
             base = out.get(entry_.deflator)
             if base is None or not isinstance(base.figure, list) or len(base.figure) != 2:
@@ -94,7 +107,7 @@ def published() -> dict[str, Published]:
 
 def _check_fit_fields(key: str, entry: dict[str, Any]) -> None:
     """The calibration fields: tolerance > 0 (one per compared number), weight > 0, in_fit bool."""
-    if not entry.get("model_figure"):
+    if not entry.get("model_figure") and not entry.get("derived_from"):
         for field_ in ("tolerance", "in_fit", "deflator"):
             if field_ in entry:
                 raise DataError(f"{PUBLISHED_FILE}: [{key}] has {field_!r} but no model_figure")
@@ -114,13 +127,22 @@ def _check_fit_fields(key: str, entry: dict[str, Any]) -> None:
 
 
 def model_targets() -> list[Published]:
-    """The published figures the model is compared with (those with a ``model_figure``)."""
-    return [t for t in published().values() if t.model_figure]
+    """The published figures the model is compared with (a ``model_figure``, or derived from
+    two that have one)."""
+    return [t for t in published().values() if t.model_figure or t.derived_from]
 
 
 def published_values(target: Published) -> list[float]:
     """The published numbers of a target, made real when it names a deflator:
-    ``(1 + g) / (P_end / P_start) - 1`` for a cumulative growth."""
+    ``(1 + g) / (P_end / P_start) - 1`` for a cumulative growth. A ``log_gap`` is
+    ``ln(1 + g_a) - ln(1 + g_b)`` of its two entries' nominal figures: a common price level
+    cancels, so it needs no deflator."""
+    import math
+
+    if target.derived_from is not None:
+        a, b = (published()[i].figure for i in target.derived_from)
+        assert isinstance(a, (int, float)) and isinstance(b, (int, float))
+        return [math.log1p(float(a)) - math.log1p(float(b))]
     figure = (target.figure if isinstance(target.figure, list)
               else [] if target.figure is None else [target.figure])
     values = [float(v) for v in figure]
@@ -157,7 +179,13 @@ def moments_by_seed(series: Any, targets: list[Published] | None = None) -> Any:
     seeds = np.unique(series["seed"].to_numpy())
     out: dict[str, Any] = {"seed": seeds}
     frames = {int(s): f.sort("period") for (s,), f in series.group_by("seed")}
-    for target in chosen:
+    pubs = published()
+    needed = [t for t in chosen if t.derived_from is None]
+    for t in chosen:  # a derived target needs its two parts
+        for part in t.derived_from or ():
+            if all(n.id != part for n in needed):
+                needed.append(pubs[part])
+    for target in needed:
         assert target.model_figure is not None
         per_seed = []
         for seed in seeds:
@@ -172,7 +200,13 @@ def moments_by_seed(series: Any, targets: list[Published] | None = None) -> Any:
         arr = np.array(per_seed, dtype=np.float64).reshape(len(seeds), -1)
         for k, name in enumerate(target.moment_names()):
             out[name] = arr[:, k]
-    return pl.DataFrame(out)
+    for target in chosen:
+        if target.derived_from is not None:
+            a, b = target.derived_from
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[target.id] = np.log1p(out[a]) - np.log1p(out[b])
+    keep = {"seed", *(n for t in chosen for n in t.moment_names())}
+    return pl.DataFrame({k: v for k, v in out.items() if k in keep})
 
 
 TRANSFORMS = ("cumulative", "level", "endpoints")
@@ -225,7 +259,8 @@ def compare(moments: Any, targets: list[Published] | None = None) -> list[dict[s
                 "tolerance": tol,
                 "within": bool(np.isfinite(mean) and abs(mean - pub) <= tol),
                 "in_fit": target.in_fit, "weight": target.weight,
-                "model_figure": target.model_figure,
+                "model_figure": target.model_figure or (
+                    f"log_gap({', '.join(target.derived_from or ())})"),
                 "window": f"{target.window[0]}-{target.window[1]}" if target.window else "",
                 "transform": target.transform,
                 "real": target.deflator is not None,
