@@ -125,6 +125,8 @@ def calibrate(
     ray: Annotated[str | None, typer.Option(
         "--ray", help="evaluate on Ray: '--ray' alone (local cluster) or '--ray ADDRESS'")
     ] = None,
+    allow_version_change: Annotated[bool, typer.Option(
+        help="reuse evaluations stored by another code version")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Fit a scenario's parameters to the published figures (simulated method of moments)."""
@@ -142,7 +144,8 @@ def calibrate(
     try:
         with _progress(f"calibrating {cfg.scenario}", disable=as_json) as tick:
             cal = run_calibration(cfg, out, processes=processes, use_ray=use_ray,
-                                  ray_address=address, progress=tick)
+                                  ray_address=address, progress=tick,
+                                  allow_version_change=allow_version_change)
     except SweepInterrupted as exc:
         err_console.print(f"[yellow]{exc}[/]")
         raise typer.Exit(130) from None

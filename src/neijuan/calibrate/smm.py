@@ -17,8 +17,8 @@ Parameter intervals are the SMM sandwich covariance at the optimum,
     V = (G'WG)^-1 G'W (Omega_pub + Sigma_sim / S) W G (G'WG)^-1,
 
 with G the Jacobian of the moments (central differences over 10% of each box, common random
-numbers, on the report's seeds), W = diag(w / tol^2), Omega_pub = diag(tol^2) (each tolerance read as one standard error of the
-published figure) and Sigma_sim the covariance of the moments over the S seeds. A parameter the
+numbers, on the report's seeds), W = diag(w / tol^2), Omega_pub = diag(tol^2) (each tolerance
+read as one standard error of the published figure) and Sigma_sim the covariance of the moments over the S seeds. A parameter the
 moments do not move has no finite interval and is reported as not identified.
 """
 
@@ -318,7 +318,8 @@ def sandwich(G: np.ndarray, W: np.ndarray, omega: np.ndarray) -> np.ndarray:
 def calibrate(config: CalibrationConfig, out: str | os.PathLike[str], *,
               targets: Sequence[Published] | None = None, processes: int | None = None,
               use_ray: bool = False, ray_address: str | None = None,
-              progress: ProgressFn | None = None, write: bool = True) -> Calibration:
+              progress: ProgressFn | None = None, write: bool = True,
+              allow_version_change: bool = False) -> Calibration:
     """Fit ``config.params`` to the targets in the fit; write the fitted scenario and report."""
     from scipy.optimize import differential_evolution
 
@@ -334,7 +335,7 @@ def calibrate(config: CalibrationConfig, out: str | os.PathLike[str], *,
                    ray_address=ray_address, progress=progress)
     store: ChunkStore = ev.store
     with store.lock(), ev.backend:
-        store.open(ev.manifest)
+        store.open(ev.manifest, allow_version_change=allow_version_change)
         bounds = [(p.lo, p.hi) for p in config.params]
         d = len(bounds)
         ev.rows_expected = (config.seeds * (config.popsize * d * (config.maxiter + 1) + 1 + 2 * d)
