@@ -18,8 +18,9 @@ Parameter intervals are the SMM sandwich covariance at the optimum,
 
 with G the Jacobian of the moments (central differences over 10% of each box, common random
 numbers, on the report's seeds), W = diag(w / tol^2), Omega_pub = diag(tol^2) (each tolerance
-read as one standard error of the published figure) and Sigma_sim the covariance of the moments over the S seeds. A parameter the
-moments do not move has no finite interval and is reported as not identified.
+read as one standard error of the published figure) and Sigma_sim the covariance of the moments
+over the S seeds. A parameter the moments do not move has no finite interval and is reported as
+not identified.
 """
 
 from __future__ import annotations
