@@ -15,7 +15,7 @@ def test_every_published_figure_has_its_source_and_wording() -> None:
     assert len(entries) >= 15
     for entry in entries.values():
         assert entry.source and entry.citation and entry.wording
-        assert entry.figure is not None or entry.direction
+        assert entry.figure is not None or entry.direction or entry.derived_from
         if entry.model_figure:
             assert entry.model_figure in PERIOD_FIGURES, entry.id
     # the essay's misquotes are recorded as the sources' figures
@@ -44,3 +44,18 @@ def test_fit_report_sets_each_target_beside_the_model() -> None:
     assert {"target", "published", "simulated", "lo", "hi", "source"} <= set(report.columns)
     assert report.height >= 5
     assert (report["lo"] <= report["hi"]).all()
+
+
+def test_the_pwc_gap_is_free_of_any_deflator() -> None:
+    import math
+
+    from neijuan.targets import published_values
+
+    entries = published()
+    gap = entries["pwc_2025_rpe_gap"]
+    a, b = (entries[i] for i in gap.derived_from or ())
+    (value,) = published_values(gap)
+    assert value == pytest.approx(math.log1p(a.figure) - math.log1p(b.figure))
+    # the same gap from the real (deflated) levels: a common price level cancels
+    (ra,), (rb,) = published_values(a), published_values(b)
+    assert value == pytest.approx(math.log1p(ra) - math.log1p(rb))

@@ -49,6 +49,8 @@ for _name, _target in COMMANDS.items():
 
 # The simulator's own commands register themselves on ``app``.
 importlib.import_module("neijuan.sim.cli")
+# sweep, calibrate, sensitivity, claims
+importlib.import_module("neijuan.calibrate.cli").register(app)
 
 
 _DEBUG_ENV = "NEIJUAN_DEBUG"

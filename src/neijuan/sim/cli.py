@@ -130,9 +130,9 @@ def simulate(
     if as_json:
         data = result.to_dict()
         if fit:
-            from neijuan.targets import fit_report
+            from neijuan.calibrate.fit import fit_report
 
-            data["fit"] = fit_report(result).to_dicts()
+            data["targets"] = fit_report(result)
         typer.echo(json.dumps(data, indent=2, default=str))
         return
     _print_summary(result)

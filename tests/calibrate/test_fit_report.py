@@ -1,0 +1,48 @@
+"""``neijuan simulate --fit --json`` prints the fit report in the documented shape."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from typer.testing import CliRunner
+
+from neijuan.calibrate.fit import fit_report
+from neijuan.cli import app
+from neijuan.targets import model_targets, published, published_values
+
+
+def test_simulate_fit_json_prints_the_targets() -> None:
+    res = CliRunner().invoke(app, ["simulate", "--workers", "400", "--seeds", "2", "--periods",
+                                   "28", "--set", "run.burn_in=4", "--fit", "--json"])
+    assert res.exit_code == 0, res.output
+    targets = json.loads(res.output)["targets"]
+    names = {t["name"] for t in targets}
+    assert {"pwc_2025_rpe_most_exposed", "bone_2024_degree_in_ai_ads_start",
+            "pwc_2024_ai_wage_premium"} <= names
+    for t in targets:
+        assert {"name", "published", "simulated", "tolerance", "within", "in_fit"} <= set(t)
+        assert set(t["simulated"]) == {"mean", "lo", "hi"}
+        if t["simulated"]["mean"] is not None and math.isfinite(t["simulated"]["mean"]):
+            assert t["within"] == (abs(t["simulated"]["mean"] - t["published"])
+                                   <= t["tolerance"])
+    assert any(not t["in_fit"] for t in targets)  # out-of-sample checks are reported too
+
+
+def test_nominal_targets_are_compared_in_real_terms() -> None:
+    rpe = next(t for t in model_targets() if t.id == "pwc_2025_rpe_most_exposed")
+    assert rpe.deflator == "bls_cpi_u_2018_2024"
+    (real,) = published_values(rpe)
+    start, end = published()["bls_cpi_u_2018_2024"].figure
+    assert real == (1 + rpe.figure) / (end / start) - 1
+    assert real < rpe.figure  # prices rose 2018-2024: real growth is below nominal
+
+
+def test_fit_report_is_json_ready() -> None:
+    import neijuan
+
+    result = neijuan.simulate("ai-baseline", workers=400, seeds=2, periods=28, processes=1,
+                              overrides={"run.burn_in": 4})
+    rows = fit_report(result)
+    json.dumps(rows)
+    assert len(rows) == sum(len(t.moment_names()) for t in model_targets())

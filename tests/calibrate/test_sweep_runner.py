@@ -1,0 +1,239 @@
+"""Sweeps: the file is validated, the design is right, and a sweep stopped anywhere resumes to
+exactly the expected rows, on the local pool and on Ray alike."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from neijuan.calibrate.runner import plan_tasks
+from neijuan.calibrate.store import ChunkStore
+from neijuan.calibrate.sweep import plan, read_sweep, run_sweep
+from neijuan.errors import ConfigError
+from neijuan.sim.figures import RUN_FIGURES
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+SMALL = """
+scenario = "ai-baseline"
+seeds = 2
+workers = 300
+periods = 4
+burn_in = 2
+[grid]
+"demand.kappa" = [0.4, 0.8, 1.2]
+"contest.r" = [0.5, 1.0]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "sweep.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------ the sweep file
+@pytest.mark.parametrize(("text", "needle"), [
+    ('seedz = 2\n[grid]\n"demand.kappa" = [0.4]', "unknown key 'seedz'"),
+    ('[grid]\n"demand.kapa" = [0.4]', "unknown parameter 'demand.kapa'"),
+    ('[grid]\n"demand.kappa" = [9.0]', "demand.kappa = 9.0"),
+    ('[grid]\n"nosuch.x" = [1]', "unknown parameter 'nosuch.x'"),
+    ('[grid]\n"run.seed" = [1, 2]', "'run.seed' cannot be swept"),
+    ('[grid]\n"demand.kappa" = []', "has no values"),
+    ('[sample]\nn = 10\n[sample.ranges]\n"demand.kappa" = [0.2, 1.0]', "power of 2"),
+    ('[sample]\nn = 8\n[sample.ranges]\n"demand.kappa" = [1.0, 0.2]', "low < high"),
+    ('[sample]\nn = 8\nmethod = "halton"\n[sample.ranges]\n"demand.kappa" = [0.2, 1.0]',
+     "sample.method"),
+    ('[sample]\nn = 8\n[sample.ranges]\n"contest.rule" = [0, 1]', "not numeric"),
+    ('[sample]\nn = 8\nbogus = 1\n[sample.ranges]\n"demand.kappa" = [0.2, 1.0]',
+     "unknown key 'sample.bogus'"),
+    ('seeds = 0', "seeds = 0"),
+    ('[grid]\n"demand.kappa" = [0.4]\n[sample]\nn = 2\n[sample.ranges]\n"demand.kappa" = [0.2, 1.0]',
+     "not both"),
+])
+def test_bad_sweep_files_are_refused_naming_the_key(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(ConfigError, match="sweep") as info:
+        plan(write(tmp_path, text))
+    assert needle in str(info.value)
+
+
+def test_grid_is_the_full_product_in_file_order(tmp_path: Path) -> None:
+    p = plan(write(tmp_path, SMALL))
+    assert [list(pt.values()) for pt in p.points] == [
+        [0.4, 0.5], [0.4, 1.0], [0.8, 0.5], [0.8, 1.0], [1.2, 0.5], [1.2, 1.0]]
+    assert p.seeds == [0, 1]
+
+
+@pytest.mark.parametrize("method", ["sobol", "lhs"])
+def test_samples_fill_the_box_and_are_reproducible(tmp_path: Path, method: str) -> None:
+    text = (f'[sample]\nmethod = "{method}"\nn = 16\nseed = 3\n[sample.ranges]\n'
+            '"demand.kappa" = [0.2, 1.2]\n"contest.max_effort" = [10, 50]\n')
+    a, b = plan(write(tmp_path, text)), plan(write(tmp_path, text, "b.toml"))
+    assert a.points == b.points and len(a.points) == 16
+    kappas = [pt["demand.kappa"] for pt in a.points]
+    assert all(0.2 <= k <= 1.2 for k in kappas)
+    # stratified: each quarter of the range holds a quarter of the points
+    counts = [sum(0.2 + 0.25 * q <= k < 0.2 + 0.25 * (q + 1) for k in kappas) for q in range(4)]
+    assert counts == [4, 4, 4, 4]
+    assert a.hash == b.hash
+
+
+# ------------------------------------------------------------------------------ resume planning
+@settings(max_examples=200, deadline=None)
+@given(n_points=st.integers(1, 5), n_seeds=st.integers(1, 9), batch=st.integers(1, 4),
+       done_bits=st.lists(st.booleans(), min_size=45, max_size=45))
+def test_plan_covers_exactly_the_missing_pairs(n_points: int, n_seeds: int, batch: int,
+                                               done_bits: list[bool]) -> None:
+    points = [{"x": i} for i in range(n_points)]
+    keys = [f"{i:012x}" for i in range(n_points)]
+    seeds = list(range(10, 10 + n_seeds))
+    done = {keys[p]: {s for k, s in enumerate(seeds) if done_bits[p * 9 + k]}
+            for p in range(n_points)}
+    tasks = plan_tasks(points, keys, seeds, done, batch)
+    planned = [(t.key, s) for t in tasks for s in t.seeds]
+    missing = {(keys[p], s) for p in range(n_points) for s in seeds if s not in done[keys[p]]}
+    assert len(planned) == len(set(planned)) and set(planned) == missing
+    for t in tasks:  # contiguous runs (one simulate call each), at most `batch` long
+        assert 1 <= len(t.seeds) <= batch
+        assert list(t.seeds) == list(range(t.seeds[0], t.seeds[-1] + 1))
+
+
+# ----------------------------------------------------------------------------------- running
+def test_sweep_rows_columns_and_resume(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    stats = run_sweep(write(tmp_path, SMALL), out, processes=1)
+    assert stats.rows_written == 12 and not stats.failures
+    rows = pl.scan_parquet(f"{out}/**/*.parquet").collect().sort("point", "seed")
+    assert rows.height == 12
+    assert {"point", "demand.kappa", "contest.r", "seed", "version", "provenance", "scenario",
+            "sweep"} <= set(rows.columns)
+    assert set(RUN_FIGURES) <= set(rows.columns)
+    assert any(c.startswith("target_") for c in rows.columns)
+    assert rows.select("point", "seed").is_unique().all()
+    # a rerun computes nothing; the rows are unchanged
+    again = run_sweep(write(tmp_path, SMALL), out, processes=1)
+    assert again.rows_written == 0 and again.rows_before == 12
+    assert read_sweep(out).equals(rows)
+    # the same seeds at a point give the same figures as a direct simulate call
+    import neijuan
+
+    direct = neijuan.simulate("ai-baseline", workers=300, periods=4, seeds=2, processes=1,
+                              overrides={"run.burn_in": 2, "demand.kappa": 0.8,
+                                         "contest.r": 1.0}).figures_by_seed()
+    mine = rows.filter(pl.col("point") == 3).select(direct.columns)
+    assert mine.equals(direct)
+
+
+def test_a_folder_holds_one_sweep(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_sweep(write(tmp_path, SMALL), out, processes=1)
+    other = SMALL.replace("[0.4, 0.8, 1.2]", "[0.4, 0.9]")
+    with pytest.raises(ConfigError, match="holds another sweep"):
+        run_sweep(write(tmp_path, other, "other.toml"), out, processes=1)
+
+
+def test_a_second_writer_is_refused(tmp_path: Path) -> None:
+    store = ChunkStore(tmp_path / "out")
+    with store.lock(), pytest.raises(Exception, match="being written by another sweep"), \
+            ChunkStore(tmp_path / "out").lock():
+        pass
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from neijuan.cli import main; main()", *args]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
+    return env
+
+
+KILLABLE = """
+scenario = "ai-baseline"
+seeds = 3
+workers = 300
+periods = 4
+burn_in = 2
+batch = 1
+[sample]
+method = "lhs"
+n = 40
+seed = 1
+[sample.ranges]
+"demand.kappa" = [0.2, 1.2]
+"""
+
+
+def _wait_for_first_chunk(out: Path, proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while not list((out / "rows").glob("*.parquet")) if (out / "rows").exists() else True:
+        assert proc.poll() is None, "the sweep ended before writing a chunk"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_sigkill_at_a_random_point_then_rerun_gives_exactly_the_rows(tmp_path: Path) -> None:
+    spec = write(tmp_path, KILLABLE)
+    out = tmp_path / "out"
+    delay = random.Random().uniform(0.0, 1.5)
+    proc = subprocess.Popen(_cli("sweep", str(spec), "--out", str(out), "--processes", "2"),
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    _wait_for_first_chunk(out, proc)
+    time.sleep(delay)  # a random point of the run, chunks being computed and written
+    os.killpg(proc.pid, signal.SIGKILL)  # the driver and its pool, at once
+    proc.wait()
+    partial = len(list((out / "rows").glob("*.parquet"))) if (out / "rows").exists() else 0
+    assert partial < 120, f"the sweep finished before the kill at {delay:.1f} s"
+    done = subprocess.run(_cli("sweep", str(spec), "--out", str(out), "--processes", "2",
+                               "--json"), env=_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = pl.scan_parquet(f"{out}/**/*.parquet").collect()
+    assert rows.height == 120
+    assert rows.select("point", "seed").is_unique().all()
+    assert set(rows["point"].to_list()) == set(range(40))
+    assert not list((out / "rows").glob(".*.tmp"))
+    assert rows.null_count()["productivity_growth"].item() == 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_resumes(tmp_path: Path) -> None:
+    # chunks long enough (1,500 workers) that the sweep is still running when Ctrl-C arrives
+    spec = write(tmp_path, KILLABLE.replace("workers = 300", "workers = 1500"))
+    out = tmp_path / "out"
+    proc = subprocess.Popen(_cli("sweep", str(spec), "--out", str(out), "--processes", "1"),
+                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    _wait_for_first_chunk(out, proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert "rerun the same command" in err
+    stats = run_sweep(spec, out, processes=2)
+    assert 0 < stats.rows_before < 120
+    assert stats.rows_before + stats.rows_written == 120
+    assert read_sweep(out).select("point", "seed").is_unique().all()
+
+
+@pytest.mark.slow
+def test_local_and_ray_give_identical_rows(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    spec = write(tmp_path, SMALL)
+    run_sweep(spec, tmp_path / "local", processes=2)
+    stats = run_sweep(spec, tmp_path / "ray", processes=2, use_ray=True)
+    assert not stats.failures
+    local, ray = read_sweep(tmp_path / "local"), read_sweep(tmp_path / "ray")
+    assert local.height == 12
+    assert local.equals(ray)
