@@ -11,12 +11,14 @@ import typer
 from neijuan.cli import app, console
 
 
-def _format(value: float, unit: str) -> str:
+def _format(value: float, unit: str, effect: bool = False) -> str:
+    """A figure in its unit; an effect (a difference) signed, in percentage points."""
+    sign = "+" if effect or unit == "1/yr" else ""
     if unit == "share":
-        return f"{100 * value:.1f}%"
+        return f"{100 * value:{sign}.1f}{'pp' if effect else '%'}"
     if unit == "1/yr":
-        return f"{100 * value:+.2f}%/yr"
-    return f"{value:.3g}"
+        return f"{100 * value:+.2f}{'pp' if effect else '%'}/yr"
+    return f"{value:{sign}.3g}"
 
 
 def _processes(text: str) -> int | None:
@@ -181,10 +183,10 @@ def _print_summary(result: Any) -> None:
                 cells.append(f"{_format(row['lo'], unit)}..{_format(row['hi'], unit)}")
             if twin:
                 eff = effects[name]
-                cells.append(_format_effect(eff["mean"], unit))
+                cells.append(_format(eff["mean"], unit, effect=True))
                 if several:
-                    cells.append(f"{_format_effect(eff['lo'], unit)}.."
-                                 f"{_format_effect(eff['hi'], unit)}")
+                    cells.append(f"{_format(eff['lo'], unit, effect=True)}.."
+                                 f"{_format(eff['hi'], unit, effect=True)}")
             if meaning:
                 cells.append(row["description"])
             table.add_row(*cells)
@@ -201,14 +203,6 @@ def _print_summary(result: Any) -> None:
         "the drifts)", style="dim" if not off else "yellow")
     console.print(f"version {result.provenance['code_version']}; seeds {result.seeds}; "
                   "--json for all digits, --out DIR for the series", style="dim")
-
-
-def _format_effect(value: float, unit: str) -> str:
-    if unit == "share":
-        return f"{100 * value:+.1f}pp"
-    if unit == "1/yr":
-        return f"{100 * value:+.2f}pp/yr"
-    return f"{value:+.3g}"
 
 
 def _print_fit(result: Any) -> None:
