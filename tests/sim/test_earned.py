@@ -140,6 +140,8 @@ def test_specialist_pay_follows_specialist_demand() -> None:
     base = run("ai-baseline")
     flat = run("ai-baseline", **{"ai.specialist_demand": 0.0})
     assert below(flat.effect("polarization_ai"), base.effect("polarization_ai"))
+    assert below(flat.effect("relative_wage_growth_ai"), base.effect("relative_wage_growth_ai"))
+    assert abs(flat.effect("relative_wage_growth_ai")["mean"]) < 0.005
 
 
 # ------------------------------------------------------------- 4. frictions: contests everywhere
