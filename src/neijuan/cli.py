@@ -34,7 +34,10 @@ SUBCOMMANDS: dict[str, str] = {
     "audit": "neijuan.agency.cli",
 }
 # Top-level commands defined in a subpackage: name -> "module:function".
-COMMANDS: dict[str, str] = {"assess": "neijuan.agency.cli:assess"}
+COMMANDS: dict[str, str] = {"assess": "neijuan.agency.cli:assess",
+                            "report": "neijuan.report.cli:report",
+                            "compare": "neijuan.report.cli:compare",
+                            "serve": "neijuan.web.cli:serve"}
 
 for _name, _module in SUBCOMMANDS.items():
     # A group whose module is not written yet is simply absent; an import error in one that exists
