@@ -26,6 +26,22 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        from neijuan.provenance import code_version
+
+        console.print(f"neijuan {code_version()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                       help="print the version and exit")) -> None:
+    """neijuan (内卷): simulate and measure how AI reshapes work."""
+
+
 # Subcommand groups: name -> module exposing a Typer ``app``. Listed explicitly (no magic scan).
 SUBCOMMANDS: dict[str, str] = {
     "data": "neijuan.data.cli",

@@ -105,7 +105,7 @@ def resolved_toml(scenario: Any) -> str:
         comment = row["description"] + (f"; allowed: {allowed}" if allowed else "")
         lines.append(f"# {comment}")
         if row["value"] is None:
-            lines.append(f"# {row['name']} =   (unset: {row['description']})")
+            lines.append(f"# {row['name']} =   (unset; give a value to set it)")
         else:
             lines.append(f"{row['name']} = {_toml_value(row['value'])}")
     return "\n".join(lines) + "\n"

@@ -177,7 +177,7 @@ def build_report(lang: str = "zh", *, workers: int = 5000, seeds: int = 3,
                   f"{format_value(r['effect_hi'], r['unit'], True)}")
                  for r in payload["rows"]])
     sections.append(s)
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     footer = f"{t('generated', lang)} {now} · neijuan {base['stamp']['code_version']}"
     return page(t("title", lang), t("subtitle", lang), sections, lang, footer)
 

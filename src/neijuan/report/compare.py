@@ -58,6 +58,6 @@ def compare_html(results: Sequence[Any], lang: str = "en") -> str:
                          *[cell(part[n]).replace("\n", " · ") for n in names]])
         s.table([t("figure", lang), *names], rows, text_cols=(0,))
         sections.append(s)
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return page(f"{t('compare_title', lang)}: {' / '.join(names)}", t("effect_note", lang),
                 sections, lang, f"{t('generated', lang)} {now} · {stamps}")

@@ -14,9 +14,8 @@ from neijuan.report.i18n import t
 CSS_FONTS = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", '
              '"Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif')
 
-CSS = """
-body { font-family: %s; margin: 0 auto; max-width: 1080px; padding: 1.5em 2em; color: #1d2430;
-       line-height: 1.55; }
+CSS = "body { font-family: " + CSS_FONTS + """; margin: 0 auto; max-width: 1080px;
+       padding: 1.5em 2em; color: #1d2430; line-height: 1.55; }
 h1 { font-size: 1.9em; margin-bottom: .2em; } h2 { margin-top: 2.2em; border-bottom: 1px solid #ccd;
      padding-bottom: .2em; } h3 { margin-top: 1.6em; }
 .stamp { color: #5a6472; font-size: .82em; margin: .2em 0 1.2em; }
@@ -25,9 +24,9 @@ table { border-collapse: collapse; font-size: .86em; margin: .8em 0; }
 th, td { border-bottom: 1px solid #e3e6ea; padding: .25em .6em; text-align: right; }
 th:first-child, td:first-child, td.text { text-align: left; }
 td.text { max-width: 34em; } nav ol { columns: 2; }
-.plot { width: 100%%; }
+.plot { width: 100%; }
 @media print { .plot { break-inside: avoid; } h2 { break-before: page; } }
-""" % CSS_FONTS
+"""
 
 
 @dataclass

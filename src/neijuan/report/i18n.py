@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (Chinese sentences are kept whole, one per line)
 """Every word the report, ``compare`` and the web page show, in Chinese and English, in one place.
 
 ``t(key, lang)`` returns the text; a key missing in one language is a bug the tests catch
@@ -140,6 +141,16 @@ TEXT: dict[str, dict[str, str]] = {
     "simulator": {"zh": "模拟器", "en": "Simulator"},
     "results": {"zh": "结果", "en": "Results"},
     "claims": {"zh": "论断核查", "en": "Claims check"},
+}
+
+# Chinese titles of the groups of neijuan.sim.figures.GROUPS (English: the keys themselves).
+GROUP_ZH: dict[str, str] = {
+    "Output rises, the room for people does not": "产出上升，人的空间没有",
+    "More effort for the same reward (involution)": "同样的回报，更多的努力（内卷）",
+    "Screened and ranked: degrees, skills, AI skill": "被筛选与排序：学历、技能、AI 技能",
+    "Retained, or needed? Agency, credit and blame": "被留用，还是被需要？能动性、功劳与归责",
+    "Who gains: polarization and wages": "谁获益：极化与工资",
+    "Output on fixed land (Geertz)": "固定土地上的产出（格尔茨）",
 }
 
 # Chinese names of the figures the report plots (English falls back to the description).

@@ -20,8 +20,8 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def add_band(fig: go.Figure, x: Sequence[float], band: dict[str, Any], name: str, colour: str,
-             row: int | None = None, col: int | None = None, dash: str = "solid",
+def add_band(fig: go.Figure, x: Sequence[float] | Sequence[str], band: dict[str, Any],
+             name: str, colour: str, row: int | None = None, col: int | None = None, dash: str = "solid",
              legend: bool = True) -> None:
     """A mean line and its 5-95% band (filled between lo and hi)."""
     where = {"row": row, "col": col} if row is not None else {}

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from neijuan.errors import ConfigError, DataError, NeijuanError, ResourceError
-from neijuan.web.jobs import JobQueue, QueueFull
+from neijuan.web.jobs import JobQueue, QueueFullError
 
 log = logging.getLogger("neijuan.web")
 
@@ -366,7 +366,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def audit(file: UploadFile = File(..., description="the decision log"),  # noqa: B008
               period: Literal["week", "month", "quarter", "year"] = Query("month")
               ) -> dict[str, Any]:
-        from neijuan.agency.audit import FORMATS, audit as run
+        from neijuan.agency.audit import FORMATS
+        from neijuan.agency.audit import audit as run
 
         suffix = Path(file.filename or "").suffix.lower()
         if suffix not in FORMATS:
@@ -455,7 +456,7 @@ def _check_size(cfg: Settings, scenario: str, workers: int, periods: int, seeds:
 def _accepted(queue: JobQueue, kind: str, request: dict[str, Any], work: Any) -> Any:
     try:
         job = queue.submit(kind, request, work)
-    except QueueFull as exc:
+    except QueueFullError as exc:
         return _error(429, str(exc))
     return JSONResponse(JobAccepted(id=job.id, status=job.status,
                                     status_url=f"/api/jobs/{job.id}",

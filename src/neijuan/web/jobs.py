@@ -22,11 +22,11 @@ from neijuan.errors import NeijuanError
 Work = Callable[[Callable[[int, int], None]], dict[str, Any]]
 
 
-class QueueFull(Exception):
+class QueueFullError(Exception):
     """Too many jobs waiting or running."""
 
 
-class JobTimeout(Exception):
+class JobTimeoutError(Exception):
     """A job ran past its time limit."""
 
 
@@ -75,11 +75,11 @@ class JobQueue:
             return sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
 
     def submit(self, kind: str, request: dict[str, Any], work: Work) -> Job:
-        """Queue ``work(progress)``; raises :class:`QueueFull` when the queue is full."""
+        """Queue ``work(progress)``; raises :class:`QueueFullError` when the queue is full."""
         with self._lock:
             busy = sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
             if busy >= self.max_pending:
-                raise QueueFull(f"{busy} jobs are queued or running (at most "
+                raise QueueFullError(f"{busy} jobs are queued or running (at most "
                                 f"{self.max_pending}); try again when one has finished")
             job = Job(id=uuid.uuid4().hex[:16], kind=kind, request=request)
             self._jobs[job.id] = job
@@ -104,7 +104,7 @@ class JobQueue:
         def progress(done: int, total: int) -> None:
             job.done, job.total = done, total
             if time.time() > deadline:
-                raise JobTimeout(f"the job ran past its limit of {self.timeout_s:.0f} s; ask "
+                raise JobTimeoutError(f"the job ran past its limit of {self.timeout_s:.0f} s; ask "
                                  "for fewer workers, periods or seeds")
 
         try:
@@ -112,7 +112,7 @@ class JobQueue:
             job.status = "done"
             if job.total:
                 job.done = job.total
-        except JobTimeout as exc:
+        except JobTimeoutError as exc:
             job.error, job.status = str(exc), "failed"
         except (NeijuanError, KeyError, ValueError) as exc:
             job.error, job.status = str(exc), "failed"
