@@ -191,6 +191,18 @@ FIGURE_ZH: dict[str, str] = {
     "effort_not_output_share": "未转化为产出的努力份额",
     "output_per_land": "单位土地产出",
     "wage_gini": "工资基尼系数",
+    "effort_per_position_growth": "每岗位努力的增长",
+    "real_reward_growth": "每岗位实际回报的增长",
+    "relative_wage_growth_low": "低工资层相对工资的增长",
+    "relative_wage_growth_mid": "中等工资层相对工资的增长",
+    "relative_wage_growth_high": "高工资层相对工资的增长",
+    "polarization_low": "低工资层就业份额的变化",
+    "polarization_mid": "中等工资层就业份额的变化",
+    "polarization_high": "高工资层就业份额的变化",
+    "degree_weight_change": "学历权重的变化",
+    "ai_skill_return": "同岗同技能下 AI 技能的回报",
+    "productivity_employment_gap": "生产率增长减就业增长",
+    "real_wage_growth": "实际工资增长",
 }
 
 
@@ -208,13 +220,17 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def figure_label(name: str, lang: str, fallback: str = "") -> str:
-    """A figure's name for people: Chinese where we have it, else its description."""
+def figure_label(name: str, lang: str, fallback: str = "", short: bool = False) -> str:
+    """A figure's name for people: Chinese where we have it, else its description (``short``:
+    the figure's name when the description is too long for a plot title)."""
     if lang == "zh" and name in FIGURE_ZH:
         return FIGURE_ZH[name]
-    if fallback:
-        return fallback
-    from neijuan.sim.figures import PERIOD_FIGURES, RUN_FIGURES
+    text = fallback
+    if not text:
+        from neijuan.sim.figures import PERIOD_FIGURES, RUN_FIGURES
 
-    fig = RUN_FIGURES.get(name) or PERIOD_FIGURES.get(name)
-    return fig.description if fig is not None else name
+        fig = RUN_FIGURES.get(name) or PERIOD_FIGURES.get(name)
+        text = fig.description if fig is not None else name
+    if short and len(text) > 45:
+        return name.replace("_", " ")
+    return text

@@ -49,7 +49,7 @@ def run_and_twin(payloads: Sequence[dict[str, Any]], names: Sequence[str], lang:
     (dashed), each with its seed band."""
     rows = (len(names) + cols - 1) // cols
     fig = make_subplots(rows=rows, cols=cols,
-                        subplot_titles=[figure_label(n, lang) for n in names],
+                        subplot_titles=[figure_label(n, lang, short=True) for n in names],
                         horizontal_spacing=0.1, vertical_spacing=0.16 if rows > 1 else 0.1)
     for k, payload in enumerate(payloads):
         colour = PALETTE[k % len(PALETTE)]
@@ -75,7 +75,7 @@ def compare_bars(frame: Any, figures: Sequence[str], lang: str, title: str,
     cols = 2
     rows = (len(figures) + cols - 1) // cols
     fig = make_subplots(rows=rows, cols=cols,
-                        subplot_titles=[figure_label(n, lang) for n in figures],
+                        subplot_titles=[figure_label(n, lang, short=True) for n in figures],
                         vertical_spacing=0.18 if rows > 1 else 0.1)
     key, lo, hi = ("effect", "effect_lo", "effect_hi") if effect else ("mean", "lo", "hi")
     for i, name in enumerate(figures):
