@@ -226,7 +226,7 @@ def _atlas_section(lang: str, data_dir: str | Path | None) -> Section:
     version = atlas_version(atlas)
     index = "eloundou_human_beta"
     d = occ.drop_nulls([index, "median_wage"])
-    fig = go.Figure(go.Scattergl(
+    fig = go.Figure(go.Scatter(
         x=d["median_wage"].to_list(), y=d[index].to_list(), mode="markers",
         text=[f"{a} {b}" for a, b in zip(d["soc"], d["title"], strict=True)],
         marker={"size": [max(4.0, min(30.0, (e or 0) ** 0.5 / 40)) for e in d["employment"]],

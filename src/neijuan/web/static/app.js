@@ -2,9 +2,11 @@
 // Every number comes from the API; this file only draws.
 "use strict";
 let TEXT = {}, FIGZH = {}, LANG = localStorage.getItem("neijuan-lang") || "zh";
-let LAST = null, SCEN = [];
+let LAST = null, SCEN = [], EXPO = null, OCC = null;
 const $ = (id) => document.getElementById(id);
 const t = (k) => (TEXT[k] ? TEXT[k][LANG] : k);
+const esc = (v) => String(v ?? "").replace(/[&<>"']/g,
+  (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 const FONT = {family: '"Noto Sans CJK SC", "Noto Sans SC", sans-serif'};
 
 async function api(path, opts) {
@@ -25,6 +27,8 @@ function applyLang() {
   const s = SCEN.find((x) => x.name === $("scenario").value);
   $("scenario-desc").textContent = s ? s.description : "";
   if (LAST) draw(LAST);
+  if (EXPO) drawExposure(EXPO);
+  if (OCC) drawOccupation(OCC);
 }
 
 async function loadSliders() {
@@ -107,7 +111,8 @@ function draw(res) {
                               "rgba(194,69,45,1)", "dot", i === 0));
     }
     Plotly.newPlot(div, data, {title: {text: label(name), font: {size: 14}}, height: 280,
-      margin: {l: 50, r: 10, t: 40, b: 30}, font: FONT, legend: {orientation: "h"}},
+      margin: {l: 50, r: 10, t: 40, b: 30}, font: FONT, legend: {orientation: "h"},
+      xaxis: {tickformat: ".1~f"}},
       {displaylogo: false, responsive: true});
   });
   const p = document.createElement("p");
@@ -120,7 +125,7 @@ function draw(res) {
     : u === "1/yr" ? (100 * v).toFixed(2) + (eff ? "pp/yr" : "%/yr") : v.toPrecision(3);
   $("effects").innerHTML = `<p class="muted">${t("effect_note")}</p><table><tr><th>${t("figure")}` +
     `</th><th>${t("level")}</th><th>${t("ai_effect")}</th><th>${t("range")}</th></tr>` +
-    rows.map((r) => `<tr><td>${label(r.figure, r.description)}</td><td>${fmt(r.mean, r.unit)}</td>` +
+    rows.map((r) => `<tr><td>${esc(label(r.figure, r.description))}</td><td>${fmt(r.mean, r.unit)}</td>` +
       `<td>${fmt(r.effect, r.unit, true)}</td><td>${fmt(r.effect_lo, r.unit, true)} .. ` +
       `${fmt(r.effect_hi, r.unit, true)}</td></tr>`).join("") + "</table>";
 }
@@ -141,28 +146,36 @@ async function search() {
 }
 
 async function show(code) {
-  const d = await api("/api/atlas/occupations/" + encodeURIComponent(code) + "?tasks=12");
+  OCC = await api("/api/atlas/occupations/" + encodeURIComponent(code) + "?tasks=12");
+  drawOccupation(OCC);
+}
+
+function drawOccupation(d) {
   const o = d.occupation;
   const idx = d.indices.filter((i) => i.value !== null).map((i) =>
-    `<tr><td>${i.label}</td><td>${Number(i.value).toPrecision(3)}</td>` +
-    `<td>${i.percentile === null ? "-" : Math.round(i.percentile)}</td></tr>`).join("");
-  const tasks = d.tasks.map((x) => `<li>${x.statement} <span class="muted">(${x.human_role || ""})</span></li>`).join("");
-  $("occupation").innerHTML = `<h3>${o.soc} ${o.title}</h3><p class="muted">${t("median_wage")}: ` +
-    `${o.median_wage ?? "-"}</p><h4>${t("indices")}</h4><table>${idx}</table>` +
+    `<tr><td>${esc(i.label)}</td><td>${Number(i.value).toPrecision(3)}</td>` +
+    `<td>${i.percentile === null ? "-" : Math.round(100 * i.percentile) + "%"}</td></tr>`).join("");
+  const tasks = d.tasks.map((x) => `<li>${esc(x.statement)} <span class="muted">(${esc(x.human_role)})</span></li>`).join("");
+  $("occupation").innerHTML = `<h3>${esc(o.soc)} ${esc(o.title)}</h3><p class="muted">${t("median_wage")}: ` +
+    `${esc(o.median_wage ?? "-")}</p><h4>${t("indices")}</h4><table>${idx}</table>` +
     `<h4>${t("tasks")} (${d.n_tasks})</h4><ol>${tasks}</ol>`;
 }
 
 async function exposure() {
   try {
-    const d = await api("/api/atlas/exposure");
+    EXPO = await api("/api/atlas/exposure");
+    drawExposure(EXPO);
+    $("exposure").on("plotly_click", (ev) => show(ev.points[0].text.split(" ")[0]));
+  } catch (e) { $("exposure").textContent = t("absent_atlas") + " (" + e.message + ")"; }
+}
+
+function drawExposure(d) {
     const occ = d.occupations;
     Plotly.newPlot($("exposure"), [{x: occ.map((o) => o.median_wage), y: occ.map((o) => o.value),
-      text: occ.map((o) => o.soc + " " + o.title), mode: "markers", type: "scattergl",
+      text: occ.map((o) => o.soc + " " + o.title), mode: "markers", type: "scatter",
       marker: {opacity: 0.5, size: 6}}], {title: {text: t("exposure_wage") + " (" + d.index + ")"},
       xaxis: {type: "log", title: {text: t("median_wage")}}, height: 380, font: FONT},
       {displaylogo: false, responsive: true});
-    $("exposure").on("plotly_click", (ev) => show(ev.points[0].text.split(" ")[0]));
-  } catch (e) { $("exposure").textContent = t("absent_atlas") + " (" + e.message + ")"; }
 }
 
 async function init() {
