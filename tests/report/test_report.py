@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from neijuan.errors import ConfigError
 from neijuan.report.core import compare_frame, figure_rows, format_value, series_bands, stamp
 from neijuan.report.i18n import FIGURE_ZH, GROUP_ZH, LANGS, TEXT, check_lang, figure_label
-from neijuan.errors import ConfigError
 
 
 def test_every_text_has_both_languages() -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the web app needs FastAPI (pip install 'neijuan[web]')")
-
 
 @pytest.fixture()
 def client() -> Iterator[Any]:
+    pytest.importorskip("fastapi", reason="the web app needs FastAPI (pip install "
+                                          "'neijuan[web]')")
     from fastapi.testclient import TestClient
     from webhelp import small_settings
 

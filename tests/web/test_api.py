@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest.importorskip("fastapi", reason="the web app needs FastAPI (pip install 'neijuan[web]')")
+pytest.importorskip("uvicorn", reason="the web app needs uvicorn (pip install 'neijuan[web]')")
+
 from webhelp import TINY, small_settings, wait
 
 from neijuan.web.jobs import JobQueue, QueueFullError
@@ -187,8 +191,8 @@ def test_openapi_documents_the_api(client: Any) -> None:
         assert path in spec["paths"], path
 
 
-AUDIT_LOG = """case,time,person,team,origin,action,seconds,outcome,ai_correct,edit_fraction,credited,blamed
-1,2024-01-05,ann,x,ai,accept,3,failure,false,,,human
+AUDIT_LOG = ("case,time,person,team,origin,action,seconds,outcome,ai_correct,edit_fraction,"
+             "credited,blamed\n") + """1,2024-01-05,ann,x,ai,accept,3,failure,false,,,human
 2,2024-01-06,ann,x,human,edit,20,success,,0.4,human,
 3,2024-02-01,bob,y,ai,override,40,success,true,,ai,
 4,2024-02-02,bob,y,ai,accept,5,failure,false,,,shared

@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest.importorskip("fastapi", reason="the web app needs FastAPI (pip install 'neijuan[web]')")
+pytest.importorskip("uvicorn", reason="the web app needs uvicorn (pip install 'neijuan[web]')")
+
 from webhelp import CHROMIUM_ARGS, chromium_path, serving, small_settings
 
 from neijuan.datadir import find_data_dir

@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-
 TINY: dict[str, Any] = {"workers": 2000, "periods": 8, "seeds": 2, "burn_in": 8}
 
 

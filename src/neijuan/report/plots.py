@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 from neijuan.report.i18n import figure_label, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
+TWIN_GREY = "#6b7280"
 PALETTE = ("#1f5fa8", "#c2452d", "#2e8b57", "#8a5bb5", "#d08c00", "#4f6d7a", "#b03a78")
 
 
@@ -63,8 +64,10 @@ def run_and_twin(payloads: Sequence[dict[str, Any]], names: Sequence[str], lang:
                          legend=i == 0)
             tb = payload.get("twin_bands") or {}
             if twin and name in tb.get("figures", {}):
+                # one scenario: the twin in grey; several: dotted in the scenario's colour
+                twin_colour = TWIN_GREY if len(payloads) == 1 else colour
                 add_band(fig, tb["year"], tb["figures"][name], f"{scen}: {t('no_ai', lang)}",
-                         colour, r, c, dash="dot", legend=i == 0)
+                         twin_colour, r, c, dash="dot", legend=i == 0)
     fig.update_xaxes(tickformat=".1~f")
     return layout(fig, title, height=300 * rows + 80)
 
