@@ -153,7 +153,6 @@ def print_compare(console: Any, results: list[Any], lang: str, group: str | None
     from rich import box
     from rich.table import Table
 
-    from neijuan.report.compare import cell
     from neijuan.report.core import compare_frame
     from neijuan.report.i18n import t
     from neijuan.sim.figures import GROUPS
@@ -175,7 +174,35 @@ def print_compare(console: Any, results: list[Any], lang: str, group: str | None
         for name in figures:
             part = {r["scenario"]: r for r in frame.filter(frame["figure"] == name)
                     .iter_rows(named=True)}
-            table.add_row(name, *[cell(part[n]) for n in names])
+            unit = part[names[0]]["unit"]
+            table.add_row(f"{name}\n[dim]{UNIT_SHOWN.get(unit, unit)}[/]",
+                          *[compact_cell(part[n]) for n in names])
         console.print(table)
     console.print(f"{t('level', lang)}; {t('ai_effect', lang)} [5%, 95%] = "
                   + t("effect_note", lang), style="dim", highlight=False)
+
+
+# how a unit is shown under the figure's name: level unit, effect unit
+UNIT_SHOWN = {"share": "% · effect pp", "1/yr": "%/yr · effect pp/yr"}
+
+
+def compact_cell(row: dict[str, Any]) -> str:
+    """Level, and below it the AI effect with its 5-95% range, numbers only (the unit is
+    under the figure's name), so that three scenarios fit in 80 columns."""
+    import math
+
+    scale = 100.0 if row["unit"] in UNIT_SHOWN else 1.0
+
+    def num(v: float | None, sign: bool) -> str:
+        if v is None or not math.isfinite(v):
+            return "-"
+        x = v * scale
+        if scale == 1.0:
+            return f"{x:+.3g}" if sign else f"{x:.3g}"
+        return f"{x:+.2f}" if sign else f"{x:.2f}"
+
+    text = num(row["mean"], False)
+    if row["effect"] is not None:
+        text += (f"\n{num(row['effect'], True)} [{num(row['effect_lo'], True)},"
+                 f"{num(row['effect_hi'], True)}]")
+    return text

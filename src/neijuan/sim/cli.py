@@ -207,7 +207,7 @@ def _print_fit(result: Any) -> None:
 
     from neijuan.targets import fit_report
 
-    table = Table(title="published figures and the model (MODEL.md section 5)",
+    table = Table(title="published figures and the model (neijuan/targets/published.toml)",
                   title_justify="left")
     table.add_column("target", no_wrap=True)
     for column in ("window", "published", "simulated", "5-95%"):
