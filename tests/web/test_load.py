@@ -45,3 +45,23 @@ def test_latency_under_load() -> None:
     assert codes == {200}
     assert set(burst) <= {202, 429} and 429 in burst and 202 in burst
     assert p99 < 2000, p99
+
+
+def test_chunked_bodies_are_capped_and_kept() -> None:
+    """A body without content-length (chunked) is read up to the cap, then passed on whole."""
+    import json
+
+    from neijuan.web.app import create_app
+
+    def chunks(data: bytes, size: int = 1000) -> object:
+        for k in range(0, len(data), size):
+            yield data[k:k + size]
+
+    with serving(create_app(small_settings())) as url, httpx.Client(base_url=url) as client:
+        small = json.dumps({"scenario": "jevon"}).encode()
+        r = client.post("/api/simulate", content=chunks(small, 5),
+                        headers={"content-type": "application/json"})
+        assert r.status_code == 400 and "did you mean 'jevons'" in r.json()["error"]
+        r = client.post("/api/simulate", content=chunks(b" " * 100_000),
+                        headers={"content-type": "application/json"})
+        assert r.status_code == 413 and "body" in r.json()["error"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import re
 import tempfile
@@ -143,29 +144,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(cfg.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["content-type"])
 
+    app.add_middleware(BodyLimit, cap=cfg.max_body_bytes, upload_cap=cfg.max_upload_bytes,
+                       upload_paths=("/api/audit",))
+
     @app.middleware("http")
     async def limits(request: Request, call_next: Any) -> Response:
-        """Refuse a body over the cap (uploads have their own, larger cap) before reading it."""
-        cap = cfg.max_upload_bytes if request.url.path == "/api/audit" else cfg.max_body_bytes
-        length = request.headers.get("content-length")
-        if length is not None:
-            try:
-                too_big = int(length) > cap
-            except ValueError:
-                return _error(400, "content-length is not a number")
-            if too_big:
-                return _error(413, f"request body over {cap:,} bytes")
-        elif request.method in ("POST", "PUT", "PATCH"):
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > cap:
-                    return _error(413, f"request body over {cap:,} bytes")
-
-            async def replay() -> dict[str, Any]:
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            request = Request(request.scope, replay)
+        """A time limit on every request, and headers that keep the page to its own scripts."""
         try:
             response: Response = await asyncio.wait_for(call_next(request),
                                                         timeout=cfg.request_timeout_s)
@@ -392,6 +376,61 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 # ------------------------------------------------------------------------------ helpers
+class BodyLimit:
+    """ASGI middleware: refuse a request body over its cap (413) before the app sees it.
+
+    A declared ``content-length`` over the cap is refused at once; a body without one (chunked)
+    is read up to the cap and then handed to the app whole."""
+
+    def __init__(self, app: Any, cap: int, upload_cap: int, upload_paths: tuple[str, ...]) -> None:
+        self.app, self.cap, self.upload_cap, self.upload_paths = app, cap, upload_cap, upload_paths
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        cap = self.upload_cap if scope["path"] in self.upload_paths else self.cap
+        declared = dict(scope.get("headers", ())).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await _reply(send, 400, "content-length is not a number")
+                return
+            if int(declared) > cap:
+                await _reply(send, 413, f"request body over {cap:,} bytes")
+                return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > cap:
+                await _reply(send, 413, f"request body over {cap:,} bytes")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _reply(send: Any, status: int, message: str) -> None:
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def _version() -> str:
     from neijuan.provenance import package_version
 
