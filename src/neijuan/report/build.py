@@ -9,6 +9,7 @@ data is absent says so and what would supply it.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,8 @@ def build_report(lang: str = "zh", *, workers: int = 5000, seeds: int = 3,
     sections.append(_ads_section(lang, ads_dir))
     sections.append(_claims_section(lang, results.get("ai-baseline"), data_dir))
     s = Section("calibration", t("s_calibration", lang))
-    s.absent(t("absent_calibration", lang))
+    s.absent(t("absent_calibration", lang) if importlib.util.find_spec("neijuan.calibrate") is None
+             else t("pending_calibration", lang))
     sections.append(s)
 
     # appendix: every figure of the baseline

@@ -112,6 +112,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "本版本尚无校准与情景扫描结果（neijuan.calibrate 尚未提供）；模型参数为 docs/model.md 中手工设定的默认值。",
         "en": "No calibration or sweep results exist in this version (neijuan.calibrate is not "
               "available); the parameters are the hand-set defaults of docs/model.md."},
+    "pending_calibration": {
+        "zh": "校准模块（neijuan.calibrate）已存在，但本报告尚未读取其结果；模型参数为 docs/model.md 中的默认值。",
+        "en": "The calibration module (neijuan.calibrate) is present but this report does not read "
+              "its results yet; the parameters are the defaults of docs/model.md."},
     "exposure_wage": {"zh": "暴露度与工资", "en": "Exposure against wage"},
     "median_wage": {"zh": "年工资中位数（美元）", "en": "median annual wage (USD)"},
     "exposure": {"zh": "暴露度", "en": "exposure"},
