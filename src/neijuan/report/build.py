@@ -168,7 +168,7 @@ def build_report(lang: str = "zh", *, workers: int = 5000, seeds: int = 3,
     s.para(t("effect_note", lang))
     for name, payload in payloads.items():
         s.heading(name)
-        s.parts.append(f'<p class="stamp">{stamp_line(payload, lang)}</p>')
+        s.stamp(stamp_line(payload, lang))
         s.table([t("figure", lang), t("level", lang), t("range", lang), t("ai_effect", lang),
                  t("range", lang)],
                 [(r["figure"], format_value(r["mean"], r["unit"]),
@@ -254,12 +254,14 @@ def _atlas_section(lang: str, data_dir: str | Path | None) -> Section:
 
 
 def atlas_version(atlas: Any) -> str:
-    manifest = getattr(atlas, "manifest", None)
-    if isinstance(manifest, dict):
-        inputs = manifest.get("inputs") or manifest.get("files") or {}
-        if isinstance(inputs, dict) and inputs:
-            return ", ".join(sorted(str(k).split("/")[0] for k in inputs)[:8])
-    return "atlas (O*NET, BLS OEWS, exposure indices)"
+    """The atlas's data and code versions from its build manifest: each source with its
+    release, and the code that built it."""
+    prov = getattr(atlas, "provenance", None) or {}
+    sources = sorted({f"{v.get('source')} {v.get('version')}".strip()
+                      for v in (prov.get("inputs") or {}).values() if isinstance(v, dict)})
+    text = ", ".join(sources) if sources else "atlas (O*NET, BLS OEWS, exposure indices)"
+    code = prov.get("code_version")
+    return f"{text}; atlas built by {code}" if code else text
 
 
 def _ads_section(lang: str, ads_dir: str | Path | None) -> Section:
@@ -273,6 +275,7 @@ def _ads_section(lang: str, ads_dir: str | Path | None) -> Section:
         s.absent(t("absent_ads", lang))
         return s
     from neijuan.ads.timeseries import trends
+    from neijuan.provenance import code_version
 
     result = trends(ads_dir, freq="year")
     sh = result.shares.sort("period")
@@ -284,7 +287,8 @@ def _ads_section(lang: str, ads_dir: str | Path | None) -> Section:
     fig.add_trace(go.Scatter(x=x, y=sh["share_degree_required"].to_list(), mode="lines+markers",
                              name=t("share_degree", lang), line={"color": plots.PALETTE[1]}))
     s.figure(plots.layout(fig, t("s_ads", lang)),
-             f"{t('data', lang)}: {Path(ads_dir).name} · {int(sh['n_ads'].sum()):,} ads")
+             f"{t('data', lang)}: {Path(ads_dir).name} · {int(sh['n_ads'].sum()):,} ads · "
+             f"{t('code', lang)} {code_version()}")
     return s
 
 
@@ -310,7 +314,7 @@ def _claims_section(lang: str, baseline: Any, data_dir: str | Path | None) -> Se
                 [(r["target"], r["window"], f"{r['published']:.3g}", f"{r['simulated']:.3g}",
                   f"{r['lo']:.3g} .. {r['hi']:.3g}", r["source"])
                  for r in fit.iter_rows(named=True)], text_cols=(5,))
-        s.parts.append(f'<p class="stamp">{stamp_line(result_payload(baseline, ()), lang)}</p>')
+        s.stamp(stamp_line(result_payload(baseline, ()), lang))
     atlas = _atlas(data_dir)
     if atlas is None:
         s.absent(t("absent_atlas", lang))
@@ -325,6 +329,7 @@ def _claims_section(lang: str, baseline: Any, data_dir: str | Path | None) -> Se
         rows.append((claim.title, published_text or "-", _summary_text(claim.summary)))
     s.table([t("claim", lang), t("source_figure", lang), t("recomputed", lang)], rows,
             text_cols=(0, 1, 2))
+    s.stamp(f"{t('data', lang)}: {atlas_version(atlas)}")
     return s
 
 

@@ -43,6 +43,9 @@ class Section:
     def heading(self, text: str) -> None:
         self.parts.append(f"<h3>{html.escape(text)}</h3>")
 
+    def stamp(self, text: str) -> None:
+        self.parts.append(f'<p class="stamp">{html.escape(text)}</p>')
+
     def absent(self, text: str) -> None:
         self.parts.append(f'<p class="absent">{html.escape(text)}</p>')
 
