@@ -134,3 +134,31 @@ def test_compare_html(tiny_results: dict[str, Any]) -> None:
     html = compare_html([tiny_results["ai-baseline"], tiny_results["jevons"]], "en")
     assert "ai-baseline / jevons" in html
     assert html.count('class="plot"') >= 6
+
+
+def test_ads_section_from_an_analysed_folder(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import polars as pl
+
+    from neijuan.report.build import _ads_section
+
+    rng = np.random.default_rng(1)
+    n = 300
+    year = rng.choice([2022, 2023, 2024], n)
+    ai = rng.random(n) < np.where(year == 2024, 0.3, 0.1)
+    pl.DataFrame({
+        "id": [f"x{i}" for i in range(n)],
+        "date": [dt.date(int(y), 6, 1) for y in year],
+        "ai_skill": ai, "ai_skill_specialist": ai, "ai_skill_tool": np.zeros(n, bool),
+        "degree_level": ["bachelor"] * n, "degree_mentioned": np.ones(n, bool),
+        "degree_required": rng.random(n) < 0.5,
+        "salary_annual_min": np.full(n, 30_000.0), "salary_annual_max": np.full(n, 40_000.0),
+        "salary_status": ["ok"] * n, "salary_currency": ["GBP"] * n,
+        "occupation_soc": ["15-2051"] * n, "occupation_title": ["Data Scientists"] * n,
+        "occupation_key": ["data scientist"] * n, "sector": ["Tech"] * n,
+    }).write_parquet(tmp_path / "ads.parquet")
+    section = _ads_section("en", tmp_path)
+    text = "".join(section.parts)
+    assert "Plotly.newPlot" in text and f"{n:,} ads" in text
+    assert TEXT["absent_ads"]["en"][:20] not in text
