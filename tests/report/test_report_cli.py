@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -58,14 +57,13 @@ def test_errors_come_before_the_engine() -> None:
     import subprocess
     import sys
 
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from neijuan.cli import main; main()",
-                           "simulate", "--set", "contest.r=9"], capture_output=True, text=True,
-                          timeout=60)
-    elapsed = time.perf_counter() - start
-    assert done.returncode == 2 and "contest.r = 9" in done.stderr
-    assert "numba" not in done.stderr
-    assert elapsed < 2.5, elapsed
+    code = ("import sys\nfrom neijuan.cli import main\ntry:\n    main()\nexcept SystemExit as e:"
+            "\n    print('numba' in sys.modules, 'neijuan.sim.run' in sys.modules, e.code)")
+    done = subprocess.run([sys.executable, "-c", code, "simulate", "--set", "contest.r=9"],
+                          capture_output=True, text=True, timeout=60)
+    assert "contest.r = 9" in done.stderr
+    # refused before the engine (Numba) was imported: the error comes at once
+    assert done.stdout.split() == ["False", "False", "2"], done.stdout
 
 
 def test_report_refuses_bad_options(tmp_path: Path) -> None:
