@@ -117,6 +117,8 @@ def test_report_with_the_atlas(tiny_results: dict[str, Any], real_data_dir: Path
     assert TEXT["absent_atlas"]["en"][:30] not in html
     assert TEXT["rank_corr"]["en"] in html
     assert "eloundou_human_beta" in html
+    assert "Automation vs augmentation by skill tier" in html     # claims drawn as charts
+    assert "by exposure quintile" in html
 
 
 def test_result_plot(tiny_results: dict[str, Any]) -> None:

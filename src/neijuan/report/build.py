@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from neijuan.report.core import compare_frame, format_value, result_payload
+from neijuan.report.core import ATLAS_INDICES, compare_frame, format_value, result_payload
 from neijuan.report.html import Section, page
 from neijuan.report.i18n import check_lang, figure_label, t
 
@@ -321,8 +321,10 @@ def _claims_section(lang: str, baseline: Any, data_dir: str | Path | None) -> Se
         return s
     from neijuan.atlas import compute_claims
 
+    claims = compute_claims(atlas)
+    _claim_charts(s, claims, lang, atlas_version(atlas))
     rows = []
-    for claim in compute_claims(atlas):
+    for claim in claims:
         published_text = "; ".join(
             f"{p.source}: {p.figure if p.figure is not None else p.direction}"
             for p in claim.published)
@@ -331,6 +333,41 @@ def _claims_section(lang: str, baseline: Any, data_dir: str | Path | None) -> Se
             text_cols=(0, 1, 2))
     s.stamp(f"{t('data', lang)}: {atlas_version(atlas)}")
     return s
+
+
+def _claim_charts(s: Section, claims: list[Any], lang: str, version: str) -> None:
+    """Two of the atlas's claims as charts (their tables, as the atlas computes them): the
+    skill tiers' exposure, automation level and human roles; employment change by exposure
+    quintile for several indices side by side."""
+    import plotly.graph_objects as go
+    import polars as pl
+
+    from neijuan.report import plots
+
+    by_id = {c.id: c for c in claims}
+    tiers = by_id.get("automation_vs_augmentation_by_tier")
+    if tiers is not None and tiers.table.height:
+        fig = go.Figure()
+        cols = [c for c in ("share_exposed", "gpt4_automation_level", "share_originate",
+                            "share_confirm", "share_hands_on") if c in tiers.table.columns]
+        for k, col in enumerate(cols):
+            fig.add_trace(go.Bar(x=tiers.table["skill_tier"].to_list(), y=tiers.table[col].to_list(),
+                                 name=col, marker_color=plots.PALETTE[k % len(plots.PALETTE)]))
+        fig.update_layout(barmode="group")
+        s.figure(plots.layout(fig, tiers.title), f"{t('data', lang)}: {version}")
+    quint = by_id.get("change_by_exposure_quintile")
+    if quint is not None and "employment_change_rel" in quint.table.columns:
+        fig = go.Figure()
+        for k, name in enumerate(ATLAS_INDICES):
+            part = quint.table.filter(pl.col("index") == name).sort("quintile")
+            if part.height:
+                fig.add_trace(go.Scatter(x=part["quintile"].to_list(),
+                                         y=part["employment_change_rel"].to_list(),
+                                         mode="lines+markers", name=name,
+                                         line={"color": plots.PALETTE[k % len(plots.PALETTE)]}))
+        fig.update_xaxes(title="exposure quintile", dtick=1)
+        fig.update_yaxes(title="employment change 2015-2024 minus all occupations'")
+        s.figure(plots.layout(fig, quint.title, height=460), f"{t('data', lang)}: {version}")
 
 
 def _summary_text(summary: dict[str, Any], limit: int = 4) -> str:
