@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -309,10 +310,13 @@ def _claims_section(lang: str, baseline: Any, data_dir: str | Path | None) -> Se
         with warnings.catch_warnings():  # a window outside a short run gives NaN, shown as nan
             warnings.simplefilter("ignore", RuntimeWarning)
             fit = fit_report(baseline)
-        s.table([t("claim", lang), "window", t("source_figure", lang), t("model_figure", lang),
-                 t("range", lang), "source"],
-                [(r["target"], r["window"], f"{r['published']:.3g}", f"{r['simulated']:.3g}",
-                  f"{r['lo']:.3g} .. {r['hi']:.3g}", r["source"])
+        def g(v: float) -> str:
+            return f"{v:.3g}" if math.isfinite(v) else "-"   # "-": the run ends before
+
+        s.table([t("claim", lang), t("window", lang), t("source_figure", lang),
+                 t("model_figure", lang), t("range", lang), t("source", lang)],
+                [(r["target"], r["window"], g(r["published"]), g(r["simulated"]),
+                  f"{g(r['lo'])} .. {g(r['hi'])}", r["source"])
                  for r in fit.iter_rows(named=True)], text_cols=(5,))
         s.stamp(stamp_line(result_payload(baseline, ()), lang))
     atlas = _atlas(data_dir)
@@ -366,20 +370,30 @@ def _claim_charts(s: Section, claims: list[Any], lang: str, version: str) -> Non
                                          mode="lines+markers", name=name,
                                          line={"color": plots.PALETTE[k % len(plots.PALETTE)]}))
         fig.update_xaxes(title="exposure quintile", dtick=1)
-        fig.update_yaxes(title="employment change 2015-2024 minus all occupations'")
+        fig.update_yaxes(title="employment change - all")
         s.figure(plots.layout(fig, quint.title, height=460), f"{t('data', lang)}: {version}")
 
 
-def _summary_text(summary: dict[str, Any], limit: int = 4) -> str:
-    """The first few numbers of a claim's summary, readable."""
-    parts = []
-    for key, value in list(summary.items())[:limit]:
+def _summary_text(summary: dict[str, Any], limit: int = 6) -> str:
+    """The first few numbers of a claim's summary, flattened and rounded, readable."""
+    parts: list[str] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if len(parts) >= limit:
+            return
         if isinstance(value, dict):
-            inner = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                              for k, v in list(value.items())[:3])
-            parts.append(f"{key}: {inner}")
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
         elif isinstance(value, float):
-            parts.append(f"{key}={value:.3g}")
+            parts.append(f"{prefix} = {value:.3g}")
+        elif isinstance(value, list):
+            parts.append(f"{prefix} = [{', '.join(_num(v) for v in value[:4])}]")
         else:
-            parts.append(f"{key}={value}")
+            parts.append(f"{prefix} = {value}")
+
+    walk("", summary)
     return "; ".join(parts)
+
+
+def _num(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)

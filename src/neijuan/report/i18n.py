@@ -127,6 +127,8 @@ TEXT: dict[str, dict[str, str]] = {
     "compare_title": {"zh": "情景比较", "en": "Scenario comparison"},
     "claim": {"zh": "论断", "en": "claim"},
     "recomputed": {"zh": "重新计算", "en": "recomputed"},
+    "window": {"zh": "时间窗", "en": "window"},
+    "source": {"zh": "来源", "en": "source"},
     "verdict": {"zh": "说明", "en": "note"},
     "pdf_needs_chromium": {
         "zh": "--pdf 需要 Chromium（apt-get install chromium）", "en":
