@@ -114,7 +114,8 @@ def resolved_toml(scenario: Any) -> str:
 def engine_compiled() -> bool:
     """Whether Numba's on-disk cache of the engine exists (so a run starts in seconds).
 
-    The cache sits beside the sources (``sim/__pycache__``) or in ``NUMBA_CACHE_DIR``."""
+    The cache sits beside the sources (``sim/__pycache__``), in ``NUMBA_CACHE_DIR``, or, where
+    the sources are read-only (an installed package), in Numba's per-user cache folder."""
     import importlib.util
 
     spec = importlib.util.find_spec("neijuan.sim.kernels")
@@ -123,6 +124,9 @@ def engine_compiled() -> bool:
     places = [Path(spec.origin).parent / "__pycache__"]
     if os.environ.get("NUMBA_CACHE_DIR"):
         places.append(Path(os.environ["NUMBA_CACHE_DIR"]))
+    else:
+        home_cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        places.append(Path(home_cache) / "numba")
     for place in places:
         try:
             if any(place.rglob("kernels.settle_pass-*.nbi")):
