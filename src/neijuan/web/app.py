@@ -213,9 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # -------------------------------------------------------------------- scenarios
     @app.get("/api/scenarios", tags=["scenarios"], summary="The shipped scenarios")
     def scenarios() -> list[dict[str, str]]:
-        from neijuan.config import list_scenarios
-
-        return [{"name": n, "description": d} for n, d in list_scenarios().items()]
+        return _scenario_list()
 
     @app.get("/api/scenarios/{name}", tags=["scenarios"], responses=ERRORS,
              summary="A scenario with every parameter resolved (value, range, meaning)")
@@ -441,6 +439,14 @@ def _version() -> str:
 @functools.cache
 def _static(name: str) -> str:
     return (resources.files("neijuan.web") / "static" / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _scenario_list() -> list[dict[str, str]]:
+    """The shipped scenarios (files inside the package: read once)."""
+    from neijuan.config import list_scenarios
+
+    return [{"name": n, "description": d} for n, d in list_scenarios().items()]
 
 
 @functools.cache
