@@ -27,6 +27,22 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        from neijuan.provenance import code_version
+
+        console.print(f"neijuan {code_version()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                       help="print the version and exit")) -> None:
+    """neijuan (内卷): simulate and measure how AI reshapes work."""
+
+
 # Subcommand groups: name -> module exposing a Typer ``app``. Listed explicitly (no magic scan).
 SUBCOMMANDS: dict[str, str] = {
     "data": "neijuan.data.cli",
@@ -35,7 +51,10 @@ SUBCOMMANDS: dict[str, str] = {
     "audit": "neijuan.agency.cli",
 }
 # Top-level commands defined in a subpackage: name -> "module:function".
-COMMANDS: dict[str, str] = {"assess": "neijuan.agency.cli:assess"}
+COMMANDS: dict[str, str] = {"assess": "neijuan.agency.cli:assess",
+                            "report": "neijuan.report.cli:report",
+                            "compare": "neijuan.report.cli:compare",
+                            "serve": "neijuan.web.cli:serve"}
 
 for _name, _module in SUBCOMMANDS.items():
     # A group whose module is not written yet is simply absent; an import error in one that exists

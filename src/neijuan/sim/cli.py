@@ -38,12 +38,18 @@ def _processes(text: str) -> int | None:
 def scenarios(
     show: Annotated[str | None,
                     typer.Option("--show", help="print a scenario's TOML to copy")] = None,
+    resolved: Annotated[bool, typer.Option(
+        "--resolved", help="with --show: every parameter (defaults and inherited ones too), "
+                           "with its meaning, unit and range")] = False,
 ) -> None:
     """List the shipped scenarios, one line each (or print one with --show NAME)."""
-    from neijuan.config import list_scenarios, scenario_text
+    from neijuan.config import list_scenarios, load_scenario, scenario_text
+    from neijuan.ux import check_scenario_name, resolved_toml
 
     if show:
-        console.print(scenario_text(show), markup=False, highlight=False)
+        check_scenario_name(show)
+        text = resolved_toml(load_scenario(show)) if resolved else scenario_text(show)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
         return
     for name, description in list_scenarios().items():
         console.print(f"[bold]{name:<18}[/] {description}", highlight=False)
@@ -72,6 +78,7 @@ def simulate(
         help="parallel processes for seeds: a number >= 1, or auto (one per core)")] = None,
     no_twin: Annotated[bool, typer.Option(
         "--no-twin", help="skip the no-AI twin run (faster; no AI effects)")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="en or zh: the tables' titles")] = "en",
     economy: Annotated[str | None, typer.Option(
         help="builtin, onet (built from the atlas), or a path to an economy .toml")] = None,
     data_dir: Annotated[Path | None, typer.Option(
@@ -83,16 +90,13 @@ def simulate(
         help="--economy onet: the index that sets task AI thresholds")] = None,
 ) -> None:
     """Run a scenario and print its figures (mean and 5-95% range over seeds)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from rich.progress import Progress
 
-    from neijuan.sim.run import simulate as run_simulation
+    from neijuan.report.i18n import check_lang
+    from neijuan.ux import COMPILING_NOTICE, check_scenario_name, engine_compiled, progress_columns
 
+    check_lang(lang)
+    check_scenario_name(scenario)
     if out is not None:  # refuse a bad folder before any work
         from neijuan.atomic import check_out_dir
 
@@ -112,10 +116,17 @@ def simulate(
     from neijuan.config import parse_overrides
 
     overrides.update(parse_overrides(set_ or []))
+    from neijuan.config import load_scenario
 
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                        transient=True, disable=as_json)
+    # a bad scenario or value is reported now, before the engine (Numba) is imported
+    sizes = {f"run.{k}": v for k, v in (("workers", workers), ("periods", periods),
+                                        ("seeds", seeds)) if v is not None}
+    load_scenario(scenario, {**overrides, **sizes})
+    if not engine_compiled() and not as_json:
+        console.print(COMPILING_NOTICE, style="yellow", highlight=False)
+    from neijuan.sim.run import simulate as run_simulation
+
+    progress = Progress(*progress_columns(), console=console, transient=True, disable=as_json)
     with progress:
         task = progress.add_task(f"simulating {scenario}", total=None)
 
@@ -137,15 +148,16 @@ def simulate(
             data["targets"] = fit_report(result)
         typer.echo(json.dumps(data, indent=2, default=str))
         return
-    _print_summary(result)
+    _print_summary(result, lang)
     if fit:
         _print_fit(result)
 
 
-def _print_summary(result: Any) -> None:
+def _print_summary(result: Any, lang: str = "en") -> None:
     from rich import box
     from rich.table import Table
 
+    from neijuan.report.i18n import GROUP_ZH, t
     from neijuan.sim.figures import GROUPS
 
     sc = result.scenario
@@ -163,14 +175,15 @@ def _print_summary(result: Any) -> None:
     console.print(title, style="bold", highlight=False)
     for group, names in GROUPS.items():
         # one table a group, the group as its title: long titles do not widen the columns
-        table = Table(title=group, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+        table = Table(title=GROUP_ZH.get(group, group) if lang == "zh" else group,
+                      title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
                       pad_edge=False)
-        table.add_column("figure", no_wrap=True)
-        table.add_column("level", justify="right", no_wrap=True)
+        table.add_column(t("figure", lang), no_wrap=True)
+        table.add_column(t("level", lang), justify="right", no_wrap=True)
         if level_range:
             table.add_column("5-95%", justify="right", no_wrap=True)
         if twin:
-            table.add_column("AI effect", justify="right", no_wrap=True)
+            table.add_column(t("ai_effect", lang), justify="right", no_wrap=True)
             if several:
                 table.add_column("5-95%", justify="right", no_wrap=True)
         if meaning:
@@ -210,7 +223,7 @@ def _print_fit(result: Any) -> None:
 
     from neijuan.targets import fit_report
 
-    table = Table(title="published figures and the model (MODEL.md section 5)",
+    table = Table(title="published figures and the model (neijuan/targets/published.toml)",
                   title_justify="left")
     table.add_column("target", no_wrap=True)
     for column in ("window", "published", "simulated", "5-95%"):

@@ -191,6 +191,13 @@ class Result:
             frames.append(pl.DataFrame(cols))
         return pl.concat(frames)
 
+    def plot(self, figures: Iterable[str] | None = None, lang: str = "en") -> Any:
+        """A Plotly figure of the main per-period figures with seed bands, against the no-AI
+        twin (``.show()`` it, or ``.write_html(path)``); drawn by :mod:`neijuan.report`."""
+        from neijuan.report.plots import plot_result
+
+        return plot_result(self, list(figures) if figures is not None else None, lang)
+
     # ------------------------------------------------------------------------------------ output
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data (the ``--json`` output)."""
