@@ -37,12 +37,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
-                                       help="print the version and exit")) -> None:
-    """neijuan (内卷): simulate and measure how AI reshapes work."""
-
-
 # Subcommand groups: name -> module exposing a Typer ``app``. Listed explicitly (no magic scan).
 SUBCOMMANDS: dict[str, str] = {
     "data": "neijuan.data.cli",
@@ -78,6 +72,8 @@ _state = {"debug": False}
 
 @app.callback()
 def _root(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                 help="print the version and exit"),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
     allow_modified_data: bool = typer.Option(
         False, "--allow-modified-data",
