@@ -143,13 +143,15 @@ def test_ads_section_from_an_analysed_folder(tmp_path: Path) -> None:
 
     import polars as pl
 
+    from neijuan.ads.analysis import ADS_KIND
+    from neijuan.atomic import atomic_folder
     from neijuan.report.build import _ads_section
 
     rng = np.random.default_rng(1)
     n = 300
     year = rng.choice([2022, 2023, 2024], n)
     ai = rng.random(n) < np.where(year == 2024, 0.3, 0.1)
-    pl.DataFrame({
+    frame = pl.DataFrame({
         "id": [f"x{i}" for i in range(n)],
         "date": [dt.date(int(y), 6, 1) for y in year],
         "ai_skill": ai, "ai_skill_specialist": ai, "ai_skill_tool": np.zeros(n, bool),
@@ -159,8 +161,12 @@ def test_ads_section_from_an_analysed_folder(tmp_path: Path) -> None:
         "salary_status": ["ok"] * n, "salary_currency": ["GBP"] * n,
         "occupation_soc": ["15-2051"] * n, "occupation_title": ["Data Scientists"] * n,
         "occupation_key": ["data scientist"] * n, "sector": ["Tech"] * n,
-    }).write_parquet(tmp_path / "ads.parquet")
-    section = _ads_section("en", tmp_path)
+    })
+    folder = tmp_path / "analysed"
+    # written as `ads analyze --out` writes: a whole folder with its manifest
+    with atomic_folder(folder, kind=ADS_KIND) as stage:
+        frame.write_parquet(stage / "ads.parquet")
+    section = _ads_section("en", folder)
     text = "".join(section.parts)
     assert "Plotly.newPlot" in text and f"{n:,} ads" in text
     assert TEXT["absent_ads"]["en"][:20] not in text
