@@ -453,15 +453,26 @@ def _field_doc(loc: tuple[int | str, ...]) -> str:
     return f" ({field.description}{rng})" if field.description else rng
 
 
+def _did_you_mean(dotted: str) -> str:
+    """' (did you mean 'demand.kappa'?)' for the closest known key, or ''."""
+    import difflib
+
+    known = [f"{section}.{key}" for section, model in SECTIONS.items()
+             for key in model.model_fields]
+    close = difflib.get_close_matches(dotted, known, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _split_key(dotted: str) -> tuple[str, str]:
     parts = dotted.split(".")
     if len(parts) != 2 or parts[0] not in SECTIONS:
         raise ConfigError(
-            f"override key {dotted!r} must be section.key with section one of: {', '.join(SECTIONS)}")
+            f"override key {dotted!r} must be section.key with section one of: "
+            f"{', '.join(SECTIONS)}{_did_you_mean(dotted)}")
     section, key = parts
     if key not in SECTIONS[section].model_fields:
         raise ConfigError(
-            f"unknown key {dotted!r}; allowed in [{section}]: "
+            f"unknown key {dotted!r}{_did_you_mean(dotted)}; allowed in [{section}]: "
             f"{', '.join(SECTIONS[section].model_fields)}")
     return section, key
 

@@ -98,3 +98,12 @@ def test_params_round_trip() -> None:
     again = Scenario.model_validate({"name": sc.name, "description": sc.description,
                                      **sc.params()})
     assert again == sc
+
+
+def test_a_misspelt_key_gets_a_suggestion() -> None:
+    from neijuan.config import load_scenario
+
+    with pytest.raises(ConfigError, match=r"did you mean 'demand\.kappa'"):
+        load_scenario("ai-baseline", {"demand.kapa": 0.5})
+    with pytest.raises(ConfigError, match=r"did you mean 'demand\.kappa'"):
+        load_scenario("ai-baseline", ["demnd.kappa=0.5"])
