@@ -58,6 +58,23 @@ def production_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             efficiency_units[o] += efficiency(skill[i], ai_skill[i], aug_gain[o])
 
 
+@njit(cache=True, error_model="numpy")
+def skill_moments_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
+                       skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
+                       out: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
+    """Per occupation, over the employed: sum of skill s, of s z and of s z^2 (in float64, row
+    order: the same sums as ``np.bincount`` with those weights, without the weight arrays)."""
+    out[:, :] = 0.0
+    for i in range(status.size):
+        if status[i] == EMPLOYED:
+            o = occ[i]
+            sk = float(skill[i])
+            z = float(ai_skill[i])
+            sz = sk * z
+            out[o, 0] += sk
+            out[o, 1] += sz
+            out[o, 2] += sz * z
+
 # ---------------------------------------------------------------------------- step 4: labour supply
 @njit(cache=True, fastmath=FAST, error_model="numpy")
 def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uint64,

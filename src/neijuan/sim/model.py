@@ -50,6 +50,53 @@ def largest_remainder(shares: F64, total: int) -> NDArray[np.int64]:
     return base
 
 
+BLOCK_ROWS = 1 << 20  # rows per block when the population is built
+
+
+def _blocks(n: int) -> list[tuple[int, int]]:
+    return [(a, min(a + BLOCK_ROWS, n)) for a in range(0, n, BLOCK_ROWS)]
+
+
+class _group_reader:  # noqa: N801 - used like a function
+    """Reads ``values[mask == group]`` as float64 by position within the group, a block at a
+    time (no whole-population mask or copy)."""
+
+    def __init__(self, labels: NDArray[np.uint8], values: NDArray[np.float32], group: int
+                 ) -> None:
+        self.labels, self.values, self.group = labels, values, group
+        self.bounds = [(a, b) for a, b in _blocks(labels.size)]
+        counts = [int(np.count_nonzero(labels[a:b] == group)) for a, b in self.bounds]
+        self.starts = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+        self.size = int(self.starts[-1])
+
+    def __call__(self, start: int, n: int) -> F64:
+        if n <= 0:
+            return np.zeros(0)
+        first = int(np.searchsorted(self.starts, start, side="right")) - 1
+        parts = []
+        got = 0
+        k = first
+        while got < n + (start - int(self.starts[first])):
+            a, b = self.bounds[k]
+            parts.append(self.values[a:b][self.labels[a:b] == self.group])
+            got += parts[-1].size
+            k += 1
+        skip = start - int(self.starts[first])
+        return np.concatenate(parts)[skip:skip + n].astype(np.float64)
+
+
+def _pairwise_sum(get: object, start: int, n: int, leaf: int = 1 << 16) -> float:
+    """``np.sum`` of a long float64 array, bit for bit, without the array: NumPy sums by pairwise
+    halving (split at n // 2 rounded down to a multiple of 8), so the same recursion over blocks
+    read by ``get(start, n)`` gives the same rounding."""
+    if n <= leaf:
+        return float(np.sum(get(start, n)))  # type: ignore[operator]
+    half = n // 2
+    half -= half % 8
+    return (_pairwise_sum(get, start, half, leaf)
+            + _pairwise_sum(get, start + half, n - half, leaf))
+
+
 def initial_degree_propensity(econ: Economy, degree_share: float) -> F64:
     """Share of degree holders by occupation at the start: rising with the occupation's wage
     (logistic in log wage, slope 3), all in licensed occupations, matching ``degree_share``."""
@@ -102,46 +149,56 @@ class LabourMarket(MarketBase):
         return stream_key(self.seed, self.period, stream)
 
     def _populate(self) -> None:
-        """Draw the initial labour force, then calibrate the pre-AI equilibrium to it."""
+        """Draw the initial labour force, then calibrate the pre-AI equilibrium to it.
+
+        Built in blocks of rows written straight into the state arrays, so the peak memory is the
+        state plus a few blocks, not whole-population temporaries. Each kind of draw is its own
+        sweep in row order, so the random sequence (and every result) is what one draw of the
+        whole population would give."""
         sc, econ, pop = self.sc, self.econ, self.pop
         lab = sc.labour
         n0 = sc.run.workers
         n_emp = round(n0 * (1.0 - lab.initial_unemployment))
-        occ_of_row = np.concatenate([
-            np.repeat(np.arange(econ.n_occ), largest_remainder(econ.occ_share, n_emp)),
-            np.repeat(np.arange(econ.n_occ), largest_remainder(econ.occ_share, n0 - n_emp)),
-        ])
-        pop.status[:n0] = np.where(np.arange(n0) < n_emp, EMPLOYED, UNEMPLOYED)
-        pop.occ[:n0] = occ_of_row
-        pop.origin[:n0] = occ_of_row
+        # rows: the employed by occupation, then the unemployed by occupation
+        row = 0
+        for counts in (largest_remainder(econ.occ_share, n_emp),
+                       largest_remainder(econ.occ_share, n0 - n_emp)):
+            for o, c in enumerate(counts):
+                pop.occ[row:row + c] = o
+                row += int(c)
+        pop.origin[:n0] = pop.occ[:n0]
+        pop.status[:n_emp] = EMPLOYED
+        pop.status[n_emp:n0] = UNEMPLOYED
         rng = np.random.default_rng([self.seed, STREAM_INIT])
-        p_deg = initial_degree_propensity(econ, lab.degree_share)[occ_of_row]
-        pop.degree[:n0] = (rng.random(n0) < p_deg).astype(np.uint8)
+        p_deg = initial_degree_propensity(econ, lab.degree_share)
+        for a, b in _blocks(n0):
+            pop.degree[a:b] = rng.random(b - a) < p_deg[pop.occ[a:b]]
         d_mean = float(pop.degree[:n0].mean())
         log_w = np.log(econ.occ_wage)
-        pop.log_skill[:n0] = (lab.degree_skill_gap * (pop.degree[:n0] - d_mean)
-                              + lab.sorting * (log_w[occ_of_row] - (econ.occ_share * log_w).sum())
-                              + lab.skill_sd * rng.standard_normal(n0))
-        pop.skill[:n0] = np.exp(pop.log_skill[:n0])
-        z_mean = np.where(econ.occ_tier[occ_of_row] == 3, lab.specialist_ai_skill,
-                          lab.ai_skill_mean)
-        pop.ai_skill[:n0] = np.minimum(1.0, rng.exponential(1.0, n0) * z_mean)
+        log_w_mean = (econ.occ_share * log_w).sum()
+        for a, b in _blocks(n0):
+            pop.log_skill[a:b] = (lab.degree_skill_gap * (pop.degree[a:b] - d_mean)
+                                  + lab.sorting * (log_w[pop.occ[a:b]] - log_w_mean)
+                                  + lab.skill_sd * rng.standard_normal(b - a))
+            pop.skill[a:b] = np.exp(pop.log_skill[a:b])
+        z_mean_of_occ = np.where(econ.occ_tier == 3, lab.specialist_ai_skill, lab.ai_skill_mean)
+        for a, b in _blocks(n0):
+            pop.ai_skill[a:b] = np.minimum(1.0, rng.exponential(1.0, b - a)
+                                           * z_mean_of_occ[pop.occ[a:b]])
         pop.effort[:n0] = self.effort0
         kern.production_pass(pop.status, pop.occ, pop.skill, pop.ai_skill,
                              np.zeros(econ.n_occ), self.employed, self.efficiency_units)
         self.calibrate(self.employed.copy(), self.efficiency_units.copy())
         # moments of the employed's skill and AI skill, kept by the wage pass from now on
         self.occ_sums[:, 10] = self.employed
-        z = pop.ai_skill[:n0].astype(np.float64)
-        sk = pop.skill[:n0].astype(np.float64)
-        working = pop.status[:n0] == EMPLOYED
-        for col, values in ((7, sk), (8, sk * z), (9, sk * z * z)):
-            self.occ_sums[:, col] = np.bincount(pop.occ[:n0][working], weights=values[working],
-                                                minlength=econ.n_occ)
+        kern.skill_moments_pass(pop.status[:n0], pop.occ[:n0], pop.skill[:n0],
+                                pop.ai_skill[:n0], self.occ_sums[:, 7:10])
         stats = np.zeros((2, 3))
         for d in (0, 1):
-            ls = pop.log_skill[:n0][pop.degree[:n0] == d].astype(np.float64)
-            stats[d] = (ls.size, ls.sum(), (ls * ls).sum())
+            get = _group_reader(pop.degree[:n0], pop.log_skill[:n0], d)
+            size = get.size
+            stats[d] = (size, _pairwise_sum(get, 0, size),
+                        _pairwise_sum(lambda a, n, g=get: g(a, n) ** 2, 0, size))
         self._degree_moments(stats)
         self.within_var0 = self.within_var
         self.degree_gap0 = self.degree_gap
