@@ -27,12 +27,10 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from neijuan.sim.constants import LOGISTIC, NO_EFFORT, NORMAL  # noqa: F401 - re-exported
+
 RHO_MIN, RHO_MAX, N_RHO = 0.01, 100.0, 241
 A_MIN, A_MAX, N_A = -40.0, 60.0, 2001
-NO_EFFORT = -1.0e9  # z* sentinel: the candidate does not take part (zero effort)
-
-LOGISTIC = 0
-NORMAL = 1
 
 
 @njit(inline="always", cache=True)

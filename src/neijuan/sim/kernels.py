@@ -15,15 +15,13 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from neijuan.sim.effort import NO_EFFORT, cdf, lookup
+from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT, NO_POSITIONS
+from neijuan.sim.effort import cdf, lookup
 from neijuan.sim.rng import std_logistic, std_normal, uniform, uniform2
 
 OUT = 0
 EMPLOYED = 1
 UNEMPLOYED = 2
-NO_BAR = -1.0e30  # bar of an occupation with at least as many positions as candidates
-NO_POSITIONS = 1.0e30  # bar of an occupation with no positions: nobody wins
-EFFORT_FLOOR = 1.0e-3  # hours per week: keeps log(effort) finite
 # fast-math without the no-NaN/no-inf assumptions (the code compares against sentinels)
 FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 

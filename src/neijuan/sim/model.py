@@ -13,12 +13,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.config import Scenario
+from neijuan.sim import effort
 from neijuan.sim import kernels as kern
 from neijuan.sim import steps as alg
+from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
-from neijuan.sim.effort import LOGISTIC, NORMAL, rows_for
 from neijuan.sim.market import ContestOutcome, MarketBase, WorkOutcome, log_wage_bins
-from neijuan.sim.rng import (
+from neijuan.sim.state import EMPLOYED, OUT, UNEMPLOYED, Population, capacity_for
+from neijuan.sim.streams import (
     STREAM_ENTRY,
     STREAM_FAILURE,
     STREAM_INIT,
@@ -31,7 +33,6 @@ from neijuan.sim.rng import (
     STREAM_TRIM,
     stream_key,
 )
-from neijuan.sim.state import EMPLOYED, OUT, UNEMPLOYED, Population, capacity_for
 
 F64 = NDArray[np.float64]
 
@@ -142,7 +143,7 @@ class LabourMarket(MarketBase):
         self.openings = np.zeros(n)
         self.contested_openings = np.zeros(n)
         self.center = np.zeros(n)
-        self.last_bar = np.full(n, kern.NO_BAR)
+        self.last_bar = np.full(n, NO_BAR)
         self._populate()
 
     def _key(self, stream: int) -> np.uint64:
@@ -314,7 +315,7 @@ class LabourMarket(MarketBase):
         kern.settle_pass(pop.status, pop.occ, pop.origin, pop.degree, pop.tenure, pop.won,
                          pop.signal, pop.effort, pop.log_skill, pop.skill, pop.ai_skill, pop.wage,
                          pop.agency, pop.failures, pop.blamed, pop.mark, bar, noise,
-                         rows_for(noise / c.r, self.kind), value, ai.aug_gain,
+                         effort.rows_for(noise / c.r, self.kind), value, ai.aug_gain,
                          bargaining, self.benefit, self.outside, self.horizon(), c.r,
                          c.effort_cost, c.adjustment, c.max_effort, c.incumbent_advantage,
                          sc.learning.share, sc.learning.skill_rate, depreciation,
