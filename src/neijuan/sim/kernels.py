@@ -66,8 +66,8 @@ def skill_moments_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
     for i in range(status.size):
         if status[i] == EMPLOYED:
             o = occ[i]
-            sk = float(skill[i])
-            z = float(ai_skill[i])
+            sk = np.float64(skill[i])
+            z = np.float64(ai_skill[i])
             sz = sk * z
             out[o, 0] += sk
             out[o, 1] += sz

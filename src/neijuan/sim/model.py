@@ -7,7 +7,10 @@ per-occupation algebra it shares with the mean-field model (:mod:`neijuan.sim.ma
 
 from __future__ import annotations
 
+import logging
 import math
+import time
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +38,32 @@ from neijuan.sim.streams import (
 )
 
 F64 = NDArray[np.float64]
+log = logging.getLogger(__name__)
+_engine_ready = False
+
+
+def prepare_engine(notify: Callable[[str], None] | None = None) -> bool:
+    """Load the compiled passes from Numba's on-disk cache, or, on the first run after an install
+    or an upgrade, say that they are being compiled (about 10 CPU-seconds, once: the result is
+    cached for every later run) rather than sit silent. Returns whether it had to compile.
+    ``notify`` gets the message (default: a warning on the ``neijuan.sim.model`` logger, which
+    Python prints on standard error when logging is not configured)."""
+    global _engine_ready
+    if _engine_ready:
+        return False
+    start = time.process_time()
+    # the smallest pass, on one row: loads the file's cache or reveals that it is cold
+    one = np.zeros(1)
+    kern.production_pass(np.zeros(1, np.int8), np.zeros(1, np.int16), np.zeros(1, np.float32),
+                         np.zeros(1, np.float32), one, one.copy(), one.copy())
+    cold = bool(sum(kern.production_pass.stats.cache_misses.values()))
+    if cold:
+        message = ("compiling the simulation engine (first run after an install or upgrade: "
+                   "about 10 CPU-seconds, once; later runs load it from the cache)")
+        (notify or log.warning)(message)
+    _engine_ready = True
+    log.debug("engine prepared in %.2f s (cold cache: %s)", time.process_time() - start, cold)
+    return cold
 
 N_SCORE_BINS = 1024
 SCORE_HALF_WIDTH = 40.0
@@ -52,6 +81,7 @@ def largest_remainder(shares: F64, total: int) -> NDArray[np.int64]:
 
 
 BLOCK_ROWS = 1 << 20  # rows per block when the population is built
+PAIRWISE_LEAF = 1 << 16  # elements summed at once by _pairwise_sum (>= 128, NumPy's own block)
 
 
 def _blocks(n: int) -> list[tuple[int, int]]:
@@ -86,16 +116,15 @@ class _group_reader:  # noqa: N801 - used like a function
         return np.concatenate(parts)[skip:skip + n].astype(np.float64)
 
 
-def _pairwise_sum(get: object, start: int, n: int, leaf: int = 1 << 16) -> float:
+def _pairwise_sum(get: object, start: int, n: int) -> float:
     """``np.sum`` of a long float64 array, bit for bit, without the array: NumPy sums by pairwise
     halving (split at n // 2 rounded down to a multiple of 8), so the same recursion over blocks
     read by ``get(start, n)`` gives the same rounding."""
-    if n <= leaf:
+    if n <= PAIRWISE_LEAF:
         return float(np.sum(get(start, n)))  # type: ignore[operator]
     half = n // 2
     half -= half % 8
-    return (_pairwise_sum(get, start, half, leaf)
-            + _pairwise_sum(get, start + half, n - half, leaf))
+    return _pairwise_sum(get, start, half) + _pairwise_sum(get, start + half, n - half)
 
 
 def initial_degree_propensity(econ: Economy, degree_share: float) -> F64:
@@ -119,6 +148,7 @@ class LabourMarket(MarketBase):
 
     def __init__(self, scenario: Scenario, economy: Economy, seed: int) -> None:
         super().__init__(scenario, economy, seed)
+        prepare_engine()
         capacity = capacity_for(scenario.run.workers, scenario.labour.growth, self.total_periods)
         self.pop = Population.allocate(capacity)
         n = economy.n_occ
@@ -360,4 +390,4 @@ class LabourMarket(MarketBase):
         self.period += 1
 
 
-__all__ = ["EMPLOYED", "OUT", "UNEMPLOYED", "LabourMarket"]
+__all__ = ["EMPLOYED", "OUT", "UNEMPLOYED", "LabourMarket", "prepare_engine"]
