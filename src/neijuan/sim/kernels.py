@@ -81,13 +81,15 @@ def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uin
     """Each member of the labour force retires with probability ``hazard``; each employed person
     who stays loses the job with probability ``separation`` (layoffs and quits into
     unemployment), keeping the occupation as origin. One draw per row decides both. Returns
-    the retirements; ``flows`` gets (retirements, separations)."""
+    the retirements; ``flows`` gets (retirements, separations, labour force after them)."""
     n = 0
     sep = 0
+    in_force = 0
     for i in range(status.size):
         st = status[i]
         if st == OUT:
             continue
+        in_force += 1
         u = uniform(key, i)
         if u < hazard:
             status[i] = OUT
@@ -99,6 +101,7 @@ def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uin
             sep += 1
     flows[0] = n
     flows[1] = sep
+    flows[2] = in_force - n
     return n
 
 

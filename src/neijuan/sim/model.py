@@ -169,7 +169,7 @@ class LabourMarket(MarketBase):
         self.n_wage_bins, self.log_wage_min, self.log_wage_max = log_wage_bins()
         self.wage_hist = np.zeros(self.n_wage_bins)
         self.blame_sums = np.zeros(5)
-        self.flows = np.zeros(2)
+        self.flows = np.zeros(3)
         self.openings = np.zeros(n)
         self.contested_openings = np.zeros(n)
         self.center = np.zeros(n)
@@ -293,7 +293,7 @@ class LabourMarket(MarketBase):
         retired = kern.retire_pass(pop.status, pop.wage, self._key(STREAM_RETIRE), hazard,
                                    sc.labour.separation, self.flows)
         separated = float(self.flows[1])
-        in_force = int(np.count_nonzero(pop.status != OUT))
+        in_force = int(self.flows[2])  # (counted by the pass: no scan of the rows)
         n_entrants, degree_share, z_entrants = self.entry_plan(in_force, ai)
         entered = kern.entry_pass(
             pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
@@ -382,7 +382,7 @@ class LabourMarket(MarketBase):
         self.close_period(prod, contest, work)
         n_stats = max(self.degree_stats[:, 0].sum(), 1.0)
         self.record(ai, prod, contest, work, scr, value,
-                    labour_force=float(np.count_nonzero(pop.status != OUT)),
+                    labour_force=float(in_force + entered),
                     entered=float(entered), retired=float(retired), separated=separated,
                     openings=self.openings, contested_openings=self.contested_openings,
                     skill_mean=float(self.degree_stats[:, 1].sum() / n_stats),
