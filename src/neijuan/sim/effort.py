@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -135,7 +136,8 @@ def _rows_for(rho: NDArray[np.float64], log_rho: NDArray[np.float64],
 
 
 @njit(inline="always", cache=True)
-def lookup(rows: NDArray[np.float64], o: int, a: float) -> float:  # pragma: no cover - compiled
+def lookup(rows: NDArray[np.float64], o: int | np.unsignedinteger[Any],
+           a: float) -> float:  # pragma: no cover - compiled
     """``z*`` for ``a`` by linear interpolation in occupation ``o``'s row (linear extrapolation
     above the grid, where ``z*`` is asymptotically linear in ``a``)."""
     step = (A_MAX - A_MIN) / (N_A - 1)
