@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from neijuan.sim.constants import LOGISTIC, NO_EFFORT, NORMAL  # noqa: F401 - re-exported
+
 RHO_MIN, RHO_MAX, N_RHO = 0.01, 100.0, 241
 A_MIN, A_MAX, N_A = -40.0, 60.0, 2001
-NO_EFFORT = -1.0e9  # z* sentinel: the candidate does not take part (zero effort)
-
-LOGISTIC = 0
-NORMAL = 1
 
 
 @njit(inline="always", cache=True)
@@ -137,7 +136,8 @@ def _rows_for(rho: NDArray[np.float64], log_rho: NDArray[np.float64],
 
 
 @njit(inline="always", cache=True)
-def lookup(rows: NDArray[np.float64], o: int, a: float) -> float:  # pragma: no cover - compiled
+def lookup(rows: NDArray[np.float64], o: int | np.unsignedinteger[Any],
+           a: float) -> float:  # pragma: no cover - compiled
     """``z*`` for ``a`` by linear interpolation in occupation ``o``'s row (linear extrapolation
     above the grid, where ``z*`` is asymptotically linear in ``a``)."""
     step = (A_MAX - A_MIN) / (N_A - 1)

@@ -20,8 +20,8 @@ from numpy.typing import NDArray
 from neijuan.config import Scenario
 from neijuan.sim import kernels as kern
 from neijuan.sim import steps as alg
+from neijuan.sim.constants import LOGISTIC, NORMAL
 from neijuan.sim.economy import Economy
-from neijuan.sim.effort import LOGISTIC, NORMAL
 
 F64 = NDArray[np.float64]
 

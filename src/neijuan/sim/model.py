@@ -7,18 +7,23 @@ per-occupation algebra it shares with the mean-field model (:mod:`neijuan.sim.ma
 
 from __future__ import annotations
 
+import logging
 import math
+import time
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.config import Scenario
+from neijuan.sim import effort
 from neijuan.sim import kernels as kern
 from neijuan.sim import steps as alg
+from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
-from neijuan.sim.effort import LOGISTIC, NORMAL, rows_for
 from neijuan.sim.market import ContestOutcome, MarketBase, WorkOutcome, log_wage_bins
-from neijuan.sim.rng import (
+from neijuan.sim.state import EMPLOYED, OUT, UNEMPLOYED, Population, capacity_for
+from neijuan.sim.streams import (
     STREAM_ENTRY,
     STREAM_FAILURE,
     STREAM_INIT,
@@ -31,9 +36,34 @@ from neijuan.sim.rng import (
     STREAM_TRIM,
     stream_key,
 )
-from neijuan.sim.state import EMPLOYED, OUT, UNEMPLOYED, Population, capacity_for
 
 F64 = NDArray[np.float64]
+log = logging.getLogger(__name__)
+_engine_ready = False
+
+
+def prepare_engine(notify: Callable[[str], None] | None = None) -> bool:
+    """Load the compiled passes from Numba's on-disk cache, or, on the first run after an install
+    or an upgrade, say that they are being compiled (about 10 CPU-seconds, once: the result is
+    cached for every later run) rather than sit silent. Returns whether it had to compile.
+    ``notify`` gets the message (default: a warning on the ``neijuan.sim.model`` logger, which
+    Python prints on standard error when logging is not configured)."""
+    global _engine_ready
+    if _engine_ready:
+        return False
+    start = time.process_time()
+    # the smallest pass, on one row: loads the file's cache or reveals that it is cold
+    one = np.zeros(1)
+    kern.production_pass(np.zeros(1, np.int8), np.zeros(1, np.int16), np.zeros(1, np.float32),
+                         np.zeros(1, np.float32), one, one.copy(), one.copy())
+    cold = bool(sum(kern.production_pass.stats.cache_misses.values()))
+    if cold:
+        message = ("compiling the simulation engine (first run after an install or upgrade: "
+                   "about 10 CPU-seconds, once; later runs load it from the cache)")
+        (notify or log.warning)(message)
+    _engine_ready = True
+    log.debug("engine prepared in %.2f s (cold cache: %s)", time.process_time() - start, cold)
+    return cold
 
 N_SCORE_BINS = 1024
 SCORE_HALF_WIDTH = 40.0
@@ -48,6 +78,53 @@ def largest_remainder(shares: F64, total: int) -> NDArray[np.int64]:
     if short > 0:
         base[np.argsort(-(raw - base))[:short]] += 1
     return base
+
+
+BLOCK_ROWS = 1 << 20  # rows per block when the population is built
+PAIRWISE_LEAF = 1 << 16  # elements summed at once by _pairwise_sum (>= 128, NumPy's own block)
+
+
+def _blocks(n: int) -> list[tuple[int, int]]:
+    return [(a, min(a + BLOCK_ROWS, n)) for a in range(0, n, BLOCK_ROWS)]
+
+
+class _group_reader:  # noqa: N801 - used like a function
+    """Reads ``values[mask == group]`` as float64 by position within the group, a block at a
+    time (no whole-population mask or copy)."""
+
+    def __init__(self, labels: NDArray[np.uint8], values: NDArray[np.float32], group: int
+                 ) -> None:
+        self.labels, self.values, self.group = labels, values, group
+        self.bounds = [(a, b) for a, b in _blocks(labels.size)]
+        counts = [int(np.count_nonzero(labels[a:b] == group)) for a, b in self.bounds]
+        self.starts = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+        self.size = int(self.starts[-1])
+
+    def __call__(self, start: int, n: int) -> F64:
+        if n <= 0:
+            return np.zeros(0)
+        first = int(np.searchsorted(self.starts, start, side="right")) - 1
+        parts = []
+        got = 0
+        k = first
+        while got < n + (start - int(self.starts[first])):
+            a, b = self.bounds[k]
+            parts.append(self.values[a:b][self.labels[a:b] == self.group])
+            got += parts[-1].size
+            k += 1
+        skip = start - int(self.starts[first])
+        return np.concatenate(parts)[skip:skip + n].astype(np.float64)
+
+
+def _pairwise_sum(get: object, start: int, n: int) -> float:
+    """``np.sum`` of a long float64 array, bit for bit, without the array: NumPy sums by pairwise
+    halving (split at n // 2 rounded down to a multiple of 8), so the same recursion over blocks
+    read by ``get(start, n)`` gives the same rounding."""
+    if n <= PAIRWISE_LEAF:
+        return float(np.sum(get(start, n)))  # type: ignore[operator]
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(get, start, half) + _pairwise_sum(get, start + half, n - half)
 
 
 def initial_degree_propensity(econ: Economy, degree_share: float) -> F64:
@@ -71,6 +148,7 @@ class LabourMarket(MarketBase):
 
     def __init__(self, scenario: Scenario, economy: Economy, seed: int) -> None:
         super().__init__(scenario, economy, seed)
+        prepare_engine()
         capacity = capacity_for(scenario.run.workers, scenario.labour.growth, self.total_periods)
         self.pop = Population.allocate(capacity)
         n = economy.n_occ
@@ -91,57 +169,67 @@ class LabourMarket(MarketBase):
         self.n_wage_bins, self.log_wage_min, self.log_wage_max = log_wage_bins()
         self.wage_hist = np.zeros(self.n_wage_bins)
         self.blame_sums = np.zeros(5)
-        self.flows = np.zeros(2)
+        self.flows = np.zeros(3)
         self.openings = np.zeros(n)
         self.contested_openings = np.zeros(n)
         self.center = np.zeros(n)
-        self.last_bar = np.full(n, kern.NO_BAR)
+        self.last_bar = np.full(n, NO_BAR)
         self._populate()
 
     def _key(self, stream: int) -> np.uint64:
         return stream_key(self.seed, self.period, stream)
 
     def _populate(self) -> None:
-        """Draw the initial labour force, then calibrate the pre-AI equilibrium to it."""
+        """Draw the initial labour force, then calibrate the pre-AI equilibrium to it.
+
+        Built in blocks of rows written straight into the state arrays, so the peak memory is the
+        state plus a few blocks, not whole-population temporaries. Each kind of draw is its own
+        sweep in row order, so the random sequence (and every result) is what one draw of the
+        whole population would give."""
         sc, econ, pop = self.sc, self.econ, self.pop
         lab = sc.labour
         n0 = sc.run.workers
         n_emp = round(n0 * (1.0 - lab.initial_unemployment))
-        occ_of_row = np.concatenate([
-            np.repeat(np.arange(econ.n_occ), largest_remainder(econ.occ_share, n_emp)),
-            np.repeat(np.arange(econ.n_occ), largest_remainder(econ.occ_share, n0 - n_emp)),
-        ])
-        pop.status[:n0] = np.where(np.arange(n0) < n_emp, EMPLOYED, UNEMPLOYED)
-        pop.occ[:n0] = occ_of_row
-        pop.origin[:n0] = occ_of_row
+        # rows: the employed by occupation, then the unemployed by occupation
+        row = 0
+        for counts in (largest_remainder(econ.occ_share, n_emp),
+                       largest_remainder(econ.occ_share, n0 - n_emp)):
+            for o, c in enumerate(counts):
+                pop.occ[row:row + c] = o
+                row += int(c)
+        pop.origin[:n0] = pop.occ[:n0]
+        pop.status[:n_emp] = EMPLOYED
+        pop.status[n_emp:n0] = UNEMPLOYED
         rng = np.random.default_rng([self.seed, STREAM_INIT])
-        p_deg = initial_degree_propensity(econ, lab.degree_share)[occ_of_row]
-        pop.degree[:n0] = (rng.random(n0) < p_deg).astype(np.uint8)
+        p_deg = initial_degree_propensity(econ, lab.degree_share)
+        for a, b in _blocks(n0):
+            pop.degree[a:b] = rng.random(b - a) < p_deg[pop.occ[a:b]]
         d_mean = float(pop.degree[:n0].mean())
         log_w = np.log(econ.occ_wage)
-        pop.log_skill[:n0] = (lab.degree_skill_gap * (pop.degree[:n0] - d_mean)
-                              + lab.sorting * (log_w[occ_of_row] - (econ.occ_share * log_w).sum())
-                              + lab.skill_sd * rng.standard_normal(n0))
-        pop.skill[:n0] = np.exp(pop.log_skill[:n0])
-        z_mean = np.where(econ.occ_tier[occ_of_row] == 3, lab.specialist_ai_skill,
-                          lab.ai_skill_mean)
-        pop.ai_skill[:n0] = np.minimum(1.0, rng.exponential(1.0, n0) * z_mean)
+        log_w_mean = (econ.occ_share * log_w).sum()
+        for a, b in _blocks(n0):
+            pop.log_skill[a:b] = (lab.degree_skill_gap * (pop.degree[a:b] - d_mean)
+                                  + lab.sorting * (log_w[pop.occ[a:b]] - log_w_mean)
+                                  + lab.skill_sd * rng.standard_normal(b - a))
+            pop.skill[a:b] = np.exp(pop.log_skill[a:b])
+        z_mean_of_occ = np.where(econ.occ_tier == 3, lab.specialist_ai_skill, lab.ai_skill_mean)
+        for a, b in _blocks(n0):
+            pop.ai_skill[a:b] = np.minimum(1.0, rng.exponential(1.0, b - a)
+                                           * z_mean_of_occ[pop.occ[a:b]])
         pop.effort[:n0] = self.effort0
         kern.production_pass(pop.status, pop.occ, pop.skill, pop.ai_skill,
                              np.zeros(econ.n_occ), self.employed, self.efficiency_units)
         self.calibrate(self.employed.copy(), self.efficiency_units.copy())
         # moments of the employed's skill and AI skill, kept by the wage pass from now on
         self.occ_sums[:, 10] = self.employed
-        z = pop.ai_skill[:n0].astype(np.float64)
-        sk = pop.skill[:n0].astype(np.float64)
-        working = pop.status[:n0] == EMPLOYED
-        for col, values in ((7, sk), (8, sk * z), (9, sk * z * z)):
-            self.occ_sums[:, col] = np.bincount(pop.occ[:n0][working], weights=values[working],
-                                                minlength=econ.n_occ)
+        kern.skill_moments_pass(pop.status[:n0], pop.occ[:n0], pop.skill[:n0],
+                                pop.ai_skill[:n0], self.occ_sums[:, 7:10])
         stats = np.zeros((2, 3))
         for d in (0, 1):
-            ls = pop.log_skill[:n0][pop.degree[:n0] == d].astype(np.float64)
-            stats[d] = (ls.size, ls.sum(), (ls * ls).sum())
+            get = _group_reader(pop.degree[:n0], pop.log_skill[:n0], d)
+            size = get.size
+            stats[d] = (size, _pairwise_sum(get, 0, size),
+                        _pairwise_sum(lambda a, n, g=get: g(a, n) ** 2, 0, size))
         self._degree_moments(stats)
         self.within_var0 = self.within_var
         self.degree_gap0 = self.degree_gap
@@ -205,7 +293,7 @@ class LabourMarket(MarketBase):
         retired = kern.retire_pass(pop.status, pop.wage, self._key(STREAM_RETIRE), hazard,
                                    sc.labour.separation, self.flows)
         separated = float(self.flows[1])
-        in_force = int(np.count_nonzero(pop.status != OUT))
+        in_force = int(self.flows[2])  # (counted by the pass: no scan of the rows)
         n_entrants, degree_share, z_entrants = self.entry_plan(in_force, ai)
         entered = kern.entry_pass(
             pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
@@ -257,7 +345,7 @@ class LabourMarket(MarketBase):
         kern.settle_pass(pop.status, pop.occ, pop.origin, pop.degree, pop.tenure, pop.won,
                          pop.signal, pop.effort, pop.log_skill, pop.skill, pop.ai_skill, pop.wage,
                          pop.agency, pop.failures, pop.blamed, pop.mark, bar, noise,
-                         rows_for(noise / c.r, self.kind), value, ai.aug_gain,
+                         effort.rows_for(noise / c.r, self.kind), value, ai.aug_gain,
                          bargaining, self.benefit, self.outside, self.horizon(), c.r,
                          c.effort_cost, c.adjustment, c.max_effort, c.incumbent_advantage,
                          sc.learning.share, sc.learning.skill_rate, depreciation,
@@ -294,7 +382,7 @@ class LabourMarket(MarketBase):
         self.close_period(prod, contest, work)
         n_stats = max(self.degree_stats[:, 0].sum(), 1.0)
         self.record(ai, prod, contest, work, scr, value,
-                    labour_force=float(np.count_nonzero(pop.status != OUT)),
+                    labour_force=float(in_force + entered),
                     entered=float(entered), retired=float(retired), separated=separated,
                     openings=self.openings, contested_openings=self.contested_openings,
                     skill_mean=float(self.degree_stats[:, 1].sum() / n_stats),
@@ -302,4 +390,4 @@ class LabourMarket(MarketBase):
         self.period += 1
 
 
-__all__ = ["EMPLOYED", "OUT", "UNEMPLOYED", "LabourMarket"]
+__all__ = ["EMPLOYED", "OUT", "UNEMPLOYED", "LabourMarket", "prepare_engine"]

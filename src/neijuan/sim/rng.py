@@ -13,6 +13,20 @@ import math
 import numpy as np
 from numba import njit, uint64
 
+from neijuan.sim.streams import (  # noqa: F401 - re-exported
+    STREAM_ENTRY,
+    STREAM_FAILURE,
+    STREAM_INIT,
+    STREAM_NOISE,
+    STREAM_RETIRE,
+    STREAM_ROUND,
+    STREAM_SEARCH,
+    STREAM_SELECT,
+    STREAM_TEST,
+    STREAM_TRIM,
+    stream_key,
+)
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -22,34 +36,8 @@ _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0  # 2^-53
 
-# Streams: one per kind of draw, so that adding a draw never shifts the others.
-STREAM_RETIRE = 1
-STREAM_ENTRY = 2
-STREAM_SEARCH = 3
-STREAM_TEST = 4
-STREAM_SELECT = 5
-STREAM_TRIM = 6
-STREAM_FAILURE = 7
-STREAM_INIT = 8
-STREAM_ROUND = 9
-STREAM_NOISE = 10
 
-
-def _mix_py(z: int) -> int:
-    mask = (1 << 64) - 1
-    z = (z + 0x9E3779B97F4A7C15) & mask
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-    return z ^ (z >> 31)
-
-
-def stream_key(seed: int, period: int, stream: int) -> np.uint64:
-    """The 64-bit key of one (seed, period, stream); rows are counters under it."""
-    z = _mix_py(_mix_py(_mix_py(seed & ((1 << 64) - 1)) ^ (period & 0xFFFFFFFF)) ^ stream)
-    return np.uint64(z)
-
-
-@njit(uint64(uint64), inline="always", cache=True)
+@njit(inline="always", cache=True)
 def mix64(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2

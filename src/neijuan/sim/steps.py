@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from neijuan.config import AgencyParams, AIParams, Scenario
+from neijuan.sim.constants import NO_BAR, NO_POSITIONS
 from neijuan.sim.economy import Economy
-from neijuan.sim.kernels import NO_BAR, NO_POSITIONS
 
 F64 = NDArray[np.float64]
 

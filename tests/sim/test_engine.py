@@ -1,0 +1,103 @@
+"""The engine's speed work changes nothing: the population built in blocks equals the one drawn
+whole, the sums over blocks equal NumPy's, the model imports without the compiler, and a cold
+compile cache is announced rather than silent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import neijuan.sim.model as mdl
+from neijuan.config import load_scenario
+from neijuan.sim.economy import builtin_economy
+from neijuan.sim.state import EMPLOYED, UNEMPLOYED
+from neijuan.sim.streams import STREAM_INIT
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 3000), leaf=st.integers(128, 600), seed=st.integers(0, 2**32 - 1))
+def test_pairwise_sum_over_blocks_is_numpy_sum_bit_for_bit(n: int, leaf: int, seed: int) -> None:
+    x = np.random.default_rng(seed).standard_normal(n) * 1e3
+    old = mdl.PAIRWISE_LEAF
+    mdl.PAIRWISE_LEAF = leaf
+    try:
+        assert mdl._pairwise_sum(lambda a, k: x[a:a + k], 0, n) == np.sum(x)
+    finally:
+        mdl.PAIRWISE_LEAF = old
+
+
+def _drawn_whole(model: mdl.LabourMarket) -> dict[str, np.ndarray]:
+    """The initial population as one draw of the whole population (the reference)."""
+    sc, econ = model.sc, model.econ
+    lab = sc.labour
+    n0 = sc.run.workers
+    n_emp = round(n0 * (1.0 - lab.initial_unemployment))
+    occ = np.concatenate([
+        np.repeat(np.arange(econ.n_occ), mdl.largest_remainder(econ.occ_share, n_emp)),
+        np.repeat(np.arange(econ.n_occ), mdl.largest_remainder(econ.occ_share, n0 - n_emp))])
+    rng = np.random.default_rng([model.seed, STREAM_INIT])
+    p_deg = mdl.initial_degree_propensity(econ, lab.degree_share)[occ]
+    degree = (rng.random(n0) < p_deg).astype(np.uint8)
+    log_w = np.log(econ.occ_wage)
+    log_skill = (lab.degree_skill_gap * (degree - degree.mean())
+                 + lab.sorting * (log_w[occ] - (econ.occ_share * log_w).sum())
+                 + lab.skill_sd * rng.standard_normal(n0)).astype(np.float32)
+    z_mean = np.where(econ.occ_tier[occ] == 3, lab.specialist_ai_skill, lab.ai_skill_mean)
+    ai_skill = np.minimum(1.0, rng.exponential(1.0, n0) * z_mean).astype(np.float32)
+    status = np.where(np.arange(n0) < n_emp, EMPLOYED, UNEMPLOYED).astype(np.int8)
+    return {"occ": occ, "degree": degree, "log_skill": log_skill, "ai_skill": ai_skill,
+            "status": status, "skill": np.exp(log_skill)}
+
+
+@pytest.mark.parametrize("workers", [100, 977, 5000])
+def test_population_built_in_blocks_is_the_one_drawn_whole(
+        workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mdl, "BLOCK_ROWS", 64)
+    monkeypatch.setattr(mdl, "PAIRWISE_LEAF", 128)
+    sc = load_scenario("ai-baseline", {"run.workers": workers, "run.burn_in": 2,
+                                       "run.periods": 2})
+    model = mdl.LabourMarket(sc, builtin_economy(), 11)
+    ref = _drawn_whole(model)
+    for name, values in ref.items():
+        assert np.array_equal(getattr(model.pop, name)[:workers], values), name
+    working = ref["status"] == EMPLOYED
+    sk = ref["skill"].astype(np.float64)
+    z = ref["ai_skill"].astype(np.float64)
+    for col, w in ((7, sk), (8, sk * z), (9, sk * z * z)):
+        expect = np.bincount(ref["occ"][working], weights=w[working],
+                             minlength=model.econ.n_occ)
+        assert np.array_equal(model.occ_sums[:, col], expect), col
+    for d in (0, 1):
+        ls = ref["log_skill"][ref["degree"] == d].astype(np.float64)
+        n = max(ls.size, 1)
+        assert model.degree_mean[d] == (ls.sum() / n if ls.size else 0.0)
+
+
+def _python(code: str, cache_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": SRC, "NUMBA_CACHE_DIR": str(cache_dir)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=300, check=True)
+
+
+def test_the_model_imports_without_the_compiler(tmp_path: Path) -> None:
+    out = _python("import sys, neijuan.sim.model; "
+                  "print(sorted(m for m in ('numba', 'scipy', 'llvmlite') if m in sys.modules))",
+                  tmp_path)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_cold_compile_cache_is_announced_once(tmp_path: Path) -> None:
+    code = ("from neijuan.sim.model import prepare_engine; "
+            "print('cold' if prepare_engine(notify=print) else 'warm')")
+    first = _python(code, tmp_path).stdout
+    assert "compiling the simulation engine" in first and first.strip().endswith("cold")
+    assert _python(code, tmp_path).stdout.strip() == "warm"
