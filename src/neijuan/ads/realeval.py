@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from neijuan.ads import detect
+from neijuan.ads.evaluate import _prf as evaluate_prf
 from neijuan.errors import DataError
 
 # The corpora and the currency their bare "$" means (Manitoba ads pay in Canadian dollars).
@@ -105,13 +106,11 @@ def detect_real(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _prf(pred: pl.Series, gold: pl.Series) -> dict[str, float]:
-    tp = int((pred & gold).sum())
-    fp = int((pred & ~gold).sum())
-    fn = int((~pred & gold).sum())
-    p = tp / (tp + fp) if tp + fp else math.nan
-    r = tp / (tp + fn) if tp + fn else math.nan
-    f = 2 * p * r / (p + r) if tp else (0.0 if fp + fn else math.nan)
-    return {"precision": p, "recall": r, "f1": f, "n": float(tp + fn), "tp": tp, "fp": fp, "fn": fn}
+    """Precision, recall and F1 as the synthetic evaluation defines them, with ``n`` the
+    number of positive ads."""
+    out = evaluate_prf(pred, gold)
+    out["n"] = out.pop("support")
+    return out
 
 
 def _salary_ok(d: pl.DataFrame) -> pl.Series:
