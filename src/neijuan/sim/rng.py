@@ -13,20 +13,6 @@ import math
 import numpy as np
 from numba import njit, uint64
 
-from neijuan.sim.streams import (  # noqa: F401 - re-exported
-    STREAM_ENTRY,
-    STREAM_FAILURE,
-    STREAM_INIT,
-    STREAM_NOISE,
-    STREAM_RETIRE,
-    STREAM_ROUND,
-    STREAM_SEARCH,
-    STREAM_SELECT,
-    STREAM_TEST,
-    STREAM_TRIM,
-    stream_key,
-)
-
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
