@@ -237,3 +237,61 @@ def test_local_and_ray_give_identical_rows(tmp_path: Path) -> None:
     local, ray = read_sweep(tmp_path / "local"), read_sweep(tmp_path / "ray")
     assert local.height == 12
     assert local.equals(ray)
+
+
+def _ray_task_pids() -> list[int]:
+    """Ray workers running a chunk right now (Ray titles a busy worker ``ray::<function>``)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if cmdline.startswith(b"ray::evaluate_task"):
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds Ray's workers through /proc (Linux)")
+def test_a_lost_ray_worker_loses_no_row(tmp_path: Path) -> None:
+    """SIGKILL a Ray worker in the middle of a chunk: Ray reruns the chunk elsewhere, and the
+    sweep ends with exactly the rows the local pool gives, none lost, duplicated or torn."""
+    pytest.importorskip("ray")
+    import threading
+
+    spec = write(tmp_path, KILLABLE.replace("workers = 300", "workers = 1500")
+                 .replace("n = 40", "n = 8").replace("seeds = 3", "seeds = 1"))
+    outcome: dict[str, object] = {}
+
+    def sweep() -> None:
+        try:
+            outcome["stats"] = run_sweep(spec, tmp_path / "ray", processes=2, use_ray=True)
+        except BaseException as exc:  # reported by the assertion below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=sweep)
+    thread.start()
+    killed = 0
+    deadline = time.monotonic() + 240
+    while thread.is_alive() and not killed and time.monotonic() < deadline:
+        pids = _ray_task_pids()
+        if pids:
+            time.sleep(0.3)  # into the chunk's computation
+            try:
+                os.kill(pids[0], signal.SIGKILL)
+                killed = 1
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+    thread.join(timeout=300)
+    assert killed, "no Ray worker was seen running a chunk"
+    assert "error" not in outcome, outcome.get("error")
+    stats = outcome["stats"]
+    assert not stats.failures, stats.failures  # type: ignore[attr-defined]
+    run_sweep(spec, tmp_path / "local", processes=1)
+    local, ray = read_sweep(tmp_path / "local"), read_sweep(tmp_path / "ray")
+    assert ray.height == 8 and ray.select("point", "seed").is_unique().all()
+    assert local.equals(ray)

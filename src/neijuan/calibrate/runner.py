@@ -98,14 +98,17 @@ def _simulate_accepts_twin() -> bool:
 
 
 def evaluate_task(base: Any, task: Task, meta: dict[str, str]) -> Any:
-    """Run one chunk and return its rows (a Polars DataFrame). Runs in the worker."""
+    """Run one chunk and return its rows (a Polars DataFrame). Runs in the worker.
+
+    ``meta["twin"] == "0"`` skips the no-AI twin (a calibration needs only the levels its
+    targets read: half the work); sweeps keep it for their ``effect_*`` columns."""
     from neijuan.sim.run import simulate
 
     scenario = base.with_overrides({**task.overrides, "run.seed": task.seeds[0],
                                     "run.seeds": len(task.seeds)})
     kwargs: dict[str, Any] = {"processes": 1}
     if _simulate_accepts_twin():
-        kwargs["twin"] = True
+        kwargs["twin"] = meta.get("twin", "1") != "0"
     result = simulate(scenario, **kwargs)
     return rows_from_result(result, task, meta)
 

@@ -207,7 +207,7 @@ class Evaluator:
                               max(self.rows_expected, self.rows_done + total))
 
         stats = evaluate_points(self.base, list(unique.values()), seeds, self.store,
-                                meta={"sweep": self.fingerprint}, backend=self.backend,
+                                meta={"sweep": self.fingerprint, "twin": "0"}, backend=self.backend,
                                 keys=keys, progress=tick)
         self.rows_done += n_rows
         if stats.failures:
