@@ -219,18 +219,29 @@ def _print_summary(result: Any, lang: str = "en") -> None:
 
 
 def _print_fit(result: Any) -> None:
+    """The fit table, readable at 80 columns: numbers in the table, sources listed below it."""
+    from rich import box
     from rich.table import Table
 
     from neijuan.targets import fit_report
 
     table = Table(title="published figures and the model (neijuan/targets/published.toml)",
-                  title_justify="left")
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 0, 0, 1))
     table.add_column("target", no_wrap=True)
-    for column in ("window", "published", "simulated", "5-95%"):
+    for column in ("years", "publ.", "model", "5-95%", "within"):
         table.add_column(column, no_wrap=True, justify="right")
-    table.add_column("source", overflow="fold")
+    sources: list[str] = []
     for row in fit_report(result).iter_rows(named=True):
-        table.add_row(row["target"], row["window"], f"{row['published']:.3g}",
-                      f"{row['simulated']:.3g}", f"{row['lo']:.3g} .. {row['hi']:.3g}",
-                      row["source"])
+        if row["source"] not in sources:
+            sources.append(row["source"])
+        first, _, last = str(row["window"]).partition("-")
+        years = (first if first == last else f"{first[2:]}-{last[2:]}") if last else first
+        mark = ("yes" if row["within"] else "no") + ("*" if row["in_fit"] else "")
+        table.add_row(row["target"], years, f"{row['published']:.3f}", f"{row['simulated']:.3f}",
+                      f"{row['lo']:.3f}..{row['hi']:.3f}", mark)
     console.print(table)
+    console.print("within: |model - published| <= the target's tolerance (--json gives it); "
+                  "*: in the calibration, the others are out-of-sample checks", style="dim")
+    for source in sources:
+        console.print(f"source: {source}", style="dim")
