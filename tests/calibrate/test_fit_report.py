@@ -46,3 +46,50 @@ def test_fit_report_is_json_ready() -> None:
     rows = fit_report(result)
     json.dumps(rows)
     assert len(rows) == sum(len(t.moment_names()) for t in model_targets())
+
+
+def _shipped_fit() -> dict[str, object]:
+    from importlib import resources
+
+    text = resources.files("neijuan.scenarios").joinpath("ai-baseline.fit.json").read_text(
+        encoding="utf-8")
+    return dict(json.loads(text))
+
+
+def test_shipped_ai_baseline_holds_the_fitted_values() -> None:
+    """The scenario the quick start runs is the fitted one: each fitted parameter in
+    ai-baseline.toml equals the value in the fit report shipped beside it."""
+    from neijuan.config import load_scenario
+
+    fit = _shipped_fit()
+    scenario = load_scenario("ai-baseline")
+    params = fit["parameters"]
+    assert isinstance(params, list) and params
+    for p in params:
+        section, key = p["key"].split(".")
+        # (the optimiser's points are run rounded to 12 significant digits, as written here)
+        assert getattr(getattr(scenario, section), key) == float(f"{p['value']:.12g}"), p["key"]
+        assert p["lo"] <= p["value"] <= p["hi"]
+
+
+def test_shipped_fit_report_reproduces_and_lands_in_its_targets() -> None:
+    """Rerun the fit report's own runs (its workers and seeds): every target's mean comes back
+    within a quarter of its tolerance of the shipped report (a model change that moves a figure
+    makes the shipped fit stale and fails here), and every target in the fit is within
+    tolerance."""
+    from neijuan.sim.run import simulate
+
+    fit = _shipped_fit()
+    config, provenance = fit["config"], fit["provenance"]
+    assert isinstance(config, dict) and isinstance(provenance, dict)
+    seeds = provenance["report_seeds"]
+    result = simulate("ai-baseline", workers=config["workers"], seeds=len(seeds), twin=False,
+                      overrides={"run.seed": seeds[0]})
+    now = {t["name"]: t for t in fit_report(result)}
+    shipped = fit["targets"]
+    assert isinstance(shipped, list)
+    for t in shipped:
+        mean = now[t["name"]]["simulated"]["mean"]
+        assert abs(mean - t["simulated"]["mean"]) <= 0.25 * t["tolerance"], t["name"]
+        if t["in_fit"]:
+            assert now[t["name"]]["within"], (t["name"], mean, t["published"])
