@@ -399,12 +399,48 @@ class LocalShards:
         self.shards = []
 
 
+class Sparse:
+    """A mostly-zero array in transit (a score histogram: most bins of most occupations are
+    empty): its shape, the flat positions of the entries that are not +0.0, and their values."""
+
+    def __init__(self, arr: NDArray[np.float64]) -> None:
+        flat = arr.reshape(-1)
+        self.shape = arr.shape
+        self.index = np.flatnonzero((flat != 0) | np.signbit(flat)).astype(np.int32)
+        self.values = flat[self.index]
+
+    def dense(self) -> NDArray[np.float64]:
+        out = np.zeros(self.shape)
+        out.reshape(-1)[self.index] = self.values
+        return out
+
+
+def pack(obj: Any) -> Any:
+    """``obj`` with its large mostly-zero float arrays as :class:`Sparse` (exact)."""
+    if isinstance(obj, np.ndarray) and obj.dtype == np.float64 and obj.size >= 1024:
+        nonzero = int(np.count_nonzero(obj))
+        return Sparse(obj) if 3 * nonzero < obj.size else obj
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(pack(x) for x in obj)
+    return obj
+
+
+def unpack(obj: Any) -> Any:
+    if isinstance(obj, Sparse):
+        return obj.dense()
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(unpack(x) for x in obj)
+    return obj
+
+
 def payload_bytes(obj: Any) -> int:
     """Bytes of the arrays and numbers in ``obj`` (what crosses between driver and shards)."""
     if isinstance(obj, np.ndarray):
         return int(obj.nbytes)
     if isinstance(obj, BestResponseRows):
         return payload_bytes(obj.rho) + 8
+    if isinstance(obj, Sparse):
+        return int(obj.index.nbytes + obj.values.nbytes) + 8 * len(obj.shape)
     if isinstance(obj, (tuple, list)):
         return sum(payload_bytes(x) for x in obj)
     if isinstance(obj, dict):
@@ -441,7 +477,7 @@ class RayShards:
         ray = import_ray()
         out = ray.get(refs)
         self.received += payload_bytes(out)
-        return list(out)
+        return [unpack(x) for x in out]
 
     def map(self, method: str, *args: Any) -> list[Any]:
         self.sent += payload_bytes(args) * self.n_shards
@@ -482,7 +518,7 @@ class ShardActor:
         self.shard = Shard(first_chunk, last_chunk, capacity, chunk_rows)
 
     def call(self, method: str, *args: Any) -> Any:
-        return getattr(self.shard, method)(*args)
+        return pack(getattr(self.shard, method)(*args))
 
 
 def import_ray() -> Any:
