@@ -70,6 +70,9 @@ def main() -> None:
             times["sharded"].append(s2 - s1)
             sent.append(rs.sent - before[0])
             received.append(rs.received - before[1])
+    for k, (rows, state, peak) in enumerate(rs.map("memory")):
+        print(f"shard {k}: {rows:,} rows, {state / rows:.0f} B/row of arrays, peak RSS "
+              f"{peak / 2**20:.0f} MiB ({(peak - state) / 2**20:.0f} MiB above its rows)")
     same = all(np.array_equal(v, many.series()[k]) for k, v in one.series().items())
     occ = many.occupation_series()
     same_occ = all(np.array_equal(v, occ[k], equal_nan=True)

@@ -176,6 +176,13 @@ class Shard:
             tree.push(chunk, acc)
         return tree.nodes()
 
+    def memory(self) -> tuple[int, int, int]:
+        """(rows, bytes of the rows' arrays, peak resident bytes of this process so far)."""
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # (KiB on Linux)
+        return self.size, self.pop.nbytes(), int(peak)
+
     # ------------------------------------------------------------------ the initial population
     def populate_layout(self, seed: int, n0: int, n_emp: int, emp_counts: NDArray[np.int64],
                         unemp_counts: NDArray[np.int64], p_deg: NDArray[np.float64]) -> int:
