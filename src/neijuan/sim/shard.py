@@ -119,9 +119,11 @@ def fold(nodes: Sequence[Node], n_chunks: int) -> Partial:
 
 
 def _count_won(occ: NDArray[np.int16], won: NDArray[np.int8], out: NDArray[np.float64]) -> None:
-    """Winners per occupation (for the trim's hand-over to the next shard)."""
-    w = won == 2
-    out[:] = np.bincount(occ[w].astype(np.int64), minlength=out.size)[:out.size]
+    """Winners per occupation (for the trim's hand-over to the next shard), a block at a time."""
+    out[:] = 0.0
+    for a in range(0, occ.size, INIT_BLOCK):
+        w = won[a:a + INIT_BLOCK] == 2
+        out += np.bincount(occ[a:a + INIT_BLOCK][w], minlength=out.size)[:out.size]
 
 
 class BestResponseRows:
@@ -198,7 +200,9 @@ class Shard:
                 pop.occ[a - self.start:b - self.start] = occ_of_segment[seg]
         m = hi - lo
         pop.origin[:m] = pop.occ[:m]
-        pop.status[:m] = np.where(np.arange(lo, hi) < n_emp, EMPLOYED, UNEMPLOYED)
+        split = min(max(n_emp - lo, 0), m)  # (slices: no whole-shard temporaries)
+        pop.status[:split] = EMPLOYED
+        pop.status[split:m] = UNEMPLOYED
         bits = np.random.PCG64([seed, STREAM_INIT])  # what default_rng([seed, STREAM_INIT]) uses
         rng = np.random.Generator(bits)
         bits.advance(lo)
