@@ -190,3 +190,18 @@ def test_the_cli_refuses_bad_shards_in_one_line(args: list[str], fragment: str,
         main()
     err = " ".join(capsys.readouterr().err.split())
     assert exc.value.code == 2 and fragment in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_lost_shard_is_a_clear_error(ray_cluster: None) -> None:
+    import ray
+
+    from neijuan.errors import NeijuanError
+
+    shards = shard.RayShards(10_000, 2, None, 4096)
+    try:
+        ray.kill(shards.actors[1])
+        with pytest.raises(NeijuanError, match="a shard of this run was lost"):
+            shards.map("memory")
+    finally:
+        shards.close()

@@ -486,7 +486,12 @@ class RayShards:
 
     def _get(self, refs: list[Any]) -> list[Any]:
         ray = import_ray()
-        out = ray.get(refs)
+        try:
+            out = ray.get(refs)
+        except ray.exceptions.RayActorError as exc:  # (a lost node, a shard out of memory)
+            raise NeijuanError(f"a shard of this run was lost ({type(exc).__name__}: "
+                               f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); "
+                               "rerun with more memory per shard or more shards") from None
         self.received += payload_bytes(out)
         return [unpack(x) for x in out]
 
