@@ -21,7 +21,7 @@ from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
 from neijuan.sim.market import ContestOutcome, MarketBase, WorkOutcome, log_wage_bins
-from neijuan.sim.shard import BestResponseRows, LocalShards, ShardSet, fold
+from neijuan.sim.shard import BestResponseRows, LocalShards, RowKey, ShardSet, fold
 from neijuan.sim.state import EMPLOYED, OUT, UNEMPLOYED, Population, capacity_for
 from neijuan.sim.streams import (
     STREAM_ENTRY,
@@ -253,8 +253,8 @@ class LabourMarket(MarketBase):
         # 5. search, screening and the contest
         cdf, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
                                             self.within_var)
-        score_args = (cdf, self._key(STREAM_SEARCH), self._key(STREAM_TEST),
-                      self._key(STREAM_NOISE), self.degree_mean,
+        score_args = (cdf, RowKey(self._key(STREAM_SEARCH)), RowKey(self._key(STREAM_TEST)),
+                      RowKey(self._key(STREAM_NOISE)), self.degree_mean,
                       scr.bayes_weight, scr.test_sd, ai.aug_gain, sc.agency.blame_penalty,
                       c.productivity_weight, c.incumbent_advantage, c.r, noise,
                       self.kind == NORMAL, self.center, SCORE_HALF_WIDTH)
@@ -303,11 +303,11 @@ class LabourMarket(MarketBase):
                        ai.ai_unit_cost,
                        sc.agency.threshold,
                        sc.screening.ai_skill_threshold,
-                       self._key(STREAM_FAILURE), self.log_wage_min, self.log_wage_max)
+                       RowKey(self._key(STREAM_FAILURE)), self.log_wage_min, self.log_wage_max)
         (self.hires, self.separations, self.prize_won, self.degree_stats, self.learning_stats,
          self.occ_sums, self.wage_hist, self.blame_sums) = fold(
-            [nd for part in shards.map("settle", settle_args, len(settle_args) - 3, econ.n_occ,
-                                       self.n_wage_bins) for nd in part], shards.n_chunks)
+            [nd for part in shards.map("settle", settle_args, econ.n_occ, self.n_wage_bins)
+             for nd in part], shards.n_chunks)
         if self.years < 0 or self.period == 0:
             self._stationary_entry(self.learning_stats)
         self._degree_moments(self.degree_stats)

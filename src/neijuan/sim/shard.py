@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.errors import ConfigError, NeijuanError
-from neijuan.sim.state import EMPLOYED, OUT, UNEMPLOYED, Population
+from neijuan.sim.state import EMPLOYED, UNEMPLOYED, Population
 from neijuan.sim.streams import STREAM_INIT
 
 CHUNK_ROWS = 1 << 18  # rows per chunk of the summing passes (part of the result's definition)
@@ -126,6 +126,13 @@ def _count_won(occ: NDArray[np.int16], won: NDArray[np.int8], out: NDArray[np.fl
         out += np.bincount(occ[a:a + INIT_BLOCK][w], minlength=out.size)[:out.size]
 
 
+class RowKey:
+    """A stream key among a pass's arguments: each chunk gets it shifted to its first row."""
+
+    def __init__(self, key: np.uint64) -> None:
+        self.key = key
+
+
 class BestResponseRows:
     """Placeholder for the best-response table rows of the settle pass: the shard computes them
     from one value per occupation (``effort.rows_for``), instead of receiving the table."""
@@ -164,15 +171,16 @@ class Shard:
             yield self.first_chunk + a // step, a, min(a + step, self.size)
 
     def _folded(self, kernel: Callable[..., Any], rows: Sequence[str], args: Sequence[Any],
-                keys: Sequence[int], shapes: Sequence[tuple[int, ...]]) -> list[Node]:
-        """Run ``kernel(*row arrays, *args, *accumulators)`` chunk by chunk (keys at positions
-        ``keys`` of ``args`` shifted to the chunk's first row) and fold the accumulators."""
+                shapes: Sequence[tuple[int, ...]]) -> list[Node]:
+        """Run ``kernel(*row arrays, *args, *accumulators)`` chunk by chunk (each
+        :class:`RowKey` of ``args`` shifted to the chunk's first row) and fold the accumulators."""
         args = [a.resolve() if isinstance(a, BestResponseRows) else a for a in args]
+        keys = [k for k, a in enumerate(args) if isinstance(a, RowKey)]
         tree = Fold()
         for chunk, a, b in self._chunks():
             call = list(args)
             for k in keys:
-                call[k] = shift_key(args[k], self.start + a)
+                call[k] = shift_key(args[k].key, self.start + a)
             acc = tuple(np.zeros(s) for s in shapes)
             kernel(*(getattr(self.pop, name)[a:b] for name in rows), *call, *acc)
             tree.push(chunk, acc)
@@ -288,13 +296,13 @@ class Shard:
 
     def score(self, args: Sequence[Any], n_occ: int, n_bins: int) -> list[Node]:
         """Applications, screening and scores; per chunk the histogram and counts per
-        occupation (``score_pass``'s keys are its arguments 1-3 after the rows)."""
+        occupation (``args``: ``score_pass``'s after the rows, its keys as :class:`RowKey`)."""
         from neijuan.sim import kernels as kern
 
         rows = ("status", "occ", "origin", "degree", "log_skill", "ai_skill", "effort", "mark",
                 "score", "signal")
         shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,))
-        return self._folded(kern.score_pass, rows, args, (1, 2, 3), shapes)
+        return self._folded(kern.score_pass, rows, args, shapes)
 
     def lottery(self, bar: NDArray[np.float64], key: np.uint64) -> NDArray[np.float64]:
         """The Tullock lottery against the bar; winners per occupation here."""
@@ -347,17 +355,16 @@ class Shard:
         select(pop.status, pop.occ, pop.score, *args, huge, huge, scratch, every, shifted)
         return (need - (n_won - none), left - (every - none)), n_won
 
-    def settle(self, args: Sequence[Any], key_at: int, n_occ: int, n_wage_bins: int
-               ) -> list[Node]:
-        """Steps 5-9 per chunk (``settle_pass``'s per-occupation arguments ``args``, its key at
-        position ``key_at``): the per-occupation and per-degree sums."""
+    def settle(self, args: Sequence[Any], n_occ: int, n_wage_bins: int) -> list[Node]:
+        """Steps 5-9 per chunk (``args``: ``settle_pass``'s after the rows, its key as
+        :class:`RowKey`): the per-occupation and per-degree sums."""
         from neijuan.sim import kernels as kern
 
         rows = ("status", "occ", "origin", "degree", "tenure", "won", "signal", "effort",
                 "log_skill", "skill", "ai_skill", "wage", "agency", "failures", "blamed", "mark")
         shapes = ((n_occ,), (n_occ,), (n_occ,), (2, 3), (2, 4), (n_occ, 15), (n_wage_bins,),
                   (5,))
-        return self._folded(kern.settle_pass, rows, args, (key_at,), shapes)
+        return self._folded(kern.settle_pass, rows, args, shapes)
 
 
 # ------------------------------------------------------------------------------- sets of shards
@@ -450,6 +457,8 @@ def payload_bytes(obj: Any) -> int:
         return int(obj.nbytes)
     if isinstance(obj, BestResponseRows):
         return payload_bytes(obj.rho) + 8
+    if isinstance(obj, RowKey):
+        return 8
     if isinstance(obj, Sparse):
         return int(obj.index.nbytes + obj.values.nbytes) + 8 * len(obj.shape)
     if isinstance(obj, (tuple, list)):
@@ -575,6 +584,6 @@ def shard_factory(shards: int, address: str | None = None, chunk_rows: int = CHU
     return lambda capacity: RayShards(capacity, shards, address, chunk_rows)
 
 
-__all__ = ["CHUNK_ROWS", "OUT", "BestResponseRows", "Fold", "LocalShards", "RayShards", "Shard",
-           "ShardSet", "chunk_count", "fold", "payload_bytes", "shard_factory", "shift_key",
-           "split_chunks"]
+__all__ = ["CHUNK_ROWS", "BestResponseRows", "Fold", "LocalShards", "RayShards", "RowKey",
+           "Shard", "ShardSet", "chunk_count", "fold", "payload_bytes", "shard_factory",
+           "shift_key", "split_chunks"]
