@@ -29,6 +29,7 @@ and exponential sweeps are generated and discarded up to the shard's rows).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -564,9 +565,11 @@ def ray_start(cpus: int, address: str | None) -> bool:
     env = {"PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)}
     try:
         if address:
-            ray.init(address=address, log_to_driver=False, runtime_env={"env_vars": env})
+            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR,
+                     runtime_env={"env_vars": env})
         else:
             ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.ERROR,
                      runtime_env={"env_vars": env})
     except ConnectionError as exc:
         raise NeijuanError(f"--ray {address}: no Ray cluster reachable there ({exc})") from None
