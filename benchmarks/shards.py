@@ -23,8 +23,8 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import numpy as np
 
 from neijuan.config import load_scenario
-from neijuan.sim.economy import builtin_economy
 from neijuan.sim.model import LabourMarket
+from neijuan.sim.run import resolve_economy
 from neijuan.sim.shard import CHUNK_ROWS, RayShards, ray_start
 
 
@@ -34,10 +34,12 @@ def main() -> None:
     ap.add_argument("--shards", type=int, default=2)
     ap.add_argument("--periods", type=int, default=8, help="periods timed (after 2 warm-up)")
     ap.add_argument("--ray", default=None, help="a Ray cluster's address (default: local)")
+    ap.add_argument("--economy", default="builtin", choices=["builtin", "onet"],
+                    help="onet: built from the atlas (needs the data; more occupations)")
     a = ap.parse_args()
     sc = load_scenario("ai-baseline", {"run.workers": a.workers, "run.burn_in": 2,
-                                       "run.periods": a.periods})
-    econ = builtin_economy()
+                                       "run.periods": a.periods, "economy.name": a.economy})
+    econ = resolve_economy(sc)
     started = ray_start(a.shards, a.ray)
     ray_shards: list[RayShards] = []
 
@@ -51,8 +53,8 @@ def main() -> None:
     many = LabourMarket(sc, econ, 0, shards=make)
     t2 = time.perf_counter()
     rs = ray_shards[0]
-    print(f"{a.workers:,} workers, {one.shards.n_chunks} chunks of {CHUNK_ROWS:,} rows, "
-          f"{a.shards} shards; load average {os.getloadavg()[0]:.1f}")
+    print(f"{a.workers:,} workers, {econ.n_occ} occupations, {one.shards.n_chunks} chunks of "
+          f"{CHUNK_ROWS:,} rows, {a.shards} shards; load average {os.getloadavg()[0]:.1f}")
     print(f"build: one process {t1 - t0:.2f} s, sharded {t2 - t1:.2f} s (incl. starting the "
           f"actors); exchanged {rs.sent / 1e3:.0f} kB sent, {rs.received / 1e3:.0f} kB received")
     times: dict[str, list[float]] = {"one": [], "sharded": []}

@@ -21,7 +21,14 @@ from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
 from neijuan.sim.market import ContestOutcome, MarketBase, WorkOutcome, log_wage_bins
-from neijuan.sim.shard import BestResponseRows, LocalShards, RowKey, ShardSet, fold
+from neijuan.sim.shard import (
+    BestResponseRows,
+    LocalShards,
+    RowKey,
+    SearchCdf,
+    ShardSet,
+    fold,
+)
 from neijuan.sim.state import EMPLOYED, OUT, UNEMPLOYED, Population, capacity_for
 from neijuan.sim.streams import (
     STREAM_ENTRY,
@@ -107,6 +114,7 @@ class LabourMarket(MarketBase):
         prepare_engine()
         capacity = capacity_for(scenario.run.workers, scenario.labour.growth, self.total_periods)
         self.shards: ShardSet = (shards or LocalShards)(capacity)
+        self.shards.map("set_economy", economy)
         n = economy.n_occ
         self.employed = np.zeros(n)
         self.efficiency_units = np.zeros(n)
@@ -251,9 +259,11 @@ class LabourMarket(MarketBase):
             for n in share]))
 
         # 5. search, screening and the contest
-        cdf, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
-                                            self.within_var)
-        score_args = (cdf, RowKey(self._key(STREAM_SEARCH)), RowKey(self._key(STREAM_TEST)),
+        _, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
+                                          self.within_var)
+        # (the application probabilities are computed where the rows are, from the openings)
+        score_args = (SearchCdf(self.search_openings(positions)),
+                      RowKey(self._key(STREAM_SEARCH)), RowKey(self._key(STREAM_TEST)),
                       RowKey(self._key(STREAM_NOISE)), self.degree_mean,
                       scr.bayes_weight, scr.test_sd, ai.aug_gain, sc.agency.blame_penalty,
                       c.productivity_weight, c.incumbent_advantage, c.r, noise,

@@ -33,7 +33,8 @@ import logging
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol, cast
+from dataclasses import fields, is_dataclass
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +42,9 @@ from numpy.typing import NDArray
 from neijuan.errors import ConfigError, NeijuanError
 from neijuan.sim.state import EMPLOYED, UNEMPLOYED, Population
 from neijuan.sim.streams import STREAM_INIT
+
+if TYPE_CHECKING:
+    from neijuan.sim.economy import Economy
 
 CHUNK_ROWS = 1 << 18  # rows per chunk of the summing passes (part of the result's definition)
 INIT_BLOCK = 1 << 20  # rows per block of the initial draws (memory only; results do not depend)
@@ -141,10 +145,26 @@ class BestResponseRows:
     def __init__(self, rho: NDArray[np.float64], kind: int) -> None:
         self.rho, self.kind = rho, kind
 
-    def resolve(self) -> NDArray[np.float64]:
+    def resolve(self, economy: Economy | None) -> NDArray[np.float64]:
         from neijuan.sim import effort
 
         return effort.rows_for(self.rho, self.kind)
+
+
+class SearchCdf:
+    """Placeholder for the score pass's application probabilities (degree x origin x target):
+    the shard computes them from the openings, one value per occupation, and the economy's
+    mobility network it was given once (``steps.search_cdf``)."""
+
+    def __init__(self, openings: NDArray[np.float64]) -> None:
+        self.openings = openings
+
+    def resolve(self, economy: Economy | None) -> NDArray[np.float64]:
+        from neijuan.sim import steps
+
+        if economy is None:
+            raise RuntimeError("set_economy must run first")
+        return steps.search_cdf(economy, self.openings)
 
 
 class Shard:
@@ -160,6 +180,11 @@ class Shard:
         self.pop = Population.allocate(self.stop - self.start)
         self.n_won = np.zeros(0)
         self._init_rng: np.random.Generator | None = None
+        self.economy: Economy | None = None
+
+    def set_economy(self, economy: Economy) -> None:
+        """The run's economy (its search network), sent once."""
+        self.economy = economy
 
     @property
     def size(self) -> int:
@@ -175,7 +200,8 @@ class Shard:
                 shapes: Sequence[tuple[int, ...]]) -> list[Node]:
         """Run ``kernel(*row arrays, *args, *accumulators)`` chunk by chunk (each
         :class:`RowKey` of ``args`` shifted to the chunk's first row) and fold the accumulators."""
-        args = [a.resolve() if isinstance(a, BestResponseRows) else a for a in args]
+        args = [a.resolve(self.economy) if isinstance(a, (BestResponseRows, SearchCdf)) else a
+                for a in args]
         keys = [k for k, a in enumerate(args) if isinstance(a, RowKey)]
         tree = Fold()
         for chunk, a, b in self._chunks():
@@ -458,6 +484,8 @@ def payload_bytes(obj: Any) -> int:
         return int(obj.nbytes)
     if isinstance(obj, BestResponseRows):
         return payload_bytes(obj.rho) + 8
+    if isinstance(obj, SearchCdf):
+        return payload_bytes(obj.openings)
     if isinstance(obj, RowKey):
         return 8
     if isinstance(obj, Sparse):
@@ -466,6 +494,8 @@ def payload_bytes(obj: Any) -> int:
         return sum(payload_bytes(x) for x in obj)
     if isinstance(obj, dict):
         return sum(payload_bytes(x) for x in obj.values())
+    if is_dataclass(obj):
+        return sum(payload_bytes(getattr(obj, f.name)) for f in fields(obj))
     if obj is None:
         return 0
     return 8
@@ -588,5 +618,5 @@ def shard_factory(shards: int, address: str | None = None, chunk_rows: int = CHU
 
 
 __all__ = ["CHUNK_ROWS", "BestResponseRows", "Fold", "LocalShards", "RayShards", "RowKey",
-           "Shard", "ShardSet", "chunk_count", "fold", "payload_bytes", "shard_factory",
-           "shift_key", "split_chunks"]
+           "SearchCdf", "Shard", "ShardSet", "chunk_count", "fold", "payload_bytes",
+           "shard_factory", "shift_key", "split_chunks"]
