@@ -205,3 +205,13 @@ def test_a_lost_shard_is_a_clear_error(ray_cluster: None) -> None:
             shards.map("memory")
     finally:
         shards.close()
+
+
+def test_an_address_where_no_ray_cluster_answers_is_refused_at_once() -> None:
+    from neijuan.errors import NeijuanError
+
+    with pytest.raises(NeijuanError, match="no Ray cluster answers there"):
+        shard.check_reachable("127.0.0.1:1", timeout=2.0)
+    with pytest.raises(NeijuanError, match=r"ray://127\.0\.0\.1:1"):
+        shard.check_reachable("ray://127.0.0.1:1", timeout=2.0)
+    shard.check_reachable("auto")  # (left to Ray)

@@ -441,7 +441,7 @@ class LocalShards:
         return state, outputs
 
     def close(self) -> None:
-        self.shards = []
+        """Nothing to release: the rows go with this object."""
 
 
 class Sparse:
@@ -585,6 +585,22 @@ def import_ray() -> Any:
     return ray
 
 
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Refuse a ``host:port`` (or ``ray://host:port``) Ray address nothing answers at, at once:
+    Ray itself would retry for minutes. Other forms (``auto``) are left to Ray."""
+    import socket
+
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise NeijuanError(f"--ray {address}: no Ray cluster answers there ({exc}); start one "
+                           "with `ray start --head`, or leave --ray out for a local one"
+                           ) from None
+
+
 def ray_start(cpus: int, address: str | None) -> bool:
     """Join the Ray cluster at ``address``, or start a local one with ``cpus`` CPUs (unless Ray
     is already running here); True when this call started it. The workers import this tree."""
@@ -593,6 +609,8 @@ def ray_start(cpus: int, address: str | None) -> bool:
         return False
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {"PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)}
+    if address:
+        check_reachable(address)
     try:
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR,
