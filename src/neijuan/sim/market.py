@@ -343,14 +343,17 @@ class MarketBase:
         z = lab.ai_skill_mean + (lab.entrant_ai_skill_max - lab.ai_skill_mean) * ai.adoption_level
         return n, degree, max(z, 1e-6)
 
+    def search_openings(self, positions: F64) -> F64:
+        """Step 5 (search): the openings applications go to: last quarter's hires plus positions
+        not filled now (vacancies)."""
+        return self.hires_last + np.maximum(positions - self.employed_last, 0.0) + (
+            OPENINGS_FLOOR * positions)
+
     def phase_screen(self, ai: AIState, positions: F64, degree_share: float, degree_gap: float,
                      within_var: float) -> tuple[F64, F64, alg.Screen]:
         """Step 5 (set-up): where applications go, the screen's noise, the Bayesian weights."""
         sc = self.sc
-        # openings: last quarter's hires plus positions not filled now (vacancies)
-        openings = self.hires_last + np.maximum(positions - self.employed_last, 0.0) + (
-            OPENINGS_FLOOR * positions)
-        cdf = alg.search_cdf(self.econ, openings)
+        cdf = alg.search_cdf(self.econ, self.search_openings(positions))
         noise = sc.contest.noise * (1.0 - sc.ai.monitoring * ai.mix.firm_adoption)
         scr = alg.screen(sc, self.econ, ai.mix, degree_share, degree_gap, within_var,
                          ai.capability)
