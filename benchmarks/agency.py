@@ -22,6 +22,7 @@ import tempfile
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +69,14 @@ DESCRIPTIONS = Path(__file__).parent.parent / "tests" / "agency" / "descriptions
 ANSWER_TARGET_S = 1.0
 
 
+def _progress(t0: float) -> Any:
+    def show(what: str, done: int, total: int) -> None:
+        if done == total or done % 1024 == 0:
+            print(f"  ... {what}: {done:,}/{total:,} at {time.perf_counter() - t0:.0f} s",
+                  file=sys.stderr, flush=True)
+    return show
+
+
 def assess_bench(cache: Path | None = None) -> None:
     """Cold start and per-answer latency of ``neijuan assess`` (see the module docstring)."""
     import neijuan.agency.assess as am
@@ -82,7 +91,7 @@ def assess_bench(cache: Path | None = None) -> None:
         engine_s = time.perf_counter() - t0
         am._ASSESSORS.clear()
         t0 = time.perf_counter()
-        model = am.load_assessor()
+        model = am.load_assessor(progress=_progress(t0))
         cold_s = time.perf_counter() - t0
         am._ASSESSORS.clear()
         t0 = time.perf_counter()

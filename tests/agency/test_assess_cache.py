@@ -104,15 +104,16 @@ def test_key_follows_the_texts_and_the_model(tmp_path: Path) -> None:
     assert key != cache_key("tasks", "m1", [*TEXTS[:-1], TEXTS[-1] + "."])
     assert key != cache_key("occupations", "m1", TEXTS)
     assert cache_key("tasks", "m1", ["ab", "c"]) != cache_key("tasks", "m1", ["a", "bc"])
-    # a new model: rebuilt, and the old model's file removed
+    # a new model: rebuilt
     _, report, embed = _build(tmp_path, model="m2")
     assert report.status == "built" and embed.texts == TEXTS
-    new = f"tasks-{cache_key('tasks', 'm2', TEXTS)[:16]}.npy"
-    assert [p.name for p in tmp_path.glob("tasks-*.npy")] == [new]
-    # one text changed (a new data release): rebuilt
+    # one text changed (a new data release): rebuilt; the least recently used file removed
     changed = [*TEXTS[:-1], "a new statement"]
     _, report, _ = _build(tmp_path, texts=changed, model="m2")
     assert report.status == "built"
+    files = {p.name for p in tmp_path.glob("tasks-*.npy")}
+    assert files == {f"tasks-{cache_key('tasks', 'm2', t)[:16]}.npy" for t in (TEXTS, changed)}
+    assert _build(tmp_path, model="m2")[1].status == "loaded"
 
 
 def test_an_interrupted_build_resumes_and_skips_corrupt_chunks(tmp_path: Path) -> None:
@@ -220,7 +221,7 @@ def test_cold_and_loaded_answers_are_the_same(
     assert [am.assess(t, model=model) for t in DESCRIPTIONS] == loaded
     # embedding each occupation's statements when first needed gives the same answers too
     lazy = am.load_assessor(real_data_dir, tasks="on_demand")
-    assert lazy.task_vecs.shape[0] == 0
+    assert lazy.task_vecs.shape[0] == 0 and len(list(folder.glob("tasks-*.npy"))) == 1
     enc.passages.clear()
     assert [am.assess(t, model=lazy) for t in DESCRIPTIONS] == loaded
     assert enc.passages  # (that path does embed on the spot: it is slower, not different)

@@ -231,9 +231,13 @@ def load_assessor(data_dir: str | Path | None = None, scenario: str = "ai-baseli
     occ_vecs, occ_report = load_or_build(folder, "occupations", passages,
                                          f"{enc.model_id} {RECIPE}", enc.passage,
                                          progress=progress)
-    statements = sorted({r[1] for r in rows}) if tasks == "all" else []
-    task_vecs, task_report = load_or_build(folder, "tasks", statements, enc.model_id,
-                                           enc.passage, progress=progress)
+    if tasks == "all":
+        statements = sorted({r[1] for r in rows})
+        task_vecs, task_report = load_or_build(folder, "tasks", statements, enc.model_id,
+                                               enc.passage, progress=progress)
+    else:
+        statements, task_vecs = [], np.zeros((0, occ_vecs.shape[1]), np.float32)
+        task_report = CacheReport("tasks", 0, "on demand", 0.0)
     threshold, path_years, cap, index = _ai_path(db, scenario, years)
     a = Assessor(db=db, socs=socs, titles=titles, vectors=occ_vecs.astype(np.float64),
                  task_vecs=task_vecs, task_row={t: i for i, t in enumerate(statements)},

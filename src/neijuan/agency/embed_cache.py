@@ -6,8 +6,8 @@ them takes minutes, so they live in the user cache (derived from the data files:
 repository), and a stale, partial or corrupt file must never be used.
 
 * The key hashes the kind, the model's identity and every text, in order: a change of data
-  (any text) or of model gives a new key, so a new file; files of older keys are removed once
-  the new one is complete.
+  (any text) or of model gives a new key, so a new file; once it is complete, files of older keys
+  are removed but for the most recently used other one.
 * ``{kind}-{key16}.npy`` holds the vectors (float32, one row per text); ``{kind}-{key16}.json``,
   written after it, records the key, the rows, the width and the SHA-256 of the ``.npy`` bytes.
   A file whose manifest is missing or unreadable, whose bytes do not hash to the manifest's, or
@@ -19,6 +19,7 @@ repository), and a stale, partial or corrupt file must never be used.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -36,6 +37,7 @@ F32 = NDArray[np.float32]
 Embed = Callable[[list[str]], Any]
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 FORMAT = "neijuan-embed-cache-v1"
+KEEP = 2  # files (keys) kept per kind
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def load_or_build(folder: Path, kind: str, texts: list[str], model_id: str, embe
     stem = folder / f"{kind}-{key[:16]}"
     vecs, why = read_verified(stem, key, len(texts))
     if vecs is not None:
+        _touch(stem.with_suffix(".json"))  # most recently used: kept by _prune
         return vecs, CacheReport(kind, len(texts), "loaded", time.perf_counter() - t0)
     vecs = _build(stem, texts, embed, kind=kind, progress=progress, batch=batch, chunk=chunk)
     _write(stem, key, model_id, vecs)
@@ -174,10 +177,26 @@ def _write(stem: Path, key: str, model_id: str, vecs: F32) -> None:
     shutil.rmtree(stem.with_suffix(".parts"), ignore_errors=True)
 
 
-def _prune(folder: Path, kind: str, keep: str) -> None:
-    """Remove the files of older keys of this kind (a data or model change left them behind)."""
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):  # a read-only cache is still usable
+        path.touch(exist_ok=True)
+
+
+def _prune(folder: Path, kind: str, keep: str, newest: int = KEEP) -> None:
+    """Remove the files of older keys of this kind (a data or model change left them behind),
+    keeping the ``newest`` most recently used (two data folders used in turn do not evict each
+    other's vectors at every switch)."""
+    stems: dict[str, float] = {}
     for p in folder.glob(f"{kind}-*"):
-        if p.name.split(".", 1)[0] != keep:
+        stem = p.name.split(".", 1)[0]
+        try:
+            used = p.stat().st_mtime if p.suffix == ".json" else 0.0
+        except OSError:
+            used = 0.0
+        stems[stem] = max(stems.get(stem, 0.0), used)
+    ranked = sorted((s for s in stems if s != keep), key=lambda s: -stems[s])
+    for stem in ranked[newest - 1:]:
+        for p in folder.glob(f"{stem}.*"):
             if p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
             else:
