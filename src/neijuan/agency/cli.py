@@ -223,8 +223,10 @@ class _BuildProgress:
         )
 
         if self._bar is None:
-            Console(stderr=True).print("first run for this data and model version: embedding "
-                                       "the atlas (one-off; later answers take under a second)")
+            Console(stderr=True).print(
+                "first run for this data and model version: embedding every occupation and task "
+                "statement of the atlas (one-off, minutes; if stopped, it resumes where it "
+                "stopped). Later answers take under a second.")
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
                                  MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
                                  console=Console(stderr=True), transient=True)

@@ -131,16 +131,18 @@ def _build(stem: Path, texts: list[str], embed: Embed, *, kind: str, progress: P
     n = len(texts)
     out: list[F32] = []
     done = 0
+    if progress is not None:
+        progress(kind, 0, n)
     for start in range(0, n, chunk):
         rows = min(chunk, n - start)
         arr = _read_chunk(parts, start, rows)
         if arr is None:
             pieces = []
             for b in range(start, start + rows, batch):
-                if progress is not None:
-                    progress(kind, done + b - start, n)
-                vecs = embed(texts[b:min(b + batch, start + rows)])
-                pieces.append(np.atleast_2d(np.asarray(vecs, dtype=np.float32)))
+                stop = min(b + batch, start + rows)
+                pieces.append(np.atleast_2d(np.asarray(embed(texts[b:stop]), dtype=np.float32)))
+                if progress is not None and stop < start + rows:
+                    progress(kind, done + stop - start, n)
             arr = np.concatenate(pieces) if pieces else np.zeros((0, 0), np.float32)
             data = _npy_bytes(arr)
             _write_bytes(parts / f"{start:06d}-{hashlib.sha256(data).hexdigest()[:12]}.npy", data)
