@@ -208,6 +208,7 @@ def test_after_loading_an_answer_embeds_only_its_description(
     n_statements = model.task_vecs.shape[0]
     assert n_statements > 10_000 and len(set(enc.passages)) == len(model.socs) + n_statements
     enc.passages.clear()
+    enc.queries.clear()  # (loading embeds a fixed warm-up text)
     seen = set()
     for text in DESCRIPTIONS:
         answer = am.assess(text, model=model)
@@ -272,7 +273,7 @@ def test_cli_first_run_shows_progress_on_stderr_and_prepare_reports(
     assert r.exit_code == 0, r.output
     assert "first run" in r.stderr  # the build is announced (and its bar drawn) on stderr ...
     answer = json.loads(r.stdout)  # ... so that the JSON on stdout stays clean
-    assert enc.queries == ["I repair cars and replace brakes"]
+    assert enc.queries.count("I repair cars and replace brakes") == 1
     am._ASSESSORS.clear()
     r = CliRunner().invoke(app, ["assess", "--prepare"])
     assert r.exit_code == 0, r.output

@@ -65,6 +65,7 @@ def _task_columns() -> tuple[str, ...]:
 ROLE_GROUP = {"originate": "needed", "confirm": "retained", "hands_on": "hands_on"}
 PROFILE_KEYS = ("needed", "retained", "hands_on")
 HORIZON = 10  # years after today that the path runs to
+WARM_UP = "warm-up 预热"
 
 
 class Encoder:
@@ -244,6 +245,10 @@ def load_assessor(data_dir: str | Path | None = None, scenario: str = "ai-baseli
                  threshold=threshold, path_years=path_years, path_capability=cap,
                  scenario=scenario, exposure_index=index, reports=(occ_report, task_report),
                  on_demand=tasks == "on_demand")
+    # Pay now what the first answer would otherwise pay (the engine maps its weights from disk
+    # on first use; the lexical half imports rapidfuzz), with a fixed text, never a user's.
+    enc.query(WARM_UP)
+    a._lexical(WARM_UP)
     _ASSESSORS.clear()
     _ASSESSORS[key] = a
     return a
