@@ -74,7 +74,8 @@ class Encoder:
 
     Its OpenMP threads wait passively (``OMP_WAIT_POLICY=PASSIVE`` unless the user set it,
     before the engine's own libgomp loads): with the default busy-waiting, on a machine whose
-    cores are shared, one query took 0.75-2.8 s instead of 40-80 ms (docs/agency.md)."""
+    cores were taken, a query took a median of 0.1-0.75 s and up to 2.8 s instead of 40-80 ms
+    (docs/agency.md)."""
 
     def __init__(self) -> None:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -96,7 +97,7 @@ class Encoder:
     def passage(self, texts: list[str]) -> NDArray[np.float32]:
         """Texts embedded with the ``passage:`` prefix, one row each. The engine computes each
         text on its own (its attention and activation scales never mix texts), so a text's
-        vector is the same bit for bit in any batch (tests/agency/test_assess.py)."""
+        vector is the same bit for bit in any batch (tests/agency/test_assess_cache.py)."""
         return np.atleast_2d(np.asarray(self._model.passage(list(texts)), dtype=np.float32))
 
 
