@@ -166,7 +166,9 @@ def assess(
 ) -> None:
     """Retained or needed? Match a job description to O*NET occupations and tasks, with each
     task's exposure, automation vs augmentation and human role, and your 'needed' profile now and
-    along the ai-baseline path. The text is never stored unless --save is given."""
+    along the ai-baseline path. The text is never stored unless --save is given. The first run
+    for a data and model version embeds the atlas (minutes, with a progress bar; resumable);
+    after that every answer takes under a second."""
     from neijuan.agency.assess import assess as run_assess
     from neijuan.agency.assess import clean_description, load_assessor
     from neijuan.agency.assess_view import render
