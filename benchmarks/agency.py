@@ -130,6 +130,10 @@ def assess_bench(cache: Path | None = None) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if args and args[0].isdigit():  # the audit benchmark's old form: agency.py ROWS
+        args = ["audit", *args]
+    if args and args[0] not in ("audit", "assess"):
+        sys.exit(f"usage: agency.py [audit [ROWS] | assess [--cache DIR]], not {args[0]!r}")
     if not args or args[0] == "audit":
         main(int(args[1]) if len(args) > 1 else 2_000_000)
     if not args or args[0] == "assess":
