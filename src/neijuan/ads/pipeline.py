@@ -21,6 +21,7 @@ DETECTED_COLUMNS: list[str] = [
     "ai_skill_preferred",
     "ai_specialist_evidence",
     "ai_tool_evidence",
+    "ai_judged_clauses",
     "degree_level",
     "degree_strength",
     "degree_mentioned",
