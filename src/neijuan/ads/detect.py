@@ -16,7 +16,7 @@ from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.0.0"
+AI_SKILL_VERSION = "2.1.0"
 DEGREE_VERSION = "1.2.0"
 SALARY_VERSION = "2.0.0"
 
@@ -180,6 +180,11 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
         pl.col("_why").is_not_null().alias("_unsure")).drop("_ev", "_ev_raw").collect()
 
 
+# The unsure clauses a judge decides: where the rules cannot tell the company or the hiring process
+# from the role, or a scope word from a requirement. Generic words and fields of study stay with the
+# rules (on the development ads the judge did not decide them better; docs/ads.md, 5b).
+JUDGED = ("scope", "excluded_with_role")
+
 # A judge: given the unsure clauses (a String series), says for each whether it asks the advertised
 # role for AI skill (a Boolean series of the same length).
 Judge = Callable[[pl.Series], pl.Series]
@@ -200,15 +205,16 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> p
     cl = ai_clauses(work, tax)
     keep = pl.col("_keep")
     judged = pl.lit(False)
-    if judge is not None and cl["_unsure"].any():
-        unsure = cl.filter(pl.col("_unsure"))
+    judged_why = pl.col("_why").is_in(JUDGED)
+    if judge is not None and cl.select(judged_why.any()).item():
+        unsure = cl.filter(judged_why)
         texts = unsure["_c"].unique(maintain_order=True)
         verdict = judge(texts)
         if verdict.len() != texts.len():
             raise ValueError(f"the judge returned {verdict.len()} verdicts for {texts.len()} clauses")
         table = pl.DataFrame({"_c": texts, "_verdict": verdict.cast(pl.Boolean)})
         cl = cl.join(table, on="_c", how="left", maintain_order="left")
-        judged = pl.col("_unsure")
+        judged = judged_why.fill_null(False)
         keep = pl.when(judged).then(pl.col("_verdict")).otherwise(pl.col("_keep"))
         # A clause the judge keeps whose matches the exclusion step removed gets those back.
         restore = judged & pl.col("_verdict") & (pl.col("_spec").list.len() + pl.col("_tool")

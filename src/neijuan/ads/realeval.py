@@ -94,14 +94,18 @@ def load_real(labels_dir: Path, data_dir: Path, adjudicated: bool = False) -> pl
     return pl.concat(frames).join(_gold(labels), on="id")
 
 
-def detect_real(frame: pl.DataFrame) -> pl.DataFrame:
-    """Run the detectors corpus by corpus, each with the currency its bare "$" means."""
+def detect_real(frame: pl.DataFrame, judge: bool = True) -> pl.DataFrame:
+    """Run the detectors corpus by corpus, each with the currency its bare "$" means; with the
+    shipped clause judge (as ``ads analyze`` runs by default) when ``judge`` and it can run."""
+    from neijuan.ads.judge import judge_available, shipped_judge
     from neijuan.ads.pipeline import detect_frame, prepare
 
+    clause_judge = shipped_judge() if judge and judge_available() is None else None
     parts = []
     for corpus, part in frame.group_by("corpus", maintain_order=True):
         prepared, _ = prepare(part)
-        parts.append(detect_frame(prepared, default_currency=CORPUS_CURRENCY.get(str(corpus[0]))))
+        parts.append(detect_frame(prepared, default_currency=CORPUS_CURRENCY.get(str(corpus[0])),
+                                  judge=clause_judge))
     return pl.concat(parts, how="diagonal_relaxed")
 
 

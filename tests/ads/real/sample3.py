@@ -84,4 +84,5 @@ def draw(root: Path) -> pl.DataFrame:
 if __name__ == "__main__":
     sample = draw(Path(sys.argv[1]))
     sample.write_csv(HERE / "sample3.csv")
-    print(sample.group_by("lang", "corpus", "stratum", "stratum_n", "split").len().sort("corpus", "stratum", "split"))
+    print(sample.group_by("lang", "corpus", "stratum", "stratum_n", "split").len()
+          .sort("corpus", "stratum", "split"))
