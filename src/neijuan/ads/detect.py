@@ -97,13 +97,14 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
     """The clauses of candidate ads that hold an AI term, one row each, with what the rules make
     of them (``work`` needs ``_rid``, ``_t``, ``_tt`` and ``lang``).
 
-    Columns: ``_rid``, ``_c`` (the clause), ``_spec``/``_tool`` (the taxonomy's matches after the
-    exclusion step), ``_spec_raw``/``_tool_raw`` (the matches without it, where it removed some),
-    ``_keep`` (the rules' decision: not negated, not about the hiring process or the company unless
-    the clause also speaks of the candidate), ``_firm`` (not optional), and ``_unsure`` with its
-    ``_why``: the rules' decision rests on a scope word (negation, company, hiring process), on an
-    exclusion in a clause that speaks of the candidate, on a generic word or a bare "算法工程师"
-    alone, or on a field of study. A learned judge may decide those clauses (:func:`ai_skill`).
+    Columns: ``_rid``, ``_c`` (the clause), ``lang``, ``_spec``/``_tool`` (the taxonomy's matches
+    after the exclusion step), ``_excluded`` (the exclusion step removed something), ``_keep`` (the
+    rules' decision: not negated, not about the hiring process or the company unless the clause
+    also speaks of the candidate), ``_firm`` (not optional), and ``_unsure`` with its ``_why``: the
+    rules' decision rests on a scope word (``scope``: negation, company, hiring process), on an
+    exclusion in a clause that speaks of the candidate (``excluded_with_role``), on a generic word
+    or a bare "算法工程师" alone (``generic``), or on a field of study (``field_of_study``). A
+    learned judge may decide the first two kinds (:func:`ai_skill`).
     """
     t, title = pl.col("_t"), pl.col("_tt").fill_null("")
 
@@ -140,11 +141,6 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
             .with_columns(pl.col(masked2).str.extract_all(spec).alias(f"_ai_spec_{lang}"))
         )
         cur = masked2
-    # The same steps without the exclusion, on the clauses it touched (what it took away).
-    raw_tool = [c.str.extract_all(tax.tool[lang]) for lang in ("en", "zh")]
-    raw_rest = [c.str.replace_all(tax.tool["en"], " ").str.replace_all(tax.tool["zh"], " ")]
-    raw_spec = [raw_rest[0].str.extract_all(tax.specialist[lang]) for lang in ("en", "zh")]
-
     def by_lang(en: pl.Expr, zh: pl.Expr) -> pl.Expr:
         return pl.concat_list(en, pl.when(is_zh).then(zh).otherwise(_EMPTY))
 
@@ -154,30 +150,40 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
     spec_ev = by_lang(pl.col("_ai_spec_en"), pl.col("_ai_spec_zh"))
     tool_ev = by_lang(pl.col("_ai_tool_en"), pl.col("_ai_tool_zh"))
     out = sub.select(
-        "_rid", "_c",
+        "_rid", "_c", "lang",
         spec_ev.alias("_spec"), tool_ev.alias("_tool"),
-        pl.when(pl.col("_excluded")).then(by_lang(*raw_spec)).otherwise(_EMPTY).alias("_spec_raw"),
-        pl.when(pl.col("_excluded")).then(by_lang(*raw_tool)).otherwise(_EMPTY).alias("_tool_raw"),
         (~negated & ~(elsewhere & ~role)).alias("_keep"),
         ~c.str.contains(_AI_OPTIONAL).alias("_firm"),
         negated.alias("_negated"), elsewhere.alias("_elsewhere"), role.alias("_role"),
         pl.col("_excluded"),
-    ).with_columns(
-        pl.concat_list("_spec", "_tool").alias("_ev"),
-        pl.concat_list("_spec_raw", "_tool_raw").alias("_ev_raw"),
-    )
+    ).with_columns(pl.concat_list("_spec", "_tool").alias("_ev"))
     generic = pl.col("_ev").list.eval(pl.element().str.contains(_AI_GENERIC_ONLY)).list.all()
     has_ev = pl.col("_ev").list.len() > 0
     why = (
         pl.when(has_ev & (pl.col("_negated") | pl.col("_elsewhere"))).then(pl.lit("scope"))
-        .when(~has_ev & pl.col("_excluded") & pl.col("_role") & (pl.col("_ev_raw").list.len() > 0))
-        .then(pl.lit("excluded_with_role"))
+        # the clause holds a term (it is a candidate) but the exclusion step took it away
+        .when(~has_ev & pl.col("_excluded") & pl.col("_role")).then(pl.lit("excluded_with_role"))
         .when(has_ev & generic).then(pl.lit("generic"))
         .when(has_ev & c.str.contains(_AI_FIELD_OF_STUDY)).then(pl.lit("field_of_study"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     return out.with_columns(why.alias("_why")).with_columns(
-        pl.col("_why").is_not_null().alias("_unsure")).drop("_ev", "_ev_raw").collect()
+        pl.col("_why").is_not_null().alias("_unsure")).drop("_ev").collect()
+
+
+def _unexcluded(clauses: pl.Series, lang: pl.Series, tax: Taxonomy) -> pl.DataFrame:
+    """The tool and specialist matches of ``clauses`` without the exclusion step (what it took
+    away), for the few clauses a judge keeps against it."""
+    d = pl.DataFrame({"_c": clauses, "lang": lang})
+    c, is_zh = pl.col("_c"), pl.col("lang") == "zh"
+    rest = c.str.replace_all(tax.tool["en"], " ").str.replace_all(tax.tool["zh"], " ")
+    return d.select(
+        pl.concat_list(rest.str.extract_all(tax.specialist["en"]),
+                       pl.when(is_zh).then(rest.str.extract_all(tax.specialist["zh"]))
+                       .otherwise(_EMPTY)).alias("_spec"),
+        pl.concat_list(c.str.extract_all(tax.tool["en"]),
+                       pl.when(is_zh).then(c.str.extract_all(tax.tool["zh"]))
+                       .otherwise(_EMPTY)).alias("_tool"))
 
 
 # The unsure clauses a judge decides: where the rules cannot tell the company or the hiring process
@@ -196,32 +202,45 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> p
     The rules (:func:`ai_clauses`) read each clause of the candidate ads; a clause's matches are
     dropped when it negates the need or speaks of the hiring process or the company rather than
     the role, and count as preferred when it is optional. When a ``judge`` is given it decides the
-    clauses the rules are unsure of (a scope word, an exclusion next to words about the candidate, a
-    generic word alone, a field of study); the evidence is always the rules' own matches (those the
-    exclusion step took away, when the judge keeps such a clause). ``ai_judged_clauses`` counts the
-    clauses the judge decided. Cost scales with the candidate ads, and the judge's with the unsure
-    clauses.
+    clauses of the kinds in :data:`JUDGED` (a scope word, or an exclusion next to words about the
+    candidate: company or role?) in the ads whose answer hangs on them (no clause the rules are sure
+    of flags the ad); the evidence is always the rules' own matches (those the exclusion step took
+    away, when the judge keeps such a clause). ``ai_judged_clauses`` counts the clauses the judge
+    decided. Cost scales with the candidate ads, and the judge's with those clauses.
     """
     cl = ai_clauses(work, tax)
     keep = pl.col("_keep")
     judged = pl.lit(False)
-    judged_why = pl.col("_why").is_in(JUDGED)
-    if judge is not None and cl.select(judged_why.any()).item():
-        unsure = cl.filter(judged_why)
-        texts = unsure["_c"].unique(maintain_order=True)
+    if judge is not None:
+        # Only where the ad's answer hangs on it: a judged kind of clause in an ad that no clause
+        # the rules are sure of already flags.
+        sure_hit = (~pl.col("_why").is_in(JUDGED).fill_null(False) & pl.col("_keep")
+                    & (pl.col("_spec").list.len() + pl.col("_tool").list.len() > 0))
+        cl = cl.with_columns(
+            (pl.col("_why").is_in(JUDGED).fill_null(False) & ~sure_hit.any().over("_rid"))
+            .alias("_judge"))
+    if judge is not None and cl["_judge"].any():
+        texts = cl.filter(pl.col("_judge"))["_c"].unique(maintain_order=True)
         verdict = judge(texts)
         if verdict.len() != texts.len():
             raise ValueError(f"the judge returned {verdict.len()} verdicts for {texts.len()} clauses")
         table = pl.DataFrame({"_c": texts, "_verdict": verdict.cast(pl.Boolean)})
         cl = cl.join(table, on="_c", how="left", maintain_order="left")
-        judged = judged_why.fill_null(False)
+        judged = pl.col("_judge")
         keep = pl.when(judged).then(pl.col("_verdict")).otherwise(pl.col("_keep"))
         # A clause the judge keeps whose matches the exclusion step removed gets those back.
-        restore = judged & pl.col("_verdict") & (pl.col("_spec").list.len() + pl.col("_tool")
-                                                  .list.len() == 0)
-        cl = cl.with_columns(
-            pl.when(restore).then(pl.col("_spec_raw")).otherwise(pl.col("_spec")).alias("_spec"),
-            pl.when(restore).then(pl.col("_tool_raw")).otherwise(pl.col("_tool")).alias("_tool"))
+        restore = (cl["_judge"] & cl["_verdict"].fill_null(False)
+                   & (cl["_spec"].list.len() + cl["_tool"].list.len() == 0))
+        if restore.any():
+            idx = restore.arg_true()
+            back = _unexcluded(cl["_c"].gather(idx), cl["lang"].gather(idx), tax).with_columns(
+                idx.alias("_i"))
+            cl = (cl.with_row_index("_i")
+                  .join(back.rename({"_spec": "_spec_b", "_tool": "_tool_b"}), on="_i",
+                        how="left", maintain_order="left")
+                  .with_columns(pl.coalesce("_spec_b", "_spec").alias("_spec"),
+                                pl.coalesce("_tool_b", "_tool").alias("_tool"))
+                  .drop("_i", "_spec_b", "_tool_b"))
     sub = (
         cl.lazy().select(
             "_rid",
