@@ -240,7 +240,8 @@ def score_ai(detected: pl.DataFrame) -> pl.DataFrame:
 
 
 def score_ai_weighted(detected: pl.DataFrame) -> pl.DataFrame:
-    """P/R/F1 of AI skill per language and split of a stratified sample (``sample3.csv``), twice:
+    """P/R/F1 of AI skill per language, split and year (``"all"`` pooled) of a stratified sample
+    (``sample3.csv``), twice:
     as drawn (``weighting = "sample"``, every ad counts once) and weighted back to the corpus
     (``"corpus"``: an ad stands for ``stratum_n / ads of its stratum in that split`` ads, so the
     rare AI ads are not over-counted). ``n`` is the number of positive ads, ``ads`` the ads scored."""
@@ -248,27 +249,36 @@ def score_ai_weighted(detected: pl.DataFrame) -> pl.DataFrame:
         (pl.col("gold_ai_specialist") | pl.col("gold_ai_tool")).alias("gold_ai_skill"))
     d = d.with_columns((pl.col("stratum_n") / pl.len().over("stratum", "split")).alias("_w"))
     rows: list[dict[str, Any]] = []
-    for lang in sorted(d["lang_label"].unique().to_list()):
-        for split in [*sorted(d["split"].unique().to_list()), "all"]:
-            sub = d.filter(pl.col("lang_label") == lang)
-            if split != "all":
-                sub = sub.filter(pl.col("split") == split)
-            else:  # both halves: each ad stands for half of its stratum's share
-                sub = sub.with_columns((pl.col("stratum_n") / pl.len().over("stratum")).alias("_w"))
-            for name, pred, gold in [("ai_skill", "ai_skill", "gold_ai_skill"),
-                                     ("ai_specialist", "ai_skill_specialist",
-                                      "gold_ai_specialist"),
-                                     ("ai_tool", "ai_skill_tool", "gold_ai_tool")]:
-                for weighting in ("sample", "corpus"):
-                    w = sub["_w"] if weighting == "corpus" else pl.Series([1.0] * sub.height)
-                    rows.append({"lang": lang, "split": split, "measure": name,
-                                 "weighting": weighting, "ads": sub.height,
-                                 **_weighted_prf(sub[pred], sub[gold], w)})
+    groups = [(lang, split, year)
+              for lang in sorted(d["lang_label"].unique().to_list())
+              for split in [*sorted(d["split"].unique().to_list()), "all"]
+              for year in ["all", *sorted(d.filter(pl.col("lang_label") == lang)["year"]
+                                          .unique().to_list())]]
+    for lang, split, year in groups:
+        sub = d.filter(pl.col("lang_label") == lang)
+        if split != "all":
+            sub = sub.filter(pl.col("split") == split)
+        else:  # both halves: each ad stands for half of its stratum's share
+            sub = sub.with_columns((pl.col("stratum_n") / pl.len().over("stratum")).alias("_w"))
+        if year != "all":
+            sub = sub.filter(pl.col("year") == year)
+        if sub.height == 0:
+            continue
+        for name, pred, gold in [("ai_skill", "ai_skill", "gold_ai_skill"),
+                                 ("ai_specialist", "ai_skill_specialist",
+                                  "gold_ai_specialist"),
+                                 ("ai_tool", "ai_skill_tool", "gold_ai_tool")]:
+            for weighting in ("sample", "corpus"):
+                w = sub["_w"] if weighting == "corpus" else pl.Series([1.0] * sub.height)
+                rows.append({"lang": lang, "split": split, "year": year, "measure": name,
+                             "weighting": weighting, "ads": sub.height,
+                             **_weighted_prf(sub[pred], sub[gold], w)})
     return pl.DataFrame(rows)
 
 
 def _weighted_prf(pred: pl.Series, gold: pl.Series, w: pl.Series) -> dict[str, float]:
-    """Weighted precision/recall/F1 (NaN where undefined); ``n`` = positive ads (unweighted)."""
+    """Weighted precision/recall/F1 (NaN where undefined); ``n`` = positive ads, ``tp``/``fp``/``fn``
+    counts of ads (unweighted)."""
     p, g, wt = pred.fill_null(False), gold.fill_null(False), w.cast(pl.Float64)
     tp = float((wt * (p & g).cast(pl.Float64)).sum())
     fp = float((wt * (p & ~g).cast(pl.Float64)).sum())
@@ -276,4 +286,5 @@ def _weighted_prf(pred: pl.Series, gold: pl.Series, w: pl.Series) -> dict[str, f
     prec = tp / (tp + fp) if tp + fp else math.nan
     rec = tp / (tp + fn) if tp + fn else math.nan
     f1 = 2 * prec * rec / (prec + rec) if tp else (0.0 if tp + fp + fn else math.nan)
-    return {"precision": prec, "recall": rec, "f1": f1, "n": float(g.sum())}
+    return {"precision": prec, "recall": rec, "f1": f1, "n": float(g.sum()),
+            "tp": int((p & g).sum()), "fp": int((p & ~g).sum()), "fn": int((~p & g).sum())}
