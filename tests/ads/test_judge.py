@@ -137,6 +137,8 @@ def test_analyze_records_the_judge(tmp_path: Path) -> None:
     assert off.ads["ai_judged_clauses"].sum() == 0
     assert on.summary["counts"]["ai_judged_clauses"] == on.ads["ai_judged_clauses"].sum()
     assert on.ads["ai_skill"][1] and off.ads["ai_skill"][1]
+    # the exchange-rate table says it was not checked against the official series
+    assert on.summary["provenance"]["fx_rates"]["checked"] is False
     result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(tmp_path / "cli"),
                                       "--no-judge"])
     assert result.exit_code == 0, result.output

@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from neijuan.ads.detect import Judge
+from neijuan.ads.fx import table_status as fx_table_status
 from neijuan.ads.ingest import (
     FORMATS,
     REJECT_SCHEMA,
@@ -342,6 +343,7 @@ def build_summary(ads: pl.DataFrame, rejects: pl.DataFrame, metas: list[dict[str
             "occupation_mapper": {"version": lex.version, "notes": lex.notes,
                                   "files_sha256": lex.files},
             "text_repair": describe_flags(),
+            "fx_rates": fx_table_status(),
         },
         "mapping": opts.as_dict(),
         "inputs": [{k: v for k, v in m.items() if k != "repairs"} for m in metas],
