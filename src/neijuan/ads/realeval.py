@@ -243,11 +243,14 @@ def score_ai_weighted(detected: pl.DataFrame) -> pl.DataFrame:
     """P/R/F1 of AI skill per language, split and year (``"all"`` pooled) of a stratified sample
     (``sample3.csv``), twice:
     as drawn (``weighting = "sample"``, every ad counts once) and weighted back to the corpus
-    (``"corpus"``: an ad stands for ``stratum_n / ads of its stratum in that split`` ads, so the
-    rare AI ads are not over-counted). ``n`` is the number of positive ads, ``ads`` the ads scored."""
+    (``"corpus"``: an ad stands for ``stratum_n / ads of its corpus's stratum in that split`` ads,
+    so the rare AI ads are not over-counted). ``n`` is the number of positive ads, ``ads`` the ads
+    scored."""
     d = detected.with_columns(
         (pl.col("gold_ai_specialist") | pl.col("gold_ai_tool")).alias("gold_ai_skill"))
-    d = d.with_columns((pl.col("stratum_n") / pl.len().over("stratum", "split")).alias("_w"))
+    # A stratum is drawn per corpus: an ad stands for its corpus's stratum.
+    d = d.with_columns((pl.col("stratum_n") / pl.len().over("corpus", "stratum", "split"))
+                       .alias("_w"))
     rows: list[dict[str, Any]] = []
     groups = [(lang, split, year)
               for lang in sorted(d["lang_label"].unique().to_list())
@@ -259,7 +262,8 @@ def score_ai_weighted(detected: pl.DataFrame) -> pl.DataFrame:
         if split != "all":
             sub = sub.filter(pl.col("split") == split)
         else:  # both halves: each ad stands for half of its stratum's share
-            sub = sub.with_columns((pl.col("stratum_n") / pl.len().over("stratum")).alias("_w"))
+            sub = sub.with_columns((pl.col("stratum_n") / pl.len().over("corpus", "stratum"))
+                                   .alias("_w"))
         if year != "all":
             sub = sub.filter(pl.col("year") == year)
         if sub.height == 0:
