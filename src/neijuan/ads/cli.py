@@ -321,7 +321,14 @@ def evaluate(
 def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
     import polars as pl
 
-    from neijuan.ads.realeval import detect_real, errors_real, load_real, score_real
+    from neijuan.ads.realeval import (
+        detect_real,
+        errors_real,
+        load_real,
+        load_real_ai_only,
+        score_ai_weighted,
+        score_real,
+    )
     from neijuan.datadir import find_data_dir
     from neijuan.errors import DataError
 
@@ -344,6 +351,19 @@ def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
         table.add_row(r["lang"], r["year"], r["split"], r["measure"], _num(r["precision"]),
                       _num(r["recall"]), _num(r["f1"]), _num(r["accuracy"]), f"{int(r['n'] or 0)}")
     console.print(table)
+    if (labels / "sample3.csv").is_file():
+        third = score_ai_weighted(detect_real(load_real_ai_only(labels, found, 3))).filter(
+            (pl.col("year") == "all") & (pl.col("split") != "all"))
+        t3 = Table(title="third sample (AI skill; stratified by AI cue: as drawn and weighted to "
+                         "the corpus)")
+        for col in ("lang", "half", "measure", "weighting", "precision", "recall", "F1", "n",
+                    "ads"):
+            t3.add_column(col, justify="left" if col in ("lang", "half", "measure", "weighting")
+                          else "right")
+        for r in third.iter_rows(named=True):
+            t3.add_row(r["lang"], r["split"], r["measure"], r["weighting"], _num(r["precision"]),
+                       _num(r["recall"]), _num(r["f1"]), f"{int(r['n'])}", f"{r['ads']}")
+        console.print(t3)
     if errors:
         with pl.Config(tbl_rows=200, fmt_str_lengths=80, tbl_width_chars=200):
             for field in ("ai", "degree", "salary"):
