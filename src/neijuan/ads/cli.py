@@ -99,6 +99,15 @@ def analyze(
     _print_summary(result.summary, out)
 
 
+def _judge_line(summary: dict[str, Any]) -> str:
+    judge = summary["provenance"].get("ai_clause_judge", {})
+    if not judge.get("used"):
+        return f"off ({judge.get('why_not') or 'not used'})"
+    c = summary["counts"]
+    return (f"{c.get('ai_judged_clauses', 0):,} ({c.get('ai_ads_with_judged_clauses', 0):,}); "
+            f"judge {judge.get('version', '?')}")
+
+
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
     c = summary["counts"]
     table = Table(title="neijuan ads analyze", show_header=False)
@@ -113,6 +122,7 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
         ("AI skill: either / specialist / tool",
          f"{_pct(c['ai_skill'] / ads)} / {_pct(c['ai_skill_specialist'] / ads)} / "
          f"{_pct(c['ai_skill_tool'] / ads)}"),
+        ("AI clauses decided by the judge (ads)", _judge_line(summary)),
         ("degree: mentioned / required",
          f"{_pct(c['degree_mentioned'] / ads)} / {_pct(c['degree_required'] / ads)}"),
         ("salary usable", f"{_pct(c['salary_status'].get('ok', 0) / ads)}"),
