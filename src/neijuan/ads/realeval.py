@@ -94,9 +94,9 @@ def load_real(labels_dir: Path, data_dir: Path, adjudicated: bool = False) -> pl
     return pl.concat(frames).join(_gold(labels), on="id")
 
 
-def detect_real(frame: pl.DataFrame, judge: bool = True) -> pl.DataFrame:
+def detect_real(frame: pl.DataFrame, judge: bool = False) -> pl.DataFrame:
     """Run the detectors corpus by corpus, each with the currency its bare "$" means; with the
-    shipped clause judge (as ``ads analyze`` runs by default) when ``judge`` and it can run."""
+    shipped clause judge (``ads analyze --judge``) when ``judge`` and it can run."""
     from neijuan.ads.judge import judge_available, shipped_judge
     from neijuan.ads.pipeline import detect_frame, prepare
 
