@@ -92,60 +92,88 @@ def task_mix(econ: Economy, adoption: F64, automation: F64, augmentation: F64,
     sum alpha m, new tasks in which people have the comparative advantage appear, a mass
     ``reinstatement`` times as large, done by people with the occupation's originate share; they
     raise the labour share Gamma = 1 - automated + reinstated. Agency = originating time / total.
+
+    Computed in one compiled pass over the tasks (the same operations in the same order as
+    NumPy's elementwise arithmetic and ``bincount``, so the same bits), not some 40 NumPy calls.
     """
-    n = econ.n_occ
-    idx = econ.task_occ
-    alpha = econ.task_share
-    orig = econ.task_originate
-    m = adoption * automation
-    g = adoption * augmentation
+    can = (np.ones(econ.n_tasks, dtype=np.bool_) if feasible is None
+           else np.ascontiguousarray(feasible, dtype=np.bool_))
+    out = _task_mix(econ.n_occ, econ.task_occ, econ.task_share, econ.task_originate,
+                    np.ascontiguousarray(adoption, dtype=np.float64),
+                    np.ascontiguousarray(automation, dtype=np.float64),
+                    np.ascontiguousarray(augmentation, dtype=np.float64), can,
+                    agency.augment_origination, agency.review_burden, float(reinstatement))
+    return TaskMix(*out)
 
-    def per_occ(values: F64) -> F64:
-        return np.bincount(idx, weights=values, minlength=n).astype(np.float64)
 
-    omega = agency.augment_origination
-    automated = per_occ(alpha * m)
-    reinstated = reinstatement * automated
-    orig_mean = per_occ(alpha * orig)
-    labour_share = np.clip(1.0 - automated + reinstated, 1e-9, 1.0)
-    augmented = per_occ(alpha * g) / labour_share
-    ai_use = per_occ(alpha * adoption)
+@njit(cache=True)
+def _task_mix(n: int, idx: NDArray[np.int64], alpha: F64, orig: F64, adoption: F64,
+              automation: F64, augmentation: F64, can: NDArray[np.bool_], omega: float,
+              review_burden: float, reinstatement: float) -> NDArray[np.float64]:
+    # pragma: no cover - compiled
+    """:func:`task_mix`'s algebra: rows of the result are TaskMix's fields in order."""
+    automated = np.zeros(n)
+    orig_mass = np.zeros(n)
+    aug_mass = np.zeros(n)
+    ai_use = np.zeros(n)
     firm_adoption = np.zeros(n)
-    np.maximum.at(firm_adoption, idx, adoption)
     firm_augment = np.zeros(n)
-    np.maximum.at(firm_augment, idx, np.where(augmentation > 0, adoption, 0.0))
-    time = per_occ(alpha * (1.0 - m * (1.0 - agency.review_burden))) + reinstated
-    own = per_occ(alpha * orig * (1.0 - m - g)) + reinstated * orig_mean
-    aug_orig = per_occ(alpha * orig * g)
-    aug_confirm = per_occ(alpha * (1.0 - orig) * g)
-    machine0 = automated + aug_confirm + aug_orig * (1.0 - omega)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        changeable = np.where(machine0 > 0, (aug_confirm + aug_orig * (1.0 - omega))
-                              / np.maximum(machine0, 1e-300), 0.0)
-    # the part of a person's own originate-class work that AI could take on now: in tasks it
-    # can do (capability above the threshold), the share AI would do or originate once adopted
-    # (automation, and the AI-originated part of augmentation), not yet taken over. Augmented
-    # work the person directs (omega) stays theirs: it does not count.
-    can = np.ones_like(alpha, dtype=bool) if feasible is None else feasible
-    ai_able = np.clip(automation + augmentation * (1.0 - omega), 0.0, 1.0)
-    replaceable = per_occ(alpha * orig * ai_able * (1.0 - adoption) * can) / time
-    return TaskMix(
-        labour_share=labour_share,
-        augmented=augmented,
-        ai_use=ai_use,
-        firm_adoption=firm_adoption,
-        firm_augment=firm_augment,
-        reinstated=reinstated,
-        agency0=(own + aug_orig * omega) / time,
-        agency1=aug_orig * (1.0 - omega) / time,
-        human0=own + aug_orig * omega,
-        human1=aug_orig * (1.0 - omega),
-        machine0=machine0,
-        machine1=-aug_orig * (1.0 - omega),
-        changeable=changeable,
-        originate_time=(own + aug_orig) / time,
-        replaceable=replaceable,
-    )
+    time = np.zeros(n)
+    own = np.zeros(n)
+    aug_orig = np.zeros(n)
+    aug_confirm = np.zeros(n)
+    repl = np.zeros(n)
+    keep_review = 1.0 - review_burden
+    not_omega = 1.0 - omega
+    for t in range(idx.size):
+        o = idx[t]
+        a = adoption[t]
+        m = a * automation[t]
+        g = a * augmentation[t]
+        al = alpha[t]
+        ao = al * orig[t]
+        automated[o] += al * m
+        orig_mass[o] += ao
+        aug_mass[o] += al * g
+        ai_use[o] += al * a
+        firm_adoption[o] = max(firm_adoption[o], a)
+        firm_augment[o] = max(firm_augment[o], a if augmentation[t] > 0 else 0.0)
+        time[o] += al * (1.0 - m * keep_review)
+        own[o] += ao * (1.0 - m - g)
+        aug_orig[o] += ao * g
+        aug_confirm[o] += al * (1.0 - orig[t]) * g
+        able = min(max(automation[t] + augmentation[t] * not_omega, 0.0), 1.0)
+        repl[o] += ao * able * (1.0 - a) * (1.0 if can[t] else 0.0)
+    out = np.empty((15, n))
+    for o in range(n):
+        reinstated = reinstatement * automated[o]
+        labour_share = min(max(1.0 - automated[o] + reinstated, 1e-9), 1.0)
+        tm = time[o] + reinstated
+        ow = own[o] + reinstated * orig_mass[o]
+        machine0 = automated[o] + aug_confirm[o] + aug_orig[o] * not_omega
+        if machine0 > 0:
+            changeable = (aug_confirm[o] + aug_orig[o] * not_omega) / max(machine0, 1e-300)
+        else:
+            changeable = 0.0
+        out[0, o] = labour_share
+        out[1, o] = aug_mass[o] / labour_share
+        out[2, o] = ai_use[o]
+        out[3, o] = firm_adoption[o]
+        out[4, o] = firm_augment[o]
+        out[5, o] = reinstated
+        out[6, o] = (ow + aug_orig[o] * omega) / tm
+        out[7, o] = aug_orig[o] * not_omega / tm
+        out[8, o] = ow + aug_orig[o] * omega
+        out[9, o] = aug_orig[o] * not_omega
+        out[10, o] = machine0
+        out[11, o] = -aug_orig[o] * not_omega
+        out[12, o] = changeable
+        out[13, o] = (ow + aug_orig[o]) / tm
+        out[14, o] = repl[o] / tm
+    return out
+
+
+REVIEW_HALVINGS = 40  # bisection steps of the defensive-review fixed point
 
 
 def defensive_review(blame_prob: F64, machine: F64, ai_failure: float, agency: AgencyParams
@@ -156,18 +184,66 @@ def defensive_review(blame_prob: F64, machine: F64, ai_failure: float, agency: A
     AI-originated volume they sign off, ``pass = exp(-kappa_d * d)`` the share of AI failures
     their review lets through). They move a share ``d = min(delta * b, d_max)`` of their time from
     originating to reviewing: more blame exposure, more defensive confirming. The fixed point
-    d = min(delta * b(d), d_max) is unique (b falls with d); found by bisection."""
-    lo = np.zeros_like(machine)
-    hi = np.full_like(machine, agency.max_review)
+    d = min(delta * b(d), d_max) is unique (b falls with d); found by bisection.
+
+    The bisection runs compiled (one call, not 40 rounds of NumPy calls). Its exponentials come
+    from the C library, NumPy's from its own vectorised code, and the two differ in the last bit
+    for a few per cent of arguments (both are within a few units in the last place of the true
+    value). A branch decision can only differ where the two sides of a comparison are within
+    that of each other: the compiled bisection flags any comparison closer than 1e-13
+    (relative: some 450 units in the last place), and then every decision is checked against
+    NumPy's exponentials of the same midpoints (and, should one differ, NumPy's bisection is
+    run). So the result is NumPy's bisection's, bit for bit."""
     base = blame_prob * ai_failure * np.maximum(machine, 0.0)
-    for _ in range(40):
+    scale = np.ascontiguousarray(agency.defensive_review * base, dtype=np.float64)
+    rate = -agency.review_detection
+    cap = agency.max_review
+    review, mids, above, close = _review_bisection(scale, rate, cap, REVIEW_HALVINGS)
+    if close:
+        target = np.minimum(scale[:, None] * np.exp(rate * mids), cap)
+        if not np.array_equal(target > mids, above):
+            review = _review_bisection_numpy(scale, rate, cap)
+    return review, np.exp(rate * review)
+
+
+def _review_bisection_numpy(scale: F64, rate: float, cap: float) -> F64:
+    """The reference bisection, in NumPy (the compiled one's results are checked against it)."""
+    lo = np.zeros_like(scale)
+    hi = np.full_like(scale, cap)
+    for _ in range(REVIEW_HALVINGS):
         mid = 0.5 * (lo + hi)
-        target = np.minimum(agency.defensive_review * base * np.exp(
-            -agency.review_detection * mid), agency.max_review)
+        target = np.minimum(scale * np.exp(rate * mid), cap)
         lo = np.where(target > mid, mid, lo)
         hi = np.where(target > mid, hi, mid)
-    review = 0.5 * (lo + hi)
-    return review, np.exp(-agency.review_detection * review)
+    return 0.5 * (lo + hi)
+
+
+@njit(cache=True)
+def _review_bisection(scale: F64, rate: float, cap: float, steps: int
+                      ) -> tuple[F64, F64, NDArray[np.bool_], bool]:  # pragma: no cover
+    """The bisection of :func:`defensive_review` for all occupations at once (the occupations'
+    exponentials are independent: the processor overlaps them), with its midpoints, its branch
+    decisions (target above the midpoint), and whether any comparison was within 1e-13."""
+    n = scale.size
+    lo = np.zeros(n)
+    hi = np.full(n, cap)
+    mids = np.empty((n, steps))
+    above = np.empty((n, steps), dtype=np.bool_)
+    close = False
+    for k in range(steps):
+        for o in range(n):
+            mid = 0.5 * (lo[o] + hi[o])
+            v = scale[o] * math.exp(rate * mid)
+            target = min(v, cap)
+            close |= abs(v - cap) <= 1e-13 * abs(cap)
+            close |= abs(target - mid) <= 1e-13 * max(abs(target), abs(mid))
+            mids[o, k] = mid
+            above[o, k] = target > mid
+            if target > mid:
+                lo[o] = mid
+            else:
+                hi[o] = mid
+    return 0.5 * (lo + hi), mids, above, close
 
 
 # ---------------------------------------------------------------------------- step 2: production
