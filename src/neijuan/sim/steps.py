@@ -293,26 +293,59 @@ def _ai_input(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64
               land_share: float, sigma: float) -> F64:  # pragma: no cover - compiled
     """AI task work K per occupation: P dY/dK = p_K, by bisection on log K in
     [log H - 30, log H + log 100] (dY/dK falls with K)."""
-    k = np.zeros(h.size)
-    for o in range(h.size):
+    # The occupations' searches are independent: all of them advance one halving at a time, so
+    # that the processor overlaps their chains of exp and powers. The powers that do not change
+    # along a search (those of gamma, 1 - gamma and H) are taken once per occupation, and
+    # y ** 0 is 1, so alpha = 0 skips that power: each occupation's arithmetic is unchanged
+    # (the same calls on the same values as _ces_scalar's).
+    n = h.size
+    k = np.zeros(n)
+    lo = np.zeros(n)
+    hi = np.zeros(n)
+    todo = np.zeros(n, dtype=np.bool_)
+    human = np.zeros(n)   # G^(1/s) H^rho
+    ai_coef = np.zeros(n)  # (1 - G)^(1/s)
+    cobb = abs(sigma - 1.0) < 1e-9
+    rho = (sigma - 1.0) / sigma
+    inv_s = 1.0 / sigma
+    for o in range(n):
         if gamma[o] >= 1.0 - 1e-12 or h[o] <= 0:
             continue
-        lo = math.log(h[o]) - 30.0
-        hi = math.log(h[o]) + math.log(100.0)
-        for _ in range(48):  # the bracket is 35 wide: 48 halvings leave 1e-13
-            mid = 0.5 * (lo + hi)
-            km = math.exp(mid)
-            x = _ces_scalar(h[o], km, gamma[o], sigma)
-            if x <= 0:
-                lo = mid
+        todo[o] = True
+        lo[o] = math.log(h[o]) - 30.0
+        hi[o] = math.log(h[o]) + math.log(100.0)
+        if not cobb:
+            human[o] = gamma[o] ** inv_s * max(h[o], 1e-300) ** rho
+            ai_coef[o] = (1.0 - gamma[o]) ** inv_s
+    for _ in range(48):  # the bracket is 35 wide: 48 halvings leave 1e-13
+        for o in range(n):
+            if not todo[o]:
                 continue
-            scale = tfp[o] * (1.0 - land_share) * (land[o] / x) ** land_share
-            dxdk = (1.0 - gamma[o]) ** (1.0 / sigma) * (x / km) ** (1.0 / sigma)
-            if price[o] * scale * dxdk > ai_price[o]:
-                lo = mid
+            mid = 0.5 * (lo[o] + hi[o])
+            km = math.exp(mid)
+            if cobb:
+                x = _ces_scalar(h[o], km, gamma[o], sigma)
             else:
-                hi = mid
-        k[o] = math.exp(0.5 * (lo + hi))
+                total = human[o]
+                if km > 0:
+                    total += ai_coef[o] * km**rho
+                    x = total ** (1.0 / rho) if total > 0 else 0.0
+                else:
+                    x = 0.0 if rho < 0 else (total ** (1.0 / rho) if total > 0 else 0.0)
+            if x <= 0:
+                lo[o] = mid
+                continue
+            tilt = (land[o] / x) ** land_share if land_share != 0.0 else 1.0
+            scale = tfp[o] * (1.0 - land_share) * tilt
+            dxdk = ai_coef[o] * (x / km) ** inv_s if not cobb else (
+                (1.0 - gamma[o]) ** inv_s * (x / km) ** inv_s)
+            if price[o] * scale * dxdk > ai_price[o]:
+                lo[o] = mid
+            else:
+                hi[o] = mid
+    for o in range(n):
+        if todo[o]:
+            k[o] = math.exp(0.5 * (lo[o] + hi[o]))
     return k
 
 
@@ -463,14 +496,38 @@ def search_cdf(econ: Economy, openings: F64) -> F64:
     An unemployed person applies to occupation j with probability proportional to
     mobility[origin, j] * openings_j (urn-ball: applications go where the openings are); people
     without a degree cannot apply to licensed occupations."""
-    weights = econ.mobility * np.maximum(openings, 1e-9)[None, :]
-    no_degree = np.where(econ.occ_licensed[None, :], 0.0, weights)
-    out = np.empty((2, *weights.shape))
-    for d, w in enumerate((no_degree, weights)):
-        w = np.where(w.sum(axis=1, keepdims=True) > 0, w, econ.mobility)
-        c = np.cumsum(w, axis=1)
-        out[d] = c / c[:, -1:]
-    out[:, :, -1] = 1.0 + 1e-12
+    return _search_cdf(econ.mobility, econ.occ_licensed,
+                       np.ascontiguousarray(openings, dtype=np.float64))
+
+
+@njit(cache=True)
+def _search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
+                ) -> F64:  # pragma: no cover - compiled
+    """:func:`search_cdf` in one compiled call: the same products, running sums and quotients
+    as NumPy's ``cumsum`` and division (the same bits). A row with no weight at all (sum 0)
+    falls back to the mobility row."""
+    n_from, n_to = mobility.shape
+    out = np.empty((2, n_from, n_to))
+    w = np.empty(n_to)
+    for d in range(2):
+        for o in range(n_from):
+            total = 0.0
+            for j in range(n_to):
+                wj = mobility[o, j] * max(openings[j], 1e-9)
+                if d == 0 and licensed[j]:
+                    wj = 0.0
+                w[j] = wj
+                total += wj
+            if not total > 0:
+                for j in range(n_to):
+                    w[j] = mobility[o, j]
+            c = 0.0
+            for j in range(n_to):
+                c += w[j]
+                out[d, o, j] = c
+            for j in range(n_to):
+                out[d, o, j] = out[d, o, j] / c
+            out[d, o, n_to - 1] = 1.0 + 1e-12
     return out
 
 

@@ -1,0 +1,201 @@
+"""The per-occupation algebra's compiled forms give the bits of the NumPy (or plain-loop) code
+they replaced: the defensive-review bisection, the task mix, the search probabilities and the
+firms' AI input, on random inputs, including the cases the default scenario never reaches
+(Cobb-Douglas tasks, a fixed factor, ties at the cap)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numba import njit
+from numpy.typing import NDArray
+
+from neijuan.config import load_scenario
+from neijuan.sim import steps as alg
+from neijuan.sim.economy import builtin_economy
+
+F64 = NDArray[np.float64]
+ECON = builtin_economy()
+AGENCY = load_scenario("ai-baseline", {}).agency
+
+
+def task_mix_reference(econ: object, adoption: F64, automation: F64, augmentation: F64,
+                       agency: object, reinstatement: float,
+                       feasible: NDArray[np.bool_] | None) -> alg.TaskMix:
+    """``task_mix`` as it was written in NumPy."""
+    n = econ.n_occ  # type: ignore[attr-defined]
+    idx = econ.task_occ  # type: ignore[attr-defined]
+    alpha = econ.task_share  # type: ignore[attr-defined]
+    orig = econ.task_originate  # type: ignore[attr-defined]
+    m = adoption * automation
+    g = adoption * augmentation
+
+    def per_occ(values: F64) -> F64:
+        return np.bincount(idx, weights=values, minlength=n).astype(np.float64)
+
+    omega = agency.augment_origination  # type: ignore[attr-defined]
+    automated = per_occ(alpha * m)
+    reinstated = reinstatement * automated
+    orig_mean = per_occ(alpha * orig)
+    labour_share = np.clip(1.0 - automated + reinstated, 1e-9, 1.0)
+    augmented = per_occ(alpha * g) / labour_share
+    ai_use = per_occ(alpha * adoption)
+    firm_adoption = np.zeros(n)
+    np.maximum.at(firm_adoption, idx, adoption)
+    firm_augment = np.zeros(n)
+    np.maximum.at(firm_augment, idx, np.where(augmentation > 0, adoption, 0.0))
+    time = per_occ(alpha * (1.0 - m * (1.0 - agency.review_burden))) + reinstated  # type: ignore
+    own = per_occ(alpha * orig * (1.0 - m - g)) + reinstated * orig_mean
+    aug_orig = per_occ(alpha * orig * g)
+    aug_confirm = per_occ(alpha * (1.0 - orig) * g)
+    machine0 = automated + aug_confirm + aug_orig * (1.0 - omega)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        changeable = np.where(machine0 > 0, (aug_confirm + aug_orig * (1.0 - omega))
+                              / np.maximum(machine0, 1e-300), 0.0)
+    can = np.ones_like(alpha, dtype=bool) if feasible is None else feasible
+    ai_able = np.clip(automation + augmentation * (1.0 - omega), 0.0, 1.0)
+    replaceable = per_occ(alpha * orig * ai_able * (1.0 - adoption) * can) / time
+    return alg.TaskMix(
+        labour_share=labour_share, augmented=augmented, ai_use=ai_use,
+        firm_adoption=firm_adoption, firm_augment=firm_augment, reinstated=reinstated,
+        agency0=(own + aug_orig * omega) / time, agency1=aug_orig * (1.0 - omega) / time,
+        human0=own + aug_orig * omega, human1=aug_orig * (1.0 - omega), machine0=machine0,
+        machine1=-aug_orig * (1.0 - omega), changeable=changeable,
+        originate_time=(own + aug_orig) / time, replaceable=replaceable)
+
+
+def defensive_review_reference(blame_prob: F64, machine: F64, ai_failure: float,
+                               agency: object) -> tuple[F64, F64]:
+    """``defensive_review`` as it was written: 40 rounds of NumPy."""
+    ag = agency
+    lo = np.zeros_like(machine)
+    hi = np.full_like(machine, ag.max_review)  # type: ignore[attr-defined]
+    base = blame_prob * ai_failure * np.maximum(machine, 0.0)
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        target = np.minimum(ag.defensive_review * base * np.exp(  # type: ignore[attr-defined]
+            -ag.review_detection * mid), ag.max_review)  # type: ignore[attr-defined]
+        lo = np.where(target > mid, mid, lo)
+        hi = np.where(target > mid, hi, mid)
+    review = 0.5 * (lo + hi)
+    return review, np.exp(-ag.review_detection * review)  # type: ignore[attr-defined]
+
+
+def search_cdf_reference(econ: object, openings: F64) -> F64:
+    weights = econ.mobility * np.maximum(openings, 1e-9)[None, :]  # type: ignore[attr-defined]
+    no_degree = np.where(econ.occ_licensed[None, :], 0.0, weights)  # type: ignore[attr-defined]
+    out = np.empty((2, *weights.shape))
+    for d, w in enumerate((no_degree, weights)):
+        w = np.where(w.sum(axis=1, keepdims=True) > 0, w, econ.mobility)  # type: ignore
+        c = np.cumsum(w, axis=1)
+        out[d] = c / c[:, -1:]
+    out[:, :, -1] = 1.0 + 1e-12
+    return out
+
+
+@njit(cache=False)
+def ai_input_reference(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
+                       land_share: float, sigma: float) -> F64:  # pragma: no cover - compiled
+    """``_ai_input`` as it was written: one occupation after the other."""
+    k = np.zeros(h.size)
+    for o in range(h.size):
+        if gamma[o] >= 1.0 - 1e-12 or h[o] <= 0:
+            continue
+        lo = math.log(h[o]) - 30.0
+        hi = math.log(h[o]) + math.log(100.0)
+        for _ in range(48):
+            mid = 0.5 * (lo + hi)
+            km = math.exp(mid)
+            x = alg._ces_scalar(h[o], km, gamma[o], sigma)
+            if x <= 0:
+                lo = mid
+                continue
+            scale = tfp[o] * (1.0 - land_share) * (land[o] / x) ** land_share
+            dxdk = (1.0 - gamma[o]) ** (1.0 / sigma) * (x / km) ** (1.0 / sigma)
+            if price[o] * scale * dxdk > ai_price[o]:
+                lo = mid
+            else:
+                hi = mid
+        k[o] = math.exp(0.5 * (lo + hi))
+    return k
+
+
+def same(a: F64, b: F64) -> bool:
+    return bool(np.array_equal(a, b, equal_nan=True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), cap_share=st.floats(0.0, 1.0))
+def test_defensive_review_is_the_numpy_bisection(seed: int, cap_share: float) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    blame = rng.uniform(0.0, 1.0, n)
+    # a share of occupations far above the cap (the fixed point is d_max), some at zero volume
+    machine = rng.exponential(1.0, n) * (rng.random(n) < 0.8) * np.where(
+        rng.random(n) < cap_share, 1e3, 1.0)
+    fail = float(rng.uniform(0.0, 0.5))
+    got = alg.defensive_review(blame, machine, fail, AGENCY)
+    want = defensive_review_reference(blame, machine, fail, AGENCY)
+    assert same(got[0], want[0]) and same(got[1], want[1])
+
+
+def test_defensive_review_falls_back_on_a_near_tie() -> None:
+    """Where a comparison is within 1e-13 the decisions are checked against NumPy's exp; the
+    result is still the reference's (here: the fixed point is the first midpoint, cap / 2)."""
+    cap = AGENCY.max_review
+    scale = np.array([0.5 * cap * math.exp(AGENCY.review_detection * 0.5 * cap)])
+    close = alg._review_bisection(scale, -AGENCY.review_detection, cap, 40)[3]
+    assert close
+    blame = np.ones(1)
+    machine = scale / (AGENCY.defensive_review * 0.1)
+    got = alg.defensive_review(blame, machine, 0.1, AGENCY)
+    want = defensive_review_reference(blame, machine, 0.1, AGENCY)
+    assert same(got[0], want[0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), bias=st.floats(-1.0, 1.0),
+       reinstatement=st.floats(0.0, 2.0), with_feasible=st.booleans())
+def test_task_mix_is_the_numpy_algebra(seed: int, bias: float, reinstatement: float,
+                                       with_feasible: bool) -> None:
+    rng = np.random.default_rng(seed)
+    adoption = rng.uniform(0.0, 1.0, ECON.n_tasks) * (rng.random(ECON.n_tasks) < 0.7)
+    automation, augmentation = alg.biased_split(ECON.task_automation, ECON.task_augmentation,
+                                                bias)
+    feasible = rng.random(ECON.n_tasks) < 0.5 if with_feasible else None
+    got = alg.task_mix(ECON, adoption, automation, augmentation, AGENCY, reinstatement, feasible)
+    want = task_mix_reference(ECON, adoption, automation, augmentation, AGENCY, reinstatement,
+                              feasible)
+    for field in dataclasses.fields(want):
+        assert same(getattr(got, field.name), getattr(want, field.name)), field.name
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), empty=st.booleans())
+def test_search_cdf_is_the_numpy_algebra(seed: int, empty: bool) -> None:
+    rng = np.random.default_rng(seed)
+    openings = rng.exponential(100.0, ECON.n_occ) * (rng.random(ECON.n_occ) < 0.8)
+    if empty:
+        openings[:] = 0.0
+    assert same(alg.search_cdf(ECON, openings), search_cdf_reference(ECON, openings))
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), sigma=st.sampled_from([0.5, 0.8, 1.0, 1.25, 3.0]),
+       land_share=st.sampled_from([0.0, 0.1, 0.3]))
+def test_ai_input_is_the_per_occupation_bisection(seed: int, sigma: float,
+                                                  land_share: float) -> None:
+    rng = np.random.default_rng(seed)
+    n = 20
+    h = rng.exponential(100.0, n) * (rng.random(n) < 0.9)
+    gamma = np.where(rng.random(n) < 0.2, 1.0, rng.uniform(0.5, 1.0, n))
+    price = rng.uniform(0.5, 2.0, n)
+    ai_price = rng.uniform(0.01, 3.0, n)
+    tfp = rng.uniform(0.5, 2.0, n)
+    land = h * rng.uniform(0.5, 1.5, n)
+    args = (h, gamma, ai_price, price, tfp, land, land_share, sigma)
+    assert same(alg._ai_input(*args), ai_input_reference(*args))
