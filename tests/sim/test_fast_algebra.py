@@ -199,3 +199,118 @@ def test_ai_input_is_the_per_occupation_bisection(seed: int, sigma: float,
     land = h * rng.uniform(0.5, 1.5, n)
     args = (h, gamma, ai_price, price, tfp, land, land_share, sigma)
     assert same(alg._ai_input(*args), ai_input_reference(*args))
+
+
+def gini_reference(counts: F64, log_min: float, log_max: float) -> float:
+    total = counts.sum()
+    if total <= 0:
+        return 0.0
+    income = counts * alg._bin_centres(counts.size, log_min, log_max)
+    cum_income = np.cumsum(income)
+    prev = cum_income - income
+    lorenz_area = float((counts * (prev + cum_income)).sum()) / (2.0 * cum_income[-1] * total)
+    return 1.0 - 2.0 * lorenz_area
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(0, 5000), seed=st.integers(0, 2**32 - 1), stride=st.integers(1, 3))
+def test_numpy_sum_is_numpy_bit_for_bit(n: int, seed: int, stride: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(n * stride) * 10.0 ** rng.uniform(-3, 3, n * stride))[::stride]
+    assert alg.numpy_sum(x) == np.sum(x)
+    assert str(alg.numpy_sum(-np.zeros(1))) == str(np.sum(-np.zeros(1)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_bins=st.sampled_from([1, 7, 300, 4096]),
+       fill=st.floats(0.0, 1.0))
+def test_gini_is_the_numpy_expression(seed: int, n_bins: int, fill: float) -> None:
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(50.0, n_bins).astype(np.float64) * (rng.random(n_bins) < fill)
+    got = alg.gini_from_histogram(counts, math.log(1e-3), math.log(1e3))
+    assert got == gini_reference(counts, math.log(1e-3), math.log(1e3))
+
+
+# the AI-skill wage figures as they were written in NumPy
+def within_premium_reference(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64,
+                              specialist: NDArray[np.bool_] | None = None) -> float:
+    both = (n_ai > 0) & (n_non > 0)
+    if specialist is not None:
+        both &= ~specialist
+    if not both.any():
+        return 0.0
+    gap = sum_ai[both] / n_ai[both] - sum_non[both] / n_non[both]
+    weight = n_ai[both] * n_non[both] / (n_ai[both] + n_non[both])
+    return float((gap * weight).sum() / weight.sum())
+
+
+def skill_slope_reference(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64
+                 ) -> tuple[F64, F64, F64, NDArray[np.bool_]]:
+    both = (n_ai > 0) & (n_non > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n1, n0 = np.maximum(n_ai, 1e-300), np.maximum(n_non, 1e-300)
+        w1, w0 = sum_ai / n1, sum_non / n0
+        s1, s0 = skill[:, 0] / n1, skill[:, 1] / n0
+        sxx = skill[:, 2] - n_ai * s1**2 - n_non * s0**2
+        sxy = skill[:, 3] - n_ai * s1 * w1 - n_non * s0 * w0
+        slope = np.where(both & (sxx > 1e-12), sxy / np.maximum(sxx, 1e-300), 0.0)
+    gap = np.where(both, w1 - w0, 0.0)
+    skill_gap = np.where(both, s1 - s0, 0.0)
+    return gap, slope, skill_gap, both
+
+
+def skill_return_reference(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                 specialist: NDArray[np.bool_]) -> float:
+    gap, slope, skill_gap, both = skill_slope_reference(n_ai, sum_ai, n_non, sum_non, skill)
+    use = both & ~specialist
+    if not use.any():
+        return 0.0
+    c = gap - slope * skill_gap
+    weight = n_ai[use] * n_non[use] / (n_ai[use] + n_non[use])
+    return float((c[use] * weight).sum() / weight.sum())
+
+
+def decomposition_reference(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                          specialist: NDArray[np.bool_]
+                          ) -> tuple[float, float, float, float, float]:
+    n1, n0 = float(n_ai.sum()), float(n_non.sum())
+    if n1 <= 0 or n0 <= 0:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    n = n_ai + n_non
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = np.where(n > 0, (sum_ai + sum_non) / np.maximum(n, 1e-300), 0.0)
+        share1 = np.where(n > 0, n_ai / np.maximum(n, 1e-300), 0.0)
+    pi1, pi0 = n_ai / n1, n_non / n0
+    gap, slope, skill_gap, _ = skill_slope_reference(n_ai, sum_ai, n_non, sum_non, skill)
+    weight = pi1 * (1.0 - share1) + pi0 * share1
+    between = (pi1 - pi0) * mu
+    other = ~specialist
+    ret = float((weight * (gap - slope * skill_gap))[other].sum())
+    sel = float((weight * slope * skill_gap)[other].sum())
+    spec = float(between[specialist].sum() + (weight * gap)[specialist].sum())
+    comp = float(between[other].sum())
+    total = float(sum_ai.sum() / n1 - sum_non.sum() / n0)
+    return total, ret, sel, spec, comp
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), empty_share=st.floats(0.0, 1.0),
+       n_occ=st.integers(1, 40))
+def test_premium_figures_are_the_numpy_ones(seed: int, empty_share: float, n_occ: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_ai = rng.poisson(20.0, n_occ) * (rng.random(n_occ) > empty_share).astype(np.float64)
+    n_non = rng.poisson(30.0, n_occ) * (rng.random(n_occ) > empty_share).astype(np.float64)
+    sum_ai = n_ai * rng.normal(0.2, 0.3, n_occ)
+    sum_non = n_non * rng.normal(0.0, 0.3, n_occ)
+    ls = rng.normal(0.0, 0.5, (n_occ, 2))
+    skill = np.column_stack([n_ai * ls[:, 0], n_non * ls[:, 1],
+                             (n_ai + n_non) * (0.3 + ls[:, 0] ** 2),
+                             (n_ai + n_non) * rng.normal(0.1, 0.2, n_occ)])
+    specialist = rng.random(n_occ) < 0.2
+    args = (n_ai, sum_ai, n_non, sum_non)
+    got = alg.premium_figures(*args, skill, specialist)
+    assert got[0] == within_premium_reference(*args, specialist)
+    assert alg.within_occupation_premium(*args) == within_premium_reference(*args)
+    assert got[1] == skill_return_reference(*args, skill, specialist)
+    assert tuple(got[2:]) == decomposition_reference(*args, skill, specialist)
+    assert alg.premium_decomposition(*args, skill, specialist) == tuple(got[2:])

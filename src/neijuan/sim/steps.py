@@ -538,15 +538,112 @@ def _bin_centres(n_bins: int, log_min: float, log_max: float) -> F64:
 
 
 def gini_from_histogram(counts: F64, log_min: float, log_max: float) -> float:
-    """Gini coefficient of wages from a fine histogram of log wages (bin-centre wages)."""
-    total = counts.sum()
+    """Gini coefficient of wages from a fine histogram of log wages (bin-centre wages).
+
+    One compiled call: the products and running sums of the NumPy expression
+    ``1 - 2 sum(n (prev + cum)) / (2 cum[-1] total)``, its sums by NumPy's own pairwise
+    summation (:func:`numpy_sum`), so the same bits."""
+    return float(_gini(np.ascontiguousarray(counts, dtype=np.float64),
+                       _bin_centres(counts.size, log_min, log_max)))
+
+
+@njit(cache=True)
+def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
+    total = numpy_sum(counts)
     if total <= 0:
         return 0.0
-    income = counts * _bin_centres(counts.size, log_min, log_max)
-    cum_income = np.cumsum(income)
-    prev = cum_income - income
-    lorenz_area = float((counts * (prev + cum_income)).sum()) / (2.0 * cum_income[-1] * total)
+    n = counts.size
+    weighted = np.empty(n)
+    cum = 0.0
+    for b in range(n):
+        income = counts[b] * centres[b]
+        cum = cum + income
+        # NumPy: prev = cum - income, recomputed from the running sum (not the previous one)
+        weighted[b] = counts[b] * ((cum - income) + cum)
+    lorenz_area = numpy_sum(weighted) / (2.0 * cum * total)
     return 1.0 - 2.0 * lorenz_area
+
+
+@njit(inline="always", cache=True)
+def _pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - compiled
+    """NumPy's ``pairwise_sum`` on a run of at most 128: fewer than 8 in order, else 8
+    interleaved partial sums combined as a tree, then the rest in order."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[start + i]
+        return res
+    r0 = a[start]
+    r1 = a[start + 1]
+    r2 = a[start + 2]
+    r3 = a[start + 3]
+    r4 = a[start + 4]
+    r5 = a[start + 5]
+    r6 = a[start + 6]
+    r7 = a[start + 7]
+    whole = n - n % 8
+    i = 8
+    while i < whole:
+        r0 += a[start + i]
+        r1 += a[start + i + 1]
+        r2 += a[start + i + 2]
+        r3 += a[start + i + 3]
+        r4 += a[start + i + 4]
+        r5 += a[start + i + 5]
+        r6 += a[start + i + 6]
+        r7 += a[start + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[start + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def numpy_sum(a: F64) -> float:  # pragma: no cover - compiled
+    """``np.sum`` of a one-dimensional float64 array, bit for bit, inside compiled code: NumPy's
+    pairwise summation (runs longer than 128 halved at a multiple of 8, left half + right
+    half), walked with an explicit stack (a recursive function breaks Numba's on-disk cache)."""
+    n = a.size
+    if n <= 128:
+        return 0.0 + _pairwise_block(a, 0, n)
+    depth = 64
+    starts = np.empty(depth, dtype=np.int64)
+    sizes = np.empty(depth, dtype=np.int64)
+    stage = np.empty(depth, dtype=np.int64)
+    values = np.empty(depth)
+    top = 0
+    n_values = 0
+    starts[0] = 0
+    sizes[0] = n
+    stage[0] = 0
+    while top >= 0:
+        m = sizes[top]
+        if m <= 128:
+            values[n_values] = _pairwise_block(a, starts[top], m)
+            n_values += 1
+            top -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[top] == 0:  # the left half first
+            stage[top] = 1
+            starts[top + 1] = starts[top]
+            sizes[top + 1] = half
+            stage[top + 1] = 0
+            top += 1
+        elif stage[top] == 1:  # then the right half
+            stage[top] = 2
+            starts[top + 1] = starts[top] + half
+            sizes[top + 1] = m - half
+            stage[top + 1] = 0
+            top += 1
+        else:  # both done: left + right
+            n_values -= 1
+            values[n_values - 1] = values[n_values - 1] + values[n_values]
+            top -= 1
+    return 0.0 + values[0]
 
 
 def within_occupation_premium(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64,
@@ -555,33 +652,9 @@ def within_occupation_premium(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64,
     occupation-fixed-effects OLS estimate (each occupation's gap weighted by n1 n0 / (n1 + n0)).
     AI-specialist roles are left out: AI skill is what the job is, not a skill some holders of
     the same job have (their pay enters the decomposition's specialist part)."""
-    both = (n_ai > 0) & (n_non > 0)
-    if specialist is not None:
-        both &= ~specialist
-    if not both.any():
-        return 0.0
-    gap = sum_ai[both] / n_ai[both] - sum_non[both] / n_non[both]
-    weight = n_ai[both] * n_non[both] / (n_ai[both] + n_non[both])
-    return float((gap * weight).sum() / weight.sum())
-
-
-def _skill_slope(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64
-                 ) -> tuple[F64, F64, F64, NDArray[np.bool_]]:
-    """Per occupation: the raw within-occupation log-wage gap (AI skill or not), the pooled
-    within-group slope of log wage on log skill, the groups' log-skill gap, and where both groups
-    exist. ``skill`` columns: sum ln s with and without AI skill, sum (ln s)^2 and sum ln s ln w
-    over both (the within-group sums follow from these and the group means)."""
-    both = (n_ai > 0) & (n_non > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n1, n0 = np.maximum(n_ai, 1e-300), np.maximum(n_non, 1e-300)
-        w1, w0 = sum_ai / n1, sum_non / n0
-        s1, s0 = skill[:, 0] / n1, skill[:, 1] / n0
-        sxx = skill[:, 2] - n_ai * s1**2 - n_non * s0**2
-        sxy = skill[:, 3] - n_ai * s1 * w1 - n_non * s0 * w0
-        slope = np.where(both & (sxx > 1e-12), sxy / np.maximum(sxx, 1e-300), 0.0)
-    gap = np.where(both, w1 - w0, 0.0)
-    skill_gap = np.where(both, s1 - s0, 0.0)
-    return gap, slope, skill_gap, both
+    spec = np.zeros(n_ai.size, dtype=np.bool_) if specialist is None else specialist
+    return float(premium_figures(n_ai, sum_ai, n_non, sum_non, np.zeros((n_ai.size, 4)),
+                                 spec)[0])
 
 
 def skill_return(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
@@ -590,13 +663,7 @@ def skill_return(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
     c of ln w = a_o + b ln s + c 1[z >= z*] (OLS on the occupation's employed), averaged over
     non-specialist occupations with the fixed-effects weights n1 n0 / (n1 + n0). It is what
     augmentation pays people who have the skill, with who-learns-it (selection) taken out."""
-    gap, slope, skill_gap, both = _skill_slope(n_ai, sum_ai, n_non, sum_non, skill)
-    use = both & ~specialist
-    if not use.any():
-        return 0.0
-    c = gap - slope * skill_gap
-    weight = n_ai[use] * n_non[use] / (n_ai[use] + n_non[use])
-    return float((c[use] * weight).sum() / weight.sum())
+    return float(premium_figures(n_ai, sum_ai, n_non, sum_non, skill, specialist)[1])
 
 
 def premium_decomposition(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
@@ -613,21 +680,103 @@ def premium_decomposition(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skil
     :func:`skill_return`) and selection (b_o times the groups' skill gap: who has learnt AI skill);
     the parts of AI-specialist roles (within and between) make the specialist part, the between
     part of the other occupations the composition part."""
-    n1, n0 = float(n_ai.sum()), float(n_non.sum())
-    if n1 <= 0 or n0 <= 0:
-        return 0.0, 0.0, 0.0, 0.0, 0.0
-    n = n_ai + n_non
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mu = np.where(n > 0, (sum_ai + sum_non) / np.maximum(n, 1e-300), 0.0)
-        share1 = np.where(n > 0, n_ai / np.maximum(n, 1e-300), 0.0)
-    pi1, pi0 = n_ai / n1, n_non / n0
-    gap, slope, skill_gap, _ = _skill_slope(n_ai, sum_ai, n_non, sum_non, skill)
-    weight = pi1 * (1.0 - share1) + pi0 * share1
-    between = (pi1 - pi0) * mu
-    other = ~specialist
-    ret = float((weight * (gap - slope * skill_gap))[other].sum())
-    sel = float((weight * slope * skill_gap)[other].sum())
-    spec = float(between[specialist].sum() + (weight * gap)[specialist].sum())
-    comp = float(between[other].sum())
-    total = float(sum_ai.sum() / n1 - sum_non.sum() / n0)
-    return total, ret, sel, spec, comp
+    out = premium_figures(n_ai, sum_ai, n_non, sum_non, skill, specialist)
+    return float(out[2]), float(out[3]), float(out[4]), float(out[5]), float(out[6])
+
+
+def premium_figures(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                    specialist: NDArray[np.bool_]) -> F64:
+    """The AI-skill wage figures in one compiled call: ``[within-occupation premium (specialists
+    left out), return to AI skill, total gap, return, selection, specialist, composition]``
+    (see the three functions above). ``skill`` columns: sum ln s with and without AI skill,
+    sum (ln s)^2 and sum ln s ln w over both. Written as the NumPy expressions they replace,
+    sums included (:func:`numpy_sum`): the same bits."""
+    def c(a: F64) -> F64:
+        return np.ascontiguousarray(a, dtype=np.float64)
+    return _premium_figures(c(n_ai), c(sum_ai), c(n_non), c(sum_non), c(skill),
+                            np.ascontiguousarray(specialist, dtype=np.bool_))
+
+
+@njit(cache=True)
+def _masked_sum(values: F64, mask: NDArray[np.bool_], scratch: F64) -> float:
+    # pragma: no cover - compiled
+    """``values[mask].sum()``: the selected values in order, summed as NumPy sums."""
+    k = 0
+    for o in range(values.size):
+        if mask[o]:
+            scratch[k] = values[o]
+            k += 1
+    return numpy_sum(scratch[:k])
+
+
+@njit(cache=True)
+def _premium_figures(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                     specialist: NDArray[np.bool_]) -> F64:  # pragma: no cover - compiled
+    n = n_ai.size
+    out = np.zeros(7)
+    scratch = np.empty(n)
+    both = np.empty(n, dtype=np.bool_)
+    use = np.empty(n, dtype=np.bool_)
+    other = np.empty(n, dtype=np.bool_)
+    weight = np.zeros(n)
+    term = np.zeros(n)
+    gap = np.zeros(n)
+    slope = np.zeros(n)
+    skill_gap = np.zeros(n)
+    for o in range(n):
+        both[o] = (n_ai[o] > 0) & (n_non[o] > 0)
+        other[o] = not specialist[o]
+        use[o] = both[o] and other[o]
+        # the pooled within-group slope of log wage on log skill (_skill_slope)
+        n1 = max(n_ai[o], 1e-300)
+        n0 = max(n_non[o], 1e-300)
+        w1 = sum_ai[o] / n1
+        w0 = sum_non[o] / n0
+        s1 = skill[o, 0] / n1
+        s0 = skill[o, 1] / n0
+        sxx = skill[o, 2] - n_ai[o] * (s1 * s1) - n_non[o] * (s0 * s0)
+        sxy = skill[o, 3] - n_ai[o] * s1 * w1 - n_non[o] * s0 * w0
+        slope[o] = sxy / max(sxx, 1e-300) if both[o] and sxx > 1e-12 else 0.0
+        gap[o] = w1 - w0 if both[o] else 0.0
+        skill_gap[o] = s1 - s0 if both[o] else 0.0
+    # the within-occupation premium
+    any_use = False
+    for o in range(n):
+        if use[o]:
+            any_use = True
+            weight[o] = n_ai[o] * n_non[o] / (n_ai[o] + n_non[o])
+            term[o] = (sum_ai[o] / n_ai[o] - sum_non[o] / n_non[o]) * weight[o]
+    if any_use:
+        out[0] = _masked_sum(term, use, scratch) / _masked_sum(weight, use, scratch)
+        # the return to AI skill at equal skill
+        for o in range(n):
+            if use[o]:
+                term[o] = (gap[o] - slope[o] * skill_gap[o]) * weight[o]
+        out[1] = _masked_sum(term, use, scratch) / _masked_sum(weight, use, scratch)
+    # the decomposition of the raw gap
+    n1_all = numpy_sum(n_ai)
+    n0_all = numpy_sum(n_non)
+    if n1_all <= 0 or n0_all <= 0:
+        return out
+    ret = np.empty(n)
+    sel = np.empty(n)
+    between = np.empty(n)
+    within_gap = np.empty(n)
+    for o in range(n):
+        tot = n_ai[o] + n_non[o]
+        mu = (sum_ai[o] + sum_non[o]) / max(tot, 1e-300) if tot > 0 else 0.0
+        share1 = n_ai[o] / max(tot, 1e-300) if tot > 0 else 0.0
+        pi1 = n_ai[o] / n1_all
+        pi0 = n_non[o] / n0_all
+        wt = pi1 * (1.0 - share1) + pi0 * share1
+        between[o] = (pi1 - pi0) * mu
+        ret[o] = wt * (gap[o] - slope[o] * skill_gap[o])
+        sel[o] = wt * slope[o] * skill_gap[o]
+        within_gap[o] = wt * gap[o]
+    out[3] = _masked_sum(ret, other, scratch)
+    out[4] = _masked_sum(sel, other, scratch)
+    out[5] = (_masked_sum(between, specialist, scratch)
+              + _masked_sum(within_gap, specialist, scratch))
+    out[6] = _masked_sum(between, other, scratch)
+    out[2] = numpy_sum(sum_ai) / n1_all - numpy_sum(sum_non) / n0_all
+    return out
