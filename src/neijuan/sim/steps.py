@@ -459,12 +459,6 @@ def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
     def kappa(sd: float) -> float:
         return v / (v + sd * sd)
 
-    def r2(k: F64 | float) -> F64:
-        return np.asarray(dvar / (dvar + np.asarray(k) * v + 1e-300))
-
-    adopt = mix.firm_adoption
-    bayes = adopt * kappa(sd_ai) + (1.0 - adopt) * kappa(sd_plain)
-    test_sd = np.sqrt(np.maximum(v / np.maximum(bayes, 1e-12) - v, 0.0))
     tau = s.degree_weight_threshold
     # R2 > tau  <=>  kappa < k_star  <=>  sigma_t > sigma_star
     k_star = dvar * (1.0 - tau) / (tau * v) if tau > 0 else np.inf
@@ -482,12 +476,31 @@ def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
                                     / s.firm_dispersion))
 
         share_plain, share_ai = share(sd_plain), share(sd_ai)
-    required = np.where(econ.occ_licensed, 1.0,
-                        adopt * share_ai + (1.0 - adopt) * share_plain)
-    required_ai = np.where(econ.occ_licensed, 1.0, share_ai)
-    return Screen(test_sd=test_sd, bayes_weight=bayes, degree_weight=r2(bayes),
-                  degree_required=required, degree_required_ai=np.broadcast_to(
-                      required_ai, adopt.shape).astype(np.float64))
+    # the per-occupation arrays in one compiled call (elementwise: the same bits as NumPy's)
+    out = _screen_arrays(np.ascontiguousarray(mix.firm_adoption, dtype=np.float64),
+                         econ.occ_licensed, kappa(sd_ai), kappa(sd_plain), v, dvar,
+                         float(share_ai), float(share_plain))
+    return Screen(*out)
+
+
+@njit(cache=True)
+def _screen_arrays(adopt: F64, licensed: NDArray[np.bool_], kappa_ai: float,
+                   kappa_plain: float, v: float, dvar: float, share_ai: float,
+                   share_plain: float) -> F64:  # pragma: no cover - compiled
+    """:func:`screen`'s arrays, rows in :class:`Screen`'s order: the posterior weight on the
+    test (a mix of adopting and plain firms), the test's noise, the degree's R2, and the shares
+    of postings requiring a degree (all, and among AI-adopting firms)."""
+    n = adopt.size
+    out = np.empty((5, n))
+    for o in range(n):
+        a = adopt[o]
+        bayes = a * kappa_ai + (1.0 - a) * kappa_plain
+        out[0, o] = math.sqrt(max(v / max(bayes, 1e-12) - v, 0.0))
+        out[1, o] = bayes
+        out[2, o] = dvar / (dvar + bayes * v + 1e-300)
+        out[3, o] = 1.0 if licensed[o] else a * share_ai + (1.0 - a) * share_plain
+        out[4, o] = 1.0 if licensed[o] else share_ai
+    return out
 
 
 def search_cdf(econ: Economy, openings: F64) -> F64:
@@ -529,6 +542,40 @@ def _search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
                 out[d, o, j] = out[d, o, j] / c
             out[d, o, n_to - 1] = 1.0 + 1e-12
     return out
+
+
+@njit(cache=True)
+def close_flows(employed: F64, wage_sum: F64, at_production: F64, units: F64,
+                 candidates: F64, applicants: F64, hires: F64, separations: F64,
+                 human_cost: F64, finding: F64, separation: F64, occ_mean_wage: F64,
+                 replacement: float, discount: float, smoothing: float
+                 ) -> tuple[F64, F64]:  # pragma: no cover - compiled
+    """``MarketBase.close_period`` without the burn-in's calibration: the price of labour
+    per efficiency unit, the smoothed job-finding and separation rates, the occupations' mean
+    wages, the benefit and the outside options (``MarketBase.outside_options``). Returns
+    the five arrays (rows) and ``(employed total, mean wage, benefit)``."""
+    n = employed.size
+    total = numpy_sum(employed)
+    mean_wage = numpy_sum(wage_sum) / max(total, 1.0)
+    benefit = replacement * mean_wage
+    out = np.empty((5, n))
+    keep = 1 - smoothing
+    for o in range(n):
+        per_worker = units[o] / max(at_production[o], 1.0) if at_production[o] > 0 else 1.0
+        e = employed[o]
+        out[0, o] = wage_sum[o] / max(e, 1e-12) / per_worker if e > 0 else human_cost[o]
+        incumbents = candidates[o] - applicants[o]
+        f = hires[o] / max(applicants[o], 1e-12) if applicants[o] > 0 else 1.0
+        s = separations[o] / max(incumbents, 1e-12) if incumbents > 0 else 0.0
+        f = smoothing * finding[o] + keep * f
+        s = smoothing * separation[o] + keep * s
+        out[1, o] = f
+        out[2, o] = s
+        w = wage_sum[o] / max(e, 1e-12) if e > 0 else occ_mean_wage[o]
+        out[3, o] = w
+        lam = f / (discount + s + f)
+        out[4, o] = benefit + lam * max(w - benefit, 0.0)
+    return out, np.array([total, mean_wage, benefit])
 
 
 @functools.cache
