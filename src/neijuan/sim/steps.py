@@ -106,6 +106,14 @@ def task_mix(econ: Economy, adoption: F64, automation: F64, augmentation: F64,
     return TaskMix(*out)
 
 
+@njit(inline="always", cache=True)
+def _nan_max(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``np.maximum``: NaN if either is (Python's ``max`` keeps the first when the second is)."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
 @njit(cache=True)
 def _task_mix(n: int, idx: NDArray[np.int64], alpha: F64, orig: F64, adoption: F64,
               automation: F64, augmentation: F64, can: NDArray[np.bool_], omega: float,
@@ -136,8 +144,8 @@ def _task_mix(n: int, idx: NDArray[np.int64], alpha: F64, orig: F64, adoption: F
         orig_mass[o] += ao
         aug_mass[o] += al * g
         ai_use[o] += al * a
-        firm_adoption[o] = max(firm_adoption[o], a)
-        firm_augment[o] = max(firm_augment[o], a if augmentation[t] > 0 else 0.0)
+        firm_adoption[o] = _nan_max(firm_adoption[o], a)
+        firm_augment[o] = _nan_max(firm_augment[o], a if augmentation[t] > 0 else 0.0)
         time[o] += al * (1.0 - m * keep_review)
         own[o] += ao * (1.0 - m - g)
         aug_orig[o] += ao * g
