@@ -370,3 +370,20 @@ def test_outside_options_after_a_period_are_the_methods() -> None:
     for _ in range(4):
         model.step()
         assert same(model.outside, model.outside_options())
+
+
+def test_compiled_algebra_divides_as_numpy_does() -> None:
+    """0 / 0 gives NaN (as in NumPy), not an exception: no job-finding, no separations and no
+    discounting leave the outside option undefined; an origin with no mobility at all gives
+    undefined search probabilities."""
+    n = 3
+    zero, one = np.zeros(n), np.ones(n)
+    arrays, _ = alg.close_flows(one, one, one, one, one * 2, one, zero, zero, one, zero, zero,
+                                one, 0.4, 0.0, 0.5)
+    assert np.isnan(arrays[4]).all()
+    econ = dataclasses.replace(ECON, mobility=np.vstack([np.zeros(ECON.n_occ),
+                                                         ECON.mobility[1:]]))
+    got = alg.search_cdf(econ, np.ones(ECON.n_occ))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = search_cdf_reference(econ, np.ones(ECON.n_occ))
+    assert same(got, want) and np.isnan(got[:, 0, :-1]).all()

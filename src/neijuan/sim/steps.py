@@ -106,7 +106,7 @@ def task_mix(econ: Economy, adoption: F64, automation: F64, augmentation: F64,
     return TaskMix(*out)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def _nan_max(a: float, b: float) -> float:  # pragma: no cover - compiled
     """``np.maximum``: NaN if either is (Python's ``max`` keeps the first when the second is)."""
     if a != a or b != b:
@@ -114,7 +114,7 @@ def _nan_max(a: float, b: float) -> float:  # pragma: no cover - compiled
     return a if a >= b else b
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _task_mix(n: int, idx: NDArray[np.int64], alpha: F64, orig: F64, adoption: F64,
               automation: F64, augmentation: F64, can: NDArray[np.bool_], omega: float,
               review_burden: float, reinstatement: float) -> NDArray[np.float64]:
@@ -226,7 +226,7 @@ def _review_bisection_numpy(scale: F64, rate: float, cap: float) -> F64:
     return 0.5 * (lo + hi)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _review_bisection(scale: F64, rate: float, cap: float, steps: int
                       ) -> tuple[F64, F64, NDArray[np.bool_], bool]:  # pragma: no cover
     """The bisection of :func:`defensive_review` for all occupations at once (the occupations'
@@ -491,7 +491,7 @@ def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
     return Screen(*out)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _screen_arrays(adopt: F64, licensed: NDArray[np.bool_], kappa_ai: float,
                    kappa_plain: float, v: float, dvar: float, share_ai: float,
                    share_plain: float) -> F64:  # pragma: no cover - compiled
@@ -521,7 +521,7 @@ def search_cdf(econ: Economy, openings: F64) -> F64:
                        np.ascontiguousarray(openings, dtype=np.float64))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
                 ) -> F64:  # pragma: no cover - compiled
     """:func:`search_cdf` in one compiled call: the same products, running sums and quotients
@@ -552,7 +552,7 @@ def _search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def close_flows(employed: F64, wage_sum: F64, at_production: F64, units: F64,
                  candidates: F64, applicants: F64, hires: F64, separations: F64,
                  human_cost: F64, finding: F64, separation: F64, occ_mean_wage: F64,
@@ -602,7 +602,7 @@ def gini_from_histogram(counts: F64, log_min: float, log_max: float) -> float:
                        _bin_centres(counts.size, log_min, log_max)))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
     total = numpy_sum(counts)
     if total <= 0:
@@ -619,7 +619,7 @@ def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
     return 1.0 - 2.0 * lorenz_area
 
 
-@njit(inline="always", cache=True)
+@njit(cache=True, error_model="numpy")
 def _pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - compiled
     """NumPy's ``pairwise_sum`` on a run of at most 128: fewer than 8 in order, else 8
     interleaved partial sums combined as a tree, then the rest in order."""
@@ -655,7 +655,7 @@ def _pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - 
     return res
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def numpy_sum(a: F64) -> float:  # pragma: no cover - compiled
     """``np.sum`` of a one-dimensional float64 array, bit for bit, inside compiled code: NumPy's
     pairwise summation (runs longer than 128 halved at a multiple of 8, left half + right
@@ -752,7 +752,7 @@ def premium_figures(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64
                             np.ascontiguousarray(specialist, dtype=np.bool_))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _masked_sum(values: F64, mask: NDArray[np.bool_], scratch: F64) -> float:
     # pragma: no cover - compiled
     """``values[mask].sum()``: the selected values in order, summed as NumPy sums."""
@@ -764,7 +764,7 @@ def _masked_sum(values: F64, mask: NDArray[np.bool_], scratch: F64) -> float:
     return numpy_sum(scratch[:k])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _premium_figures(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
                      specialist: NDArray[np.bool_]) -> F64:  # pragma: no cover - compiled
     n = n_ai.size
