@@ -316,71 +316,9 @@ def test_premium_figures_are_the_numpy_ones(seed: int, empty_share: float, n_occ
     assert alg.premium_decomposition(*args, skill, specialist) == tuple(got[2:])
 
 
-@settings(max_examples=100, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), empty_share=st.floats(0.0, 1.0))
-def test_close_flows_are_the_numpy_ones(seed: int, empty_share: float) -> None:
-    """The period's closing flows (``MarketBase.close_period``) as they were written in NumPy,
-    and the outside options as ``MarketBase.outside_options`` computes them."""
-    rng = np.random.default_rng(seed)
-    n = 20
-
-    def counts(scale: float) -> F64:
-        return rng.poisson(scale, n) * (rng.random(n) > empty_share).astype(np.float64)
-    employed, at_production = counts(100.0), counts(100.0)
-    wage_sum = employed * rng.uniform(0.5, 2.0, n)
-    units = at_production * rng.uniform(0.5, 2.0, n)
-    applicants = counts(20.0)
-    candidates = applicants + counts(100.0)
-    hires, separations = np.minimum(counts(10.0), applicants), counts(5.0)
-    human_cost, finding, separation = (rng.uniform(0.1, 2.0, n), rng.uniform(0, 1, n),
-                                       rng.uniform(0, 0.2, n))
-    occ_mean_wage = rng.uniform(0.5, 2.0, n)
-    replacement, discount, smoothing = 0.4, 0.01, 0.5
-    arrays, scalars = alg.close_flows(employed, wage_sum, at_production, units, candidates,
-                                      applicants, hires, separations, human_cost, finding,
-                                      separation, occ_mean_wage, replacement, discount,
-                                      smoothing)
-    total = float(employed.sum())
-    mean_wage = float(wage_sum.sum() / max(total, 1.0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_worker = np.where(at_production > 0, units / np.maximum(at_production, 1.0), 1.0)
-        cost = np.where(employed > 0, wage_sum / np.maximum(employed, 1e-12) / per_worker,
-                        human_cost)
-        incumbents = candidates - applicants
-        f = np.where(applicants > 0, hires / np.maximum(applicants, 1e-12), 1.0)
-        s = np.where(incumbents > 0, separations / np.maximum(incumbents, 1e-12), 0.0)
-    f = smoothing * finding + (1 - smoothing) * f
-    s = smoothing * separation + (1 - smoothing) * s
-    wage = np.where(employed > 0, wage_sum / np.maximum(employed, 1e-12), occ_mean_wage)
-    benefit = replacement * mean_wage
-    lam = f / (discount + s + f)
-    outside = benefit + lam * np.maximum(wage - benefit, 0.0)
-    for got, want in zip(arrays, (cost, f, s, wage, outside), strict=True):
-        assert same(got, want)
-    assert scalars.tolist() == [total, mean_wage, benefit]
-
-
-def test_outside_options_after_a_period_are_the_methods() -> None:
-    """``close_period`` computes the outside options in its compiled call; they must be what
-    ``outside_options`` (used at calibration) gives for the same state."""
-    from neijuan.sim.model import LabourMarket
-
-    model = LabourMarket(load_scenario("ai-baseline", {"run.workers": 2000, "run.burn_in": 2,
-                                                       "run.periods": 4}), ECON, 3)
-    for _ in range(4):
-        model.step()
-        assert same(model.outside, model.outside_options())
-
-
 def test_compiled_algebra_divides_as_numpy_does() -> None:
-    """0 / 0 gives NaN (as in NumPy), not an exception: no job-finding, no separations and no
-    discounting leave the outside option undefined; an origin with no mobility at all gives
-    undefined search probabilities."""
-    n = 3
-    zero, one = np.zeros(n), np.ones(n)
-    arrays, _ = alg.close_flows(one, one, one, one, one * 2, one, zero, zero, one, zero, zero,
-                                one, 0.4, 0.0, 0.5)
-    assert np.isnan(arrays[4]).all()
+    """0 / 0 gives NaN (as in NumPy), not an exception: an origin with no mobility at all
+    gives undefined search probabilities."""
     econ = dataclasses.replace(ECON, mobility=np.vstack([np.zeros(ECON.n_occ),
                                                          ECON.mobility[1:]]))
     got = alg.search_cdf(econ, np.ones(ECON.n_occ))

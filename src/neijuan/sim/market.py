@@ -371,19 +371,24 @@ class MarketBase:
         the burn-in) the calibration of the pre-AI equilibrium."""
         sc = self.sc
         new_employed = contest.employed
-        # flows, prices of labour and outside options in one compiled call (the NumPy
-        # expressions they replace, sums included: the same bits)
-        c = np.ascontiguousarray
-        arrays, scalars = alg.close_flows(
-            c(new_employed, dtype=np.float64), c(work.wage_sum, dtype=np.float64),
-            c(prod.employed, dtype=np.float64), c(prod.units, dtype=np.float64),
-            c(contest.candidates, dtype=np.float64), c(contest.applicants, dtype=np.float64),
-            c(contest.hires, dtype=np.float64), c(contest.separations, dtype=np.float64),
-            c(self.human_cost, dtype=np.float64), c(self.finding, dtype=np.float64),
-            c(self.separation, dtype=np.float64), c(self.occ_mean_wage, dtype=np.float64),
-            sc.wages.replacement, sc.contest.discount, FLOW_SMOOTHING)
-        self.human_cost, self.finding, self.separation, self.occ_mean_wage, self.outside = arrays
-        total, self.mean_wage, self.benefit = scalars.tolist()
+        total = float(new_employed.sum())
+        self.mean_wage = float(work.wage_sum.sum() / max(total, 1.0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_worker = np.where(prod.employed > 0,
+                                  prod.units / np.maximum(prod.employed, 1.0), 1.0)
+            self.human_cost = np.where(new_employed > 0, work.wage_sum / np.maximum(
+                new_employed, 1e-12) / per_worker, self.human_cost)
+            incumbents = contest.candidates - contest.applicants
+            finding = np.where(contest.applicants > 0, contest.hires / np.maximum(
+                contest.applicants, 1e-12), 1.0)
+            separation = np.where(incumbents > 0, contest.separations / np.maximum(
+                incumbents, 1e-12), 0.0)
+        self.finding = FLOW_SMOOTHING * self.finding + (1 - FLOW_SMOOTHING) * finding
+        self.separation = FLOW_SMOOTHING * self.separation + (1 - FLOW_SMOOTHING) * separation
+        self.occ_mean_wage = np.where(new_employed > 0, work.wage_sum / np.maximum(
+            new_employed, 1e-12), self.occ_mean_wage)
+        self.benefit = sc.wages.replacement * self.mean_wage
+        self.outside = self.outside_options()
         if self.years < 0:
             self.recalibrate(new_employed)
             self.calibrate_demand(total)

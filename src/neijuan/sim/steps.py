@@ -552,40 +552,6 @@ def _search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
     return out
 
 
-@njit(cache=True, error_model="numpy")
-def close_flows(employed: F64, wage_sum: F64, at_production: F64, units: F64,
-                 candidates: F64, applicants: F64, hires: F64, separations: F64,
-                 human_cost: F64, finding: F64, separation: F64, occ_mean_wage: F64,
-                 replacement: float, discount: float, smoothing: float
-                 ) -> tuple[F64, F64]:  # pragma: no cover - compiled
-    """``MarketBase.close_period`` without the burn-in's calibration: the price of labour
-    per efficiency unit, the smoothed job-finding and separation rates, the occupations' mean
-    wages, the benefit and the outside options (``MarketBase.outside_options``). Returns
-    the five arrays (rows) and ``(employed total, mean wage, benefit)``."""
-    n = employed.size
-    total = numpy_sum(employed)
-    mean_wage = numpy_sum(wage_sum) / max(total, 1.0)
-    benefit = replacement * mean_wage
-    out = np.empty((5, n))
-    keep = 1 - smoothing
-    for o in range(n):
-        per_worker = units[o] / max(at_production[o], 1.0) if at_production[o] > 0 else 1.0
-        e = employed[o]
-        out[0, o] = wage_sum[o] / max(e, 1e-12) / per_worker if e > 0 else human_cost[o]
-        incumbents = candidates[o] - applicants[o]
-        f = hires[o] / max(applicants[o], 1e-12) if applicants[o] > 0 else 1.0
-        s = separations[o] / max(incumbents, 1e-12) if incumbents > 0 else 0.0
-        f = smoothing * finding[o] + keep * f
-        s = smoothing * separation[o] + keep * s
-        out[1, o] = f
-        out[2, o] = s
-        w = wage_sum[o] / max(e, 1e-12) if e > 0 else occ_mean_wage[o]
-        out[3, o] = w
-        lam = f / (discount + s + f)
-        out[4, o] = benefit + lam * max(w - benefit, 0.0)
-    return out, np.array([total, mean_wage, benefit])
-
-
 @functools.cache
 def _bin_centres(n_bins: int, log_min: float, log_max: float) -> F64:
     edges = np.linspace(log_min, log_max, n_bins + 1)
