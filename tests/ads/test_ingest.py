@@ -309,3 +309,42 @@ def test_duplicated_column_is_refused_by_name(tmp_path: Path, no_data: Path, big
     csv.write_text('id,date,text,title,text\n1,2021-01-01,a,b,c\n', encoding="utf-8")
     with pytest.raises(DataError, match="names column 'text' twice \\(columns 3 and 5\\)"):
         analyze([csv], tmp_path / "out", data_dir=no_data)
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_a_stray_quote_closing_an_open_one_swallows_no_row(tmp_path: Path, no_data: Path,
+                                                          big: bool,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quote opened on one row and closed by a stray quote rows later leaves an even count of
+    quotes; the rows between are recovered (not read silently as one multi-line text), while a
+    real multi-line text whose lines hold commas is kept whole."""
+    if big:
+        monkeypatch.setattr("neijuan.ads.ingest.LARGE_FILE_BYTES", 10)
+    csv = tmp_path / "stray.csv"
+    csv.write_text("id,date,text\n"
+                   "s1,2021-01-01,first\n"
+                   's2,2021-01-01,"opened and never closed\n'
+                   "s3,2021-01-02,swallowed one\n"
+                   's4,2021-01-03,a stray" quote here\n'
+                   's5,2021-01-04,"Skills\nsql,python,r"\n', encoding="utf-8")
+    res = analyze([csv], tmp_path / "out", data_dir=no_data)
+    c = res.summary["counts"]
+    assert c["rows_read"] == c["ads"] + c["rejected"] == 5
+    assert res.ads["id"].to_list() == ["s1", "s3", "s4", "s5"]
+    assert res.rejects["reason"].to_list() == ["unclosed_quote"]
+    assert "stray quote" in res.rejects["detail"][0]
+    assert res.ads.filter(pl.col("id") == "s5")["text"][0] == "Skills\nsql,python,r"
+
+
+def test_a_stray_quote_after_the_first_streamed_batch_is_a_clear_error(
+        tmp_path: Path, no_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from neijuan.ads import ingest
+
+    monkeypatch.setattr(ingest, "LARGE_FILE_BYTES", 10)
+    monkeypatch.setattr(ingest, "BATCH_ROWS", 2)
+    csv = tmp_path / "late.csv"
+    csv.write_text("id,date,text\n" + "".join(f"a{i},2021-01-0{i + 1},ad {i}\n" for i in range(4))
+                   + 'b1,2021-02-01,"opened\nb2,2021-02-02,swallowed"\nb3,2021-02-03,last\n',
+                   encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 5, column 'text': a quote runs over lines"):
+        analyze([csv], tmp_path / "out", data_dir=no_data)

@@ -15,7 +15,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from neijuan.ads.realeval import detect_real, load_real, load_real_ai_only, score_ai, score_real
+from neijuan.ads.realeval import (
+    detect_real,
+    load_real,
+    load_real_ai_only,
+    score_ai,
+    score_ai_weighted,
+    score_real,
+)
 
 LABELS = Path(__file__).parent / "real"
 AI_F1_TARGET = 0.9
@@ -68,10 +75,10 @@ def _held(scores: pl.DataFrame, lang: str, measure: str) -> dict[str, float]:
     return row.row(0, named=True)
 
 
-# Held-out AI-skill F1 at detectors 2.0.0: en 0.750 (6 positive ads of 190; 0.706 before the
-# evidence review of the full corpora removed "flax"), zh 0.840 (24 of 180). The floors guard
-# against regression; the issue's target (0.9) is asserted separately and is expected to fail until
-# it is met.
+# Held-out AI-skill F1 (first held-out half): detectors 2.0.0 en 0.750 (6 positive ads of 190),
+# zh 0.840 (24 of 180); detectors 2.1.0 (rules alone, the default) en 0.750, zh 0.824 (with the
+# clause judge, --judge: 0.846). This half's disagreements were read after the 2.0.0 freeze, so it is no
+# longer blind; the floors guard against regression and the target is asserted separately (not met).
 AI_F1_FLOOR = {"en": 0.65, "zh": 0.80}
 
 
@@ -82,9 +89,11 @@ def test_ai_skill_f1_on_held_out_real_ads_does_not_regress(real_scores: pl.DataF
     assert r["f1"] >= AI_F1_FLOOR[lang], f"AI-skill F1 {r['f1']:.3f} ({lang}, held-out)"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target (AI-skill F1 >= 0.9 on held-out real ads) "
-                                       "not met: en 0.75 (6 positive ads), zh 0.84 (24 positive "
-                                       "ads) at detectors 2.0.0")
+@pytest.mark.xfail(strict=True, reason="issue 12 target (AI-skill F1 >= 0.9) not met on the first "
+                                       "held-out half: en 0.750 (6 positive ads), zh 0.824 (24 "
+                                       "positive ads) at detectors 2.1.0, rules alone; "
+                                       "met on the third sample's held-out half in Chinese (see "
+                                       "test_ai_skill_target_on_the_third_held_out_half)")
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_ai_skill_f1_target_on_held_out_real_ads(real_scores: pl.DataFrame, lang: str) -> None:
     r = _held(real_scores, lang, "ai_skill")
@@ -122,7 +131,9 @@ def test_labels_cover_both_languages_and_split_halves() -> None:
 
 
 # Second held-out sample (drawn and labelled after detectors 2.0.0 were frozen, AI skill only):
-# en F1 0.933 (15 positive ads of 56), zh 0.836 (25 of 120).
+# en F1 0.933 (15 positive ads of 56), zh 0.836 (25 of 120) at 2.0.0; at 2.1.0 with the judge
+# en 0.875 (two false alarms the judge lets through), zh 0.821; rules alone (the default) 0.933
+# and 0.836.
 AI2_FLOOR = {"en": 0.85, "zh": 0.78}
 
 
@@ -143,3 +154,74 @@ def test_ai_skill_on_the_second_held_out_sample(second_sample: pl.DataFrame, lan
     r = second_sample.filter((pl.col("lang") == lang) & (pl.col("measure") == "ai_skill")).row(
         0, named=True)
     assert r["f1"] >= AI2_FLOOR[lang], f"AI-skill F1 {r['f1']:.3f} ({lang}, second sample)"
+
+
+# Third sample (sample3.csv): drawn from ids in neither earlier sample, stratified by AI cue,
+# labelled by reading before any detector ran on it, split once into dev3/heldout3; the rules of
+# 2.1.0 and the judge were developed on dev3 only. Held-out half, AI skill, Chinese: F1 0.911 as
+# drawn (42 positive ads of 110), 0.924 weighted back to the corpus (detectors 2.0.0: 0.899 and
+# 0.913). English: 30 weak-cue ads, none asking for AI skill (no English AI-cue ad was left to
+# draw), one false alarm.
+AI3_TARGET = 0.9
+
+
+@pytest.fixture(scope="module")
+def third_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
+    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
+        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
+    scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 3)))
+    ads_report("-- third sample (stratified by AI cue; labelled before any change; AI skill):\n"
+               + f"{'lang':<5}{'split':<10}{'year':<6}{'measure':<15}{'weighting':<10}"
+               f"{'P':>7}{'R':>7}{'F1':>7}{'pos':>5}{'ads':>5}\n" + "\n".join(
+                   f"{r['lang']:<5}{r['split']:<10}{r['year']:<6}{r['measure']:<15}"
+                   f"{r['weighting']:<10}{_fmt(r['precision'])} {_fmt(r['recall'])} "
+                   f"{_fmt(r['f1'])}{int(r['n']):>5}{r['ads']:>5}  (tp {r['tp']} fp {r['fp']} "
+                   f"fn {r['fn']})"
+                   for r in _one_year_once(scores).iter_rows(named=True)))
+    return scores
+
+
+def _one_year_once(scores: pl.DataFrame) -> pl.DataFrame:
+    """Per-year rows only where a language spans several years (else they repeat "all")."""
+    years = scores.filter(pl.col("year") != "all").group_by("lang").agg(
+        pl.col("year").n_unique().alias("_n"))
+    return scores.join(years, on="lang", how="left").filter(
+        (pl.col("year") == "all") | (pl.col("_n") > 1)).drop("_n")
+
+
+def _third(scores: pl.DataFrame, lang: str, split: str, weighting: str) -> dict[str, float]:
+    row = scores.filter((pl.col("lang") == lang) & (pl.col("split") == split)
+                        & (pl.col("year") == "all") & (pl.col("measure") == "ai_skill")
+                        & (pl.col("weighting") == weighting))
+    assert row.height == 1
+    return row.row(0, named=True)
+
+
+@pytest.mark.parametrize("weighting", ["sample", "corpus"])
+def test_ai_skill_target_on_the_third_held_out_half(third_sample: pl.DataFrame,
+                                                    weighting: str) -> None:
+    r = _third(third_sample, "zh", "heldout3", weighting)
+    assert r["n"] >= 40, "the held-out half should hold about 40 AI-skill ads"
+    assert r["f1"] >= AI3_TARGET, f"AI-skill F1 {r['f1']:.3f} < {AI3_TARGET} (zh, heldout3, {weighting})"
+
+
+def test_english_weak_cue_ads_raise_few_false_alarms(third_sample: pl.DataFrame) -> None:
+    # 30 held-out English ads with only weak cues ("automation", "models", "analytics"), none
+    # asking for AI skill: at most two may be flagged (one is, at 2.1.0).
+    r = _third(third_sample, "en", "heldout3", "sample")
+    assert r["n"] == 0
+    assert r["fp"] <= 2, f"{r['fp']} false alarms among {r['ads']} weak-cue English ads"
+
+
+def test_third_sample_labels_match_the_draw() -> None:
+    sample = pl.read_csv(LABELS / "sample3.csv", schema_overrides={"year": pl.String})
+    labels = pl.concat([pl.read_csv(p) for p in sorted(LABELS.glob("labels3_*.csv"))])
+    assert labels["id"].is_unique().all()
+    assert set(labels["id"]) == set(sample["id"])
+    earlier = pl.concat([pl.read_csv(LABELS / "sample.csv")["id"],
+                         pl.read_csv(LABELS / "sample2.csv")["id"]])
+    assert not sample["id"].is_in(earlier.implode()).any()
+    halves = sample.group_by("stratum", "split").len().pivot("split", index="stratum",
+                                                                values="len")
+    assert (halves["dev3"] - halves["heldout3"]).abs().max() <= 1
+    assert set(labels["ai"].unique()) <= {"-", "S", "Sp", "T", "Tp", "ST", "STp"}

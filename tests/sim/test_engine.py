@@ -1,5 +1,5 @@
-"""The engine's speed work changes nothing: the population built in blocks equals the one drawn
-whole, the sums over blocks equal NumPy's, the model imports without the compiler, and a cold
+"""The engine's speed work changes nothing: the population built in blocks (and in shards) equals
+the one drawn whole, its sums equal NumPy's, the model imports without the compiler, and a cold
 compile cache is announced rather than silent."""
 
 from __future__ import annotations
@@ -11,28 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import neijuan.sim.model as mdl
+import neijuan.sim.shard as shard
 from neijuan.config import load_scenario
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.state import EMPLOYED, UNEMPLOYED
 from neijuan.sim.streams import STREAM_INIT
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
-
-
-@settings(max_examples=60, deadline=None)
-@given(n=st.integers(0, 3000), leaf=st.integers(128, 600), seed=st.integers(0, 2**32 - 1))
-def test_pairwise_sum_over_blocks_is_numpy_sum_bit_for_bit(n: int, leaf: int, seed: int) -> None:
-    x = np.random.default_rng(seed).standard_normal(n) * 1e3
-    old = mdl.PAIRWISE_LEAF
-    mdl.PAIRWISE_LEAF = leaf
-    try:
-        assert mdl._pairwise_sum(lambda a, k: x[a:a + k], 0, n) == np.sum(x)
-    finally:
-        mdl.PAIRWISE_LEAF = old
 
 
 def _drawn_whole(model: mdl.LabourMarket) -> dict[str, np.ndarray]:
@@ -61,8 +48,7 @@ def _drawn_whole(model: mdl.LabourMarket) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize("workers", [100, 977, 5000])
 def test_population_built_in_blocks_is_the_one_drawn_whole(
         workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mdl, "BLOCK_ROWS", 64)
-    monkeypatch.setattr(mdl, "PAIRWISE_LEAF", 128)
+    monkeypatch.setattr(shard, "INIT_BLOCK", 64)
     sc = load_scenario("ai-baseline", {"run.workers": workers, "run.burn_in": 2,
                                        "run.periods": 2})
     model = mdl.LabourMarket(sc, builtin_economy(), 11)
@@ -80,6 +66,24 @@ def test_population_built_in_blocks_is_the_one_drawn_whole(
         ls = ref["log_skill"][ref["degree"] == d].astype(np.float64)
         n = max(ls.size, 1)
         assert model.degree_mean[d] == (ls.sum() / n if ls.size else 0.0)
+
+
+@pytest.mark.parametrize(("workers", "shards"), [(977, 3), (5000, 4)])
+def test_population_built_in_shards_is_the_one_drawn_whole(
+        workers: int, shards: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each shard replays the initial stream to its own rows (skipping the uniforms, drawing and
+    discarding the normals and exponentials before them)."""
+    monkeypatch.setattr(shard, "INIT_BLOCK", 100)
+    sc = load_scenario("ai-baseline", {"run.workers": workers, "run.burn_in": 2,
+                                       "run.periods": 2})
+    model = mdl.LabourMarket(sc, builtin_economy(), 11,
+                             shards=lambda cap: shard.LocalShards(cap, shards, 256))
+    ref = _drawn_whole(model)
+    parts = model.shards.shards  # type: ignore[attr-defined]
+    assert len(parts) == shards
+    for name, values in ref.items():
+        whole = np.concatenate([getattr(p.pop, name) for p in parts])
+        assert np.array_equal(whole[:workers], values), name
 
 
 def _python(code: str, cache_dir: Path) -> subprocess.CompletedProcess[str]:

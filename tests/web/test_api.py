@@ -248,7 +248,9 @@ def test_assess(real_data_dir: Path) -> None:
 
     from neijuan.web.app import create_app
 
-    with TestClient(create_app(small_settings(data_dir=str(real_data_dir)))) as c:
+    # on_demand: the same answers without embedding every task statement first (minutes)
+    settings = small_settings(data_dir=str(real_data_dir), assess_tasks="on_demand")
+    with TestClient(create_app(settings)) as c:
         r = c.post("/api/assess", json={"text": "I review contracts and advise clients on "
                                                 "legal risk", "top": 3})
         assert r.status_code == 200, r.text

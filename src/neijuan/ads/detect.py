@@ -8,13 +8,15 @@ Python. ``docs/ads.md`` states the rules in words, with the cases they get wrong
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.0.0"
+AI_SKILL_VERSION = "2.1.0"
 DEGREE_VERSION = "1.2.0"
 SALARY_VERSION = "2.0.0"
 
@@ -30,7 +32,7 @@ _EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
 AI_COLUMNS = ["ai_skill", "ai_skill_specialist", "ai_skill_tool", "ai_skill_preferred",
-              "ai_specialist_evidence", "ai_tool_evidence"]
+              "ai_specialist_evidence", "ai_tool_evidence", "ai_judged_clauses"]
 DEGREE_COLUMNS = ["degree_level", "degree_strength", "degree_mentioned", "degree_required",
                   "degree_evidence"]
 SALARY_COLUMNS = ["salary_min", "salary_max", "salary_currency", "salary_period", "salary_months",
@@ -81,18 +83,28 @@ _AI_ROLE = (
 )
 
 
-def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
-    """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``work``, in order (``work``
-    needs ``_rid``, ``_t``, ``_tt`` and ``lang``).
+# What makes the rules unsure of a clause (see :func:`ai_clauses`): the evidence is only a generic
+# word ("AI", "人工智能", "artificial intelligence") or a bare "算法工程师" (operations research and
+# robotics use it too); a field of study ("机器学习等相关专业"); an interest rather than a skill.
+_AI_GENERIC_ONLY = (
+    r"(?i)^(?:[^a-z\p{Han}]*(?:(?-u:\b)ai(?-u:\b)|a\.i\.|artificial intelligence|人工智能|智能)"
+    r"|(?:[^\n]*?(?:(?-u:\b)ai(?-u:\b)|人工智能)[^\n]*)|算法(?:工程师|研究员|专家|实习生))$"
+)
+_AI_FIELD_OF_STUDY = r"(?i)专业|(?-u:\b)(?:degree|major|diploma)\s+in(?-u:\b)"
 
-    Only ads holding some tool or specialist term at all (one cheap test per language) are read
-    further; the others get empty evidence. Those ads are cut into clauses (the title is one), and
-    each clause runs the taxonomy's steps: blank out excluded contexts, take and blank out tool-use
-    spans, take specialist spans (English terms on every ad, Chinese terms on Chinese ads). A
-    clause's matches are dropped when the clause negates the need ("not required", "no … needed",
-    "we do not use AI"), or speaks of the hiring process or the company rather than the role; they
-    count as preferred when the clause is optional ("an asset", "nice to have", "优先"). Cost scales
-    with the candidate ads, not the corpus.
+
+def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
+    """The clauses of candidate ads that hold an AI term, one row each, with what the rules make
+    of them (``work`` needs ``_rid``, ``_t``, ``_tt`` and ``lang``).
+
+    Columns: ``_rid``, ``_c`` (the clause), ``lang``, ``_spec``/``_tool`` (the taxonomy's matches
+    after the exclusion step), ``_excluded`` (the exclusion step removed something), ``_keep`` (the
+    rules' decision: not negated, not about the hiring process or the company unless the clause
+    also speaks of the candidate), ``_firm`` (not optional), and ``_unsure`` with its ``_why``: the
+    rules' decision rests on a scope word (``scope``: negation, company, hiring process), on an
+    exclusion in a clause that speaks of the candidate (``excluded_with_role``), on a generic word
+    or a bare "算法工程师" alone (``generic``), or on a field of study (``field_of_study``). A
+    learned judge may decide the first two kinds (:func:`ai_skill`).
     """
     t, title = pl.col("_t"), pl.col("_tt").fill_null("")
 
@@ -104,8 +116,8 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
     en_rids = work.filter(has(tax.candidate["en"]))["_rid"]
     zh_rids = work.filter(pl.col("lang") == "zh").filter(has(tax.candidate["zh"]))["_rid"]
     rids = pl.concat([en_rids, zh_rids]).unique()
-    lf = work.lazy()
     c = pl.col("_c")
+    is_zh = pl.col("lang") == "zh"
     sub = (
         work.filter(pl.col("_rid").is_in(rids.implode())).lazy()
         .select("_rid", "lang",
@@ -114,7 +126,9 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
         .explode("_c")
         # Only clauses holding a term go through the steps (most of a long ad holds none).
         .filter(c.is_not_null() & (c.str.contains(tax.candidate["en"])
-                                   | ((pl.col("lang") == "zh") & c.str.contains(tax.candidate["zh"]))))
+                                   | (is_zh & c.str.contains(tax.candidate["zh"]))))
+        .with_columns((c.str.contains(tax.exclude["en"])
+                       | (is_zh & c.str.contains(tax.exclude["zh"]))).alias("_excluded"))
     )
     cur = "_c"
     for lang in ("en", "zh"):
@@ -127,20 +141,112 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
             .with_columns(pl.col(masked2).str.extract_all(spec).alias(f"_ai_spec_{lang}"))
         )
         cur = masked2
-    is_zh = pl.col("lang") == "zh"
+    def by_lang(en: pl.Expr, zh: pl.Expr) -> pl.Expr:
+        return pl.concat_list(en, pl.when(is_zh).then(zh).otherwise(_EMPTY))
+
     role = c.str.contains(_AI_ROLE)
-    keep = ~c.str.contains(_AI_NEGATED) & ~(
-        (c.str.contains(_AI_RECRUITING) | c.str.contains(_AI_COMPANY)) & ~role)
-    spec_ev = pl.concat_list("_ai_spec_en", pl.when(is_zh).then(pl.col("_ai_spec_zh"))
-                             .otherwise(_EMPTY))
-    tool_ev = pl.concat_list("_ai_tool_en", pl.when(is_zh).then(pl.col("_ai_tool_zh"))
-                             .otherwise(_EMPTY))
+    negated = c.str.contains(_AI_NEGATED)
+    elsewhere = c.str.contains(_AI_RECRUITING) | c.str.contains(_AI_COMPANY)
+    spec_ev = by_lang(pl.col("_ai_spec_en"), pl.col("_ai_spec_zh"))
+    tool_ev = by_lang(pl.col("_ai_tool_en"), pl.col("_ai_tool_zh"))
+    out = sub.select(
+        "_rid", "_c", "lang",
+        spec_ev.alias("_spec"), tool_ev.alias("_tool"),
+        (~negated & ~(elsewhere & ~role)).alias("_keep"),
+        ~c.str.contains(_AI_OPTIONAL).alias("_firm"),
+        negated.alias("_negated"), elsewhere.alias("_elsewhere"), role.alias("_role"),
+        pl.col("_excluded"),
+    ).with_columns(pl.concat_list("_spec", "_tool").alias("_ev"))
+    generic = pl.col("_ev").list.eval(pl.element().str.contains(_AI_GENERIC_ONLY)).list.all()
+    has_ev = pl.col("_ev").list.len() > 0
+    why = (
+        pl.when(has_ev & (pl.col("_negated") | pl.col("_elsewhere"))).then(pl.lit("scope"))
+        # the clause holds a term (it is a candidate) but the exclusion step took it away
+        .when(~has_ev & pl.col("_excluded") & pl.col("_role")).then(pl.lit("excluded_with_role"))
+        .when(has_ev & generic).then(pl.lit("generic"))
+        .when(has_ev & c.str.contains(_AI_FIELD_OF_STUDY)).then(pl.lit("field_of_study"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    return out.with_columns(why.alias("_why")).with_columns(
+        pl.col("_why").is_not_null().alias("_unsure")).drop("_ev").collect()
+
+
+def _unexcluded(clauses: pl.Series, lang: pl.Series, tax: Taxonomy) -> pl.DataFrame:
+    """The tool and specialist matches of ``clauses`` without the exclusion step (what it took
+    away), for the few clauses a judge keeps against it."""
+    d = pl.DataFrame({"_c": clauses, "lang": lang})
+    c, is_zh = pl.col("_c"), pl.col("lang") == "zh"
+    rest = c.str.replace_all(tax.tool["en"], " ").str.replace_all(tax.tool["zh"], " ")
+    return d.select(
+        pl.concat_list(rest.str.extract_all(tax.specialist["en"]),
+                       pl.when(is_zh).then(rest.str.extract_all(tax.specialist["zh"]))
+                       .otherwise(_EMPTY)).alias("_spec"),
+        pl.concat_list(c.str.extract_all(tax.tool["en"]),
+                       pl.when(is_zh).then(c.str.extract_all(tax.tool["zh"]))
+                       .otherwise(_EMPTY)).alias("_tool"))
+
+
+# The unsure clauses a judge decides: where the rules cannot tell the company or the hiring process
+# from the role, or a scope word from a requirement. Generic words and fields of study stay with the
+# rules (on the development ads the judge did not decide them better; docs/ads.md, 5b).
+JUDGED = ("scope", "excluded_with_role")
+
+# A judge: given the unsure clauses (a String series), says for each whether it asks the advertised
+# role for AI skill (a Boolean series of the same length).
+Judge = Callable[[pl.Series], pl.Series]
+
+
+def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> pl.LazyFrame:
+    """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``work``, in order.
+
+    The rules (:func:`ai_clauses`) read each clause of the candidate ads; a clause's matches are
+    dropped when it negates the need or speaks of the hiring process or the company rather than
+    the role, and count as preferred when it is optional. When a ``judge`` is given it decides the
+    clauses of the kinds in :data:`JUDGED` (a scope word, or an exclusion next to words about the
+    candidate: company or role?) in the ads whose answer hangs on them (no clause the rules are sure
+    of flags the ad); the evidence is always the rules' own matches (those the exclusion step took
+    away, when the judge keeps such a clause). ``ai_judged_clauses`` counts the clauses the judge
+    decided. Cost scales with the candidate ads, and the judge's with those clauses.
+    """
+    cl = ai_clauses(work, tax)
+    keep = pl.col("_keep")
+    judged = pl.lit(False)
+    if judge is not None:
+        # Only where the ad's answer hangs on it: a judged kind of clause in an ad that no clause
+        # the rules are sure of already flags.
+        sure_hit = (~pl.col("_why").is_in(JUDGED).fill_null(False) & pl.col("_keep")
+                    & (pl.col("_spec").list.len() + pl.col("_tool").list.len() > 0))
+        cl = cl.with_columns(
+            (pl.col("_why").is_in(JUDGED).fill_null(False) & ~sure_hit.any().over("_rid"))
+            .alias("_judge"))
+    if judge is not None and cl["_judge"].any():
+        texts = cl.filter(pl.col("_judge"))["_c"].unique(maintain_order=True)
+        verdict = judge(texts)
+        if verdict.len() != texts.len():
+            raise ValueError(f"the judge returned {verdict.len()} verdicts for {texts.len()} clauses")
+        table = pl.DataFrame({"_c": texts, "_verdict": verdict.cast(pl.Boolean)})
+        cl = cl.join(table, on="_c", how="left", maintain_order="left")
+        judged = pl.col("_judge")
+        keep = pl.when(judged).then(pl.col("_verdict")).otherwise(pl.col("_keep"))
+        # A clause the judge keeps whose matches the exclusion step removed gets those back.
+        restore = (cl["_judge"] & cl["_verdict"].fill_null(False)
+                   & (cl["_spec"].list.len() + cl["_tool"].list.len() == 0))
+        if restore.any():
+            idx = restore.arg_true()
+            back = _unexcluded(cl["_c"].gather(idx), cl["lang"].gather(idx), tax).with_columns(
+                idx.alias("_i"))
+            cl = (cl.with_row_index("_i")
+                  .join(back.rename({"_spec": "_spec_b", "_tool": "_tool_b"}), on="_i",
+                        how="left", maintain_order="left")
+                  .with_columns(pl.coalesce("_spec_b", "_spec").alias("_spec"),
+                                pl.coalesce("_tool_b", "_tool").alias("_tool"))
+                  .drop("_i", "_spec_b", "_tool_b"))
     sub = (
-        sub.select(
+        cl.lazy().select(
             "_rid",
-            pl.when(keep).then(spec_ev).otherwise(_EMPTY).alias("_spec"),
-            pl.when(keep).then(tool_ev).otherwise(_EMPTY).alias("_tool"),
-            ~c.str.contains(_AI_OPTIONAL).alias("_firm"),
+            pl.when(keep).then(pl.col("_spec")).otherwise(_EMPTY).alias("_spec"),
+            pl.when(keep).then(pl.col("_tool")).otherwise(_EMPTY).alias("_tool"),
+            "_firm", judged.alias("_judged"),
         )
         .group_by("_rid")
         .agg(
@@ -148,12 +254,14 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy) -> pl.LazyFrame:
             pl.col("_tool").explode().drop_nulls().alias("ai_tool_evidence"),
             (pl.col("_firm") & ((pl.col("_spec").list.len() + pl.col("_tool").list.len()) > 0))
             .any().alias("_firm_hit"),
+            pl.col("_judged").sum().cast(pl.Int32).alias("ai_judged_clauses"),
         )
     )
     return (
-        lf.select("_rid").join(sub, on="_rid", how="left", maintain_order="left")
+        work.lazy().select("_rid").join(sub, on="_rid", how="left", maintain_order="left")
         .with_columns(pl.col("ai_specialist_evidence").fill_null(_EMPTY),
-                      pl.col("ai_tool_evidence").fill_null(_EMPTY))
+                      pl.col("ai_tool_evidence").fill_null(_EMPTY),
+                      pl.col("ai_judged_clauses").fill_null(0))
         .with_columns(
             (pl.col("ai_specialist_evidence").list.len() > 0).alias("ai_skill_specialist"),
             (pl.col("ai_tool_evidence").list.len() > 0).alias("ai_skill_tool"),

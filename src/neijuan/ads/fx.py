@@ -13,6 +13,16 @@ from neijuan.errors import ConfigError
 
 
 @functools.cache
+def table_status() -> dict[str, object]:
+    """Version, source and whether the values were checked against the official series (for the
+    provenance record: the table was typed from memory and is not checked)."""
+    raw = resources.files("neijuan.ads").joinpath("data/fx_rates.toml").read_bytes()
+    meta = tomllib.loads(raw.decode("utf-8"))["meta"]
+    return {"version": str(meta.get("version", "?")), "source": str(meta.get("source", "?")),
+            "checked": bool(meta.get("checked", False))}
+
+
+@functools.cache
 def rates() -> tuple[pl.DataFrame, int, str]:
     """(currency, year, per_usd) rows, the last year listed, and the table's source line."""
     raw = resources.files("neijuan.ads").joinpath("data/fx_rates.toml").read_bytes()

@@ -195,6 +195,56 @@ def _check_header(header: list[str], path: Path) -> None:
         seen[key] = pos
 
 
+def _token_kind(token: str) -> tuple[object, ...]:
+    """The shape of a first field (an id, usually): digits, or which character classes it uses and
+    its length (hashes and board ids keep both)."""
+    if token.isdigit():
+        return ("digits",)
+    return (any(c.isdigit() for c in token), any(c.isalpha() for c in token),
+            frozenset(c for c in token if not c.isalnum()), len(token))
+
+
+def _record_like(line: str, sep: str, width: int, key: str) -> bool:
+    """Whether a physical line has the shape of a whole record: ``width`` fields (counted without
+    regard to quotes) and a first field shaped like ``key``, the first field of the record whose
+    quote ran over it (an id like the others), so that a line of prose or a list with commas does
+    not pass. The test for the lines a stray quote swallowed."""
+    body = line.rstrip("\r\n")
+    if body.count(sep) != width - 1:
+        return False
+    first, key = body.split(sep, 1)[0].strip('"'), key.strip('"')
+    if not first or not key or any(ch.isspace() for ch in first) or len(first) > 64:
+        return False
+    a, b = _token_kind(first), _token_kind(key)
+    if a == ("digits",) or b == ("digits",):
+        return a == b
+    return a[:3] == b[:3] and abs(int(str(a[3])) - int(str(b[3]))) <= 2
+
+
+def _swallows_records(inner: list[str], sep: str, width: int, key: str) -> bool:
+    """Whether the lines a quoted field runs over all look like records of their own (see
+    :func:`_record_like`): a quote opened and never closed until a *stray* quote further down,
+    not a multi-line text."""
+    return width > 1 and bool(inner) and all(_record_like(line, sep, width, key) for line in inner)
+
+
+def _swallowing_value(frame: pl.DataFrame, sep: str, width: int) -> tuple[int, str] | None:
+    """(row, column) of a value Polars read across lines that look like whole records (see
+    :func:`_swallows_records`), or None. Only the few multi-line values are looked at."""
+    if not frame.width or frame.schema[frame.columns[0]] != pl.String:
+        return None
+    first = frame.columns[0]
+    for col in frame.columns:
+        if col == "_line_row" or frame.schema[col] != pl.String:
+            continue
+        multi = frame.with_row_index("_r", offset=1).filter(pl.col(col).str.contains("\n"))
+        for r, key, value in multi.select("_r", pl.col(first).alias("_key"),
+                                          pl.col(col).alias("_value")).iter_rows():
+            if _swallows_records(value.split("\n")[1:], sep, width, key or ""):
+                return int(r), col
+    return None
+
+
 def _csv_records(lines: list[str], sep: str, width: int, first_line: int,
                  path: Path) -> Iterator[tuple[int, list[str] | None, dict[str, Any] | None]]:
     """Records of ``lines`` (physical lines, ends kept) as (line number, fields or None, reject).
@@ -219,12 +269,16 @@ def _csv_records(lines: list[str], sep: str, width: int, first_line: int,
         line = first_line + prev
         span = cur - prev
         unclosed = "".join(lines[prev:cur]).count('"') % 2 == 1  # ran to the end of the file
-        if span > 1 and '"' in lines[prev] and (unclosed or len(fields) != width):
+        stray = span > 1 and _swallows_records(lines[prev + 1:cur], sep, width,
+                                               lines[prev].split(sep, 1)[0])
+        if span > 1 and '"' in lines[prev] and (unclosed or stray or len(fields) != width):
+            closed = (f"is closed only by a stray quote on line {first_line + cur - 1}"
+                      if stray and not unclosed else
+                      f"is not closed before line {first_line + cur - 1}")
             yield line, None, {
                 "reason": "unclosed_quote",
-                "detail": f"line {line}: a quote opened here is not closed before line "
-                          f"{first_line + cur - 1}; the {span - 1} line(s) it swallowed are read "
-                          f"again on their own",
+                "detail": f"line {line}: a quote opened here {closed}; the {span - 1} line(s) it "
+                          f"swallowed are read again on their own",
                 "text_excerpt": lines[prev][:200]}
             yield from _csv_records(lines[prev + 1:cur], sep, width, line + 1, path)
         elif len(fields) != width:
@@ -249,11 +303,14 @@ def _read_csv_text(text: str, path: Path, sep: str) -> tuple[pl.DataFrame, list[
     _check_header(header, path)
     # An odd number of quote characters means a quote is never closed: Polars would read the rest of
     # the file into one field without a word, so such a file takes the record-by-record path.
+    # An even number can still hide one: a quote opened and closed by a stray quote lines later
+    # reads the lines between into one field; such a file takes the same path.
     if text.count('"') % 2 == 0:
         try:
             frame = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
                                 truncate_ragged_lines=False)
-            return frame.with_row_index("_line_row", offset=1), []
+            if _swallowing_value(frame, sep, len(header)) is None:
+                return frame.with_row_index("_line_row", offset=1), []
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
             if isinstance(exc, pl.exceptions.NoDataError):
                 return pl.DataFrame(), []
@@ -445,12 +502,22 @@ def read_batches(path: str | Path, mapping: Mapping) -> Iterator[FileResult]:
                 contextlib.suppress(StopIteration, csv.Error):
             _check_header(next(csv.reader(fh, delimiter=sep)), p)
         lf = pl.scan_csv(p, separator=sep, infer_schema=False)
+        width = len(lf.collect_schema())
     base = {"path": str(p), "bytes": size, "sha256": sha256_file(p), "format": fmt,
             "encoding": "utf-8" if fmt != "parquet" else "parquet (utf-8)",
             "read": f"streamed in batches of {BATCH_ROWS:,} rows"}
     offset = 0
     try:
         for batch in _batches(lf):
+            hit = _swallowing_value(batch, sep, width) if fmt in ("csv", "tsv") else None
+            if hit is not None and offset == 0:
+                yield read_file(p, mapping)  # the whole-file reader recovers the swallowed rows
+                return
+            if hit is not None:
+                raise DataError(
+                    f"{p}: row {offset + hit[0]:,}, column {hit[1]!r}: a quote runs over lines "
+                    "that look like records of their own (closed by a stray quote further down); "
+                    "the rows before were read; fix the quote or split the file")
             frame = batch.with_row_index("_line_row", offset=offset + 1)
             offset += batch.height
             yield _rows(frame, [], p, mapping, dict(base))

@@ -21,6 +21,7 @@ DETECTED_COLUMNS: list[str] = [
     "ai_skill_preferred",
     "ai_specialist_evidence",
     "ai_tool_evidence",
+    "ai_judged_clauses",
     "degree_level",
     "degree_strength",
     "degree_mentioned",
@@ -56,8 +57,12 @@ def detect_frame(
     frame: pl.DataFrame | pl.LazyFrame,
     taxonomy: Taxonomy | None = None,
     default_currency: str | None = None,
+    judge: detect.Judge | None = None,
 ) -> pl.DataFrame:
     """``frame`` with the detector columns (:data:`DETECTED_COLUMNS`) added.
+
+    ``judge`` decides the AI-skill clauses the rules are unsure of (see
+    :func:`neijuan.ads.detect.ai_skill`; the shipped one is :func:`neijuan.ads.judge.load_judge`).
 
     Each detector is a lazy Polars plan over the few columns it reads; its result (one row per ad,
     in order) is stacked beside the input, so the wide text columns are never copied by a join.
@@ -88,7 +93,7 @@ def detect_frame(
     lazy = work.lazy()
     parts = [
         work.select("lang"),
-        detect.ai_skill(work, tax).collect(),
+        detect.ai_skill(work, tax, judge).collect(),
         detect.degree(lazy.select("_rid", "_t")).collect(),
         detect.salary(lazy, default_currency).collect(),
     ]
@@ -101,9 +106,10 @@ def detect_lazy(
     frame: pl.LazyFrame | pl.DataFrame,
     taxonomy: Taxonomy | None = None,
     default_currency: str | None = None,
+    judge: detect.Judge | None = None,
 ) -> pl.LazyFrame:
     """:func:`detect_frame` as a LazyFrame, to chain further lazy steps."""
-    return detect_frame(frame, taxonomy, default_currency).lazy()
+    return detect_frame(frame, taxonomy, default_currency, judge).lazy()
 
 
 REPAIRED_COLUMNS = ("text", "title", "salary")

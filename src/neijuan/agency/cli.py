@@ -159,36 +159,40 @@ def assess(
     save: Annotated[Path | None, typer.Option(
         "--save", help="Also write the answer (and the text) to this JSON file.")] = None,
     prepare: Annotated[bool, typer.Option(
-        "--prepare", help="Embed every occupation's tasks now (one-off, minutes) so that every "
-                          "later answer takes under a second.")] = False,
+        "--prepare", help="Load the model now (first run for a data and model version: embeds "
+                          "every occupation and task statement, minutes) and say what it did.")]
+    = False,
     as_json: AsJson = False,
 ) -> None:
     """Retained or needed? Match a job description to O*NET occupations and tasks, with each
     task's exposure, automation vs augmentation and human role, and your 'needed' profile now and
-    along the ai-baseline path. The text is never stored unless --save is given."""
+    along the ai-baseline path. The text is never stored unless --save is given. The first run
+    for a data and model version embeds the atlas (minutes, with a progress bar; resumable);
+    after that every answer takes under a second."""
     from neijuan.agency.assess import assess as run_assess
+    from neijuan.agency.assess import clean_description, load_assessor
     from neijuan.agency.assess_view import render
     from neijuan.errors import ConfigError
 
-    if prepare:
-        from rich.progress import Progress
-
-        from neijuan.agency.assess import prepare as run_prepare
-
-        with Progress(console=_console(), transient=True) as bar:
-            task = bar.add_task("embedding tasks", total=None)
-            n = run_prepare(data_dir, progress=lambda d, t: bar.update(task, completed=d, total=t))
-        _console().print(f"prepared the tasks of {n} occupations")
-        if text is None and file is None:
-            return
-    if (text is None) == (file is None):
+    given = (text is not None) + (file is not None)
+    if given > 1 or (given == 0 and not prepare):
         raise ConfigError("give the description as an argument or with --file, not both")
     if file is not None:
         if not file.is_file():
             raise ConfigError(f"--file {file}: no such file")
         text = file.read_text(encoding="utf-8")
-    assert text is not None
-    answer = run_assess(text, top=top, data_dir=data_dir)
+    if text is not None:
+        clean_description(text)  # a bad description is refused before the model loads
+    # Load the model first (the first run for a data and model version embeds every occupation
+    # and task statement, with a progress bar on stderr so that --json stays clean).
+    with _BuildProgress() as bar:
+        model = load_assessor(data_dir, progress=bar)
+    if prepare:
+        _console().print("; ".join(f"{r.kind}: {r.rows:,} vectors {r.status} in {r.seconds:.1f} s"
+                                   for r in model.reports), highlight=False)
+    if text is None:
+        return
+    answer = run_assess(text, top=top, model=model)
     if save is not None:
         from neijuan.atomic import write_json
 
@@ -197,3 +201,42 @@ def assess(
         typer.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
         return
     render(_console(), answer)
+
+
+class _BuildProgress:
+    """A Rich progress bar on stderr that appears only if vectors have to be computed."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _BuildProgress:
+        return self
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        if self._bar is None:
+            Console(stderr=True).print(
+                "first run for this data and model version: embedding every occupation and task "
+                "statement of the atlas (one-off, minutes; if stopped, it resumes where it "
+                "stopped). Later answers take under a second.")
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                                 console=Console(stderr=True), transient=True)
+            self._bar.start()
+        if what not in self._tasks:
+            self._tasks[what] = self._bar.add_task(f"embedding {what}", total=total)
+        self._bar.update(self._tasks[what], completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -88,6 +88,11 @@ def simulate(
         help="--economy onet: keep the N largest occupations")] = None,
     exposure_index: Annotated[str | None, typer.Option(
         help="--economy onet: the index that sets task AI thresholds")] = None,
+    shards: Annotated[int, typer.Option(
+        min=1, help="spread each run's rows over N Ray actors exchanging per-occupation "
+                    "aggregates (same figures as 1; needs N x 262,144 rows)")] = 1,
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray", help="with --shards: the Ray cluster's address (default: a local one)")] = None,
 ) -> None:
     """Run a scenario and print its figures (mean and 5-95% range over seeds)."""
     from rich.progress import Progress
@@ -135,7 +140,8 @@ def simulate(
 
         result = run_simulation(scenario, workers=workers, periods=periods, seeds=seeds,
                                 overrides=overrides or None, processes=processes,
-                                progress=tick, twin=not no_twin)
+                                progress=tick, twin=not no_twin, shards=shards,
+                                ray_address=ray_address)
     if out is not None:
         written = result.write(out, overwrite=overwrite)
         if not as_json:

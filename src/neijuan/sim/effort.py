@@ -124,14 +124,18 @@ def _rows_for(rho: NDArray[np.float64], log_rho: NDArray[np.float64],
         pos = (x - log_rho[0]) / step
         lo = min(int(pos), log_rho.size - 2)
         w = pos - lo
-        for j in range(table.shape[1]):
-            t_lo = table[lo, j]
-            t_hi = table[lo + 1, j]
-            if t_lo > NO_EFFORT / 2 and t_hi > NO_EFFORT / 2:
-                out[o, j] = (1.0 - w) * t_lo + w * t_hi
-            else:
-                # where one neighbour takes no part, use the nearer one, not a sentinel average
-                out[o, j] = t_lo if w < 0.5 else t_hi
+        below = w < 0.5
+        row_lo = table[lo]
+        row_hi = table[lo + 1]
+        row = out[o]
+        # branch-free (selects), so that the compiler vectorises the row
+        for j in range(row.size):
+            t_lo = row_lo[j]
+            t_hi = row_hi[j]
+            both = (t_lo > NO_EFFORT / 2) & (t_hi > NO_EFFORT / 2)
+            # where one neighbour takes no part, use the nearer one, not a sentinel average
+            nearer = t_lo if below else t_hi
+            row[j] = (1.0 - w) * t_lo + w * t_hi if both else nearer
     return out
 
 

@@ -339,18 +339,21 @@ class MarketBase:
         lab = self.sc.labour
         n = max(self.labour_force_target(self.period + 1) - in_force, 0.0)
         start = lab.degree_share if lab.entrant_degree_share is None else lab.entrant_degree_share
-        degree = float(np.clip(start + lab.entrant_degree_trend * max(self.years, 0.0), 0.0, 1.0))
+        degree = min(max(start + lab.entrant_degree_trend * max(self.years, 0.0), 0.0), 1.0)
         z = lab.ai_skill_mean + (lab.entrant_ai_skill_max - lab.ai_skill_mean) * ai.adoption_level
         return n, degree, max(z, 1e-6)
+
+    def search_openings(self, positions: F64) -> F64:
+        """Step 5 (search): the openings applications go to: last quarter's hires plus positions
+        not filled now (vacancies)."""
+        return self.hires_last + np.maximum(positions - self.employed_last, 0.0) + (
+            OPENINGS_FLOOR * positions)
 
     def phase_screen(self, ai: AIState, positions: F64, degree_share: float, degree_gap: float,
                      within_var: float) -> tuple[F64, F64, alg.Screen]:
         """Step 5 (set-up): where applications go, the screen's noise, the Bayesian weights."""
         sc = self.sc
-        # openings: last quarter's hires plus positions not filled now (vacancies)
-        openings = self.hires_last + np.maximum(positions - self.employed_last, 0.0) + (
-            OPENINGS_FLOOR * positions)
-        cdf = alg.search_cdf(self.econ, openings)
+        cdf = alg.search_cdf(self.econ, self.search_openings(positions))
         noise = sc.contest.noise * (1.0 - sc.ai.monitoring * ai.mix.firm_adoption)
         scr = alg.screen(sc, self.econ, ai.mix, degree_share, degree_gap, within_var,
                          ai.capability)
@@ -412,9 +415,10 @@ class MarketBase:
         ai_hires = float((hires * asks_ai).sum())
         revenue = prod.price * prod.out.output
         new_employed = contest.employed
-        gap, ret, sel, spec, comp = alg.premium_decomposition(
+        # the AI-skill wage figures (premium, return, decomposition) in one compiled call
+        premium, skill_ret, gap, ret, sel, spec, comp = alg.premium_figures(
             work.ai_n, work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, work.skill_wage,
-            tiers == 3)
+            tiers == 3).tolist()
         at_work = np.maximum(prod.employed, 0.0)
         rec: dict[str, float] = dict(
             period=float(self.period), years=self.years, capability=ai.capability,
@@ -426,8 +430,7 @@ class MarketBase:
             openings=float(openings.sum()), contested_openings=float(contested_openings.sum()),
             ai_gap_log=gap, ai_gap_return=ret, ai_gap_selection=sel, ai_gap_specialist=spec,
             ai_gap_composition=comp,
-            ai_return_log=alg.skill_return(work.ai_n, work.ai_log_wage, work.non_ai_n,
-                                           work.non_ai_log_wage, work.skill_wage, tiers == 3),
+            ai_return_log=skill_ret,
             review_time=float((ai.review * at_work).sum() / max(float(at_work.sum()), 1e-12)),
             output=float(prod.out.output.sum()), revenue=float(revenue.sum()),
             ai_spend=prod.ai_spend, cpi=cpi, wage_bill=float(work.wage_sum.sum()),
@@ -441,9 +444,7 @@ class MarketBase:
             degree_required_ai=float((scr.degree_required_ai * (hires * asks_ai + 1e-9 * hires)
                                       ).sum() / max(ai_hires + 1e-9 * hires_total, 1e-300)),
             ai_postings=ai_hires / hires_total,
-            ai_premium_log=alg.within_occupation_premium(work.ai_n, work.ai_log_wage,
-                                                         work.non_ai_n, work.non_ai_log_wage,
-                                                         tiers == 3),
+            ai_premium_log=premium,
             ai_skilled=float(work.ai_n.sum()),
             agency_sum=float(work.agency_sum.sum()),
             retained_not_needed=float(work.retained_not_needed.sum()),

@@ -16,17 +16,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.config import Scenario
-from neijuan.sim import effort
 from neijuan.sim import kernels as kern
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
 from neijuan.sim.market import ContestOutcome, MarketBase, WorkOutcome, log_wage_bins
+from neijuan.sim.shard import (
+    BestResponseRows,
+    LocalShards,
+    RowKey,
+    SearchCdf,
+    ShardSet,
+    fold,
+)
 from neijuan.sim.state import EMPLOYED, OUT, UNEMPLOYED, Population, capacity_for
 from neijuan.sim.streams import (
     STREAM_ENTRY,
     STREAM_FAILURE,
-    STREAM_INIT,
     STREAM_NOISE,
     STREAM_RETIRE,
     STREAM_ROUND,
@@ -44,7 +50,7 @@ _engine_ready = False
 
 def prepare_engine(notify: Callable[[str], None] | None = None) -> bool:
     """Load the compiled passes from Numba's on-disk cache, or, on the first run after an install
-    or an upgrade, say that they are being compiled (about 10 CPU-seconds, once: the result is
+    or an upgrade, say that they are being compiled (about 15 CPU-seconds, once: the result is
     cached for every later run) rather than sit silent. Returns whether it had to compile.
     ``notify`` gets the message (default: a warning on the ``neijuan.sim.model`` logger, which
     Python prints on standard error when logging is not configured)."""
@@ -59,7 +65,7 @@ def prepare_engine(notify: Callable[[str], None] | None = None) -> bool:
     cold = bool(sum(kern.production_pass.stats.cache_misses.values()))
     if cold:
         message = ("compiling the simulation engine (first run after an install or upgrade: "
-                   "about 10 CPU-seconds, once; later runs load it from the cache)")
+                   "about 15 CPU-seconds, once; later runs load it from the cache)")
         (notify or log.warning)(message)
     _engine_ready = True
     log.debug("engine prepared in %.2f s (cold cache: %s)", time.process_time() - start, cold)
@@ -80,53 +86,6 @@ def largest_remainder(shares: F64, total: int) -> NDArray[np.int64]:
     return base
 
 
-BLOCK_ROWS = 1 << 20  # rows per block when the population is built
-PAIRWISE_LEAF = 1 << 16  # elements summed at once by _pairwise_sum (>= 128, NumPy's own block)
-
-
-def _blocks(n: int) -> list[tuple[int, int]]:
-    return [(a, min(a + BLOCK_ROWS, n)) for a in range(0, n, BLOCK_ROWS)]
-
-
-class _group_reader:  # noqa: N801 - used like a function
-    """Reads ``values[mask == group]`` as float64 by position within the group, a block at a
-    time (no whole-population mask or copy)."""
-
-    def __init__(self, labels: NDArray[np.uint8], values: NDArray[np.float32], group: int
-                 ) -> None:
-        self.labels, self.values, self.group = labels, values, group
-        self.bounds = [(a, b) for a, b in _blocks(labels.size)]
-        counts = [int(np.count_nonzero(labels[a:b] == group)) for a, b in self.bounds]
-        self.starts = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
-        self.size = int(self.starts[-1])
-
-    def __call__(self, start: int, n: int) -> F64:
-        if n <= 0:
-            return np.zeros(0)
-        first = int(np.searchsorted(self.starts, start, side="right")) - 1
-        parts = []
-        got = 0
-        k = first
-        while got < n + (start - int(self.starts[first])):
-            a, b = self.bounds[k]
-            parts.append(self.values[a:b][self.labels[a:b] == self.group])
-            got += parts[-1].size
-            k += 1
-        skip = start - int(self.starts[first])
-        return np.concatenate(parts)[skip:skip + n].astype(np.float64)
-
-
-def _pairwise_sum(get: object, start: int, n: int) -> float:
-    """``np.sum`` of a long float64 array, bit for bit, without the array: NumPy sums by pairwise
-    halving (split at n // 2 rounded down to a multiple of 8), so the same recursion over blocks
-    read by ``get(start, n)`` gives the same rounding."""
-    if n <= PAIRWISE_LEAF:
-        return float(np.sum(get(start, n)))  # type: ignore[operator]
-    half = n // 2
-    half -= half % 8
-    return _pairwise_sum(get, start, half) + _pairwise_sum(get, start + half, n - half)
-
-
 def initial_degree_propensity(econ: Economy, degree_share: float) -> F64:
     """Share of degree holders by occupation at the start: rising with the occupation's wage
     (logistic in log wage, slope 3), all in licensed occupations, matching ``degree_share``."""
@@ -144,13 +103,18 @@ def initial_degree_propensity(econ: Economy, degree_share: float) -> F64:
 
 
 class LabourMarket(MarketBase):
-    """The simulated economy for one seed."""
+    """The simulated economy for one seed.
 
-    def __init__(self, scenario: Scenario, economy: Economy, seed: int) -> None:
+    The rows live in shards (:mod:`neijuan.sim.shard`): by default one, in this process;
+    ``shards(capacity)`` builds others (e.g. Ray actors), with the same results."""
+
+    def __init__(self, scenario: Scenario, economy: Economy, seed: int,
+                 shards: Callable[[int], ShardSet] | None = None) -> None:
         super().__init__(scenario, economy, seed)
         prepare_engine()
         capacity = capacity_for(scenario.run.workers, scenario.labour.growth, self.total_periods)
-        self.pop = Population.allocate(capacity)
+        self.shards: ShardSet = (shards or LocalShards)(capacity)
+        self.shards.map("set_economy", economy)
         n = economy.n_occ
         self.employed = np.zeros(n)
         self.efficiency_units = np.zeros(n)
@@ -169,7 +133,6 @@ class LabourMarket(MarketBase):
         self.n_wage_bins, self.log_wage_min, self.log_wage_max = log_wage_bins()
         self.wage_hist = np.zeros(self.n_wage_bins)
         self.blame_sums = np.zeros(5)
-        self.flows = np.zeros(3)
         self.openings = np.zeros(n)
         self.contested_openings = np.zeros(n)
         self.center = np.zeros(n)
@@ -179,57 +142,46 @@ class LabourMarket(MarketBase):
     def _key(self, stream: int) -> np.uint64:
         return stream_key(self.seed, self.period, stream)
 
+    @property
+    def pop(self) -> Population:
+        """The population's arrays (a run with one local shard only)."""
+        if not isinstance(self.shards, LocalShards) or self.shards.n_shards != 1:
+            raise AttributeError("the population is spread over shards: no one array holds it")
+        return self.shards.shards[0].pop
+
+    def close(self) -> None:
+        """Release the shards (Ray actors, where the run has them)."""
+        self.shards.close()
+
     def _populate(self) -> None:
         """Draw the initial labour force, then calibrate the pre-AI equilibrium to it.
 
-        Built in blocks of rows written straight into the state arrays, so the peak memory is the
-        state plus a few blocks, not whole-population temporaries. Each kind of draw is its own
-        sweep in row order, so the random sequence (and every result) is what one draw of the
-        whole population would give."""
-        sc, econ, pop = self.sc, self.econ, self.pop
+        Rows: the employed by occupation, then the unemployed by occupation. Each kind of draw
+        is its own sweep of one generator in row order (degrees, log skill, AI skill), so the
+        population is what one draw of the whole population would give; the shards build their
+        rows in blocks (:meth:`~neijuan.sim.shard.Shard.populate_layout`). The sums it is
+        calibrated to are folded over the chunk grid like every period's."""
+        sc, econ = self.sc, self.econ
         lab = sc.labour
         n0 = sc.run.workers
         n_emp = round(n0 * (1.0 - lab.initial_unemployment))
-        # rows: the employed by occupation, then the unemployed by occupation
-        row = 0
-        for counts in (largest_remainder(econ.occ_share, n_emp),
-                       largest_remainder(econ.occ_share, n0 - n_emp)):
-            for o, c in enumerate(counts):
-                pop.occ[row:row + c] = o
-                row += int(c)
-        pop.origin[:n0] = pop.occ[:n0]
-        pop.status[:n_emp] = EMPLOYED
-        pop.status[n_emp:n0] = UNEMPLOYED
-        rng = np.random.default_rng([self.seed, STREAM_INIT])
-        p_deg = initial_degree_propensity(econ, lab.degree_share)
-        for a, b in _blocks(n0):
-            pop.degree[a:b] = rng.random(b - a) < p_deg[pop.occ[a:b]]
-        d_mean = float(pop.degree[:n0].mean())
+        holders = self.shards.map(
+            "populate_layout", self.seed, n0, n_emp, largest_remainder(econ.occ_share, n_emp),
+            largest_remainder(econ.occ_share, n0 - n_emp),
+            initial_degree_propensity(econ, lab.degree_share))
+        d_mean = float(sum(holders)) / n0  # the mean of a 0/1 array: exact, as np.mean gives
         log_w = np.log(econ.occ_wage)
-        log_w_mean = (econ.occ_share * log_w).sum()
-        for a, b in _blocks(n0):
-            pop.log_skill[a:b] = (lab.degree_skill_gap * (pop.degree[a:b] - d_mean)
-                                  + lab.sorting * (log_w[pop.occ[a:b]] - log_w_mean)
-                                  + lab.skill_sd * rng.standard_normal(b - a))
-            pop.skill[a:b] = np.exp(pop.log_skill[a:b])
-        z_mean_of_occ = np.where(econ.occ_tier == 3, lab.specialist_ai_skill, lab.ai_skill_mean)
-        for a, b in _blocks(n0):
-            pop.ai_skill[a:b] = np.minimum(1.0, rng.exponential(1.0, b - a)
-                                           * z_mean_of_occ[pop.occ[a:b]])
-        pop.effort[:n0] = self.effort0
-        kern.production_pass(pop.status, pop.occ, pop.skill, pop.ai_skill,
-                             np.zeros(econ.n_occ), self.employed, self.efficiency_units)
+        self.shards.map("populate_skills", n0, d_mean, lab.degree_skill_gap, lab.sorting,
+                        lab.skill_sd, log_w, (econ.occ_share * log_w).sum(),
+                        np.where(econ.occ_tier == 3, lab.specialist_ai_skill, lab.ai_skill_mean),
+                        self.effort0)
+        nodes = [nd for part in self.shards.map("populate_sums", n0, econ.n_occ) for nd in part]
+        employed, units, moments, stats = fold(nodes, self.shards.n_chunks)
+        self.employed, self.efficiency_units = employed, units
         self.calibrate(self.employed.copy(), self.efficiency_units.copy())
         # moments of the employed's skill and AI skill, kept by the wage pass from now on
         self.occ_sums[:, 10] = self.employed
-        kern.skill_moments_pass(pop.status[:n0], pop.occ[:n0], pop.skill[:n0],
-                                pop.ai_skill[:n0], self.occ_sums[:, 7:10])
-        stats = np.zeros((2, 3))
-        for d in (0, 1):
-            get = _group_reader(pop.degree[:n0], pop.log_skill[:n0], d)
-            size = get.size
-            stats[d] = (size, _pairwise_sum(get, 0, size),
-                        _pairwise_sum(lambda a, n, g=get: g(a, n) ** 2, 0, size))
+        self.occ_sums[:, 7:10] = moments
         self._degree_moments(stats)
         self.within_var0 = self.within_var
         self.degree_gap0 = self.degree_gap
@@ -271,7 +223,7 @@ class LabourMarket(MarketBase):
 
     def step(self) -> None:
         """One quarter: the nine steps of MODEL.md §2, in order."""
-        sc, econ, pop = self.sc, self.econ, self.pop
+        sc, econ, shards = self.sc, self.econ, self.shards
         c = sc.contest
 
         # 1. capability and adoption
@@ -290,30 +242,35 @@ class LabourMarket(MarketBase):
 
         # 4. labour supply: retirements and separations, then a cohort of entrants
         hazard = 1.0 / (4.0 * sc.labour.working_years)
-        retired = kern.retire_pass(pop.status, pop.wage, self._key(STREAM_RETIRE), hazard,
-                                   sc.labour.separation, self.flows)
-        separated = float(self.flows[1])
-        in_force = int(self.flows[2])  # (counted by the pass: no scan of the rows)
+        flows = np.array(shards.map("retire", self._key(STREAM_RETIRE), hazard,
+                                    sc.labour.separation), dtype=np.int64)
+        retired = int(flows[:, 0].sum())
+        separated = float(flows[:, 1].sum())
+        in_force = int(flows[:, 2].sum())  # (counted by the pass: no scan of the rows)
         n_entrants, degree_share, z_entrants = self.entry_plan(in_force, ai)
-        entered = kern.entry_pass(
-            pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
-            pop.effort,
-            pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, pop.mark, round(n_entrants),
-            self._key(STREAM_ENTRY), self._key(ENTRY_SKILL_STREAM), degree_share, 0.0,
-            self.entrant_sd, self.entrant_gap, z_entrants, self.effort0, econ.n_occ)
+        # entrants fill the first free rows in row order: each shard its share of them
+        free = flows[:, 3]
+        before = np.concatenate([[0], np.cumsum(free)[:-1]])
+        share = np.clip(round(n_entrants) - before, 0, free)
+        entry = (degree_share, 0.0, self.entrant_sd, self.entrant_gap, z_entrants, self.effort0,
+                 econ.n_occ)
+        entered = sum(shards.map_each("enter", [
+            (int(n), self._key(STREAM_ENTRY), self._key(ENTRY_SKILL_STREAM), *entry)
+            for n in share]))
 
         # 5. search, screening and the contest
-        cdf, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
-                                            self.within_var)
-        kern.score_pass(pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.ai_skill,
-                        pop.effort, pop.mark, pop.score, pop.signal, cdf,
-                        self._key(STREAM_SEARCH), self._key(STREAM_TEST),
-                        self._key(STREAM_NOISE), self.degree_mean,
-                        scr.bayes_weight, scr.test_sd, ai.aug_gain, sc.agency.blame_penalty,
-                        c.productivity_weight, c.incumbent_advantage, c.r, noise,
-                        self.kind == NORMAL, self.center, SCORE_HALF_WIDTH,
-                        self.hist_n, self.hist_x, self.candidates, self.applicants,
-                        self.effort_sum)
+        _, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
+                                          self.within_var)
+        # (the application probabilities are computed where the rows are, from the openings)
+        score_args = (SearchCdf(self.search_openings(positions)),
+                      RowKey(self._key(STREAM_SEARCH)), RowKey(self._key(STREAM_TEST)),
+                      RowKey(self._key(STREAM_NOISE)), self.degree_mean,
+                      scr.bayes_weight, scr.test_sd, ai.aug_gain, sc.agency.blame_penalty,
+                      c.productivity_weight, c.incumbent_advantage, c.r, noise,
+                      self.kind == NORMAL, self.center, SCORE_HALF_WIDTH)
+        (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum) = fold(
+            [nd for part in shards.map("score", score_args, econ.n_occ, N_SCORE_BINS)
+             for nd in part], shards.n_chunks)
         candidates = self.candidates.copy()
         # search frictions: openings no applicant reached stay unfilled this quarter
         fillable, self.openings, self.contested_openings = self.frictional_positions(
@@ -322,17 +279,17 @@ class LabourMarket(MarketBase):
         if self.kind == LOGISTIC:
             bar = kern.solve_bars(self.hist_n, self.hist_x, fillable, candidates, self.last_bar)
             self.last_bar = bar
-            kern.select_lottery_pass(pop.status, pop.occ, pop.score, bar, pop.won, self.n_won,
-                                     self._key(STREAM_SELECT))
+            self.n_won = np.sum(shards.map("lottery", bar, self._key(STREAM_SELECT)), axis=0)
             if np.any(self.n_won > fillable):
-                kern.trim_pass(pop.status, pop.occ, pop.won, fillable, self.n_won,
-                               self._key(STREAM_TRIM))
+                shards.chain("trim", (fillable, self.n_won), self._key(STREAM_TRIM))
+                self.n_won = np.minimum(self.n_won, fillable)
         else:
             bar, cut, take, in_cut = alg.top_m_cut(self.hist_n, self.hist_x, fillable,
                                                    candidates)
-            kern.select_top_pass(pop.status, pop.occ, pop.score, bar, self.center,
-                                 SCORE_HALF_WIDTH, N_SCORE_BINS, cut, take, in_cut, pop.won,
-                                 self.n_won, self._key(STREAM_SELECT))
+            _, won = shards.chain("select_top", (take, in_cut),
+                                  (bar, self.center, SCORE_HALF_WIDTH, N_SCORE_BINS, cut),
+                                  self._key(STREAM_SELECT))
+            self.n_won = np.sum(won, axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             self.center = np.where(candidates > 0, self.hist_x.sum(axis=1) / np.maximum(
                 candidates, 1.0), self.center)
@@ -342,25 +299,25 @@ class LabourMarket(MarketBase):
         bargaining = self.bargaining(positions, candidates)
         depreciation = self.depreciation(ai)
         mix = ai.mix
-        kern.settle_pass(pop.status, pop.occ, pop.origin, pop.degree, pop.tenure, pop.won,
-                         pop.signal, pop.effort, pop.log_skill, pop.skill, pop.ai_skill, pop.wage,
-                         pop.agency, pop.failures, pop.blamed, pop.mark, bar, noise,
-                         effort.rows_for(noise / c.r, self.kind), value, ai.aug_gain,
-                         bargaining, self.benefit, self.outside, self.horizon(), c.r,
-                         c.effort_cost, c.adjustment, c.max_effort, c.incumbent_advantage,
-                         sc.learning.share, sc.learning.skill_rate, depreciation,
-                         sc.learning.ai_rate, self.ai_focus(ai),
-                         sc.learning.ai_skill_depreciation / 4.0, mix.agency0, mix.agency1,
-                         mix.human0, mix.human1, mix.machine0, mix.machine1,
-                         sc.agency.human_failure_rate, sc.agency.ai_failure_rate * ai.pass_rate,
-                         ai.blame_prob, 1.0 - ai.review, 1.0 - sc.agency.mark_decay,
-                         self.replaceable_where_shrinking(ai, positions) * (1.0 - ai.review),
-                         ai.ai_unit_cost,
-                         sc.agency.threshold,
-                         sc.screening.ai_skill_threshold,
-                         self._key(STREAM_FAILURE), self.log_wage_min, self.log_wage_max,
-                         self.hires, self.separations, self.prize_won, self.degree_stats,
-                         self.learning_stats, self.occ_sums, self.wage_hist, self.blame_sums)
+        # (the best-response rows are computed where the rows are, from noise / r)
+        settle_args = (bar, noise, BestResponseRows(noise / c.r, self.kind), value, ai.aug_gain,
+                       bargaining, self.benefit, self.outside, self.horizon(), c.r,
+                       c.effort_cost, c.adjustment, c.max_effort, c.incumbent_advantage,
+                       sc.learning.share, sc.learning.skill_rate, depreciation,
+                       sc.learning.ai_rate, self.ai_focus(ai),
+                       sc.learning.ai_skill_depreciation / 4.0, mix.agency0, mix.agency1,
+                       mix.human0, mix.human1, mix.machine0, mix.machine1,
+                       sc.agency.human_failure_rate, sc.agency.ai_failure_rate * ai.pass_rate,
+                       ai.blame_prob, 1.0 - ai.review, 1.0 - sc.agency.mark_decay,
+                       self.replaceable_where_shrinking(ai, positions) * (1.0 - ai.review),
+                       ai.ai_unit_cost,
+                       sc.agency.threshold,
+                       sc.screening.ai_skill_threshold,
+                       RowKey(self._key(STREAM_FAILURE)), self.log_wage_min, self.log_wage_max)
+        (self.hires, self.separations, self.prize_won, self.degree_stats, self.learning_stats,
+         self.occ_sums, self.wage_hist, self.blame_sums) = fold(
+            [nd for part in shards.map("settle", settle_args, econ.n_occ, self.n_wage_bins)
+             for nd in part], shards.n_chunks)
         if self.years < 0 or self.period == 0:
             self._stationary_entry(self.learning_stats)
         self._degree_moments(self.degree_stats)

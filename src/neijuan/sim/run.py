@@ -33,6 +33,7 @@ from neijuan.sim.figures import (
     stationarity,
 )
 from neijuan.sim.model import LabourMarket
+from neijuan.sim.shard import ShardSet, chunk_count, ray_start, shard_factory, split_chunks
 from neijuan.sim.state import capacity_for, check_memory
 
 ProgressFn = Callable[[int, int], None]  # (done, total)
@@ -59,9 +60,14 @@ class SeedRun:
 
 
 def run_seed(scenario: Scenario, economy: Economy, seed: int,
-             on_period: Callable[[int], None] | None = None) -> SeedRun:
-    """Run one replication to the end."""
-    model = LabourMarket(scenario, economy, seed).run(on_period)
+             on_period: Callable[[int], None] | None = None,
+             shards: Callable[[int], ShardSet] | None = None) -> SeedRun:
+    """Run one replication to the end (its rows in ``shards``, default one local shard)."""
+    model = LabourMarket(scenario, economy, seed, shards)
+    try:
+        model.run(on_period)
+    finally:
+        model.close()
     return SeedRun(seed=seed, raw=model.series(), occupations=model.occupation_series())
 
 
@@ -246,6 +252,8 @@ def simulate(
     processes: int | None = None,
     progress: ProgressFn | None = None,
     twin: bool = True,
+    shards: int = 1,
+    ray_address: str | None = None,
 ) -> Result:
     """Run a scenario (a shipped name, a TOML path, or a :class:`Scenario`) over seeds.
 
@@ -254,7 +262,13 @@ def simulate(
     ``progress(done, total)`` is called as periods (one run) or runs complete. With ``twin``
     (and AI on in the scenario) every seed also runs with AI switched off, so that each figure
     has its AI effect (:meth:`Result.effects`); ``twin=False`` halves the work.
+
+    ``shards > 1`` spreads each run's rows over that many Ray actors (a local Ray cluster, or
+    the one at ``ray_address``), which exchange per-occupation aggregates each period; the
+    figures are the same as in one process, bit for bit (:mod:`neijuan.sim.shard`). Runs then go
+    one after another (each uses ``shards`` CPUs).
     """
+    factory = shard_factory(shards, ray_address)  # a bad value is refused before any work
     extra: dict[str, Any] = {}
     if workers is not None:
         extra["run.workers"] = workers
@@ -273,24 +287,35 @@ def simulate(
     jobs = [(sc, seed) for seed in seed_list]
     if twin_sc is not None:
         jobs += [(twin_sc, seed) for seed in seed_list]
-    n_proc = max(1, min(processes or (os.cpu_count() or 1), len(jobs)))
+    sharded = shards > 1 or ray_address is not None
+    n_proc = 1 if sharded else max(1, min(processes or (os.cpu_count() or 1), len(jobs)))
     total_periods = sc.run.burn_in + sc.run.periods
     capacity = capacity_for(sc.run.workers, sc.labour.growth, total_periods)
     series_bytes = 8 * total_periods * (200 + 20 * economy.n_occ)
-    check_memory(capacity, n_proc, series_bytes)
+    if ray_address is None:  # (the shards of a remote cluster have their own memory)
+        check_memory(capacity, n_proc, series_bytes)
+    if sharded:
+        split_chunks(chunk_count(capacity), shards)  # enough rows for the shards, or a clear no
 
     done_runs: list[SeedRun] = []
     if n_proc == 1:
-        report = progress
-        for k, (job_sc, seed) in enumerate(jobs):
-            if report is not None and len(jobs) == 1:
-                def tick(done: int, report: ProgressFn = report) -> None:
-                    report(done, total_periods)
-                done_runs.append(run_seed(job_sc, economy, seed, tick))
-            else:
-                done_runs.append(run_seed(job_sc, economy, seed))
-                if report is not None:
-                    report(k + 1, len(jobs))
+        started = ray_start(shards, ray_address) if sharded else False
+        try:
+            report = progress
+            for k, (job_sc, seed) in enumerate(jobs):
+                if report is not None and len(jobs) == 1:
+                    def tick(done: int, report: ProgressFn = report) -> None:
+                        report(done, total_periods)
+                    done_runs.append(run_seed(job_sc, economy, seed, tick, factory))
+                else:
+                    done_runs.append(run_seed(job_sc, economy, seed, shards=factory))
+                    if report is not None:
+                        report(k + 1, len(jobs))
+        finally:
+            if started:
+                import ray
+
+                ray.shutdown()
     else:
         ctx = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")

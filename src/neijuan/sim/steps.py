@@ -92,60 +92,96 @@ def task_mix(econ: Economy, adoption: F64, automation: F64, augmentation: F64,
     sum alpha m, new tasks in which people have the comparative advantage appear, a mass
     ``reinstatement`` times as large, done by people with the occupation's originate share; they
     raise the labour share Gamma = 1 - automated + reinstated. Agency = originating time / total.
+
+    Computed in one compiled pass over the tasks (the same operations in the same order as
+    NumPy's elementwise arithmetic and ``bincount``, so the same bits), not some 40 NumPy calls.
     """
-    n = econ.n_occ
-    idx = econ.task_occ
-    alpha = econ.task_share
-    orig = econ.task_originate
-    m = adoption * automation
-    g = adoption * augmentation
+    can = (np.ones(econ.n_tasks, dtype=np.bool_) if feasible is None
+           else np.ascontiguousarray(feasible, dtype=np.bool_))
+    out = _task_mix(econ.n_occ, econ.task_occ, econ.task_share, econ.task_originate,
+                    np.ascontiguousarray(adoption, dtype=np.float64),
+                    np.ascontiguousarray(automation, dtype=np.float64),
+                    np.ascontiguousarray(augmentation, dtype=np.float64), can,
+                    agency.augment_origination, agency.review_burden, float(reinstatement))
+    return TaskMix(*out)
 
-    def per_occ(values: F64) -> F64:
-        return np.bincount(idx, weights=values, minlength=n).astype(np.float64)
 
-    omega = agency.augment_origination
-    automated = per_occ(alpha * m)
-    reinstated = reinstatement * automated
-    orig_mean = per_occ(alpha * orig)
-    labour_share = np.clip(1.0 - automated + reinstated, 1e-9, 1.0)
-    augmented = per_occ(alpha * g) / labour_share
-    ai_use = per_occ(alpha * adoption)
+@njit(inline="always", cache=True, error_model="numpy")
+def _nan_max(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``np.maximum``: NaN if either is (Python's ``max`` keeps the first when the second is)."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+@njit(cache=True, error_model="numpy")
+def _task_mix(n: int, idx: NDArray[np.int64], alpha: F64, orig: F64, adoption: F64,
+              automation: F64, augmentation: F64, can: NDArray[np.bool_], omega: float,
+              review_burden: float, reinstatement: float) -> NDArray[np.float64]:
+    # pragma: no cover - compiled
+    """:func:`task_mix`'s algebra: rows of the result are TaskMix's fields in order."""
+    automated = np.zeros(n)
+    orig_mass = np.zeros(n)
+    aug_mass = np.zeros(n)
+    ai_use = np.zeros(n)
     firm_adoption = np.zeros(n)
-    np.maximum.at(firm_adoption, idx, adoption)
     firm_augment = np.zeros(n)
-    np.maximum.at(firm_augment, idx, np.where(augmentation > 0, adoption, 0.0))
-    time = per_occ(alpha * (1.0 - m * (1.0 - agency.review_burden))) + reinstated
-    own = per_occ(alpha * orig * (1.0 - m - g)) + reinstated * orig_mean
-    aug_orig = per_occ(alpha * orig * g)
-    aug_confirm = per_occ(alpha * (1.0 - orig) * g)
-    machine0 = automated + aug_confirm + aug_orig * (1.0 - omega)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        changeable = np.where(machine0 > 0, (aug_confirm + aug_orig * (1.0 - omega))
-                              / np.maximum(machine0, 1e-300), 0.0)
-    # the part of a person's own originate-class work that AI could take on now: in tasks it
-    # can do (capability above the threshold), the share AI would do or originate once adopted
-    # (automation, and the AI-originated part of augmentation), not yet taken over. Augmented
-    # work the person directs (omega) stays theirs: it does not count.
-    can = np.ones_like(alpha, dtype=bool) if feasible is None else feasible
-    ai_able = np.clip(automation + augmentation * (1.0 - omega), 0.0, 1.0)
-    replaceable = per_occ(alpha * orig * ai_able * (1.0 - adoption) * can) / time
-    return TaskMix(
-        labour_share=labour_share,
-        augmented=augmented,
-        ai_use=ai_use,
-        firm_adoption=firm_adoption,
-        firm_augment=firm_augment,
-        reinstated=reinstated,
-        agency0=(own + aug_orig * omega) / time,
-        agency1=aug_orig * (1.0 - omega) / time,
-        human0=own + aug_orig * omega,
-        human1=aug_orig * (1.0 - omega),
-        machine0=machine0,
-        machine1=-aug_orig * (1.0 - omega),
-        changeable=changeable,
-        originate_time=(own + aug_orig) / time,
-        replaceable=replaceable,
-    )
+    time = np.zeros(n)
+    own = np.zeros(n)
+    aug_orig = np.zeros(n)
+    aug_confirm = np.zeros(n)
+    repl = np.zeros(n)
+    keep_review = 1.0 - review_burden
+    not_omega = 1.0 - omega
+    for t in range(idx.size):
+        o = idx[t]
+        a = adoption[t]
+        m = a * automation[t]
+        g = a * augmentation[t]
+        al = alpha[t]
+        ao = al * orig[t]
+        automated[o] += al * m
+        orig_mass[o] += ao
+        aug_mass[o] += al * g
+        ai_use[o] += al * a
+        firm_adoption[o] = _nan_max(firm_adoption[o], a)
+        firm_augment[o] = _nan_max(firm_augment[o], a if augmentation[t] > 0 else 0.0)
+        time[o] += al * (1.0 - m * keep_review)
+        own[o] += ao * (1.0 - m - g)
+        aug_orig[o] += ao * g
+        aug_confirm[o] += al * (1.0 - orig[t]) * g
+        able = min(max(automation[t] + augmentation[t] * not_omega, 0.0), 1.0)
+        repl[o] += ao * able * (1.0 - a) * (1.0 if can[t] else 0.0)
+    out = np.empty((15, n))
+    for o in range(n):
+        reinstated = reinstatement * automated[o]
+        labour_share = min(max(1.0 - automated[o] + reinstated, 1e-9), 1.0)
+        tm = time[o] + reinstated
+        ow = own[o] + reinstated * orig_mass[o]
+        machine0 = automated[o] + aug_confirm[o] + aug_orig[o] * not_omega
+        if machine0 > 0:
+            changeable = (aug_confirm[o] + aug_orig[o] * not_omega) / max(machine0, 1e-300)
+        else:
+            changeable = 0.0
+        out[0, o] = labour_share
+        out[1, o] = aug_mass[o] / labour_share
+        out[2, o] = ai_use[o]
+        out[3, o] = firm_adoption[o]
+        out[4, o] = firm_augment[o]
+        out[5, o] = reinstated
+        out[6, o] = (ow + aug_orig[o] * omega) / tm
+        out[7, o] = aug_orig[o] * not_omega / tm
+        out[8, o] = ow + aug_orig[o] * omega
+        out[9, o] = aug_orig[o] * not_omega
+        out[10, o] = machine0
+        out[11, o] = -aug_orig[o] * not_omega
+        out[12, o] = changeable
+        out[13, o] = (ow + aug_orig[o]) / tm
+        out[14, o] = repl[o] / tm
+    return out
+
+
+REVIEW_HALVINGS = 40  # bisection steps of the defensive-review fixed point
 
 
 def defensive_review(blame_prob: F64, machine: F64, ai_failure: float, agency: AgencyParams
@@ -156,18 +192,66 @@ def defensive_review(blame_prob: F64, machine: F64, ai_failure: float, agency: A
     AI-originated volume they sign off, ``pass = exp(-kappa_d * d)`` the share of AI failures
     their review lets through). They move a share ``d = min(delta * b, d_max)`` of their time from
     originating to reviewing: more blame exposure, more defensive confirming. The fixed point
-    d = min(delta * b(d), d_max) is unique (b falls with d); found by bisection."""
-    lo = np.zeros_like(machine)
-    hi = np.full_like(machine, agency.max_review)
+    d = min(delta * b(d), d_max) is unique (b falls with d); found by bisection.
+
+    The bisection runs compiled (one call, not 40 rounds of NumPy calls). Its exponentials come
+    from the C library, NumPy's from its own vectorised code, and the two differ in the last bit
+    for a few per cent of arguments (both are within a few units in the last place of the true
+    value). A branch decision can only differ where the two sides of a comparison are within
+    that of each other: the compiled bisection flags any comparison closer than 1e-13
+    (relative: some 450 units in the last place), and then every decision is checked against
+    NumPy's exponentials of the same midpoints (and, should one differ, NumPy's bisection is
+    run). So the result is NumPy's bisection's, bit for bit."""
     base = blame_prob * ai_failure * np.maximum(machine, 0.0)
-    for _ in range(40):
+    scale = np.ascontiguousarray(agency.defensive_review * base, dtype=np.float64)
+    rate = -agency.review_detection
+    cap = agency.max_review
+    review, mids, above, close = _review_bisection(scale, rate, cap, REVIEW_HALVINGS)
+    if close:
+        target = np.minimum(scale[:, None] * np.exp(rate * mids), cap)
+        if not np.array_equal(target > mids, above):
+            review = _review_bisection_numpy(scale, rate, cap)
+    return review, np.exp(rate * review)
+
+
+def _review_bisection_numpy(scale: F64, rate: float, cap: float) -> F64:
+    """The reference bisection, in NumPy (the compiled one's results are checked against it)."""
+    lo = np.zeros_like(scale)
+    hi = np.full_like(scale, cap)
+    for _ in range(REVIEW_HALVINGS):
         mid = 0.5 * (lo + hi)
-        target = np.minimum(agency.defensive_review * base * np.exp(
-            -agency.review_detection * mid), agency.max_review)
+        target = np.minimum(scale * np.exp(rate * mid), cap)
         lo = np.where(target > mid, mid, lo)
         hi = np.where(target > mid, hi, mid)
-    review = 0.5 * (lo + hi)
-    return review, np.exp(-agency.review_detection * review)
+    return 0.5 * (lo + hi)
+
+
+@njit(cache=True, error_model="numpy")
+def _review_bisection(scale: F64, rate: float, cap: float, steps: int
+                      ) -> tuple[F64, F64, NDArray[np.bool_], bool]:  # pragma: no cover
+    """The bisection of :func:`defensive_review` for all occupations at once (the occupations'
+    exponentials are independent: the processor overlaps them), with its midpoints, its branch
+    decisions (target above the midpoint), and whether any comparison was within 1e-13."""
+    n = scale.size
+    lo = np.zeros(n)
+    hi = np.full(n, cap)
+    mids = np.empty((n, steps))
+    above = np.empty((n, steps), dtype=np.bool_)
+    close = False
+    for k in range(steps):
+        for o in range(n):
+            mid = 0.5 * (lo[o] + hi[o])
+            v = scale[o] * math.exp(rate * mid)
+            target = min(v, cap)
+            close |= abs(v - cap) <= 1e-13 * abs(cap)
+            close |= abs(target - mid) <= 1e-13 * max(abs(target), abs(mid))
+            mids[o, k] = mid
+            above[o, k] = target > mid
+            if target > mid:
+                lo[o] = mid
+            else:
+                hi[o] = mid
+    return 0.5 * (lo + hi), mids, above, close
 
 
 # ---------------------------------------------------------------------------- step 2: production
@@ -217,26 +301,59 @@ def _ai_input(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64
               land_share: float, sigma: float) -> F64:  # pragma: no cover - compiled
     """AI task work K per occupation: P dY/dK = p_K, by bisection on log K in
     [log H - 30, log H + log 100] (dY/dK falls with K)."""
-    k = np.zeros(h.size)
-    for o in range(h.size):
+    # The occupations' searches are independent: all of them advance one halving at a time, so
+    # that the processor overlaps their chains of exp and powers. The powers that do not change
+    # along a search (those of gamma, 1 - gamma and H) are taken once per occupation, and
+    # y ** 0 is 1, so alpha = 0 skips that power: each occupation's arithmetic is unchanged
+    # (the same calls on the same values as _ces_scalar's).
+    n = h.size
+    k = np.zeros(n)
+    lo = np.zeros(n)
+    hi = np.zeros(n)
+    todo = np.zeros(n, dtype=np.bool_)
+    human = np.zeros(n)   # G^(1/s) H^rho
+    ai_coef = np.zeros(n)  # (1 - G)^(1/s)
+    cobb = abs(sigma - 1.0) < 1e-9
+    rho = (sigma - 1.0) / sigma
+    inv_s = 1.0 / sigma
+    for o in range(n):
         if gamma[o] >= 1.0 - 1e-12 or h[o] <= 0:
             continue
-        lo = math.log(h[o]) - 30.0
-        hi = math.log(h[o]) + math.log(100.0)
-        for _ in range(48):  # the bracket is 35 wide: 48 halvings leave 1e-13
-            mid = 0.5 * (lo + hi)
-            km = math.exp(mid)
-            x = _ces_scalar(h[o], km, gamma[o], sigma)
-            if x <= 0:
-                lo = mid
+        todo[o] = True
+        lo[o] = math.log(h[o]) - 30.0
+        hi[o] = math.log(h[o]) + math.log(100.0)
+        if not cobb:
+            human[o] = gamma[o] ** inv_s * max(h[o], 1e-300) ** rho
+            ai_coef[o] = (1.0 - gamma[o]) ** inv_s
+    for _ in range(48):  # the bracket is 35 wide: 48 halvings leave 1e-13
+        for o in range(n):
+            if not todo[o]:
                 continue
-            scale = tfp[o] * (1.0 - land_share) * (land[o] / x) ** land_share
-            dxdk = (1.0 - gamma[o]) ** (1.0 / sigma) * (x / km) ** (1.0 / sigma)
-            if price[o] * scale * dxdk > ai_price[o]:
-                lo = mid
+            mid = 0.5 * (lo[o] + hi[o])
+            km = math.exp(mid)
+            if cobb:
+                x = _ces_scalar(h[o], km, gamma[o], sigma)
             else:
-                hi = mid
-        k[o] = math.exp(0.5 * (lo + hi))
+                total = human[o]
+                if km > 0:
+                    total += ai_coef[o] * km**rho
+                    x = total ** (1.0 / rho) if total > 0 else 0.0
+                else:
+                    x = 0.0 if rho < 0 else (total ** (1.0 / rho) if total > 0 else 0.0)
+            if x <= 0:
+                lo[o] = mid
+                continue
+            tilt = (land[o] / x) ** land_share if land_share != 0.0 else 1.0
+            scale = tfp[o] * (1.0 - land_share) * tilt
+            dxdk = ai_coef[o] * (x / km) ** inv_s if not cobb else (
+                (1.0 - gamma[o]) ** inv_s * (x / km) ** inv_s)
+            if price[o] * scale * dxdk > ai_price[o]:
+                lo[o] = mid
+            else:
+                hi[o] = mid
+    for o in range(n):
+        if todo[o]:
+            k[o] = math.exp(0.5 * (lo[o] + hi[o]))
     return k
 
 
@@ -350,12 +467,6 @@ def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
     def kappa(sd: float) -> float:
         return v / (v + sd * sd)
 
-    def r2(k: F64 | float) -> F64:
-        return np.asarray(dvar / (dvar + np.asarray(k) * v + 1e-300))
-
-    adopt = mix.firm_adoption
-    bayes = adopt * kappa(sd_ai) + (1.0 - adopt) * kappa(sd_plain)
-    test_sd = np.sqrt(np.maximum(v / np.maximum(bayes, 1e-12) - v, 0.0))
     tau = s.degree_weight_threshold
     # R2 > tau  <=>  kappa < k_star  <=>  sigma_t > sigma_star
     k_star = dvar * (1.0 - tau) / (tau * v) if tau > 0 else np.inf
@@ -373,12 +484,31 @@ def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
                                     / s.firm_dispersion))
 
         share_plain, share_ai = share(sd_plain), share(sd_ai)
-    required = np.where(econ.occ_licensed, 1.0,
-                        adopt * share_ai + (1.0 - adopt) * share_plain)
-    required_ai = np.where(econ.occ_licensed, 1.0, share_ai)
-    return Screen(test_sd=test_sd, bayes_weight=bayes, degree_weight=r2(bayes),
-                  degree_required=required, degree_required_ai=np.broadcast_to(
-                      required_ai, adopt.shape).astype(np.float64))
+    # the per-occupation arrays in one compiled call (elementwise: the same bits as NumPy's)
+    out = _screen_arrays(np.ascontiguousarray(mix.firm_adoption, dtype=np.float64),
+                         econ.occ_licensed, kappa(sd_ai), kappa(sd_plain), v, dvar,
+                         float(share_ai), float(share_plain))
+    return Screen(*out)
+
+
+@njit(cache=True, error_model="numpy")
+def _screen_arrays(adopt: F64, licensed: NDArray[np.bool_], kappa_ai: float,
+                   kappa_plain: float, v: float, dvar: float, share_ai: float,
+                   share_plain: float) -> F64:  # pragma: no cover - compiled
+    """:func:`screen`'s arrays, rows in :class:`Screen`'s order: the posterior weight on the
+    test (a mix of adopting and plain firms), the test's noise, the degree's R2, and the shares
+    of postings requiring a degree (all, and among AI-adopting firms)."""
+    n = adopt.size
+    out = np.empty((5, n))
+    for o in range(n):
+        a = adopt[o]
+        bayes = a * kappa_ai + (1.0 - a) * kappa_plain
+        out[0, o] = math.sqrt(max(v / max(bayes, 1e-12) - v, 0.0))
+        out[1, o] = bayes
+        out[2, o] = dvar / (dvar + bayes * v + 1e-300)
+        out[3, o] = 1.0 if licensed[o] else a * share_ai + (1.0 - a) * share_plain
+        out[4, o] = 1.0 if licensed[o] else share_ai
+    return out
 
 
 def search_cdf(econ: Economy, openings: F64) -> F64:
@@ -387,14 +517,38 @@ def search_cdf(econ: Economy, openings: F64) -> F64:
     An unemployed person applies to occupation j with probability proportional to
     mobility[origin, j] * openings_j (urn-ball: applications go where the openings are); people
     without a degree cannot apply to licensed occupations."""
-    weights = econ.mobility * np.maximum(openings, 1e-9)[None, :]
-    no_degree = np.where(econ.occ_licensed[None, :], 0.0, weights)
-    out = np.empty((2, *weights.shape))
-    for d, w in enumerate((no_degree, weights)):
-        w = np.where(w.sum(axis=1, keepdims=True) > 0, w, econ.mobility)
-        c = np.cumsum(w, axis=1)
-        out[d] = c / c[:, -1:]
-    out[:, :, -1] = 1.0 + 1e-12
+    return _search_cdf(econ.mobility, econ.occ_licensed,
+                       np.ascontiguousarray(openings, dtype=np.float64))
+
+
+@njit(cache=True, error_model="numpy")
+def _search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
+                ) -> F64:  # pragma: no cover - compiled
+    """:func:`search_cdf` in one compiled call: the same products, running sums and quotients
+    as NumPy's ``cumsum`` and division (the same bits). A row with no weight at all (sum 0)
+    falls back to the mobility row."""
+    n_from, n_to = mobility.shape
+    out = np.empty((2, n_from, n_to))
+    w = np.empty(n_to)
+    for d in range(2):
+        for o in range(n_from):
+            total = 0.0
+            for j in range(n_to):
+                wj = mobility[o, j] * max(openings[j], 1e-9)
+                if d == 0 and licensed[j]:
+                    wj = 0.0
+                w[j] = wj
+                total += wj
+            if not total > 0:
+                for j in range(n_to):
+                    w[j] = mobility[o, j]
+            c = 0.0
+            for j in range(n_to):
+                c += w[j]
+                out[d, o, j] = c
+            for j in range(n_to):
+                out[d, o, j] = out[d, o, j] / c
+            out[d, o, n_to - 1] = 1.0 + 1e-12
     return out
 
 
@@ -405,15 +559,112 @@ def _bin_centres(n_bins: int, log_min: float, log_max: float) -> F64:
 
 
 def gini_from_histogram(counts: F64, log_min: float, log_max: float) -> float:
-    """Gini coefficient of wages from a fine histogram of log wages (bin-centre wages)."""
-    total = counts.sum()
+    """Gini coefficient of wages from a fine histogram of log wages (bin-centre wages).
+
+    One compiled call: the products and running sums of the NumPy expression
+    ``1 - 2 sum(n (prev + cum)) / (2 cum[-1] total)``, its sums by NumPy's own pairwise
+    summation (:func:`numpy_sum`), so the same bits."""
+    return float(_gini(np.ascontiguousarray(counts, dtype=np.float64),
+                       _bin_centres(counts.size, log_min, log_max)))
+
+
+@njit(cache=True, error_model="numpy")
+def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
+    total = numpy_sum(counts)
     if total <= 0:
         return 0.0
-    income = counts * _bin_centres(counts.size, log_min, log_max)
-    cum_income = np.cumsum(income)
-    prev = cum_income - income
-    lorenz_area = float((counts * (prev + cum_income)).sum()) / (2.0 * cum_income[-1] * total)
+    n = counts.size
+    weighted = np.empty(n)
+    cum = 0.0
+    for b in range(n):
+        income = counts[b] * centres[b]
+        cum = cum + income
+        # NumPy: prev = cum - income, recomputed from the running sum (not the previous one)
+        weighted[b] = counts[b] * ((cum - income) + cum)
+    lorenz_area = numpy_sum(weighted) / (2.0 * cum * total)
     return 1.0 - 2.0 * lorenz_area
+
+
+@njit(cache=True, error_model="numpy")
+def _pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - compiled
+    """NumPy's ``pairwise_sum`` on a run of at most 128: fewer than 8 in order, else 8
+    interleaved partial sums combined as a tree, then the rest in order."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[start + i]
+        return res
+    r0 = a[start]
+    r1 = a[start + 1]
+    r2 = a[start + 2]
+    r3 = a[start + 3]
+    r4 = a[start + 4]
+    r5 = a[start + 5]
+    r6 = a[start + 6]
+    r7 = a[start + 7]
+    whole = n - n % 8
+    i = 8
+    while i < whole:
+        r0 += a[start + i]
+        r1 += a[start + i + 1]
+        r2 += a[start + i + 2]
+        r3 += a[start + i + 3]
+        r4 += a[start + i + 4]
+        r5 += a[start + i + 5]
+        r6 += a[start + i + 6]
+        r7 += a[start + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[start + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, error_model="numpy")
+def numpy_sum(a: F64) -> float:  # pragma: no cover - compiled
+    """``np.sum`` of a one-dimensional float64 array, bit for bit, inside compiled code: NumPy's
+    pairwise summation (runs longer than 128 halved at a multiple of 8, left half + right
+    half), walked with an explicit stack (a recursive function breaks Numba's on-disk cache)."""
+    n = a.size
+    if n <= 128:
+        return 0.0 + _pairwise_block(a, 0, n)
+    depth = 64
+    starts = np.empty(depth, dtype=np.int64)
+    sizes = np.empty(depth, dtype=np.int64)
+    stage = np.empty(depth, dtype=np.int64)
+    values = np.empty(depth)
+    top = 0
+    n_values = 0
+    starts[0] = 0
+    sizes[0] = n
+    stage[0] = 0
+    while top >= 0:
+        m = sizes[top]
+        if m <= 128:
+            values[n_values] = _pairwise_block(a, starts[top], m)
+            n_values += 1
+            top -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[top] == 0:  # the left half first
+            stage[top] = 1
+            starts[top + 1] = starts[top]
+            sizes[top + 1] = half
+            stage[top + 1] = 0
+            top += 1
+        elif stage[top] == 1:  # then the right half
+            stage[top] = 2
+            starts[top + 1] = starts[top] + half
+            sizes[top + 1] = m - half
+            stage[top + 1] = 0
+            top += 1
+        else:  # both done: left + right
+            n_values -= 1
+            values[n_values - 1] = values[n_values - 1] + values[n_values]
+            top -= 1
+    return 0.0 + values[0]
 
 
 def within_occupation_premium(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64,
@@ -422,33 +673,9 @@ def within_occupation_premium(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64,
     occupation-fixed-effects OLS estimate (each occupation's gap weighted by n1 n0 / (n1 + n0)).
     AI-specialist roles are left out: AI skill is what the job is, not a skill some holders of
     the same job have (their pay enters the decomposition's specialist part)."""
-    both = (n_ai > 0) & (n_non > 0)
-    if specialist is not None:
-        both &= ~specialist
-    if not both.any():
-        return 0.0
-    gap = sum_ai[both] / n_ai[both] - sum_non[both] / n_non[both]
-    weight = n_ai[both] * n_non[both] / (n_ai[both] + n_non[both])
-    return float((gap * weight).sum() / weight.sum())
-
-
-def _skill_slope(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64
-                 ) -> tuple[F64, F64, F64, NDArray[np.bool_]]:
-    """Per occupation: the raw within-occupation log-wage gap (AI skill or not), the pooled
-    within-group slope of log wage on log skill, the groups' log-skill gap, and where both groups
-    exist. ``skill`` columns: sum ln s with and without AI skill, sum (ln s)^2 and sum ln s ln w
-    over both (the within-group sums follow from these and the group means)."""
-    both = (n_ai > 0) & (n_non > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n1, n0 = np.maximum(n_ai, 1e-300), np.maximum(n_non, 1e-300)
-        w1, w0 = sum_ai / n1, sum_non / n0
-        s1, s0 = skill[:, 0] / n1, skill[:, 1] / n0
-        sxx = skill[:, 2] - n_ai * s1**2 - n_non * s0**2
-        sxy = skill[:, 3] - n_ai * s1 * w1 - n_non * s0 * w0
-        slope = np.where(both & (sxx > 1e-12), sxy / np.maximum(sxx, 1e-300), 0.0)
-    gap = np.where(both, w1 - w0, 0.0)
-    skill_gap = np.where(both, s1 - s0, 0.0)
-    return gap, slope, skill_gap, both
+    spec = np.zeros(n_ai.size, dtype=np.bool_) if specialist is None else specialist
+    return float(premium_figures(n_ai, sum_ai, n_non, sum_non, np.zeros((n_ai.size, 4)),
+                                 spec)[0])
 
 
 def skill_return(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
@@ -457,13 +684,7 @@ def skill_return(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
     c of ln w = a_o + b ln s + c 1[z >= z*] (OLS on the occupation's employed), averaged over
     non-specialist occupations with the fixed-effects weights n1 n0 / (n1 + n0). It is what
     augmentation pays people who have the skill, with who-learns-it (selection) taken out."""
-    gap, slope, skill_gap, both = _skill_slope(n_ai, sum_ai, n_non, sum_non, skill)
-    use = both & ~specialist
-    if not use.any():
-        return 0.0
-    c = gap - slope * skill_gap
-    weight = n_ai[use] * n_non[use] / (n_ai[use] + n_non[use])
-    return float((c[use] * weight).sum() / weight.sum())
+    return float(premium_figures(n_ai, sum_ai, n_non, sum_non, skill, specialist)[1])
 
 
 def premium_decomposition(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
@@ -480,21 +701,103 @@ def premium_decomposition(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skil
     :func:`skill_return`) and selection (b_o times the groups' skill gap: who has learnt AI skill);
     the parts of AI-specialist roles (within and between) make the specialist part, the between
     part of the other occupations the composition part."""
-    n1, n0 = float(n_ai.sum()), float(n_non.sum())
-    if n1 <= 0 or n0 <= 0:
-        return 0.0, 0.0, 0.0, 0.0, 0.0
-    n = n_ai + n_non
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mu = np.where(n > 0, (sum_ai + sum_non) / np.maximum(n, 1e-300), 0.0)
-        share1 = np.where(n > 0, n_ai / np.maximum(n, 1e-300), 0.0)
-    pi1, pi0 = n_ai / n1, n_non / n0
-    gap, slope, skill_gap, _ = _skill_slope(n_ai, sum_ai, n_non, sum_non, skill)
-    weight = pi1 * (1.0 - share1) + pi0 * share1
-    between = (pi1 - pi0) * mu
-    other = ~specialist
-    ret = float((weight * (gap - slope * skill_gap))[other].sum())
-    sel = float((weight * slope * skill_gap)[other].sum())
-    spec = float(between[specialist].sum() + (weight * gap)[specialist].sum())
-    comp = float(between[other].sum())
-    total = float(sum_ai.sum() / n1 - sum_non.sum() / n0)
-    return total, ret, sel, spec, comp
+    out = premium_figures(n_ai, sum_ai, n_non, sum_non, skill, specialist)
+    return float(out[2]), float(out[3]), float(out[4]), float(out[5]), float(out[6])
+
+
+def premium_figures(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                    specialist: NDArray[np.bool_]) -> F64:
+    """The AI-skill wage figures in one compiled call: ``[within-occupation premium (specialists
+    left out), return to AI skill, total gap, return, selection, specialist, composition]``
+    (see the three functions above). ``skill`` columns: sum ln s with and without AI skill,
+    sum (ln s)^2 and sum ln s ln w over both. Written as the NumPy expressions they replace,
+    sums included (:func:`numpy_sum`): the same bits."""
+    def c(a: F64) -> F64:
+        return np.ascontiguousarray(a, dtype=np.float64)
+    return _premium_figures(c(n_ai), c(sum_ai), c(n_non), c(sum_non), c(skill),
+                            np.ascontiguousarray(specialist, dtype=np.bool_))
+
+
+@njit(cache=True, error_model="numpy")
+def _masked_sum(values: F64, mask: NDArray[np.bool_], scratch: F64) -> float:
+    # pragma: no cover - compiled
+    """``values[mask].sum()``: the selected values in order, summed as NumPy sums."""
+    k = 0
+    for o in range(values.size):
+        if mask[o]:
+            scratch[k] = values[o]
+            k += 1
+    return numpy_sum(scratch[:k])
+
+
+@njit(cache=True, error_model="numpy")
+def _premium_figures(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                     specialist: NDArray[np.bool_]) -> F64:  # pragma: no cover - compiled
+    n = n_ai.size
+    out = np.zeros(7)
+    scratch = np.empty(n)
+    both = np.empty(n, dtype=np.bool_)
+    use = np.empty(n, dtype=np.bool_)
+    other = np.empty(n, dtype=np.bool_)
+    weight = np.zeros(n)
+    term = np.zeros(n)
+    gap = np.zeros(n)
+    slope = np.zeros(n)
+    skill_gap = np.zeros(n)
+    for o in range(n):
+        both[o] = (n_ai[o] > 0) & (n_non[o] > 0)
+        other[o] = not specialist[o]
+        use[o] = both[o] and other[o]
+        # the pooled within-group slope of log wage on log skill (_skill_slope)
+        n1 = max(n_ai[o], 1e-300)
+        n0 = max(n_non[o], 1e-300)
+        w1 = sum_ai[o] / n1
+        w0 = sum_non[o] / n0
+        s1 = skill[o, 0] / n1
+        s0 = skill[o, 1] / n0
+        sxx = skill[o, 2] - n_ai[o] * (s1 * s1) - n_non[o] * (s0 * s0)
+        sxy = skill[o, 3] - n_ai[o] * s1 * w1 - n_non[o] * s0 * w0
+        slope[o] = sxy / max(sxx, 1e-300) if both[o] and sxx > 1e-12 else 0.0
+        gap[o] = w1 - w0 if both[o] else 0.0
+        skill_gap[o] = s1 - s0 if both[o] else 0.0
+    # the within-occupation premium
+    any_use = False
+    for o in range(n):
+        if use[o]:
+            any_use = True
+            weight[o] = n_ai[o] * n_non[o] / (n_ai[o] + n_non[o])
+            term[o] = (sum_ai[o] / n_ai[o] - sum_non[o] / n_non[o]) * weight[o]
+    if any_use:
+        out[0] = _masked_sum(term, use, scratch) / _masked_sum(weight, use, scratch)
+        # the return to AI skill at equal skill
+        for o in range(n):
+            if use[o]:
+                term[o] = (gap[o] - slope[o] * skill_gap[o]) * weight[o]
+        out[1] = _masked_sum(term, use, scratch) / _masked_sum(weight, use, scratch)
+    # the decomposition of the raw gap
+    n1_all = numpy_sum(n_ai)
+    n0_all = numpy_sum(n_non)
+    if n1_all <= 0 or n0_all <= 0:
+        return out
+    ret = np.empty(n)
+    sel = np.empty(n)
+    between = np.empty(n)
+    within_gap = np.empty(n)
+    for o in range(n):
+        tot = n_ai[o] + n_non[o]
+        mu = (sum_ai[o] + sum_non[o]) / max(tot, 1e-300) if tot > 0 else 0.0
+        share1 = n_ai[o] / max(tot, 1e-300) if tot > 0 else 0.0
+        pi1 = n_ai[o] / n1_all
+        pi0 = n_non[o] / n0_all
+        wt = pi1 * (1.0 - share1) + pi0 * share1
+        between[o] = (pi1 - pi0) * mu
+        ret[o] = wt * (gap[o] - slope[o] * skill_gap[o])
+        sel[o] = wt * slope[o] * skill_gap[o]
+        within_gap[o] = wt * gap[o]
+    out[3] = _masked_sum(ret, other, scratch)
+    out[4] = _masked_sum(sel, other, scratch)
+    out[5] = (_masked_sum(between, specialist, scratch)
+              + _masked_sum(within_gap, specialist, scratch))
+    out[6] = _masked_sum(between, other, scratch)
+    out[2] = numpy_sum(sum_ai) / n1_all - numpy_sum(sum_non) / n0_all
+    return out

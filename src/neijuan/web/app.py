@@ -62,6 +62,10 @@ class Settings:
     request_timeout_s: float = 60.0
     data_dir: str | None = None
     cors_origins: tuple[str, ...] = ()
+    # "all": /api/assess answers from every task vector (prepare them first with
+    # `neijuan assess --prepare`, or the first request builds them); "on_demand": an
+    # occupation's tasks are embedded when an answer first needs them (same answers; tests)
+    assess_tasks: str = "all"
 
 
 class SimulateRequest(BaseModel):
@@ -341,8 +345,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               summary="Which occupation a job description is, and its needed/retained profile")
     def assess(req: AssessRequest) -> dict[str, Any]:
         from neijuan.agency.assess import assess as run
+        from neijuan.agency.assess import load_assessor
 
-        return _jsonable(run(req.text, top=req.top, data_dir=cfg.data_dir))
+        model = load_assessor(cfg.data_dir, tasks=cfg.assess_tasks)
+        return _jsonable(run(req.text, top=req.top, data_dir=cfg.data_dir, model=model))
 
     @app.post("/api/audit", tags=["agency"], responses=ERRORS,
               summary="Audit an uploaded decision log (CSV, JSONL or Parquet)")

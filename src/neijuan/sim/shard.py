@@ -1,0 +1,640 @@
+"""The population in shards: each shard holds a contiguous range of rows and runs the per-person
+passes of a period over them; the driver exchanges per-occupation aggregates only.
+
+Why the sharded run gives the same figures as one process, bit for bit:
+
+- **Draws.** A draw is a pure function of (seed, period, stream, row) (:mod:`neijuan.sim.rng`):
+  ``mix64(key + row * golden)``. A shard whose first row is global row ``a`` runs the unchanged
+  passes on its own arrays with the key ``key + a * golden``, so its local row ``i`` draws what
+  global row ``a + i`` draws.
+- **Sums.** Floating-point sums depend on their order. Every pass that sums (scores, settling,
+  the initial moments) runs over a fixed grid of chunks of :data:`CHUNK_ROWS` rows, in every
+  run, sharded or not; each chunk's sums are combined along a fixed binary tree over the chunk
+  grid (:class:`Fold`, :func:`fold`). A shard owns whole chunks, so it sends the sums of the
+  largest aligned subtrees inside its range (at most two per level) and the driver completes the
+  same tree. A run of at most one chunk (262,144 rows) adds in row order as before.
+- **Sequential choices.** Entry fills the first free rows in row order: the driver gives each
+  shard its share from the shards' free-row counts. The trim of the Tullock lottery and the
+  random part of the top-M cut are selection sampling (keep with probability need / left, in
+  row order): the shards run one after another, each passing on the remaining need and left per
+  occupation (a cheap pass; the heavy passes run in parallel).
+- **Rows never move.** A person stays in the shard of their row whatever occupation they hold or
+  apply to: every shard holds the per-occupation parameters (a few arrays of one value per
+  occupation), so applicants reach any occupation through the aggregates.
+
+The initial population is drawn from one sequential NumPy generator (as in one process): each
+shard replays the stream to its rows (the uniform sweep is skipped with ``advance``; the normal
+and exponential sweeps are generated and discarded up to the shard's rows).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import fields, is_dataclass
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neijuan.errors import ConfigError, NeijuanError
+from neijuan.sim.state import EMPLOYED, UNEMPLOYED, Population
+from neijuan.sim.streams import STREAM_INIT
+
+if TYPE_CHECKING:
+    from neijuan.sim.economy import Economy
+
+CHUNK_ROWS = 1 << 18  # rows per chunk of the summing passes (part of the result's definition)
+INIT_BLOCK = 1 << 20  # rows per block of the initial draws (memory only; results do not depend)
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+
+Partial = tuple[NDArray[np.float64], ...]
+Node = tuple[int, int, Partial]  # chunks [l, r) of the tree and their sums
+
+
+def shift_key(key: np.uint64 | int, first_row: int) -> np.uint64:
+    """The key under which local row i draws what global row ``first_row + i`` draws."""
+    return np.uint64((int(key) + first_row * _GOLDEN) & _MASK)
+
+
+def chunk_count(capacity: int, chunk_rows: int = CHUNK_ROWS) -> int:
+    return max(1, math.ceil(capacity / chunk_rows))
+
+
+def split_chunks(n_chunks: int, shards: int, chunk_rows: int = CHUNK_ROWS
+                 ) -> list[tuple[int, int]]:
+    """Contiguous, balanced ranges of chunks, one per shard."""
+    if shards < 1 or shards > n_chunks:
+        raise ConfigError(
+            f"shards = {shards} is not allowed: between 1 and {n_chunks} for this run (a shard "
+            f"holds whole chunks of {chunk_rows:,} rows and the run has {n_chunks}); use fewer "
+            "shards or more workers (run.workers)")
+    cuts = [round(k * n_chunks / shards) for k in range(shards + 1)]
+    return [(cuts[k], cuts[k + 1]) for k in range(shards)]
+
+
+def _add(a: Partial, b: Partial) -> Partial:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+class Fold:
+    """Sums of consecutive chunks merged along the fixed binary tree over the chunk grid: a node
+    covers chunks [l, r) with r - l a power of two and l a multiple of it. Pushing the chunks of a
+    range in order leaves the largest such nodes inside the range (a binary counter)."""
+
+    def __init__(self) -> None:
+        self.stack: list[Node] = []
+
+    def push(self, chunk: int, part: Partial) -> None:
+        lo, hi, v = chunk, chunk + 1, part
+        while self.stack:
+            plo, phi, pv = self.stack[-1]
+            size = phi - plo
+            if phi != lo or hi - lo != size or plo % (2 * size):
+                break
+            self.stack.pop()
+            lo, v = plo, _add(pv, v)
+        self.stack.append((lo, hi, v))
+
+    def nodes(self) -> list[Node]:
+        return self.stack
+
+
+def fold(nodes: Sequence[Node], n_chunks: int) -> Partial:
+    """The sum over all chunks along the tree, from the shards' nodes (each a subtree's sum);
+    a half of the tree past the last chunk is empty (not a zero added)."""
+    given = {(lo, hi): v for lo, hi, v in nodes}
+    top = 1
+    while top < n_chunks:
+        top *= 2
+
+    def value(lo: int, hi: int) -> Partial:
+        if (lo, hi) in given:
+            return given[(lo, hi)]
+        if hi - lo == 1:
+            raise RuntimeError(f"no shard sent the sums of chunk {lo}")
+        mid = (lo + hi) // 2
+        left = value(lo, mid)
+        return left if mid >= n_chunks else _add(left, value(mid, hi))
+
+    return value(0, top)
+
+
+def _count_won(occ: NDArray[np.int16], won: NDArray[np.int8], out: NDArray[np.float64]) -> None:
+    """Winners per occupation (for the trim's hand-over to the next shard), a block at a time."""
+    out[:] = 0.0
+    for a in range(0, occ.size, INIT_BLOCK):
+        w = won[a:a + INIT_BLOCK] == 2
+        out += np.bincount(occ[a:a + INIT_BLOCK][w], minlength=out.size)[:out.size]
+
+
+class RowKey:
+    """A stream key among a pass's arguments: each chunk gets it shifted to its first row."""
+
+    def __init__(self, key: np.uint64) -> None:
+        self.key = key
+
+
+class BestResponseRows:
+    """Placeholder for the best-response table rows of the settle pass: the shard computes them
+    from one value per occupation (``effort.rows_for``), instead of receiving the table."""
+
+    def __init__(self, rho: NDArray[np.float64], kind: int) -> None:
+        self.rho, self.kind = rho, kind
+
+    def resolve(self, economy: Economy | None) -> NDArray[np.float64]:
+        from neijuan.sim import effort
+
+        return effort.rows_for(self.rho, self.kind)
+
+
+class SearchCdf:
+    """Placeholder for the score pass's application probabilities (degree x origin x target):
+    the shard computes them from the openings, one value per occupation, and the economy's
+    mobility network it was given once (``steps.search_cdf``)."""
+
+    def __init__(self, openings: NDArray[np.float64]) -> None:
+        self.openings = openings
+
+    def resolve(self, economy: Economy | None) -> NDArray[np.float64]:
+        from neijuan.sim import steps
+
+        if economy is None:
+            raise RuntimeError("set_economy must run first")
+        return steps.search_cdf(economy, self.openings)
+
+
+class Shard:
+    """Rows [start, stop) of the population (chunks [first_chunk, last_chunk)) and the passes
+    over them. In one process there is one shard holding every row."""
+
+    def __init__(self, first_chunk: int, last_chunk: int, capacity: int,
+                 chunk_rows: int = CHUNK_ROWS) -> None:
+        self.first_chunk = first_chunk
+        self.chunk_rows = chunk_rows
+        self.start = first_chunk * chunk_rows
+        self.stop = min(last_chunk * chunk_rows, capacity)
+        self.pop = Population.allocate(self.stop - self.start)
+        self.n_won = np.zeros(0)
+        self._init_rng: np.random.Generator | None = None
+        self.economy: Economy | None = None
+
+    def set_economy(self, economy: Economy) -> None:
+        """The run's economy (its search network), sent once."""
+        self.economy = economy
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+    def _chunks(self) -> Iterator[tuple[int, int, int]]:
+        """(chunk index, local start, local stop) of each chunk."""
+        step = self.chunk_rows
+        for a in range(0, self.size, step):
+            yield self.first_chunk + a // step, a, min(a + step, self.size)
+
+    def _folded(self, kernel: Callable[..., Any], rows: Sequence[str], args: Sequence[Any],
+                shapes: Sequence[tuple[int, ...]]) -> list[Node]:
+        """Run ``kernel(*row arrays, *args, *accumulators)`` chunk by chunk (each
+        :class:`RowKey` of ``args`` shifted to the chunk's first row) and fold the accumulators."""
+        args = [a.resolve(self.economy) if isinstance(a, (BestResponseRows, SearchCdf)) else a
+                for a in args]
+        keys = [k for k, a in enumerate(args) if isinstance(a, RowKey)]
+        tree = Fold()
+        for chunk, a, b in self._chunks():
+            call = list(args)
+            for k in keys:
+                call[k] = shift_key(args[k].key, self.start + a)
+            acc = tuple(np.zeros(s) for s in shapes)
+            kernel(*(getattr(self.pop, name)[a:b] for name in rows), *call, *acc)
+            tree.push(chunk, acc)
+        return tree.nodes()
+
+    def memory(self) -> tuple[int, int, int]:
+        """(rows, bytes of the rows' arrays, peak resident bytes of this process so far)."""
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # (KiB on Linux)
+        return self.size, self.pop.nbytes(), int(peak)
+
+    # ------------------------------------------------------------------ the initial population
+    def populate_layout(self, seed: int, n0: int, n_emp: int, emp_counts: NDArray[np.int64],
+                        unemp_counts: NDArray[np.int64], p_deg: NDArray[np.float64]) -> int:
+        """Occupation, origin and status of the initial rows, and the degree draws (the first
+        sweep of the initial stream, one uniform a row). Returns the degree holders here."""
+        pop = self.pop
+        lo, hi = min(self.start, n0), min(self.stop, n0)
+        bounds = np.concatenate([[0], np.cumsum(emp_counts), n_emp + np.cumsum(unemp_counts)])
+        occ_of_segment = np.concatenate([np.arange(emp_counts.size), np.arange(unemp_counts.size)])
+        for seg in range(occ_of_segment.size):
+            a, b = max(int(bounds[seg]), lo), min(int(bounds[seg + 1]), hi)
+            if a < b:
+                pop.occ[a - self.start:b - self.start] = occ_of_segment[seg]
+        m = hi - lo
+        pop.origin[:m] = pop.occ[:m]
+        split = min(max(n_emp - lo, 0), m)  # (slices: no whole-shard temporaries)
+        pop.status[:split] = EMPLOYED
+        pop.status[split:m] = UNEMPLOYED
+        bits = np.random.PCG64([seed, STREAM_INIT])  # what default_rng([seed, STREAM_INIT]) uses
+        rng = np.random.Generator(bits)
+        bits.advance(lo)
+        for a in range(0, m, INIT_BLOCK):
+            b = min(a + INIT_BLOCK, m)
+            pop.degree[a:b] = rng.random(b - a) < p_deg[pop.occ[a:b]]
+        bits.advance(n0 - hi)
+        self._init_rng = rng
+        return int(np.count_nonzero(pop.degree[:m]))
+
+    def populate_skills(self, n0: int, d_mean: float, degree_skill_gap: float, sorting: float,
+                        skill_sd: float, log_w: NDArray[np.float64], log_w_mean: float,
+                        z_mean_of_occ: NDArray[np.float64], effort0: float) -> None:
+        """Log skill (the normal sweep) and AI skill (the exponential sweep) of the initial rows;
+        each sweep is generated over every row before this shard's and discarded there."""
+        pop, rng = self.pop, self._init_rng
+        if rng is None:
+            raise RuntimeError("populate_layout must run first")
+        lo, hi = min(self.start, n0), min(self.stop, n0)
+        for a in range(0, n0, INIT_BLOCK):
+            b = min(a + INIT_BLOCK, n0)
+            normal = rng.standard_normal(b - a)
+            s, e = max(a, lo), min(b, hi)
+            if s < e:
+                la, lb = s - self.start, e - self.start
+                pop.log_skill[la:lb] = (degree_skill_gap * (pop.degree[la:lb] - d_mean)
+                                        + sorting * (log_w[pop.occ[la:lb]] - log_w_mean)
+                                        + skill_sd * normal[s - a:e - a])
+                pop.skill[la:lb] = np.exp(pop.log_skill[la:lb])
+        for a in range(0, hi, INIT_BLOCK):
+            b = min(a + INIT_BLOCK, hi)
+            draw = rng.exponential(1.0, b - a)
+            s = max(a, lo)
+            if s < b:
+                la, lb = s - self.start, b - self.start
+                pop.ai_skill[la:lb] = np.minimum(1.0, draw[s - a:] * z_mean_of_occ[pop.occ[la:lb]])
+        pop.effort[:hi - lo] = effort0
+        self._init_rng = None
+
+    def populate_sums(self, n0: int, n_occ: int) -> list[Node]:
+        """Per chunk: employment and efficiency units (no AI yet), the employed's skill moments
+        (sum s, s z, s z^2) and the degree groups' count, sum and sum of squares of log skill."""
+        from neijuan.sim import kernels as kern
+
+        pop = self.pop
+        tree = Fold()
+        for chunk, a, b in self._chunks():
+            employed, units, moments = np.zeros(n_occ), np.zeros(n_occ), np.zeros((n_occ, 3))
+            kern.production_pass(pop.status[a:b], pop.occ[a:b], pop.skill[a:b],
+                                 pop.ai_skill[a:b], np.zeros(n_occ), employed, units)
+            kern.skill_moments_pass(pop.status[a:b], pop.occ[a:b], pop.skill[a:b],
+                                    pop.ai_skill[a:b], moments)
+            stats = np.zeros((2, 3))
+            b0 = max(min(b, n0 - self.start), a)
+            for d in (0, 1):
+                v = pop.log_skill[a:b0][pop.degree[a:b0] == d].astype(np.float64)
+                stats[d] = (v.size, np.sum(v), np.sum(v**2))
+            tree.push(chunk, (employed, units, moments, stats))
+        return tree.nodes()
+
+    # ------------------------------------------------------------------------- a period's passes
+    def retire(self, key: np.uint64, hazard: float, separation: float
+               ) -> tuple[int, int, int, int]:
+        """Retirements and separations; returns (retired, separated, labour force after, free
+        rows after)."""
+        from neijuan.sim import kernels as kern
+
+        flows = np.zeros(3)
+        retired = kern.retire_pass(self.pop.status, self.pop.wage, shift_key(key, self.start),
+                                   hazard, separation, flows)
+        in_force = int(flows[2])
+        return int(retired), int(flows[1]), in_force, self.size - in_force
+
+    def enter(self, n: int, key_a: np.uint64, key_b: np.uint64, *args: Any) -> int:
+        """Fill the first ``n`` free rows of this shard with entrants."""
+        from neijuan.sim import kernels as kern
+
+        pop = self.pop
+        return int(kern.entry_pass(
+            pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
+            pop.effort, pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, pop.mark, n,
+            shift_key(key_a, self.start), shift_key(key_b, self.start), *args))
+
+    def score(self, args: Sequence[Any], n_occ: int, n_bins: int) -> list[Node]:
+        """Applications, screening and scores; per chunk the histogram and counts per
+        occupation (``args``: ``score_pass``'s after the rows, its keys as :class:`RowKey`)."""
+        from neijuan.sim import kernels as kern
+
+        rows = ("status", "occ", "origin", "degree", "log_skill", "ai_skill", "effort", "mark",
+                "score", "signal")
+        shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,))
+        return self._folded(kern.score_pass, rows, args, shapes)
+
+    def lottery(self, bar: NDArray[np.float64], key: np.uint64) -> NDArray[np.float64]:
+        """The Tullock lottery against the bar; winners per occupation here."""
+        from neijuan.sim import kernels as kern
+
+        self.n_won = np.zeros(bar.size)
+        kern.select_lottery_pass(self.pop.status, self.pop.occ, self.pop.score, bar,
+                                 self.pop.won, self.n_won, shift_key(key, self.start))
+        return self.n_won
+
+    def trim(self, state: tuple[NDArray[np.float64], NDArray[np.float64]], key: np.uint64,
+             last: bool) -> tuple[tuple[NDArray[np.float64], NDArray[np.float64]], None]:
+        """The trim's selection sampling over this shard's winners, from the positions still to
+        fill (``need``) and the winners still to see (``left``) of the shards before; returns
+        them for the next shard."""
+        from neijuan.sim import kernels as kern
+
+        need, left = state
+        kern.trim_pass(self.pop.status, self.pop.occ, self.pop.won, need.copy(), left.copy(),
+                       shift_key(key, self.start))
+        if last:
+            return state, None
+        kept = np.zeros(need.size)
+        _count_won(self.pop.occ, self.pop.won, kept)
+        return (need - kept, left - self.n_won), None
+
+    def select_top(self, state: tuple[NDArray[np.float64], NDArray[np.float64]],
+                   args: Sequence[Any], key: np.uint64, last: bool
+                   ) -> tuple[tuple[NDArray[np.float64], NDArray[np.float64]],
+                              NDArray[np.float64]]:
+        """Top-M: everyone above the cut bin wins, in it a random subset (selection sampling
+        from ``need`` still to take and ``left`` still to see). ``args`` are ``select_top_pass``'s
+        (bar, center, half width, bins, cut bin). The hand-over counts come from the pass
+        itself: run again (on scratch) with none and with all of the cut bin taken."""
+        from neijuan.sim import kernels as kern
+
+        need, left = state
+        pop = self.pop
+        shifted = shift_key(key, self.start)
+        n_won = np.zeros(need.size)
+        select = cast(Callable[..., None], kern.select_top_pass)
+        select(pop.status, pop.occ, pop.score, *args, need, left, pop.won, n_won, shifted)
+        if last:
+            return state, n_won
+        scratch = np.empty_like(pop.won)
+        none, every = np.zeros(need.size), np.zeros(need.size)
+        huge = np.full(need.size, 1e18)  # u * huge < 0 never, u * huge < huge always
+        select(pop.status, pop.occ, pop.score, *args, np.zeros(need.size), huge, scratch, none,
+               shifted)
+        select(pop.status, pop.occ, pop.score, *args, huge, huge, scratch, every, shifted)
+        return (need - (n_won - none), left - (every - none)), n_won
+
+    def settle(self, args: Sequence[Any], n_occ: int, n_wage_bins: int) -> list[Node]:
+        """Steps 5-9 per chunk (``args``: ``settle_pass``'s after the rows, its key as
+        :class:`RowKey`): the per-occupation and per-degree sums."""
+        from neijuan.sim import kernels as kern
+
+        rows = ("status", "occ", "origin", "degree", "tenure", "won", "signal", "effort",
+                "log_skill", "skill", "ai_skill", "wage", "agency", "failures", "blamed", "mark")
+        shapes = ((n_occ,), (n_occ,), (n_occ,), (2, 3), (2, 4), (n_occ, 15), (n_wage_bins,),
+                  (5,))
+        return self._folded(kern.settle_pass, rows, args, shapes)
+
+
+# ------------------------------------------------------------------------------- sets of shards
+class ShardSet(Protocol):
+    """The shards of one run, in row order, and how the driver reaches them."""
+
+    n_chunks: int
+    n_shards: int
+
+    def map(self, method: str, *args: Any) -> list[Any]:
+        """Call ``method(*args)`` on every shard (in parallel where they are remote)."""
+        ...
+
+    def map_each(self, method: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Call ``method(*args[k])`` on shard k."""
+        ...
+
+    def chain(self, method: str, state: Any, *args: Any) -> tuple[Any, list[Any]]:
+        """Call ``method(state, *args, last)`` on the shards in row order, each getting the state
+        the one before returned; returns the final state and each shard's output."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class LocalShards:
+    """Shards in this process (one for an ordinary run; several only to test the sharding)."""
+
+    def __init__(self, capacity: int, shards: int = 1, chunk_rows: int = CHUNK_ROWS) -> None:
+        self.n_chunks = chunk_count(capacity, chunk_rows)
+        self.shards = [Shard(a, b, capacity, chunk_rows)
+                       for a, b in split_chunks(self.n_chunks, shards, chunk_rows)]
+        self.n_shards = len(self.shards)
+
+    def map(self, method: str, *args: Any) -> list[Any]:
+        return [getattr(s, method)(*args) for s in self.shards]
+
+    def map_each(self, method: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        return [getattr(s, method)(*a) for s, a in zip(self.shards, args, strict=True)]
+
+    def chain(self, method: str, state: Any, *args: Any) -> tuple[Any, list[Any]]:
+        outputs = []
+        for k, s in enumerate(self.shards):
+            state, out = getattr(s, method)(state, *args, k == self.n_shards - 1)
+            outputs.append(out)
+        return state, outputs
+
+    def close(self) -> None:
+        """Nothing to release: the rows go with this object."""
+
+
+class Sparse:
+    """A mostly-zero array in transit (a score histogram: most bins of most occupations are
+    empty): its shape, the flat positions of the entries that are not +0.0, and their values."""
+
+    def __init__(self, arr: NDArray[np.float64]) -> None:
+        flat = arr.reshape(-1)
+        self.shape = arr.shape
+        self.index = np.flatnonzero((flat != 0) | np.signbit(flat)).astype(np.int32)
+        self.values = flat[self.index]
+
+    def dense(self) -> NDArray[np.float64]:
+        out = np.zeros(self.shape)
+        out.reshape(-1)[self.index] = self.values
+        return out
+
+
+def pack(obj: Any) -> Any:
+    """``obj`` with its large mostly-zero float arrays as :class:`Sparse` (exact)."""
+    if isinstance(obj, np.ndarray) and obj.dtype == np.float64 and obj.size >= 1024:
+        nonzero = int(np.count_nonzero(obj))
+        return Sparse(obj) if 3 * nonzero < obj.size else obj
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(pack(x) for x in obj)
+    return obj
+
+
+def unpack(obj: Any) -> Any:
+    if isinstance(obj, Sparse):
+        return obj.dense()
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(unpack(x) for x in obj)
+    return obj
+
+
+def payload_bytes(obj: Any) -> int:
+    """Bytes of the arrays and numbers in ``obj`` (what crosses between driver and shards)."""
+    if isinstance(obj, np.ndarray):
+        return int(obj.nbytes)
+    if isinstance(obj, BestResponseRows):
+        return payload_bytes(obj.rho) + 8
+    if isinstance(obj, SearchCdf):
+        return payload_bytes(obj.openings)
+    if isinstance(obj, RowKey):
+        return 8
+    if isinstance(obj, Sparse):
+        return int(obj.index.nbytes + obj.values.nbytes) + 8 * len(obj.shape)
+    if isinstance(obj, (tuple, list)):
+        return sum(payload_bytes(x) for x in obj)
+    if isinstance(obj, dict):
+        return sum(payload_bytes(x) for x in obj.values())
+    if is_dataclass(obj):
+        return sum(payload_bytes(getattr(obj, f.name)) for f in fields(obj))
+    if obj is None:
+        return 0
+    return 8
+
+
+class RayShards:
+    """Shards as Ray actors, one a CPU, on a local Ray cluster or the one at ``address``.
+
+    Counts the bytes sent to and received from the shards (``sent``, ``received``: arrays and
+    numbers, not Ray's framing)."""
+
+    def __init__(self, capacity: int, shards: int, address: str | None = None,
+                 chunk_rows: int = CHUNK_ROWS) -> None:
+        self.n_chunks = chunk_count(capacity, chunk_rows)
+        ranges = split_chunks(self.n_chunks, shards, chunk_rows)
+        ray = import_ray()
+        self.started = ray_start(shards, address)
+        cpus = float(ray.cluster_resources().get("CPU", 0))
+        if cpus < shards:
+            self.close()
+            raise ConfigError(f"shards = {shards} is not allowed on this Ray cluster: it has "
+                              f"{cpus:g} CPUs and each shard takes one")
+        actor = ray.remote(num_cpus=1)(ShardActor)
+        self.actors = [actor.remote(a, b, capacity, chunk_rows) for a, b in ranges]
+        self.n_shards = shards
+        self.sent = 0
+        self.received = 0
+
+    def _get(self, refs: list[Any]) -> list[Any]:
+        ray = import_ray()
+        try:
+            out = ray.get(refs)
+        except ray.exceptions.RayActorError as exc:  # (a lost node, a shard out of memory)
+            raise NeijuanError(f"a shard of this run was lost ({type(exc).__name__}: "
+                               f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); "
+                               "rerun with more memory per shard or more shards") from None
+        self.received += payload_bytes(out)
+        return [unpack(x) for x in out]
+
+    def map(self, method: str, *args: Any) -> list[Any]:
+        self.sent += payload_bytes(args) * self.n_shards
+        return self._get([a.call.remote(method, *args) for a in self.actors])
+
+    def map_each(self, method: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        self.sent += payload_bytes(list(args))
+        return self._get([a.call.remote(method, *x)
+                          for a, x in zip(self.actors, args, strict=True)])
+
+    def chain(self, method: str, state: Any, *args: Any) -> tuple[Any, list[Any]]:
+        outputs = []
+        for k, a in enumerate(self.actors):
+            self.sent += payload_bytes((state, args))
+            state, out = self._get([a.call.remote(method, state, *args,
+                                                  k == self.n_shards - 1)])[0]
+            outputs.append(out)
+        return state, outputs
+
+    def close(self) -> None:
+        ray = import_ray()
+        for a in getattr(self, "actors", []):
+            ray.kill(a)
+        self.actors = []
+        if self.started:
+            ray.shutdown()
+            self.started = False
+
+
+class ShardActor:
+    """A shard in a Ray worker process."""
+
+    def __init__(self, first_chunk: int, last_chunk: int, capacity: int, chunk_rows: int
+                 ) -> None:
+        from neijuan.sim.model import prepare_engine
+
+        prepare_engine()
+        self.shard = Shard(first_chunk, last_chunk, capacity, chunk_rows)
+
+    def call(self, method: str, *args: Any) -> Any:
+        return pack(getattr(self.shard, method)(*args))
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise NeijuanError("shards > 1 needs Ray: pip install 'neijuan[ray]'") from None
+    return ray
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Refuse a ``host:port`` (or ``ray://host:port``) Ray address nothing answers at, at once:
+    Ray itself would retry for minutes. Other forms (``auto``) are left to Ray."""
+    import socket
+
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise NeijuanError(f"--ray {address}: no Ray cluster answers there ({exc}); start one "
+                           "with `ray start --head`, or leave --ray out for a local one"
+                           ) from None
+
+
+def ray_start(cpus: int, address: str | None) -> bool:
+    """Join the Ray cluster at ``address``, or start a local one with ``cpus`` CPUs (unless Ray
+    is already running here); True when this call started it. The workers import this tree."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {"PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)}
+    if address:
+        check_reachable(address)
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR,
+                     runtime_env={"env_vars": env})
+        else:
+            ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.ERROR,
+                     runtime_env={"env_vars": env})
+    except ConnectionError as exc:
+        raise NeijuanError(f"--ray {address}: no Ray cluster reachable there ({exc})") from None
+    return True
+
+
+def shard_factory(shards: int, address: str | None = None, chunk_rows: int = CHUNK_ROWS
+                  ) -> Callable[[int], ShardSet]:
+    """What :class:`~neijuan.sim.model.LabourMarket` builds its rows with: one local shard, or
+    ``shards`` Ray actors (also for ``shards = 1`` when a Ray ``address`` is given)."""
+    if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
+        raise ConfigError(f"shards = {shards!r} is not allowed: a whole number >= 1")
+    if shards == 1 and address is None:
+        return lambda capacity: LocalShards(capacity, 1, chunk_rows)
+    return lambda capacity: RayShards(capacity, shards, address, chunk_rows)
+
+
+__all__ = ["CHUNK_ROWS", "BestResponseRows", "Fold", "LocalShards", "RayShards", "RowKey",
+           "SearchCdf", "Shard", "ShardSet", "chunk_count", "fold", "payload_bytes",
+           "shard_factory", "shift_key", "split_chunks"]

@@ -1,0 +1,327 @@
+"""The per-occupation algebra's compiled forms give the bits of the NumPy (or plain-loop) code
+they replaced: the defensive-review bisection, the task mix, the search probabilities and the
+firms' AI input, on random inputs, including the cases the default scenario never reaches
+(Cobb-Douglas tasks, a fixed factor, ties at the cap)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numba import njit
+from numpy.typing import NDArray
+
+from neijuan.config import load_scenario
+from neijuan.sim import steps as alg
+from neijuan.sim.economy import builtin_economy
+
+F64 = NDArray[np.float64]
+ECON = builtin_economy()
+AGENCY = load_scenario("ai-baseline", {}).agency
+
+
+def task_mix_reference(econ: object, adoption: F64, automation: F64, augmentation: F64,
+                       agency: object, reinstatement: float,
+                       feasible: NDArray[np.bool_] | None) -> alg.TaskMix:
+    """``task_mix`` as it was written in NumPy."""
+    n = econ.n_occ  # type: ignore[attr-defined]
+    idx = econ.task_occ  # type: ignore[attr-defined]
+    alpha = econ.task_share  # type: ignore[attr-defined]
+    orig = econ.task_originate  # type: ignore[attr-defined]
+    m = adoption * automation
+    g = adoption * augmentation
+
+    def per_occ(values: F64) -> F64:
+        return np.bincount(idx, weights=values, minlength=n).astype(np.float64)
+
+    omega = agency.augment_origination  # type: ignore[attr-defined]
+    automated = per_occ(alpha * m)
+    reinstated = reinstatement * automated
+    orig_mean = per_occ(alpha * orig)
+    labour_share = np.clip(1.0 - automated + reinstated, 1e-9, 1.0)
+    augmented = per_occ(alpha * g) / labour_share
+    ai_use = per_occ(alpha * adoption)
+    firm_adoption = np.zeros(n)
+    np.maximum.at(firm_adoption, idx, adoption)
+    firm_augment = np.zeros(n)
+    np.maximum.at(firm_augment, idx, np.where(augmentation > 0, adoption, 0.0))
+    time = per_occ(alpha * (1.0 - m * (1.0 - agency.review_burden))) + reinstated  # type: ignore
+    own = per_occ(alpha * orig * (1.0 - m - g)) + reinstated * orig_mean
+    aug_orig = per_occ(alpha * orig * g)
+    aug_confirm = per_occ(alpha * (1.0 - orig) * g)
+    machine0 = automated + aug_confirm + aug_orig * (1.0 - omega)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        changeable = np.where(machine0 > 0, (aug_confirm + aug_orig * (1.0 - omega))
+                              / np.maximum(machine0, 1e-300), 0.0)
+    can = np.ones_like(alpha, dtype=bool) if feasible is None else feasible
+    ai_able = np.clip(automation + augmentation * (1.0 - omega), 0.0, 1.0)
+    replaceable = per_occ(alpha * orig * ai_able * (1.0 - adoption) * can) / time
+    return alg.TaskMix(
+        labour_share=labour_share, augmented=augmented, ai_use=ai_use,
+        firm_adoption=firm_adoption, firm_augment=firm_augment, reinstated=reinstated,
+        agency0=(own + aug_orig * omega) / time, agency1=aug_orig * (1.0 - omega) / time,
+        human0=own + aug_orig * omega, human1=aug_orig * (1.0 - omega), machine0=machine0,
+        machine1=-aug_orig * (1.0 - omega), changeable=changeable,
+        originate_time=(own + aug_orig) / time, replaceable=replaceable)
+
+
+def defensive_review_reference(blame_prob: F64, machine: F64, ai_failure: float,
+                               agency: object) -> tuple[F64, F64]:
+    """``defensive_review`` as it was written: 40 rounds of NumPy."""
+    ag = agency
+    lo = np.zeros_like(machine)
+    hi = np.full_like(machine, ag.max_review)  # type: ignore[attr-defined]
+    base = blame_prob * ai_failure * np.maximum(machine, 0.0)
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        target = np.minimum(ag.defensive_review * base * np.exp(  # type: ignore[attr-defined]
+            -ag.review_detection * mid), ag.max_review)  # type: ignore[attr-defined]
+        lo = np.where(target > mid, mid, lo)
+        hi = np.where(target > mid, hi, mid)
+    review = 0.5 * (lo + hi)
+    return review, np.exp(-ag.review_detection * review)  # type: ignore[attr-defined]
+
+
+def search_cdf_reference(econ: object, openings: F64) -> F64:
+    weights = econ.mobility * np.maximum(openings, 1e-9)[None, :]  # type: ignore[attr-defined]
+    no_degree = np.where(econ.occ_licensed[None, :], 0.0, weights)  # type: ignore[attr-defined]
+    out = np.empty((2, *weights.shape))
+    for d, w in enumerate((no_degree, weights)):
+        w = np.where(w.sum(axis=1, keepdims=True) > 0, w, econ.mobility)  # type: ignore
+        c = np.cumsum(w, axis=1)
+        out[d] = c / c[:, -1:]
+    out[:, :, -1] = 1.0 + 1e-12
+    return out
+
+
+@njit(cache=False)
+def ai_input_reference(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
+                       land_share: float, sigma: float) -> F64:  # pragma: no cover - compiled
+    """``_ai_input`` as it was written: one occupation after the other."""
+    k = np.zeros(h.size)
+    for o in range(h.size):
+        if gamma[o] >= 1.0 - 1e-12 or h[o] <= 0:
+            continue
+        lo = math.log(h[o]) - 30.0
+        hi = math.log(h[o]) + math.log(100.0)
+        for _ in range(48):
+            mid = 0.5 * (lo + hi)
+            km = math.exp(mid)
+            x = alg._ces_scalar(h[o], km, gamma[o], sigma)
+            if x <= 0:
+                lo = mid
+                continue
+            scale = tfp[o] * (1.0 - land_share) * (land[o] / x) ** land_share
+            dxdk = (1.0 - gamma[o]) ** (1.0 / sigma) * (x / km) ** (1.0 / sigma)
+            if price[o] * scale * dxdk > ai_price[o]:
+                lo = mid
+            else:
+                hi = mid
+        k[o] = math.exp(0.5 * (lo + hi))
+    return k
+
+
+def same(a: F64, b: F64) -> bool:
+    return bool(np.array_equal(a, b, equal_nan=True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), cap_share=st.floats(0.0, 1.0))
+def test_defensive_review_is_the_numpy_bisection(seed: int, cap_share: float) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    blame = rng.uniform(0.0, 1.0, n)
+    # a share of occupations far above the cap (the fixed point is d_max), some at zero volume
+    machine = rng.exponential(1.0, n) * (rng.random(n) < 0.8) * np.where(
+        rng.random(n) < cap_share, 1e3, 1.0)
+    fail = float(rng.uniform(0.0, 0.5))
+    got = alg.defensive_review(blame, machine, fail, AGENCY)
+    want = defensive_review_reference(blame, machine, fail, AGENCY)
+    assert same(got[0], want[0]) and same(got[1], want[1])
+
+
+def test_defensive_review_falls_back_on_a_near_tie() -> None:
+    """Where a comparison is within 1e-13 the decisions are checked against NumPy's exp; the
+    result is still the reference's (here: the fixed point is the first midpoint, cap / 2)."""
+    cap = AGENCY.max_review
+    scale = np.array([0.5 * cap * math.exp(AGENCY.review_detection * 0.5 * cap)])
+    close = alg._review_bisection(scale, -AGENCY.review_detection, cap, 40)[3]
+    assert close
+    blame = np.ones(1)
+    machine = scale / (AGENCY.defensive_review * 0.1)
+    got = alg.defensive_review(blame, machine, 0.1, AGENCY)
+    want = defensive_review_reference(blame, machine, 0.1, AGENCY)
+    assert same(got[0], want[0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), bias=st.floats(-1.0, 1.0),
+       reinstatement=st.floats(0.0, 2.0), with_feasible=st.booleans())
+def test_task_mix_is_the_numpy_algebra(seed: int, bias: float, reinstatement: float,
+                                       with_feasible: bool) -> None:
+    rng = np.random.default_rng(seed)
+    adoption = rng.uniform(0.0, 1.0, ECON.n_tasks) * (rng.random(ECON.n_tasks) < 0.7)
+    automation, augmentation = alg.biased_split(ECON.task_automation, ECON.task_augmentation,
+                                                bias)
+    feasible = rng.random(ECON.n_tasks) < 0.5 if with_feasible else None
+    got = alg.task_mix(ECON, adoption, automation, augmentation, AGENCY, reinstatement, feasible)
+    want = task_mix_reference(ECON, adoption, automation, augmentation, AGENCY, reinstatement,
+                              feasible)
+    for field in dataclasses.fields(want):
+        assert same(getattr(got, field.name), getattr(want, field.name)), field.name
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), empty=st.booleans())
+def test_search_cdf_is_the_numpy_algebra(seed: int, empty: bool) -> None:
+    rng = np.random.default_rng(seed)
+    openings = rng.exponential(100.0, ECON.n_occ) * (rng.random(ECON.n_occ) < 0.8)
+    if empty:
+        openings[:] = 0.0
+    assert same(alg.search_cdf(ECON, openings), search_cdf_reference(ECON, openings))
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), sigma=st.sampled_from([0.5, 0.8, 1.0, 1.25, 3.0]),
+       land_share=st.sampled_from([0.0, 0.1, 0.3]))
+def test_ai_input_is_the_per_occupation_bisection(seed: int, sigma: float,
+                                                  land_share: float) -> None:
+    rng = np.random.default_rng(seed)
+    n = 20
+    h = rng.exponential(100.0, n) * (rng.random(n) < 0.9)
+    gamma = np.where(rng.random(n) < 0.2, 1.0, rng.uniform(0.5, 1.0, n))
+    price = rng.uniform(0.5, 2.0, n)
+    ai_price = rng.uniform(0.01, 3.0, n)
+    tfp = rng.uniform(0.5, 2.0, n)
+    land = h * rng.uniform(0.5, 1.5, n)
+    args = (h, gamma, ai_price, price, tfp, land, land_share, sigma)
+    assert same(alg._ai_input(*args), ai_input_reference(*args))
+
+
+def gini_reference(counts: F64, log_min: float, log_max: float) -> float:
+    total = counts.sum()
+    if total <= 0:
+        return 0.0
+    income = counts * alg._bin_centres(counts.size, log_min, log_max)
+    cum_income = np.cumsum(income)
+    prev = cum_income - income
+    lorenz_area = float((counts * (prev + cum_income)).sum()) / (2.0 * cum_income[-1] * total)
+    return 1.0 - 2.0 * lorenz_area
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(0, 5000), seed=st.integers(0, 2**32 - 1), stride=st.integers(1, 3))
+def test_numpy_sum_is_numpy_bit_for_bit(n: int, seed: int, stride: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(n * stride) * 10.0 ** rng.uniform(-3, 3, n * stride))[::stride]
+    assert alg.numpy_sum(x) == np.sum(x)
+    assert str(alg.numpy_sum(-np.zeros(1))) == str(np.sum(-np.zeros(1)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_bins=st.sampled_from([1, 7, 300, 4096]),
+       fill=st.floats(0.0, 1.0))
+def test_gini_is_the_numpy_expression(seed: int, n_bins: int, fill: float) -> None:
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(50.0, n_bins).astype(np.float64) * (rng.random(n_bins) < fill)
+    got = alg.gini_from_histogram(counts, math.log(1e-3), math.log(1e3))
+    assert got == gini_reference(counts, math.log(1e-3), math.log(1e3))
+
+
+# the AI-skill wage figures as they were written in NumPy
+def within_premium_reference(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64,
+                              specialist: NDArray[np.bool_] | None = None) -> float:
+    both = (n_ai > 0) & (n_non > 0)
+    if specialist is not None:
+        both &= ~specialist
+    if not both.any():
+        return 0.0
+    gap = sum_ai[both] / n_ai[both] - sum_non[both] / n_non[both]
+    weight = n_ai[both] * n_non[both] / (n_ai[both] + n_non[both])
+    return float((gap * weight).sum() / weight.sum())
+
+
+def skill_slope_reference(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64
+                 ) -> tuple[F64, F64, F64, NDArray[np.bool_]]:
+    both = (n_ai > 0) & (n_non > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n1, n0 = np.maximum(n_ai, 1e-300), np.maximum(n_non, 1e-300)
+        w1, w0 = sum_ai / n1, sum_non / n0
+        s1, s0 = skill[:, 0] / n1, skill[:, 1] / n0
+        sxx = skill[:, 2] - n_ai * s1**2 - n_non * s0**2
+        sxy = skill[:, 3] - n_ai * s1 * w1 - n_non * s0 * w0
+        slope = np.where(both & (sxx > 1e-12), sxy / np.maximum(sxx, 1e-300), 0.0)
+    gap = np.where(both, w1 - w0, 0.0)
+    skill_gap = np.where(both, s1 - s0, 0.0)
+    return gap, slope, skill_gap, both
+
+
+def skill_return_reference(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                 specialist: NDArray[np.bool_]) -> float:
+    gap, slope, skill_gap, both = skill_slope_reference(n_ai, sum_ai, n_non, sum_non, skill)
+    use = both & ~specialist
+    if not use.any():
+        return 0.0
+    c = gap - slope * skill_gap
+    weight = n_ai[use] * n_non[use] / (n_ai[use] + n_non[use])
+    return float((c[use] * weight).sum() / weight.sum())
+
+
+def decomposition_reference(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
+                          specialist: NDArray[np.bool_]
+                          ) -> tuple[float, float, float, float, float]:
+    n1, n0 = float(n_ai.sum()), float(n_non.sum())
+    if n1 <= 0 or n0 <= 0:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    n = n_ai + n_non
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = np.where(n > 0, (sum_ai + sum_non) / np.maximum(n, 1e-300), 0.0)
+        share1 = np.where(n > 0, n_ai / np.maximum(n, 1e-300), 0.0)
+    pi1, pi0 = n_ai / n1, n_non / n0
+    gap, slope, skill_gap, _ = skill_slope_reference(n_ai, sum_ai, n_non, sum_non, skill)
+    weight = pi1 * (1.0 - share1) + pi0 * share1
+    between = (pi1 - pi0) * mu
+    other = ~specialist
+    ret = float((weight * (gap - slope * skill_gap))[other].sum())
+    sel = float((weight * slope * skill_gap)[other].sum())
+    spec = float(between[specialist].sum() + (weight * gap)[specialist].sum())
+    comp = float(between[other].sum())
+    total = float(sum_ai.sum() / n1 - sum_non.sum() / n0)
+    return total, ret, sel, spec, comp
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), empty_share=st.floats(0.0, 1.0),
+       n_occ=st.integers(1, 40))
+def test_premium_figures_are_the_numpy_ones(seed: int, empty_share: float, n_occ: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_ai = rng.poisson(20.0, n_occ) * (rng.random(n_occ) > empty_share).astype(np.float64)
+    n_non = rng.poisson(30.0, n_occ) * (rng.random(n_occ) > empty_share).astype(np.float64)
+    sum_ai = n_ai * rng.normal(0.2, 0.3, n_occ)
+    sum_non = n_non * rng.normal(0.0, 0.3, n_occ)
+    ls = rng.normal(0.0, 0.5, (n_occ, 2))
+    skill = np.column_stack([n_ai * ls[:, 0], n_non * ls[:, 1],
+                             (n_ai + n_non) * (0.3 + ls[:, 0] ** 2),
+                             (n_ai + n_non) * rng.normal(0.1, 0.2, n_occ)])
+    specialist = rng.random(n_occ) < 0.2
+    args = (n_ai, sum_ai, n_non, sum_non)
+    got = alg.premium_figures(*args, skill, specialist)
+    assert got[0] == within_premium_reference(*args, specialist)
+    assert alg.within_occupation_premium(*args) == within_premium_reference(*args)
+    assert got[1] == skill_return_reference(*args, skill, specialist)
+    assert tuple(got[2:]) == decomposition_reference(*args, skill, specialist)
+    assert alg.premium_decomposition(*args, skill, specialist) == tuple(got[2:])
+
+
+def test_compiled_algebra_divides_as_numpy_does() -> None:
+    """0 / 0 gives NaN (as in NumPy), not an exception: an origin with no mobility at all
+    gives undefined search probabilities."""
+    econ = dataclasses.replace(ECON, mobility=np.vstack([np.zeros(ECON.n_occ),
+                                                         ECON.mobility[1:]]))
+    got = alg.search_cdf(econ, np.ones(ECON.n_occ))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = search_cdf_reference(econ, np.ones(ECON.n_occ))
+    assert same(got, want) and np.isnan(got[:, 0, :-1]).all()

@@ -1,0 +1,217 @@
+"""The population in shards gives the same figures as one process, bit for bit: the fold of the
+chunk sums does not depend on how the chunks are split, keys shifted by the first row draw what
+the global rows draw, several shards in one process or as Ray actors match one shard."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import neijuan.sim.shard as shard
+from neijuan.config import load_scenario
+from neijuan.errors import ConfigError
+from neijuan.sim.economy import builtin_economy
+from neijuan.sim.model import LabourMarket
+from neijuan.sim.run import simulate
+
+
+def _tree_value(parts: list[np.ndarray], lo: int, hi: int) -> np.ndarray:
+    """The reference: the sum of chunks [lo, hi) along the tree, by its definition."""
+    if hi - lo == 1:
+        return parts[lo]
+    mid = (lo + hi) // 2
+    left = _tree_value(parts, lo, mid)
+    return left if mid >= len(parts) else left + _tree_value(parts, mid, hi)
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 40), cuts=st.lists(st.integers(1, 39), max_size=6),
+       seed=st.integers(0, 2**32 - 1))
+def test_the_fold_does_not_depend_on_how_the_chunks_are_split(n: int, cuts: list[int],
+                                                              seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # sums that round differently in different orders
+    parts = [rng.standard_normal(5) * 10.0 ** rng.integers(-8, 9, 5) for _ in range(n)]
+    bounds = sorted({0, n, *[c for c in cuts if c < n]})
+    nodes: list[shard.Node] = []
+    for a, b in itertools.pairwise(bounds):
+        tree = shard.Fold()
+        for c in range(a, b):
+            tree.push(c, (parts[c],))
+        nodes += tree.nodes()
+    top = 1
+    while top < n:
+        top *= 2
+    (got,) = shard.fold(nodes, n)
+    assert np.array_equal(got, _tree_value(parts, 0, top))
+
+
+def test_a_missing_chunk_is_an_error_not_a_smaller_sum() -> None:
+    tree = shard.Fold()
+    tree.push(0, (np.ones(2),))
+    with pytest.raises(RuntimeError, match="chunk 1"):
+        shard.fold(tree.nodes(), 2)
+
+
+@settings(deadline=None)
+@given(key=st.integers(0, 2**64 - 1), first=st.integers(0, 2**40), i=st.integers(0, 2**20))
+def test_a_shifted_key_draws_what_the_global_row_draws(key: int, first: int, i: int) -> None:
+    from neijuan.sim.rng import std_logistic, std_normal, uniform, uniform2
+
+    k = np.uint64(key)
+    local = shard.shift_key(k, first)
+    for draw in (uniform, uniform2, std_normal, std_logistic):
+        assert draw(local, i) == draw(k, first + i)
+
+
+def test_bad_shard_counts_are_refused_with_the_field_named() -> None:
+    with pytest.raises(ConfigError, match="shards = 0"):
+        shard.shard_factory(0)
+    with pytest.raises(ConfigError, match="between 1 and 2"):
+        shard.split_chunks(2, 3)
+
+
+def _scenario(rule: str, workers: int = 8000) -> Any:
+    return load_scenario("ai-baseline", {"run.workers": workers, "run.burn_in": 8,
+                                         "run.periods": 8, "contest.rule": rule})
+
+
+def _same(a: LabourMarket, b: LabourMarket) -> None:
+    for name, v in a.series().items():
+        assert np.array_equal(v, b.series()[name]), name
+    occ = b.occupation_series()
+    for name, v in a.occupation_series().items():
+        assert np.array_equal(v, occ[name], equal_nan=True), name
+
+
+@pytest.mark.parametrize("rule", ["tullock", "top_m"])
+def test_shards_in_one_process_match_one_shard(rule: str, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    """Small chunks (1,024 rows) so that 8,000 workers make 8 chunks; 3 shards of 2-3 chunks.
+    The hand-over passes (the trim, the top-M cut) must have run for the test to mean much."""
+    handed: list[str] = []
+    for name in ("trim", "select_top"):
+        original = getattr(shard.Shard, name)
+
+        def spy(self: shard.Shard, *args: Any, _f: Any = original, _n: str = name) -> Any:
+            handed.append(_n)
+            return _f(self, *args)
+
+        monkeypatch.setattr(shard.Shard, name, spy)
+    econ = builtin_economy()
+    one = LabourMarket(_scenario(rule), econ, 4,
+                       shards=lambda cap: shard.LocalShards(cap, 1, 1024)).run()
+    three = LabourMarket(_scenario(rule), econ, 4,
+                         shards=lambda cap: shard.LocalShards(cap, 3, 1024)).run()
+    assert handed.count("trim" if rule == "tullock" else "select_top") >= 3 * 8
+    _same(one, three)
+
+
+def test_a_run_of_one_chunk_is_unchanged_by_the_chunk_size() -> None:
+    """Up to one chunk the sums are in row order, as before the shards (the chunk size only
+    matters above it)."""
+    econ = builtin_economy()
+    sc = _scenario("tullock", 3000)
+    a = LabourMarket(sc, econ, 2, shards=lambda cap: shard.LocalShards(cap, 1, 4096)).run()
+    b = LabourMarket(sc, econ, 2).run()
+    _same(a, b)
+
+
+# ------------------------------------------------------------------------------------------ Ray
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[None]:
+    ray = pytest.importorskip("ray")
+    started = shard.ray_start(2, None)  # a local cluster: 2 CPUs, no dashboard
+    yield
+    if started:
+        ray.shutdown()
+
+
+@pytest.mark.slow
+def test_ray_shards_match_one_process(ray_cluster: None) -> None:
+    """Two Ray actors, 20,000 workers in chunks of 4,096 rows: every series and every
+    occupation's series bit-identical; the exchange is per-occupation aggregates (kB a period,
+    not the rows' MB)."""
+    econ = builtin_economy()
+    sc = _scenario("tullock", 20_000)
+    made: list[shard.RayShards] = []
+
+    def on_ray(cap: int) -> shard.RayShards:
+        made.append(shard.RayShards(cap, 2, None, 4096))
+        return made[-1]
+
+    one = LabourMarket(sc, econ, 9, shards=lambda cap: shard.LocalShards(cap, 1, 4096)).run()
+    two = LabourMarket(sc, econ, 9, shards=on_ray)
+    try:
+        two.run()
+        with pytest.raises(AttributeError, match="spread over shards"):
+            _ = two.pop
+    finally:
+        two.close()
+    _same(one, two)
+    periods = sc.run.burn_in + sc.run.periods
+    rows_bytes = 20_000 * 49
+    assert 0 < (made[0].sent + made[0].received) / periods < rows_bytes
+
+
+@pytest.mark.slow
+def test_simulate_with_shards_gives_the_figures_of_one_process(ray_cluster: None) -> None:
+    """The public path at the real chunk size: 270,000 workers make 2 chunks, one a shard."""
+    kw: dict[str, Any] = dict(workers=270_000, periods=2, twin=False,
+                              overrides={"run.burn_in": 1})
+    one = simulate("ai-baseline", **kw)
+    two = simulate("ai-baseline", shards=2, **kw)
+    assert one.series().equals(two.series())
+    assert one.occupation_series().equals(two.occupation_series())
+    with pytest.raises(ConfigError, match="shards = 3 is not allowed"):
+        simulate("ai-baseline", shards=3, **kw)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--shards", "0"], "0 is not in the range x>=1"),
+    (["--shards", "4", "--workers", "1000"], "shards = 4 is not allowed: between 1 and 1"),
+])
+def test_the_cli_refuses_bad_shards_in_one_line(args: list[str], fragment: str,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from neijuan.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["neijuan", "simulate", "--periods", "1", "--no-twin",
+                                      *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    err = " ".join(capsys.readouterr().err.split())
+    assert exc.value.code == 2 and fragment in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_lost_shard_is_a_clear_error(ray_cluster: None) -> None:
+    import ray
+
+    from neijuan.errors import NeijuanError
+
+    shards = shard.RayShards(10_000, 2, None, 4096)
+    try:
+        ray.kill(shards.actors[1])
+        with pytest.raises(NeijuanError, match="a shard of this run was lost"):
+            shards.map("memory")
+    finally:
+        shards.close()
+
+
+def test_an_address_where_no_ray_cluster_answers_is_refused_at_once() -> None:
+    from neijuan.errors import NeijuanError
+
+    with pytest.raises(NeijuanError, match="no Ray cluster answers there"):
+        shard.check_reachable("127.0.0.1:1", timeout=2.0)
+    with pytest.raises(NeijuanError, match=r"ray://127\.0\.0\.1:1"):
+        shard.check_reachable("ray://127.0.0.1:1", timeout=2.0)
+    shard.check_reachable("auto")  # (left to Ray)
