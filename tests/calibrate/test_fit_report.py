@@ -51,18 +51,19 @@ def test_fit_report_is_json_ready() -> None:
 def _shipped_fit() -> dict[str, object]:
     from importlib import resources
 
-    text = resources.files("neijuan.scenarios").joinpath("ai-baseline.fit.json").read_text(
+    text = resources.files("neijuan.scenarios").joinpath("ai-fitted.fit.json").read_text(
         encoding="utf-8")
     return dict(json.loads(text))
 
 
-def test_shipped_ai_baseline_holds_the_fitted_values() -> None:
-    """The scenario the quick start runs is the fitted one: each fitted parameter in
-    ai-baseline.toml equals the value in the fit report shipped beside it."""
+def test_shipped_fitted_scenario_holds_the_fitted_values() -> None:
+    """Each fitted parameter in ai-fitted.toml equals the value in the fit report shipped beside
+    it, and every other value is ai-baseline's (the scenario the fit started from)."""
     from neijuan.config import load_scenario
 
     fit = _shipped_fit()
-    scenario = load_scenario("ai-baseline")
+    scenario = load_scenario("ai-fitted")
+    base = load_scenario("ai-baseline")
     params = fit["parameters"]
     assert isinstance(params, list) and params
     for p in params:
@@ -70,6 +71,13 @@ def test_shipped_ai_baseline_holds_the_fitted_values() -> None:
         # (the optimiser's points are run rounded to 12 significant digits, as written here)
         assert getattr(getattr(scenario, section), key) == float(f"{p['value']:.12g}"), p["key"]
         assert p["lo"] <= p["value"] <= p["hi"]
+    fitted = {p["key"] for p in params}
+    for section, values in base.params().items():
+        if section == "run":
+            continue
+        for key, value in values.items():
+            if f"{section}.{key}" not in fitted:
+                assert scenario.params()[section][key] == value, f"{section}.{key}"
 
 
 def test_shipped_fit_report_reproduces_and_lands_in_its_targets() -> None:
@@ -83,7 +91,7 @@ def test_shipped_fit_report_reproduces_and_lands_in_its_targets() -> None:
     config, provenance = fit["config"], fit["provenance"]
     assert isinstance(config, dict) and isinstance(provenance, dict)
     seeds = provenance["report_seeds"]
-    result = simulate("ai-baseline", workers=config["workers"], seeds=len(seeds), twin=False,
+    result = simulate("ai-fitted", workers=config["workers"], seeds=len(seeds), twin=False,
                       overrides={"run.seed": seeds[0]})
     now = {t["name"]: t for t in fit_report(result)}
     shipped = fit["targets"]
