@@ -1,4 +1,5 @@
-"""The assessment: 44 written descriptions (22 zh, 22 en; four added after the matcher was final) with their expected occupation, the JSON
+"""The assessment: 44 written descriptions (22 zh, 22 en; four added after the matcher was final)
+with their expected occupation, the JSON
 shape, the text never stored, and the profile arithmetic by hand."""
 
 from __future__ import annotations
