@@ -62,6 +62,23 @@ def _gold(labels: pl.DataFrame) -> pl.DataFrame:
                                                 "gold_salary_currency": pl.String})
 
 
+
+def _with_ad_texts(labelled: pl.DataFrame, data_dir: Path) -> pl.DataFrame:
+    """The labelled rows joined, corpus by corpus, with their ads' texts from the data folder
+    (the texts never enter the repository; a missing corpus or id is an error, not a skip)."""
+    frames = []
+    for corpus, part in labelled.group_by("corpus", maintain_order=True):
+        path = data_dir / "ads" / str(corpus[0]) / "ads.parquet"
+        if not path.is_file():
+            raise DataError(f"labelled corpus missing: {path}")
+        ads = (pl.read_parquet(path, columns=["id", "date", "title", "text", "salary_text"])
+               .unique("id", keep="first").rename({"salary_text": "salary"}))
+        got = part.join(ads, on="id", how="left")
+        if got["text"].null_count():
+            raise DataError(f"{got['text'].null_count()} labelled ids not found in {path}")
+        frames.append(got)
+    return pl.concat(frames)
+
 def load_real(labels_dir: Path, data_dir: Path, adjudicated: bool = False) -> pl.DataFrame:
     """The labelled real ads (text, title, salary field, gold labels, split, year, corpus).
 
@@ -79,19 +96,7 @@ def load_real(labels_dir: Path, data_dir: Path, adjudicated: bool = False) -> pl
         new = pl.read_csv(fixes).select("id", pl.col("ai").alias("_adj"))
         labels = labels.join(new, on="id", how="left").with_columns(
             pl.coalesce("_adj", "label_ai").alias("label_ai")).drop("_adj")
-    frames = []
-    for corpus, part in sample.join(labels, on="id").group_by("corpus", maintain_order=True):
-        name = str(corpus[0])
-        path = data_dir / "ads" / name / "ads.parquet"
-        if not path.is_file():
-            raise DataError(f"labelled corpus missing: {path}")
-        ads = (pl.read_parquet(path, columns=["id", "date", "title", "text", "salary_text"])
-               .unique("id", keep="first").rename({"salary_text": "salary"}))
-        got = part.join(ads, on="id", how="left")
-        if got["text"].null_count():
-            raise DataError(f"{got['text'].null_count()} labelled ids not found in {path}")
-        frames.append(got)
-    return pl.concat(frames).join(_gold(labels), on="id")
+    return _with_ad_texts(sample.join(labels, on="id"), data_dir).join(_gold(labels), on="id")
 
 
 def detect_real(frame: pl.DataFrame, judge: bool = False) -> pl.DataFrame:
@@ -207,18 +212,7 @@ def load_real_ai_only(labels_dir: Path, data_dir: Path, round_: int = 2) -> pl.D
     sample = pl.read_csv(labels_dir / f"sample{round_}.csv",
                          schema_overrides={"year": pl.String}).rename({"lang": "lang_label"})
     labels = pl.concat([pl.read_csv(p) for p in sorted(labels_dir.glob(f"labels{round_}_*.csv"))])
-    frames = []
-    for corpus, part in sample.join(labels, on="id").group_by("corpus", maintain_order=True):
-        path = data_dir / "ads" / str(corpus[0]) / "ads.parquet"
-        if not path.is_file():
-            raise DataError(f"labelled corpus missing: {path}")
-        ads = (pl.read_parquet(path, columns=["id", "date", "title", "text", "salary_text"])
-               .unique("id", keep="first").rename({"salary_text": "salary"}))
-        got = part.join(ads, on="id", how="left")
-        if got["text"].null_count():
-            raise DataError(f"{got['text'].null_count()} labelled ids not found in {path}")
-        frames.append(got)
-    return pl.concat(frames).with_columns(
+    return _with_ad_texts(sample.join(labels, on="id"), data_dir).with_columns(
         pl.col("ai").str.contains("S").alias("gold_ai_specialist"),
         pl.col("ai").str.contains("T").alias("gold_ai_tool"),
     ).drop("ai")
