@@ -45,3 +45,22 @@ def test_bad_economy_files_are_refused(tmp_path: Path) -> None:
         read_economy_file(bad)
     with pytest.raises(ConfigError, match="does not exist"):
         read_economy_file(tmp_path / "missing.toml")
+
+
+def test_more_exposed_occupations_split_employment_at_the_median_exposure() -> None:
+    from neijuan.sim.economy import more_exposed_occupations, occupation_exposure
+
+    econ = builtin_economy()
+    score = occupation_exposure(econ)
+    more = more_exposed_occupations(econ)
+    assert more.any() and (~more).any()
+    # every more-exposed occupation is at least as exposed as every less-exposed one
+    assert score[more].min() >= score[~more].max()
+    # the split is at the employment-weighted median: each side holds about half the jobs
+    # (up to the occupation that straddles the median)
+    straddle = econ.occ_share[more][np.argmin(score[more])]
+    assert econ.occ_share[more].sum() >= 0.5 - 1e-12
+    assert econ.occ_share[more].sum() - straddle < 0.5
+    # software developers are exposed; nursing assistants are not (Eloundou et al.'s ordering)
+    codes = dict(zip(econ.occ_codes, more, strict=True))
+    assert codes["15-1252"] and not codes["31-1131"]

@@ -63,6 +63,10 @@ def _check(model: LabourMarket) -> None:
     status = model.pop.status
     assert int(np.count_nonzero(status != OUT)) == int(lf[-1])
     assert np.all(raw["employed"] <= lf)
+    # postings by exposure partition all postings
+    assert np.allclose(raw["openings_more_exposed"] + raw["openings_less_exposed"],
+                       raw["openings"])
+    assert np.all(raw["openings_more_exposed"] >= 0) and np.all(raw["openings_less_exposed"] >= 0)
     # nobody holds a position that does not exist
     assert np.all(occ["employed"] <= occ["positions"] + 1e-9)
     figures = period_figures(raw)

@@ -178,6 +178,32 @@ def mobility_matrix(
     return full / full.sum(axis=1, keepdims=True)
 
 
+#: AI capability below which a task counts as exposed: the text, code and data work that
+#: language models reach (the builtin economy's thresholds: 0.15-0.45; judgement and people
+#: work 0.5-0.8; physical and care work 0.8-0.97).
+EXPOSED_BELOW = 0.5
+
+
+def occupation_exposure(econ: Economy, reach: float = EXPOSED_BELOW) -> NDArray[np.float64]:
+    """Each occupation's share of working time in tasks AI can take on (automate or augment)
+    once its capability reaches ``reach``: the model's counterpart of task-based exposure
+    indices (Eloundou et al.'s beta, the AIOE)."""
+    exposed = econ.task_share * (econ.task_automation + econ.task_augmentation) * (
+        econ.task_threshold < reach)
+    return np.asarray(np.bincount(econ.task_occ, weights=exposed, minlength=econ.n_occ),
+                      dtype=np.float64)
+
+
+def more_exposed_occupations(econ: Economy) -> NDArray[np.bool_]:
+    """The occupations at or above the employment-weighted median exposure (PwC's
+    "more-exposed occupations"), the others being the less exposed."""
+    score = occupation_exposure(econ)
+    order = np.argsort(score, kind="stable")
+    below = np.cumsum(econ.occ_share[order]) - econ.occ_share[order]
+    median = score[order][np.searchsorted(below, 0.5, side="right") - 1]
+    return np.asarray(score >= median, dtype=np.bool_)
+
+
 def economy_from_file(spec: EconomyFile, source: str = "") -> Economy:
     """Arrays from a validated economy file."""
     sector_index = {s.id: i for i, s in enumerate(spec.sector)}

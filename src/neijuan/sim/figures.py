@@ -154,6 +154,13 @@ PERIOD_FIGURES: dict[str, PeriodFigure] = {f.name: f for f in [
     _p("revenue_per_employee_low_exposure", "nominal output/person",
        "revenue per employee in the least AI-exposed sectors", "sum P Y / E over low sectors",
        lambda s: _safe_div(s["revenue_low_exposure"], s["employed_low_exposure"])),
+    _p("openings_more_exposed", "openings/quarter",
+       "job openings (postings) in the more AI-exposed occupations (at or above the "
+       "employment-weighted median of time in tasks AI can take on)", "sum V over more exposed",
+       lambda s: s["openings_more_exposed"]),
+    _p("openings_less_exposed", "openings/quarter",
+       "job openings (postings) in the less AI-exposed occupations", "sum V over less exposed",
+       lambda s: s["openings_less_exposed"]),
     _p("degree_required_share", "share", "share of hires whose posting requires a degree",
        "sum_o hires_o req_o / hires", lambda s: s["degree_required"]),
     _p("degree_required_share_ai", "share",

@@ -21,7 +21,7 @@ from neijuan.config import Scenario
 from neijuan.sim import kernels as kern
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NORMAL
-from neijuan.sim.economy import Economy
+from neijuan.sim.economy import Economy, more_exposed_occupations
 
 F64 = NDArray[np.float64]
 
@@ -112,6 +112,7 @@ class MarketBase:
         self.adoption = np.zeros(economy.n_tasks)
         self.eta = (np.full(economy.n_sectors, scenario.demand.eta) if scenario.demand.eta
                     is not None else economy.sector_eta)[economy.occ_sector]
+        self.more_exposed = more_exposed_occupations(economy)
         self.records: dict[str, list[float]] = {}
         self.occ_records: dict[str, list[F64]] = {}
         self.capability = 0.0
@@ -463,6 +464,10 @@ class MarketBase:
         for group, mask in (("high", high), ("low", ~high)):
             rec[f"revenue_{group}_exposure"] = float(revenue[mask].sum())
             rec[f"employed_{group}_exposure"] = float(prod.employed[mask].sum())
+        # postings (openings) by occupation exposure, as PwC counts them
+        more = self.more_exposed
+        rec["openings_more_exposed"] = float(openings[more].sum())
+        rec["openings_less_exposed"] = float(openings[~more].sum())
         for name, number in rec.items():
             self.records.setdefault(name, []).append(number)
         with np.errstate(invalid="ignore", divide="ignore"):
