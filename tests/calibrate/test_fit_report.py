@@ -49,21 +49,23 @@ def test_fit_report_is_json_ready() -> None:
 
 
 def _shipped_fit() -> dict[str, object]:
-    from importlib import resources
+    from neijuan.report.build import shipped_fit
 
-    text = resources.files("neijuan.scenarios").joinpath("ai-fitted.fit.json").read_text(
-        encoding="utf-8")
-    return dict(json.loads(text))
+    fit = shipped_fit("ai-baseline")
+    assert fit is not None, "ai-baseline.fit.json is not shipped beside ai-baseline.toml"
+    return fit
 
 
 def test_shipped_fitted_scenario_holds_the_fitted_values() -> None:
-    """Each fitted parameter in ai-fitted.toml equals the value in the fit report shipped beside
-    it, and every other value is ai-baseline's (the scenario the fit started from)."""
-    from neijuan.config import load_scenario
+    """Each fitted parameter in ai-baseline.toml (the quick start's scenario) equals the value in
+    the fit report shipped beside it, and every other model value is the hand-set default of
+    neijuan.config (docs/model.md), from which the fit started."""
+    from neijuan.config import Scenario, load_scenario
 
     fit = _shipped_fit()
-    scenario = load_scenario("ai-fitted")
-    base = load_scenario("ai-baseline")
+    assert fit["scenario"] == "ai-baseline"
+    scenario = load_scenario("ai-baseline")
+    defaults = Scenario(name="defaults")
     params = fit["parameters"]
     assert isinstance(params, list) and params
     for p in params:
@@ -71,13 +73,27 @@ def test_shipped_fitted_scenario_holds_the_fitted_values() -> None:
         # (the optimiser's points are run rounded to 12 significant digits, as written here)
         assert getattr(getattr(scenario, section), key) == float(f"{p['value']:.12g}"), p["key"]
         assert p["lo"] <= p["value"] <= p["hi"]
+        assert p["identified"], p["key"]
     fitted = {p["key"] for p in params}
-    for section, values in base.params().items():
+    for section, values in defaults.params().items():
         if section == "run":
             continue
         for key, value in values.items():
             if f"{section}.{key}" not in fitted:
                 assert scenario.params()[section][key] == value, f"{section}.{key}"
+    # the run covers the fitted years
+    assert scenario.run.start_year == 2018
+    assert scenario.run.start_year + scenario.run.periods / 4 - 1 == 2024
+
+
+def test_shipped_fit_lands_every_target_in_the_fit() -> None:
+    fit = _shipped_fit()
+    targets = fit["targets"]
+    assert isinstance(targets, list)
+    in_fit = [t for t in targets if t["in_fit"]]
+    assert len(in_fit) >= 8
+    assert all(t["within"] for t in in_fit), [t["name"] for t in in_fit if not t["within"]]
+    assert any(not t["in_fit"] for t in targets)  # and out-of-sample checks are reported
 
 
 def test_shipped_fit_report_reproduces_and_lands_in_its_targets() -> None:
@@ -91,7 +107,7 @@ def test_shipped_fit_report_reproduces_and_lands_in_its_targets() -> None:
     config, provenance = fit["config"], fit["provenance"]
     assert isinstance(config, dict) and isinstance(provenance, dict)
     seeds = provenance["report_seeds"]
-    result = simulate("ai-fitted", workers=config["workers"], seeds=len(seeds), twin=False,
+    result = simulate("ai-baseline", workers=config["workers"], seeds=len(seeds), twin=False,
                       overrides={"run.seed": seeds[0]})
     now = {t["name"]: t for t in fit_report(result)}
     shipped = fit["targets"]

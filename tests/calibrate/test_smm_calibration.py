@@ -25,6 +25,11 @@ from neijuan.targets import model_targets, moments_by_seed
 TRUTH = {"ai.specialist_demand": 15.0, "screening.degree_weight_threshold": 0.22}
 BOX = {"ai.specialist_demand": (3.0, 30.0), "screening.degree_weight_threshold": (0.1, 0.35)}
 SIZE = {"run.workers": 1000, "run.periods": 28, "run.burn_in": 8}
+# the other fitted values of the shipped ai-baseline held at the hand-set defaults, where these
+# moments identify the two parameters at 1,000 workers (the test is of the method, not of the
+# shipped fit, and must not move when ai-baseline is refitted)
+HAND_SET = {"ai.cost_decline": 0.10, "ai.assessment": 0.3, "demand.income_elasticity": 0.5,
+            "demand.kappa": 0.6}
 # the moments that identify them: the AI share of postings and the premium (specialist demand),
 # the degree share of AI postings (the firm's degree threshold)
 IDS = ("pwc_2025_ai_wage_premium", "bone_2024_ai_share_of_postings", "bone_2024_degree_in_ai_ads")
@@ -33,7 +38,7 @@ IDS = ("pwc_2025_ai_wage_premium", "bone_2024_ai_share_of_postings", "bone_2024_
 def _targets_from_truth(seeds: int, first_seed: int) -> list:
     """The published targets with their figures replaced by the model's own at TRUTH."""
     r = neijuan.simulate("ai-baseline", seeds=seeds, processes=2,
-                         overrides={**SIZE, **TRUTH, "run.seed": first_seed})
+                         overrides={**SIZE, **HAND_SET, **TRUTH, "run.seed": first_seed})
     m = moments_by_seed(r.series()).drop("seed").mean().row(0, named=True)
     out = []
     for t in model_targets():
@@ -49,7 +54,7 @@ def test_calibration_recovers_known_parameters(tmp_path: Path) -> None:
     cfg = CalibrationConfig(
         params=tuple(FitParam(k, *BOX[k]) for k in TRUTH), seeds=2, workers=SIZE["run.workers"],
         periods=SIZE["run.periods"], burn_in=SIZE["run.burn_in"], popsize=5, maxiter=5,
-        report_seeds=4)
+        report_seeds=4, fixed=tuple(HAND_SET.items()))
     # the figures come from the fit's own seeds (common random numbers), so the distance is
     # exactly zero at the truth: the test holds the optimiser, the runner and the moments to
     # finding it. Stated tolerance: within 5% of the search box.
@@ -68,6 +73,7 @@ def test_calibration_recovers_known_parameters(tmp_path: Path) -> None:
     fitted = tmp_path / "fitted-ai-baseline.toml"
     sc = neijuan.load_scenario(fitted)
     assert sc.ai.specialist_demand == pytest.approx(cal.theta["ai.specialist_demand"])
+    assert sc.demand.kappa == HAND_SET["demand.kappa"]  # the held values travel with the fit
     assert tomllib.loads(fitted.read_text())["extends"] == "ai-baseline"
     report = json.loads((tmp_path / "fit-report.json").read_text())
     assert {r["name"] for r in report["targets"]} >= {"bone_2024_degree_in_ai_ads_end"}
@@ -106,3 +112,12 @@ def test_calibration_files_and_params_are_validated(tmp_path: Path) -> None:
         calibrate(CalibrationConfig(params=(FitParam("demand.kapa", 0.1, 1.0),)), tmp_path)
     with pytest.raises(ConfigError, match=r"demand.kappa = 5.0"):
         calibrate(CalibrationConfig(params=(FitParam("demand.kappa", 0.1, 5.0),)), tmp_path)
+    fixed = tmp_path / "f.toml"
+    fixed.write_text('[params]\n"demand.kappa" = [0.2, 1.0]\n[fixed]\n"ai.cost_decline" = "fast"\n')
+    with pytest.raises(ConfigError, match=r"\[fixed\] must map"):
+        load_config(fixed)
+    fixed.write_text('[params]\n"demand.kappa" = [0.2, 1.0]\n[fixed]\n"demand.kappa" = 0.5\n')
+    with pytest.raises(ConfigError, match="both fitted and fixed"):
+        calibrate(load_config(fixed), tmp_path)
+    fixed.write_text('[params]\n"demand.kappa" = [0.2, 1.0]\n[fixed]\n"ai.cost_decline" = 0.1\n')
+    assert load_config(fixed).fixed == (("ai.cost_decline", 0.1),)

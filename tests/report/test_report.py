@@ -102,8 +102,10 @@ def test_report_is_self_contained_and_stamped(tiny_results: dict[str, Any], lang
     # absent data is said plainly
     assert texts["absent_ads"][lang].split("`")[0] in html
     assert texts["absent_atlas"][lang].split("（")[0].split("(")[0] in html
-    assert any(texts[k][lang].split("（")[0].split("(")[0] in html
-               for k in ("absent_calibration", "pending_calibration"))
+    # the shipped fit of ai-baseline: its parameters with intervals, its targets in and out
+    assert texts["s_calibration_p"][lang] in html
+    assert "demand.kappa" in html and "bls_productivity_2018_2024" in html
+    assert texts["held_out"][lang] in html
     if lang == "zh":
         assert '<html lang="zh-CN">' in html and "种子" in html
     else:

@@ -179,18 +179,27 @@ def _print_calibration(cal: Any, out: Path) -> None:
 
 
 def _print_targets(rows: list[dict[str, Any]], title: str) -> None:
+    """Readable at 80 columns, like ``simulate --fit``: one line per compared number."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
-    for col in ("target", "published", "fitted", "5-95%", "tolerance", "within", "in fit"):
-        table.add_column(col, justify="left" if col == "target" else "right")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 0, 0, 1))
+    table.add_column("target", no_wrap=True)
+    for col in ("publ.", "fitted", "5-95%", "tol.", "met"):
+        table.add_column(col, no_wrap=True, justify="right")
     for r in rows:
         sim = r["simulated"]
-        table.add_row(r["name"], _num(r["published"]), _num(sim["mean"]),
-                      f"{_num(sim['lo'])} .. {_num(sim['hi'])}", _num(r["tolerance"]),
-                      "[green]yes[/]" if r["within"] else "[red]no[/]",
-                      "yes" if r["in_fit"] else "held out")
+        mark = ("[green]yes[/]" if r["within"] else "[red]no[/]") + ("*" if r["in_fit"] else "")
+        table.add_row(r["name"], _num3(r["published"]), _num3(sim["mean"]),
+                      f"{_num3(sim['lo'])}..{_num3(sim['hi'])}", f"{r['tolerance']:g}", mark)
     console.print(table)
+    console.print("met: |fitted - published| <= tolerance; *: in the fit, the others are "
+                  "out-of-sample checks", style="dim")
+
+
+def _num3(v: Any) -> str:
+    return "-" if v is None else f"{v:.3f}"
 
 
 def sensitivity(

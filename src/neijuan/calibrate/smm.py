@@ -72,6 +72,9 @@ class CalibrationConfig:
     maxiter: int = 12
     optimizer_seed: int = 0
     step: float = 0.10            # finite-difference step, share of each parameter's range
+    #: values held at every point (``[fixed]`` in a calibration file: "section.key" = value),
+    #: written into the fitted scenario with the fitted ones
+    fixed: tuple[tuple[str, float], ...] = ()
 
     def fingerprint(self, targets: Sequence[Published]) -> str:
         """What makes two calibrations the same (their evaluations can be shared)."""
@@ -105,6 +108,11 @@ def load_config(path: str | os.PathLike[str] | None = None,
         if key not in allowed:
             raise ConfigError(f"calibration file {source}: unknown key {key!r}; allowed: "
                               f"{', '.join(sorted(allowed))}")
+    fixed_raw = raw.pop("fixed", {})
+    if not isinstance(fixed_raw, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in fixed_raw.values()):
+        raise ConfigError(f"calibration file {source}: [fixed] must map \"section.key\" to a "
+                          "number")
     params_raw = raw.pop("params", {})
     if not isinstance(params_raw, dict) or not params_raw:
         raise ConfigError(f"calibration file {source}: [params] must list at least one "
@@ -120,7 +128,8 @@ def load_config(path: str | os.PathLike[str] | None = None,
         if key in raw and (not isinstance(raw[key], int) or raw[key] < 1):
             raise ConfigError(f"calibration file {source}: {key} = {raw[key]!r}; expected an "
                               "integer >= 1")
-    return CalibrationConfig(params=tuple(params), **raw)
+    return CalibrationConfig(params=tuple(params),
+                             fixed=tuple((k, float(v)) for k, v in fixed_raw.items()), **raw)
 
 
 def parse_param(text: str) -> FitParam:
@@ -155,6 +164,11 @@ class Evaluator:
                           ("burn_in", "run.burn_in"), ("seed", "run.seed")):
             if getattr(config, name) is not None:
                 overrides[key] = getattr(config, name)
+        fitted = {p.key for p in config.params}
+        for key, value in config.fixed:
+            if key in fitted:
+                raise ConfigError(f"calibration: {key} is both fitted and fixed")
+            overrides[key] = value
         self.base = load_scenario(config.scenario, overrides)
         for p in config.params:
             check_key(self.base, p.key)
@@ -269,7 +283,7 @@ class Calibration:
     def scenario_toml(self, name: str | None = None) -> str:
         """The fitted scenario: the base scenario with the fitted values (``extends``)."""
         sections: dict[str, dict[str, float]] = {}
-        for key, value in self.theta.items():
+        for key, value in [*self.config.fixed, *self.theta.items()]:
             section, k = key.split(".", 1)
             sections.setdefault(section, {})[k] = value
         within = sum(r["within"] for r in self.report)
@@ -290,8 +304,9 @@ class Calibration:
             lines.append("")
             lines.append(f"[{section}]")
             for k, v in values.items():
-                p = next(p for p in self.params if p["key"] == f"{section}.{k}")
-                lines.append(f"{k} = {v!r}  # 90% interval {_fmt(p['lo'])} .. {_fmt(p['hi'])}")
+                p = next((p for p in self.params if p["key"] == f"{section}.{k}"), None)
+                lines.append(f"{k} = {v!r}  # held fixed" if p is None else
+                             f"{k} = {v!r}  # 90% interval {_fmt(p['lo'])} .. {_fmt(p['hi'])}")
         return "\n".join(lines) + "\n"
 
 

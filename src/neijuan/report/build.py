@@ -159,10 +159,7 @@ def build_report(lang: str = "zh", *, workers: int = 5000, seeds: int = 3,
     sections.append(_atlas_section(lang, data_dir))
     sections.append(_ads_section(lang, ads_dir))
     sections.append(_claims_section(lang, results.get("ai-baseline"), data_dir))
-    s = Section("calibration", t("s_calibration", lang))
-    s.absent(t("absent_calibration", lang) if importlib.util.find_spec("neijuan.calibrate") is None
-             else t("pending_calibration", lang))
-    sections.append(s)
+    sections.append(_calibration_section(lang))
 
     # appendix: every figure of the baseline
     s = Section("summary", t("s_summary", lang))
@@ -290,6 +287,47 @@ def _ads_section(lang: str, ads_dir: str | Path | None) -> Section:
     s.figure(plots.layout(fig, t("s_ads", lang)),
              f"{t('data', lang)}: {Path(ads_dir).name} · {int(sh['n_ads'].sum()):,} ads · "
              f"{t('code', lang)} {code_version()}")
+    return s
+
+
+def shipped_fit(scenario: str = "ai-baseline") -> dict[str, Any] | None:
+    """The fit report shipped beside a scenario file (``<scenario>.fit.json``), if any."""
+    import json
+    from importlib import resources
+
+    res = resources.files("neijuan.scenarios").joinpath(f"{scenario}.fit.json")
+    if not res.is_file():
+        return None
+    return dict(json.loads(res.read_text(encoding="utf-8")))
+
+
+def _calibration_section(lang: str) -> Section:
+    """The shipped fit of ai-baseline: each fitted parameter with its interval and search box,
+    each published figure against the fitted model, in or out of the fit."""
+    s = Section("calibration", t("s_calibration", lang))
+    fit = shipped_fit() if importlib.util.find_spec("neijuan.calibrate") else None
+    if fit is None:
+        s.absent(t("absent_calibration", lang))
+        return s
+    s.para(t("s_calibration_p", lang))
+    s.table([t("parameter", lang), t("fitted", lang), t("interval90", lang), t("box", lang)],
+            [(p["key"], f"{p['value']:.3g}", f"{p['lo']:.3g} .. {p['hi']:.3g}",
+              f"{p['box'][0]:g} .. {p['box'][1]:g}") for p in fit["parameters"]])
+    within = t("yes", lang), t("no", lang)
+    s.table([t("target", lang), t("window", lang), t("source_figure", lang),
+             t("model_figure", lang), t("range", lang), t("tolerance", lang), t("within", lang),
+             t("in_fit", lang)],
+            [(r["name"], r["window"], f"{r['published']:.3g}",
+              f"{r['simulated']['mean']:.3g}",
+              f"{r['simulated']['lo']:.3g} .. {r['simulated']['hi']:.3g}",
+              f"{r['tolerance']:g}", within[0] if r["within"] else within[1],
+              within[0] if r["in_fit"] else t("held_out", lang)) for r in fit["targets"]])
+    prov = fit["provenance"]
+    cfg = fit["config"]
+    s.stamp(f"{t('objective', lang)} {fit['objective']:.3g} · {fit['evaluations']} "
+            f"{t('evaluations', lang)} · {cfg['workers']:,} {t('workers', lang)} · "
+            f"{len(prov['report_seeds'])} {t('seeds', lang)} · {t('code', lang)} "
+            f"{prov['version']}")
     return s
 
 

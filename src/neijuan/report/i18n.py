@@ -109,13 +109,30 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The public data the atlas needs was not found (NEIJUAN_DATA_DIR or "
               "../shared/data): `neijuan data status` shows what is missing."},
     "absent_calibration": {
-        "zh": "本版本尚无校准与情景扫描结果（neijuan.calibrate 尚未提供）；模型参数为 docs/model.md 中手工设定的默认值。",
-        "en": "No calibration or sweep results exist in this version (neijuan.calibrate is not "
-              "available); the parameters are the hand-set defaults of docs/model.md."},
-    "pending_calibration": {
-        "zh": "校准模块（neijuan.calibrate）已存在，但本报告尚未读取其结果；模型参数为 docs/model.md 中的默认值。",
-        "en": "The calibration module (neijuan.calibrate) is present but this report does not read "
-              "its results yet; the parameters are the defaults of docs/model.md."},
+        "zh": "找不到与 ai-baseline 一同发布的拟合报告（ai-baseline.fit.json）：运行 `neijuan calibrate --out DIR` 生成。",
+        "en": "The fit report shipped with ai-baseline (ai-baseline.fit.json) was not found: "
+              "`neijuan calibrate --out DIR` makes one."},
+    "s_calibration_p": {
+        "zh": "默认情景 ai-baseline 的参数由模拟矩估计（neijuan calibrate）拟合到 2018–2024 年的公开数字：下表列出每个拟合参数及其 90% 区间与搜索范围，以及每个公开数字与拟合后模型的对照（在拟合之内，或留作样本外检验）。未拟合的参数为 docs/model.md 中注明来源的手工设定值。",
+        "en": "The default scenario ai-baseline has its parameters fitted to the published "
+              "2018-2024 figures by simulated method of moments (neijuan calibrate): below, each "
+              "fitted parameter with its 90% interval and search box, and each published figure "
+              "against the fitted model, in the fit or held out as an out-of-sample check. The "
+              "parameters not fitted are the hand-set values of docs/model.md, each with its "
+              "source."},
+    "parameter": {"zh": "参数", "en": "parameter"},
+    "fitted": {"zh": "拟合值", "en": "fitted"},
+    "interval90": {"zh": "90% 区间", "en": "90% interval"},
+    "box": {"zh": "搜索范围", "en": "search box"},
+    "target": {"zh": "目标", "en": "target"},
+    "tolerance": {"zh": "容差", "en": "tolerance"},
+    "within": {"zh": "落入容差", "en": "within"},
+    "in_fit": {"zh": "纳入拟合", "en": "in the fit"},
+    "held_out": {"zh": "样本外", "en": "held out"},
+    "yes": {"zh": "是", "en": "yes"},
+    "no": {"zh": "否", "en": "no"},
+    "objective": {"zh": "目标函数", "en": "distance"},
+    "evaluations": {"zh": "次评估", "en": "evaluations"},
     "exposure_wage": {"zh": "暴露度与工资", "en": "Exposure against wage"},
     "median_wage": {"zh": "年工资中位数（美元）", "en": "median annual wage (USD)"},
     "exposure": {"zh": "暴露度", "en": "exposure"},

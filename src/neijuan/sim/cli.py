@@ -235,7 +235,7 @@ def _print_fit(result: Any) -> None:
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   padding=(0, 0, 0, 1))
     table.add_column("target", no_wrap=True)
-    for column in ("years", "publ.", "model", "5-95%", "within"):
+    for column in ("years", "publ.", "model", "5-95%", "met"):
         table.add_column(column, no_wrap=True, justify="right")
     sources: list[str] = []
     for row in fit_report(result).iter_rows(named=True):
@@ -247,7 +247,7 @@ def _print_fit(result: Any) -> None:
         table.add_row(row["target"], years, f"{row['published']:.3f}", f"{row['simulated']:.3f}",
                       f"{row['lo']:.3f}..{row['hi']:.3f}", mark)
     console.print(table)
-    console.print("within: |model - published| <= the target's tolerance (--json gives it); "
+    console.print("met: |model - published| <= the target's tolerance (--json gives it); "
                   "*: in the calibration, the others are out-of-sample checks", style="dim")
     for source in sources:
         console.print(f"source: {source}", style="dim")
