@@ -66,6 +66,70 @@ def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None
 
 # --- degree ------------------------------------------------------------------------------------
 
+# Degree 1.3.0: each rule from the development half of the real English sample, in fixtures
+# written for the test in their own words (no ad text).
+@pytest.mark.parametrize(("text", "level", "strength"), [
+    # "diploma" as a word only: diplomacy and diplomatic name no credential
+    ("Handle delicate files with tact and diplomacy.", "none", "none"),
+    ("Deal diplomatically with senior staff.", "none", "none"),
+    # post-secondary education (or setting) names no credential; a post-secondary diploma does
+    ("Some post-secondary education in a relevant area.", "none", "none"),
+    ("Has worked in a post-secondary setting before.", "none", "none"),
+    ("Post-secondary diploma in office administration.", "associate", "required"),
+    ("A 2-year program in disability studies.", "associate", "required"),
+    # a university graduate is a bachelor's
+    ("A graduate in geology from an accredited university.", "bachelor",
+     "required"),
+    # a student post that also takes graduates asks for the program
+    ("Enrolled in or a recent graduate of an accounting diploma program.",
+     "associate", "required"),
+    ("Enrolled in an accounting diploma program.", "none", "none"),
+    # secondary school is not a degree
+    ("Completion of secondary school is needed.", "none", "not_required"),
+    # a preference about the field, or in brackets about another degree, is not a preference for
+    # the degree; "(preferred)" alone still is
+    ("University degree, preferably in geology or soil science.", "bachelor", "required"),
+    ("Degree in geology (an MSc is an asset).", "bachelor", "required"),
+    ("Degree in economics, with a preference for a focus on public finance.", "bachelor",
+     "required"),
+    ("Bachelor's degree (preferred)", "bachelor", "preferred"),
+    ("Diploma in early childhood education is an asset.", "associate", "preferred"),
+    # a bare "or equivalent" is an equivalent credential, not a relaxation
+    ("Bachelor's degree in engineering, or equivalent.", "bachelor", "required"),
+    ("Bachelor's degree in finance.\n- CPA designation (or equivalent).", "bachelor", "required"),
+    ("Bachelor's degree; two years' equivalency of experience also accepted.",
+     "bachelor", "alternative"),
+    # "will be considered" offering a mix of education and experience is a relaxation
+    ("Applicants with a degree, or a mix of training and experience, will be considered.", "bachelor",
+     "alternative"),
+    # a stand-alone relaxation does not relax a degree stated as required in so many words
+    ("- A bachelor's degree in nursing is required.\n- Fluent French.\n"
+     "- Equivalent experience could also be accepted instead.",
+     "bachelor", "required"),
+    ("- A bachelor's degree in nursing.\n- Fluent French.\n"
+     "- Equivalent experience could also be accepted instead.",
+     "bachelor", "alternative"),
+    # a lower level offered with more years stands in for the higher level
+    ("- A four-year degree in commerce plus two years of related experience\nOR\n"
+     "- A two-year diploma in business plus four years of related experience",
+     "bachelor", "alternative"),
+    ("- A bachelor's degree in commerce\nOR\n- A two-year diploma in business from a college\n\n"
+     "plus a minimum of four years of related experience", "bachelor", "alternative"),
+    ("- A bachelor's degree in commerce\nOR\n- A two-year diploma in business from a college",
+     "associate", "required"),
+    ("Master's degree in social work, or a bachelor's degree with three years of related "
+     "experience.", "master", "alternative"),
+    ("Bachelor's or master's degree in statistics with two years of experience.", "bachelor",
+     "required"),
+    # a heading that lists credentials is not a statement of level
+    ("Education: degree/diploma\n- Undergraduate degree in forestry.", "bachelor",
+     "required"),
+])
+def test_degree_1_3(text: str, level: str, strength: str) -> None:
+    row = run(text)
+    assert (row["degree_level"], row["degree_strength"]) == (level, strength), row["degree_evidence"]
+
+
 @pytest.mark.parametrize(("text", "level", "strength"), [
     ("Bachelor's degree in Computer Science required.", "bachelor", "required"),
     ("Bachelor’s degree in CS or equivalent experience.", "bachelor", "alternative"),
