@@ -53,6 +53,39 @@ def test_title_counts_as_evidence() -> None:
     assert run("研究方向：时间序列预测与因果推断。", title="机器学习研究员")["ai_skill_specialist"]
 
 
+# AI skill 2.2.0: a bare "算法工程师" title over non-ML algorithm work, and the AI job market's hype
+# in training-centre ads (fixtures written for the test, no ad text).
+@pytest.mark.parametrize(("title", "text", "skill"), [
+    # robotics, operations research, control: the bare title alone is not AI skill
+    ("算法工程师", "负责移动机器人的SLAM与路径规划算法研发，熟悉ROS。", False),
+    ("算法工程师", "负责车间排程与调度算法设计，熟悉运筹学和整数规划，会用Gurobi。", False),
+    ("算法研究员", "负责伺服电机的运动控制算法，熟悉PID调参。", False),
+    # the bare title over unnamed or ML work still counts, and an ML term always does
+    ("算法工程师", "负责公司核心算法的研发与优化。", True),
+    ("算法工程师", "负责路径规划模块，熟悉深度学习框架。", True),
+    ("推荐算法工程师", "负责排程相关的推荐算法。", True),
+])
+def test_bare_algorithm_title(title: str, text: str, skill: bool) -> None:
+    row = run(text, title=title)
+    assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
+
+
+@pytest.mark.parametrize(("text", "skill"), [
+    # selling a career: talent shortage, easy pay, universities, the "next gold rush"
+    ("先参加三个月集训。AI人才缺口巨大，AI工程师起薪可达两万。", False),
+    ("不少高校今年才开设人工智能专业，机会难得。", False),
+    ("人工智能是下一个风口，结业后可任AI工程师。", False),
+    ("The AI boom has created a talent shortage: machine learning graduates earn up to $150k.",
+     False),
+    # the same words in a clause about the candidate still count
+    ("熟悉人工智能算法，有AI工程师工作经验。", True),
+    ("Machine learning skills are required; there is a talent shortage in our region.", True),
+])
+def test_ai_market_talk_is_not_a_requirement(text: str, skill: bool) -> None:
+    row = run(text)
+    assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
+
+
 def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None:
     bad = tmp_path / "t.toml"  # type: ignore[operator]
     bad.write_text('[meta]\nversion = "x"\n[exclude]\nen = ["("]\nzh = ["x"]\n', encoding="utf-8")

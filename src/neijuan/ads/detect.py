@@ -16,7 +16,7 @@ from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.1.0"
+AI_SKILL_VERSION = "2.2.0"
 DEGREE_VERSION = "1.3.0"
 SALARY_VERSION = "2.0.0"
 
@@ -75,6 +75,18 @@ _AI_COMPANY = (
     r"founded|headquartered)(?-u:\b)|公司(?:是|专注|致力|成立|简介|介绍|主要|为)|我们(?:是|专注|致力)|本公司|"
     r"公司简介|公司介绍"
 )
+# 2.2.0: a clause that sells a career rather than describing the role (training-centre ads): the AI
+# job market's hype, a talent shortage, pay said to come easily, universities only now opening AI
+# programmes, the next gold rush. Its AI words are not a requirement unless the clause also speaks of
+# the candidate. (Examples in the tests are written for them, not taken from ads.)
+_AI_MARKET = (
+    r"(?i)(?-u:\b)(?:talent|skills?) (?:shortage|gap)|(?:ai|artificial intelligence) (?:boom|gold rush|"
+    r"revolution is)|(?:earn|salaries|salary|pay) (?:of )?(?:easily |up to )(?:[$£€]|\d)|six-figure"
+    r"(?-u:\b)|风口|淘金|火爆|人才(?:的)?(?:严重)?(?:缺口|短缺|匮乏|紧缺|稀缺)|"
+    r"(?:月薪|年薪|起薪|薪资|薪酬|工资)[^，。；\n]{0,8}?(?:轻松|高达|可达|就可以|可以拿到|过万|百万)|"
+    r"年薪百万|开设[^，。；\n]{0,8}?专业|(?:人工智能|ai)的天下|被(?:人工智能|ai)(?:所)?(?:替代|取代)|"
+    r"时代(?:刚刚)?(?:拉开帷幕|来临|已经到来|到来)"
+)
 _AI_ROLE = (
     r"(?i)(?-u:\b)(?:you\s+will|you'll|you\s+have|your|experience\s+(?:with|in|using)|knowledge\s+of|"
     r"familiar[a-z]*|proficien[a-z]*|skills?|ability\s+to|responsib[a-z]*|must|required|"
@@ -91,6 +103,21 @@ _AI_GENERIC_ONLY = (
     r"|(?:[^\n]*?(?:(?-u:\b)ai(?-u:\b)|人工智能)[^\n]*)|算法(?:工程师|研究员|专家|实习生))$"
 )
 _AI_FIELD_OF_STUDY = r"(?i)专业|(?-u:\b)(?:degree|major|diploma)\s+in(?-u:\b)"
+# 2.2.0: a bare "算法工程师" (algorithm engineer, researcher, expert, intern) is AI skill only when the
+# ad does not name non-ML algorithm work instead: robotics and navigation (SLAM, path planning,
+# localisation, ROS, sensor fusion, kinematics), control (PID, servo, motion control), operations
+# research (scheduling, combinatorial or integer optimisation, solvers), signal processing, codecs,
+# cryptography. An ad that names any AI/ML term is not affected.
+_BARE_ALGORITHM_TITLE = r"^算法(?:工程师|研究员|专家|实习生)$"
+_NON_ML_ALGORITHM = (
+    r"(?i)(?-u:\b)(?:slam|ros|pid|dsp|mpc|cplex|gurobi|or-tools)(?-u:\b)|激光导航|惯性导航|惯导|组合导航|"
+    r"路径规划|运动规划|轨迹规划|定位算法|多传感器融合|卡尔曼|运动学|动力学|运动控制|控制算法|自动控制|伺服|"
+    r"电机控制|运筹|组合优化|线性规划|整数规划|混合整数|调度算法|排程|排班算法|求解器|启发式算法|"
+    r"信号处理|通信算法|雷达|编解码|视频编码|音频编码|加密算法|密码算法|"
+    r"path planning|motion planning|motion control|control algorithms?|control theory|"
+    r"operations research|combinatorial optimi[sz]ation|(?:integer|linear) programming|"
+    r"signal processing"
+)
 
 
 def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
@@ -146,7 +173,8 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
 
     role = c.str.contains(_AI_ROLE)
     negated = c.str.contains(_AI_NEGATED)
-    elsewhere = c.str.contains(_AI_RECRUITING) | c.str.contains(_AI_COMPANY)
+    elsewhere = (c.str.contains(_AI_RECRUITING) | c.str.contains(_AI_COMPANY)
+                 | c.str.contains(_AI_MARKET))
     spec_ev = by_lang(pl.col("_ai_spec_en"), pl.col("_ai_spec_zh"))
     tool_ev = by_lang(pl.col("_ai_tool_en"), pl.col("_ai_tool_zh"))
     out = sub.select(
@@ -196,6 +224,27 @@ JUDGED = ("scope", "excluded_with_role")
 Judge = Callable[[pl.Series], pl.Series]
 
 
+def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
+    """``cl`` (:func:`ai_clauses`) with the matches of the ads whose only evidence is a bare
+    "算法工程师" dropped when the ad names non-ML algorithm work (:data:`_NON_ML_ALGORITHM`). Eager
+    and on the few such ads only."""
+    matches = (cl.select("_rid", pl.concat_list("_spec", "_tool").alias("_m"))
+               .explode("_m").drop_nulls("_m"))
+    bare = (matches.group_by("_rid").agg(pl.col("_m").str.strip_chars()
+                                         .str.contains(_BARE_ALGORITHM_TITLE).all().alias("_b"))
+            .filter(pl.col("_b"))["_rid"])
+    if bare.len() == 0:
+        return cl
+    veto = work.filter(pl.col("_rid").is_in(bare.implode())).filter(
+        pl.col("_t").str.contains(_NON_ML_ALGORITHM)
+        | pl.col("_tt").fill_null("").str.contains(_NON_ML_ALGORITHM))["_rid"]
+    if veto.len() == 0:
+        return cl
+    vetoed = pl.col("_rid").is_in(veto.implode())
+    return cl.with_columns(pl.when(vetoed).then(_EMPTY).otherwise(pl.col(name)).alias(name)
+                           for name in ("_spec", "_tool"))
+
+
 def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> pl.LazyFrame:
     """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``work``, in order.
 
@@ -208,7 +257,7 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> p
     away, when the judge keeps such a clause). ``ai_judged_clauses`` counts the clauses the judge
     decided. Cost scales with the candidate ads, and the judge's with those clauses.
     """
-    cl = ai_clauses(work, tax)
+    cl = _veto_bare_algorithm_titles(ai_clauses(work, tax), work)
     keep = pl.col("_keep")
     judged = pl.lit(False)
     if judge is not None:
