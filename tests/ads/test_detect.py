@@ -126,6 +126,7 @@ def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None
     ("Degree in economics, with a preference for a focus on public finance.", "bachelor",
      "required"),
     ("Bachelor's degree (preferred)", "bachelor", "preferred"),
+    ("Bachelor's degree in nursing (strongly preferred).", "bachelor", "preferred"),
     ("Diploma in early childhood education is an asset.", "associate", "preferred"),
     # a bare "or equivalent" is an equivalent credential, not a relaxation
     ("Bachelor's degree in engineering, or equivalent.", "bachelor", "required"),

@@ -359,7 +359,7 @@ _DEGREE_NOISE = (
     r"(?:currently |be )?(?:enrolled in|pursuing|working towards|entering)[^.;\n]*"
 )
 # A student post that is also open to recent graduates of the program asks for the program
-# (read before the student-post noise above).
+# (removed before the student-post noise above can remove the program with it).
 _GRADUATE_OPTION = (
     r"(?:currently )?enrolled in,? or (?:a |an )?(?:recent |recently )?graduat(?:ed|es?)(?: of| from)?"
 )
@@ -445,17 +445,25 @@ _WITH_YEARS = (
 _LEVEL_PATTERNS = (_ASSOCIATE, _BACHELOR, _MASTER, _PHD)
 
 
-def _level_codes(clause: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """Lowest and highest degree level a clause names (1 associate … 4 PhD; null when it names
-    none), and whether the highest is named before the lowest ("a master's, or a bachelor's with
-    three years")."""
+def _level_finds(clause: pl.Expr) -> list[pl.Expr]:
+    """Where a clause first names each level (``_p1`` associate … ``_p4`` PhD; null when it does not)
+    and whether it says "degree" without a level (``_g``). Columns, so that the level codes below
+    read them once."""
     generic = clause.str.replace_all(_QUALIFIED_DEGREE, " ").str.contains(r"(?-u:\b)degree")
-    found = [clause.str.find(p) for p in _LEVEL_PATTERNS]
+    return [*(clause.str.find(p).alias(f"_p{i + 1}") for i, p in enumerate(_LEVEL_PATTERNS)),
+            generic.alias("_g")]
+
+
+def _level_codes() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """From :func:`_level_finds`' columns: the lowest and highest degree level a clause names
+    (1 associate … 4 PhD; null when it names none), and whether the highest is named before the
+    lowest ("a master's, or a bachelor's with three years")."""
+    found = [pl.col(f"_p{i + 1}") for i in range(len(_LEVEL_PATTERNS))]
     codes = [pl.when(f.is_not_null()).then(i + 1) for i, f in enumerate(found)]
     # A bare "degree" ("a relevant degree", "degree educated") means a bachelor's, unless the clause
     # names a level itself ("MPharm degree").
-    low = pl.coalesce(pl.min_horizontal(codes), pl.when(generic).then(2))
-    high = pl.coalesce(pl.max_horizontal(codes), pl.when(generic).then(2))
+    low = pl.coalesce(pl.min_horizontal(codes), pl.when(pl.col("_g")).then(2))
+    high = pl.coalesce(pl.max_horizontal(codes), pl.when(pl.col("_g")).then(2))
 
     def pos(level: pl.Expr) -> pl.Expr:
         expr = pl.lit(None, dtype=pl.UInt32)
@@ -463,7 +471,8 @@ def _level_codes(clause: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
             expr = pl.when(level == i + 1).then(f).otherwise(expr)
         return expr
 
-    return low, high, (high > low) & (pos(high) < pos(low)).fill_null(False)
+    two = pl.sum_horizontal(f.is_not_null() for f in found) >= 2
+    return low, high, two & (pos(high) < pos(low)).fill_null(False)
 
 
 def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
@@ -503,7 +512,7 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("_t").str.extract_all(_CLAUSE)
         .list.join("\x00")
         # A clause continued over a line break (see _CONTINUATION) is read as one line.
-        .str.replace_all(r"\s*\n\s*", " ")
+        .str.replace_all("\n", " ", literal=True)
         # An ASCII comma right after a Han character separates clauses, as "，" does.
         .str.replace_all(r"(\p{Han})\s*,\s*", "$1\x00")
         .str.split("\x00")
@@ -511,20 +520,23 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col("_c")
     clean = (
         c.str.to_lowercase()
-        .str.replace_all(_GRADUATE_OPTION, "graduate of")
-        .str.replace_all(r"(?:strongly|highly|very much|much) (prefer)", "$1")
-        .str.replace_all(_DEGREE_NOISE, " ")
-        .str.replace_all(_OTHER_PREFERENCE, " ")
+        # "(strongly preferred)" is a preference for the degree: the adverb goes first, so that the
+        # bracketed-preference rule below does not read it as something else preferred.
+        .str.replace_many(["strongly prefer", "highly prefer"], ["prefer", "prefer"])
+        # One pass: the graduate option first (it wins over the student-post noise at the same
+        # place), then the noise, then the preferences about something else.
+        .str.replace_all(f"{_GRADUATE_OPTION}|{_DEGREE_NOISE}|{_OTHER_PREFERENCE}", " ")
     )
     # Secondary-school phrases are removed before reading the level ("high school diploma" is not
     # an associate diploma).
-    low, high, descending = _level_codes(pl.col("_cl").str.replace_all(_SECONDARY, " "))
+    low, high, descending = _level_codes()
     long = (
         lf.select("_rid", clauses.alias("_c"))
         .explode("_c")
         .with_columns(c.str.strip_chars())
         .filter(c.str.len_chars() > 0)
         .with_columns(clean.alias("_cl"))
+        .with_columns(_level_finds(pl.col("_cl").str.replace_all(_SECONDARY, " ")))
         .with_columns(low.alias("_l"), high.alias("_h"), descending.alias("_desc"),
                       pl.col("_cl").str.contains(_WITH_YEARS).alias("_yrs"))
         .with_columns(_clause_kind(pl.col("_cl"), pl.col("_l")).alias("_k"))
