@@ -128,9 +128,11 @@ def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None
     ("Bachelor's degree (preferred)", "bachelor", "preferred"),
     ("Bachelor's degree in nursing (strongly preferred).", "bachelor", "preferred"),
     ("Diploma in early childhood education is an asset.", "associate", "preferred"),
-    # a bare "or equivalent" is an equivalent credential, not a relaxation
-    ("Bachelor's degree in engineering, or equivalent.", "bachelor", "required"),
+    # a bare "or equivalent" relaxes the degree it follows, but after a licence or a certification
+    # it is an equivalent credential, not a relaxation of the degree
+    ("Bachelor's degree in engineering, or equivalent.", "bachelor", "alternative"),
     ("Bachelor's degree in finance.\n- CPA designation (or equivalent).", "bachelor", "required"),
+    ("Diploma in forestry.\n- A forklift ticket or equivalent.", "associate", "required"),
     ("Bachelor's degree; two years' equivalency of experience also accepted.",
      "bachelor", "alternative"),
     # "will be considered" offering a mix of education and experience is a relaxation

@@ -417,9 +417,6 @@ _PREFERRED = (
 # with a degree, or a mix of training and experience, will be considered" offers an alternative).
 _CONSIDERED = r"(?-u:\b)considered"
 # A relaxation: experience, or another mix of education and experience, can stand in for the degree.
-# A bare "or equivalent" after a degree, a field, a licence or a certification ("a degree in
-# geology, or equivalent"; "a CPA designation (or equivalent)") is an equivalent credential, not a
-# relaxation (1.3.0).
 _RELAX = (
     r"equivalen(?:t|cy|ce)(?: [a-z-]+){0,2}? (?:experience|combination|mix|record|background|work|"
     r"years?|expertise|level of)|"
@@ -430,6 +427,11 @@ _RELAX = (
     r"(?-u:\b)or (?:a |an )?(?:[a-z]+ ){0,2}?(?:certificate|certification|apprenticeship)|"
     r"同等学力|同等学历|可(?:适当)?放宽|亦可|也可|不是硬性|优秀者(?:学历)?不限|经验丰富者|能力(?:突出|优秀)者"
 )
+# A bare "or equivalent" relaxes the degree it follows ("a degree in a technical field or
+# equivalent"), but in a clause that names no degree it is an equivalent credential ("a CPA
+# designation (or equivalent)", "a forklift ticket or equivalent"), not a relaxation of the ad's
+# degree (1.3.0).
+_OR_EQUIVALENT = r"(?-u:\b)or (?:an? |the )?equivalent(?-u:\b)"
 # A degree stated as a requirement in so many words ("is required", "must"): a stand-alone
 # relaxation elsewhere in the ad (a line of its own saying that equivalent experience could be
 # accepted instead, often at the end of the experience list) does not turn it into an alternative.
@@ -483,7 +485,7 @@ def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
     return (
         pl.when(has_level & clause.str.contains(_PREFERRED)).then(2)
         .when(clause.str.contains(_NOT_REQUIRED)).then(4)
-        .when(has_level & relax).then(3)
+        .when(has_level & (relax | clause.str.contains(_OR_EQUIVALENT))).then(3)
         .when(has_level & clause.str.contains(_CONSIDERED)).then(2)
         .when(has_level).then(1)
         # "High school diploma or equivalent" says no degree is needed (checked before the
