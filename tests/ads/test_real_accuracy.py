@@ -77,8 +77,9 @@ def _held(scores: pl.DataFrame, lang: str, measure: str) -> dict[str, float]:
 
 # Held-out AI-skill F1 (first held-out half): detectors 2.0.0 en 0.750 (6 positive ads of 190),
 # zh 0.840 (24 of 180); detectors 2.1.0 (rules alone, the default) en 0.750, zh 0.824 (with the
-# clause judge, --judge: 0.846); 2.2.0 the same. This half's disagreements were read after the 2.0.0 freeze, so it is no
-# longer blind; the floors guard against regression and the target is asserted separately (not met).
+# clause judge, --judge: 0.846); 2.2.0 the same. This half's disagreements were read after the 2.0.0
+# freeze, so it is no longer blind; the floors guard against regression and the target is asserted
+# separately (not met).
 AI_F1_FLOOR = {"en": 0.65, "zh": 0.80}
 
 
