@@ -53,6 +53,39 @@ def test_title_counts_as_evidence() -> None:
     assert run("研究方向：时间序列预测与因果推断。", title="机器学习研究员")["ai_skill_specialist"]
 
 
+# AI skill 2.2.0: a bare "算法工程师" title over non-ML algorithm work, and the AI job market's hype
+# in training-centre ads (fixtures written for the test, no ad text).
+@pytest.mark.parametrize(("title", "text", "skill"), [
+    # robotics, operations research, control: the bare title alone is not AI skill
+    ("算法工程师", "负责移动机器人的SLAM与路径规划算法研发，熟悉ROS。", False),
+    ("算法工程师", "负责车间排程与调度算法设计，熟悉运筹学和整数规划，会用Gurobi。", False),
+    ("算法研究员", "负责伺服电机的运动控制算法，熟悉PID调参。", False),
+    # the bare title over unnamed or ML work still counts, and an ML term always does
+    ("算法工程师", "负责公司核心算法的研发与优化。", True),
+    ("算法工程师", "负责路径规划模块，熟悉深度学习框架。", True),
+    ("推荐算法工程师", "负责排程相关的推荐算法。", True),
+])
+def test_bare_algorithm_title(title: str, text: str, skill: bool) -> None:
+    row = run(text, title=title)
+    assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
+
+
+@pytest.mark.parametrize(("text", "skill"), [
+    # selling a career: talent shortage, easy pay, universities, the "next gold rush"
+    ("先参加三个月集训。AI人才缺口巨大，AI工程师起薪可达两万。", False),
+    ("不少高校今年才开设人工智能专业，机会难得。", False),
+    ("人工智能是下一个风口，结业后可任AI工程师。", False),
+    ("The AI boom has created a talent shortage: machine learning graduates earn up to $150k.",
+     False),
+    # the same words in a clause about the candidate still count
+    ("熟悉人工智能算法，有AI工程师工作经验。", True),
+    ("Machine learning skills are required; there is a talent shortage in our region.", True),
+])
+def test_ai_market_talk_is_not_a_requirement(text: str, skill: bool) -> None:
+    row = run(text)
+    assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
+
+
 def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None:
     bad = tmp_path / "t.toml"  # type: ignore[operator]
     bad.write_text('[meta]\nversion = "x"\n[exclude]\nen = ["("]\nzh = ["x"]\n', encoding="utf-8")
@@ -65,6 +98,67 @@ def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None
 
 
 # --- degree ------------------------------------------------------------------------------------
+
+# Degree 1.3.0: each rule from the development half of the real English sample, in fixtures
+# written for the test in their own words (no ad text).
+@pytest.mark.parametrize(("text", "level", "strength"), [
+    # "diploma" as a word only: diplomacy and diplomatic name no credential
+    ("Handle delicate files with tact and diplomacy.", "none", "none"),
+    ("Deal diplomatically with senior staff.", "none", "none"),
+    # post-secondary education (or setting) names no credential; a post-secondary diploma does
+    ("Some post-secondary education in a relevant area.", "none", "none"),
+    ("Has worked in a post-secondary setting before.", "none", "none"),
+    ("Post-secondary diploma in office administration.", "associate", "required"),
+    ("A 2-year program in disability studies.", "associate", "required"),
+    # a university graduate is a bachelor's
+    ("A graduate in geology from an accredited university.", "bachelor", "required"),
+    # a student post that also takes graduates asks for the program
+    ("Enrolled in or a recent graduate of an accounting diploma program.", "associate", "required"),
+    ("Enrolled in an accounting diploma program.", "none", "none"),
+    # secondary school is not a degree
+    ("Completion of secondary school is needed.", "none", "not_required"),
+    # a preference about the field, or in brackets about another degree, is not a preference for
+    # the degree; "(preferred)" alone still is
+    ("University degree, preferably in geology or soil science.", "bachelor", "required"),
+    ("Degree in geology (an MSc is an asset).", "bachelor", "required"),
+    ("Degree in economics, with a preference for a focus on public finance.", "bachelor",
+     "required"),
+    ("Bachelor's degree (preferred)", "bachelor", "preferred"),
+    ("Bachelor's degree in nursing (strongly preferred).", "bachelor", "preferred"),
+    ("Diploma in early childhood education is an asset.", "associate", "preferred"),
+    # a bare "or equivalent" relaxes the degree it follows, but after a licence or a certification
+    # it is an equivalent credential, not a relaxation of the degree
+    ("Bachelor's degree in engineering, or equivalent.", "bachelor", "alternative"),
+    ("Bachelor's degree in finance.\n- CPA designation (or equivalent).", "bachelor", "required"),
+    ("Diploma in forestry.\n- A forklift ticket or equivalent.", "associate", "required"),
+    ("Bachelor's degree; two years' equivalency of experience also accepted.", "bachelor",
+     "alternative"),
+    # "will be considered" offering a mix of education and experience is a relaxation
+    ("Applicants with a degree, or a mix of training and experience, will be considered.",
+     "bachelor", "alternative"),
+    # a stand-alone relaxation does not relax a degree stated as required in so many words
+    ("- A bachelor's degree in nursing is required.\n- Fluent French.\n"
+     "- Equivalent experience could also be accepted instead.", "bachelor", "required"),
+    ("- A bachelor's degree in nursing.\n- Fluent French.\n"
+     "- Equivalent experience could also be accepted instead.",
+     "bachelor", "alternative"),
+    # a lower level offered with more years stands in for the higher level
+    ("- Bachelor's in commerce with two years in finance roles\nOR\n"
+     "- College diploma in bookkeeping with five years in finance roles", "bachelor", "alternative"),
+    ("- Bachelor's in commerce\nOR\n- College diploma in bookkeeping from an accredited school\n\n"
+     "plus at least five years in finance roles", "bachelor", "alternative"),
+    ("- Bachelor's in commerce\nOR\n- College diploma in bookkeeping", "associate", "required"),
+    ("MSc in hydrology, or a BSc in hydrology with four years of field work.", "master",
+     "alternative"),
+    ("Bachelor's or master's degree in statistics with two years of experience.", "bachelor",
+     "required"),
+    # a heading that lists credentials is not a statement of level
+    ("Education: degree/diploma\n- Undergraduate degree in forestry.", "bachelor", "required"),
+])
+def test_degree_1_3(text: str, level: str, strength: str) -> None:
+    row = run(text)
+    assert (row["degree_level"], row["degree_strength"]) == (level, strength), row["degree_evidence"]
+
 
 @pytest.mark.parametrize(("text", "level", "strength"), [
     ("Bachelor's degree in Computer Science required.", "bachelor", "required"),

@@ -16,8 +16,8 @@ from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.1.0"
-DEGREE_VERSION = "1.2.0"
+AI_SKILL_VERSION = "2.2.0"
+DEGREE_VERSION = "1.3.0"
 SALARY_VERSION = "2.0.0"
 
 DEGREE_LEVELS = ["none", "associate", "bachelor", "master", "phd"]
@@ -75,6 +75,18 @@ _AI_COMPANY = (
     r"founded|headquartered)(?-u:\b)|公司(?:是|专注|致力|成立|简介|介绍|主要|为)|我们(?:是|专注|致力)|本公司|"
     r"公司简介|公司介绍"
 )
+# 2.2.0: a clause that sells a career rather than describing the role (training-centre ads): the AI
+# job market's hype, a talent shortage, pay said to come easily, universities only now opening AI
+# programmes, the next gold rush. Its AI words are not a requirement unless the clause also speaks of
+# the candidate. (Examples in the tests are written for them, not taken from ads.)
+_AI_MARKET = (
+    r"(?i)(?-u:\b)(?:talent|skills?) (?:shortage|gap)|(?:ai|artificial intelligence) (?:boom|gold rush|"
+    r"revolution is)|(?:earn|salaries|salary|pay) (?:of )?(?:easily |up to )(?:[$£€]|\d)|six-figure"
+    r"(?-u:\b)|风口|淘金|火爆|人才(?:的)?(?:严重)?(?:缺口|短缺|匮乏|紧缺|稀缺)|"
+    r"(?:月薪|年薪|起薪|薪资|薪酬|工资)[^，。；\n]{0,8}?(?:轻松|高达|可达|就可以|可以拿到|过万|百万)|"
+    r"年薪百万|开设[^，。；\n]{0,8}?专业|(?:人工智能|ai)的天下|被(?:人工智能|ai)(?:所)?(?:替代|取代)|"
+    r"时代(?:刚刚)?(?:拉开帷幕|来临|已经到来|到来)"
+)
 _AI_ROLE = (
     r"(?i)(?-u:\b)(?:you\s+will|you'll|you\s+have|your|experience\s+(?:with|in|using)|knowledge\s+of|"
     r"familiar[a-z]*|proficien[a-z]*|skills?|ability\s+to|responsib[a-z]*|must|required|"
@@ -91,6 +103,21 @@ _AI_GENERIC_ONLY = (
     r"|(?:[^\n]*?(?:(?-u:\b)ai(?-u:\b)|人工智能)[^\n]*)|算法(?:工程师|研究员|专家|实习生))$"
 )
 _AI_FIELD_OF_STUDY = r"(?i)专业|(?-u:\b)(?:degree|major|diploma)\s+in(?-u:\b)"
+# 2.2.0: a bare "算法工程师" (algorithm engineer, researcher, expert, intern) is AI skill only when the
+# ad does not name non-ML algorithm work instead: robotics and navigation (SLAM, path planning,
+# localisation, ROS, sensor fusion, kinematics), control (PID, servo, motion control), operations
+# research (scheduling, combinatorial or integer optimisation, solvers), signal processing, codecs,
+# cryptography. An ad that names any AI/ML term is not affected.
+_BARE_ALGORITHM_TITLE = r"^算法(?:工程师|研究员|专家|实习生)$"
+_NON_ML_ALGORITHM = (
+    r"(?i)(?-u:\b)(?:slam|ros|pid|dsp|mpc|cplex|gurobi|or-tools)(?-u:\b)|激光导航|惯性导航|惯导|组合导航|"
+    r"路径规划|运动规划|轨迹规划|定位算法|多传感器融合|卡尔曼|运动学|动力学|运动控制|控制算法|自动控制|伺服|"
+    r"电机控制|运筹|组合优化|线性规划|整数规划|混合整数|调度算法|排程|排班算法|求解器|启发式算法|"
+    r"信号处理|通信算法|雷达|编解码|视频编码|音频编码|加密算法|密码算法|"
+    r"path planning|motion planning|motion control|control algorithms?|control theory|"
+    r"operations research|combinatorial optimi[sz]ation|(?:integer|linear) programming|"
+    r"signal processing"
+)
 
 
 def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
@@ -146,7 +173,8 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
 
     role = c.str.contains(_AI_ROLE)
     negated = c.str.contains(_AI_NEGATED)
-    elsewhere = c.str.contains(_AI_RECRUITING) | c.str.contains(_AI_COMPANY)
+    elsewhere = (c.str.contains(_AI_RECRUITING) | c.str.contains(_AI_COMPANY)
+                 | c.str.contains(_AI_MARKET))
     spec_ev = by_lang(pl.col("_ai_spec_en"), pl.col("_ai_spec_zh"))
     tool_ev = by_lang(pl.col("_ai_tool_en"), pl.col("_ai_tool_zh"))
     out = sub.select(
@@ -196,6 +224,27 @@ JUDGED = ("scope", "excluded_with_role")
 Judge = Callable[[pl.Series], pl.Series]
 
 
+def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
+    """``cl`` (:func:`ai_clauses`) with the matches of the ads whose only evidence is a bare
+    "算法工程师" dropped when the ad names non-ML algorithm work (:data:`_NON_ML_ALGORITHM`). Eager
+    and on the few such ads only."""
+    matches = (cl.select("_rid", pl.concat_list("_spec", "_tool").alias("_m"))
+               .explode("_m").drop_nulls("_m"))
+    bare = (matches.group_by("_rid").agg(pl.col("_m").str.strip_chars()
+                                         .str.contains(_BARE_ALGORITHM_TITLE).all().alias("_b"))
+            .filter(pl.col("_b"))["_rid"])
+    if bare.len() == 0:
+        return cl
+    veto = work.filter(pl.col("_rid").is_in(bare.implode())).filter(
+        pl.col("_t").str.contains(_NON_ML_ALGORITHM)
+        | pl.col("_tt").fill_null("").str.contains(_NON_ML_ALGORITHM))["_rid"]
+    if veto.len() == 0:
+        return cl
+    vetoed = pl.col("_rid").is_in(veto.implode())
+    return cl.with_columns(pl.when(vetoed).then(_EMPTY).otherwise(pl.col(name)).alias(name)
+                           for name in ("_spec", "_tool"))
+
+
 def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> pl.LazyFrame:
     """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``work``, in order.
 
@@ -208,7 +257,7 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> p
     away, when the judge keeps such a clause). ``ai_judged_clauses`` counts the clauses the judge
     decided. Cost scales with the candidate ads, and the judge's with those clauses.
     """
-    cl = ai_clauses(work, tax)
+    cl = _veto_bare_algorithm_titles(ai_clauses(work, tax), work)
     keep = pl.col("_keep")
     judged = pl.lit(False)
     if judge is not None:
@@ -281,25 +330,51 @@ _DEGREE_KEYWORDS = (
     r"学历|学位|本科|硕士|博士|大专|专科|高职|研究生|中专|高中|初中|技校|学士|"
     r"degree|bachelor|master'?s|masters|master of|ph\.?\s?d|doctorate|doctoral|d\.?phil|"
     r"(?-u:\b)(?:m\.?sc|b\.?sc|ms|bs|ba|mba|b\.?eng|m\.?eng|bsn|msn|llb|dnp|hnd|hnc|ged|mpharm)(?-u:\b)|"
-    r"b\.s\.|m\.s\.|diploma|gcses?|a-levels?|high school|postgraduate|undergraduate|"
-    r"in lieu|equivalent|bootcamp|post-?secondary (?:education|diploma|degree|certificate)|"
-    r"graduate of an? (?:approved |recognized |accredited )"
+    r"b\.s\.|m\.s\.|diplomas?(?-u:\b)|gcses?|a-levels?|high school|secondary school|postgraduate|"
+    r"undergraduate|in lieu|equivalen(?:t|cy|ce)|bootcamp|"
+    r"post-?secondary (?:education|diploma|degree|certificate)|"
+    r"graduate (?:of|in|from) |graduated from |(?-u:\b)(?:2|two)-year (?:program|college)"
 )
 # A clause: a stretch of text without a sentence or clause break. A dot ends it only when a space
 # follows (so "Ph.D." and "B.S." stay inside); the Chinese comma ends it; the ASCII comma does not.
+# Since 1.3.0 a clause runs on over a line break when the next line only continues it with the
+# experience that comes with the degree (a hard-wrapped ad whose next line starts "plus at least
+# five years ..."), so that experience stays with its degree.
 _CLAUSE_CHAR = r"(?:[^\n。；;!?！？，.•]|\.[^\s])"
-_CLAUSE = rf"(?i){_CLAUSE_CHAR}*?(?:{_DEGREE_KEYWORDS}){_CLAUSE_CHAR}*"
+_CONTINUATION = rf"(?:\n[ \t\n]*(?:plus|with a minimum|and a minimum)(?-u:\b){_CLAUSE_CHAR}*)?"
+_CLAUSE = rf"(?i){_CLAUSE_CHAR}*?(?:{_DEGREE_KEYWORDS}){_CLAUSE_CHAR}*{_CONTINUATION}"
 
 # Phrases removed from a clause before its level is read ("a high degree of", "360-degree",
 # "本科为985院校" describes the school, not the level asked for).
 _DEGREE_NOISE = (
     r"(?:high |a |great |certain )?degree of|\d+-degree|\d+ degrees|degrees? (?:celsius|fahrenheit)|"
     r"本科(?:为|毕业于|院校|阶段)[^，,]*|第一学历|(?:高职|职业|本科)院校|"
+    # A heading line that lists credential types ("Education: degree/diploma").
+    r"education:? \(?degree/diploma(?:/certificate)?\)?:?$|"
+    # "Post-secondary education" names no credential (a course or a certificate would do), nor do
+    # a post-secondary setting or institution (1.3.0).
+    r"post[- ]?secondary (?:education|studies|courses?|school(?:ing)?|institutions?|environments?|"
+    r"settings?|sector|organi[sz]ations?|context)|"
     # A student post ("currently enrolled in a Bachelor of Education program") asks for no degree.
     r"(?:currently |be )?(?:enrolled in|pursuing|working towards|entering)[^.;\n]*"
 )
+# A student post that is also open to recent graduates of the program asks for the program
+# (removed before the student-post noise above can remove the program with it).
+_GRADUATE_OPTION = (
+    r"(?:currently )?enrolled in,? or (?:a |an )?(?:recent |recently )?graduat(?:ed|es?)(?: of| from)?"
+)
+# Preferences that are about something other than the degree (1.3.0): the field of study
+# ("preferably in geology", "with a preference for ...") or, in brackets, another degree
+# or a major ("(an MSc is an asset)", "(a finance major preferred)"). "(preferred)" alone
+# stays a preference for the degree.
+_OTHER_PREFERENCE = (
+    r"preferabl[ey](?: (?:in|with|from))?[^,;()]*|with a preference for[^;()]*|"
+    r"\((?:[^()]|\([^()]*\))*?[a-z]\s+(?:is |are |would be )?(?:preferred|an asset|desirable|"
+    r"an advantage|a plus)(?:[^()]|\([^()]*\))*(?:\)|$)"
+)
 _SECONDARY = (
-    r"high school(?: diploma)?|(?-u:\b)ged(?-u:\b)|gcses?|a-levels?|高中|中专|初中|技校|中技|职高"
+    r"high school(?: diploma)?|(?-u:\b)ged(?-u:\b)|gcses?|a-levels?|(?-u:\b)secondary school|"
+    r"高中|中专|初中|技校|中技|职高"
 )
 _PHD = r"ph\.?\s?d|doctorate|doctoral|d\.?phil|(?-u:\b)dnp(?-u:\b)|博士"
 _MASTER = (
@@ -317,11 +392,13 @@ _BACHELOR = (
     r"(?-u:\b)bs(?:\s+(?:in|or|degree|with)(?-u:\b)|\s*[/,)])|"
     r"(?-u:\b)ba(?:\s+(?:in|or|degree)(?-u:\b)|\s*/)|(?-u:\b)b\.?eng(?-u:\b)|(?-u:\b)bsn(?-u:\b)|"
     r"(?-u:\b)llb(?-u:\b)|undergraduate degree|university degree|college degree|"
-    r"(?:4|four)-year degree|本科|学士"
+    r"(?:4|four)-year degree|本科|学士|"
+    # A university graduate in a named field ("a graduate in geology from a university"; 1.3.0).
+    r"(?-u:\b)graduate(?:d)? (?:of|in|from) [^.;]{0,60}?universit|universit(?:y|ies) graduate"
 )
 _ASSOCIATE = (
-    r"associate'?s? degree|foundation degree|(?-u:\b)hn[dc](?-u:\b)|diploma|大专|专科|高职|"
-    r"post-?secondary (?:education|diploma|certificate|program|studies)|"
+    r"associate'?s? degree|foundation degree|(?-u:\b)hn[dc](?-u:\b)|diplomas?(?-u:\b)|大专|专科|高职|"
+    r"post-?secondary (?:diploma|certificate|program)|(?-u:\b)(?:2|two)-year (?:program|college)|"
     r"graduate of an? (?:approved |recognized |accredited )?[a-z ]{0,40}?(?:program|programme)"
 )
 _NOT_REQUIRED = (
@@ -334,43 +411,87 @@ _NOT_REQUIRED = (
 )
 _PREFERRED = (
     r"prefer|desirable|desired|(?-u:\b)nice(?-u:\b)|advantage|(?-u:\b)a plus|(?-u:\b)bonus|ideally|"
-    r"(?-u:\b)considered|优先|加分|最好|更佳"
+    r"(?-u:\b)(?:an|as an|considered an|a definite) asset(?-u:\b)|优先|加分|最好|更佳"
 )
+# "Will be considered" is a preference only when nothing in the clause is a relaxation ("applicants
+# with a degree, or a mix of training and experience, will be considered" offers an alternative).
+_CONSIDERED = r"(?-u:\b)considered"
+# A relaxation: experience, or another mix of education and experience, can stand in for the degree.
 _RELAX = (
-    r"equivalent|in lieu|bootcamp|or (?:relevant|similar|comparable) (?:\w+ )?experience|"
-    r"or \d+\+? years|"
-    r"or (?:a |an )?(?:[a-z]+ ){0,2}?(?:certificate|certification|apprenticeship)|"
+    r"equivalen(?:t|cy|ce)(?: [a-z-]+){0,2}? (?:experience|combination|mix|record|background|work|"
+    r"years?|expertise|level of)|"
+    r"equivalen(?:t|cy|ce) (?:of|in) (?:[a-z]+ ){0,2}?(?:experience|education)|"
+    r"(?:combination|mix) of (?:[a-z/,&-]+ ){0,4}?(?:education|training|experience)|"
+    r"in lieu|bootcamp|(?-u:\b)or (?:relevant|similar|comparable) (?:\w+ )?experience|"
+    r"(?-u:\b)or \d+\+? years|"
+    r"(?-u:\b)or (?:a |an )?(?:[a-z]+ ){0,2}?(?:certificate|certification|apprenticeship)|"
     r"同等学力|同等学历|可(?:适当)?放宽|亦可|也可|不是硬性|优秀者(?:学历)?不限|经验丰富者|能力(?:突出|优秀)者"
 )
+# A bare "or equivalent" relaxes the degree it follows ("a degree in a technical field or
+# equivalent"), but in a clause that names no degree it is an equivalent credential ("a CPA
+# designation (or equivalent)", "a forklift ticket or equivalent"), not a relaxation of the ad's
+# degree (1.3.0).
+_OR_EQUIVALENT = r"(?-u:\b)or (?:an? |the )?equivalent(?-u:\b)"
+# A degree stated as a requirement in so many words ("is required", "must"): a stand-alone
+# relaxation elsewhere in the ad (a line of its own saying that equivalent experience could be
+# accepted instead, often at the end of the experience list) does not turn it into an alternative.
+_EXPLICIT = r"(?-u:\b)(?:required|must|mandatory|essential)(?-u:\b)"
+# Experience that comes with a degree ("plus at least five years", "with 3 years"): a lower level
+# offered with more experience stands in for the higher level the ad also names ("a bachelor's with
+# two years, or a college diploma with five" asks for the bachelor's, with an alternative).
+_WITH_YEARS = (
+    r"(?-u:\b)(?:plus|with|and)(?: a| at least)?(?: minimum)?(?: of)? "
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\+?(?: \(\d+\))?(?: [a-z-]+)? "
+    r"(?:years?|yrs)|(?-u:\b)plus (?:a|an)(?: minimum(?: of)?)?$|(?-u:\b)plus$"
+)
+_LEVEL_PATTERNS = (_ASSOCIATE, _BACHELOR, _MASTER, _PHD)
 
 
-def _level_code(clause: pl.Expr) -> pl.Expr:
-    """Lowest degree level a clause names (1 associate … 4 PhD), or null when it names none."""
+def _level_finds(clause: pl.Expr) -> list[pl.Expr]:
+    """Where a clause first names each level (``_p1`` associate … ``_p4`` PhD; null when it does not)
+    and whether it says "degree" without a level (``_g``). Columns, so that the level codes below
+    read them once."""
     generic = clause.str.replace_all(_QUALIFIED_DEGREE, " ").str.contains(r"(?-u:\b)degree")
-    codes = [
-        pl.when(clause.str.contains(_ASSOCIATE)).then(1),
-        pl.when(clause.str.contains(_BACHELOR)).then(2),
-        pl.when(clause.str.contains(_MASTER)).then(3),
-        pl.when(clause.str.contains(_PHD)).then(4),
-    ]
+    return [*(clause.str.find(p).alias(f"_p{i + 1}") for i, p in enumerate(_LEVEL_PATTERNS)),
+            generic.alias("_g")]
+
+
+def _level_codes() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """From :func:`_level_finds`' columns: the lowest and highest degree level a clause names
+    (1 associate … 4 PhD; null when it names none), and whether the highest is named before the
+    lowest ("a master's, or a bachelor's with three years")."""
+    found = [pl.col(f"_p{i + 1}") for i in range(len(_LEVEL_PATTERNS))]
+    codes = [pl.when(f.is_not_null()).then(i + 1) for i, f in enumerate(found)]
     # A bare "degree" ("a relevant degree", "degree educated") means a bachelor's, unless the clause
     # names a level itself ("MPharm degree").
-    return pl.coalesce(pl.min_horizontal(codes), pl.when(generic).then(2))
+    low = pl.coalesce(pl.min_horizontal(codes), pl.when(pl.col("_g")).then(2))
+    high = pl.coalesce(pl.max_horizontal(codes), pl.when(pl.col("_g")).then(2))
+
+    def pos(level: pl.Expr) -> pl.Expr:
+        expr = pl.lit(None, dtype=pl.UInt32)
+        for i, f in enumerate(found):
+            expr = pl.when(level == i + 1).then(f).otherwise(expr)
+        return expr
+
+    two = pl.sum_horizontal(f.is_not_null() for f in found) >= 2
+    return low, high, two & (pos(high) < pos(low)).fill_null(False)
 
 
 def _clause_kind(clause: pl.Expr, level: pl.Expr) -> pl.Expr:
     """1 required, 2 preferred, 3 alternative, 4 not required, 5 relaxation only, 6 secondary,
     0 other."""
     has_level = level.is_not_null()
+    relax = clause.str.contains(_RELAX)
     return (
         pl.when(has_level & clause.str.contains(_PREFERRED)).then(2)
         .when(clause.str.contains(_NOT_REQUIRED)).then(4)
-        .when(has_level & clause.str.contains(_RELAX)).then(3)
+        .when(has_level & (relax | clause.str.contains(_OR_EQUIVALENT))).then(3)
+        .when(has_level & clause.str.contains(_CONSIDERED)).then(2)
         .when(has_level).then(1)
         # "High school diploma or equivalent" says no degree is needed (checked before the
         # relaxation it also contains).
         .when(clause.str.contains(_SECONDARY)).then(6)
-        .when(clause.str.contains(_RELAX)).then(5)
+        .when(relax).then(5)
         .otherwise(0)
     )
 
@@ -382,39 +503,81 @@ def degree(lf: pl.LazyFrame) -> pl.LazyFrame:
 
     Each clause is classified on its own (level named; required, preferred, an alternative, or
     explicitly not required); the ad's label combines them: the lowest required level wins; a
-    relaxation anywhere ("or equivalent experience", "能力突出者学历可放宽", "学历不限" beside a
-    stated level) turns a requirement into an alternative; a preference counts only when nothing is
-    required. The clauses are classified as one flat column (exploded), which is far faster than
-    evaluating expressions inside each row's list.
+    relaxation ("or equivalent experience", "能力突出者学历可放宽", "学历不限" beside a stated level)
+    turns a requirement into an alternative (a stand-alone one only when some required degree is
+    not stated as "required" in so many words); a lower level offered with more years of experience
+    beside a higher one is an alternative to the higher one, not the level asked for; a preference
+    counts only when nothing is required. The clauses are classified as one flat column (exploded),
+    which is far faster than evaluating expressions inside each row's list.
     """
     clauses = (
         pl.col("_t").str.extract_all(_CLAUSE)
-        .list.join("\n")
+        .list.join("\x00")
+        # A clause continued over a line break (see _CONTINUATION) is read as one line.
+        .str.replace_all("\n", " ", literal=True)
         # An ASCII comma right after a Han character separates clauses, as "，" does.
-        .str.replace_all(r"(\p{Han})\s*,\s*", "$1\n")
-        .str.split("\n")
+        .str.replace_all(r"(\p{Han})\s*,\s*", "$1\x00")
+        .str.split("\x00")
     )
     c = pl.col("_c")
-    clean = c.str.to_lowercase().str.replace_all(_DEGREE_NOISE, " ")
+    clean = (
+        c.str.to_lowercase()
+        # "(strongly preferred)" is a preference for the degree: the adverb goes first, so that the
+        # bracketed-preference rule below does not read it as something else preferred.
+        .str.replace_many(["strongly prefer", "highly prefer"], ["prefer", "prefer"])
+        # One pass: the graduate option first (it wins over the student-post noise at the same
+        # place), then the noise, then the preferences about something else.
+        .str.replace_all(f"{_GRADUATE_OPTION}|{_DEGREE_NOISE}|{_OTHER_PREFERENCE}", " ")
+    )
+    # Secondary-school phrases are removed before reading the level ("high school diploma" is not
+    # an associate diploma).
+    low, high, descending = _level_codes()
     long = (
         lf.select("_rid", clauses.alias("_c"))
         .explode("_c")
         .with_columns(c.str.strip_chars())
         .filter(c.str.len_chars() > 0)
         .with_columns(clean.alias("_cl"))
-        # Secondary-school phrases are removed before reading the level ("high school diploma" is
-        # not an associate diploma).
-        .with_columns(_level_code(pl.col("_cl").str.replace_all(_SECONDARY, " ")).alias("_l"))
+        .with_columns(_level_finds(pl.col("_cl").str.replace_all(_SECONDARY, " ")))
+        .with_columns(low.alias("_l"), high.alias("_h"), descending.alias("_desc"),
+                      pl.col("_cl").str.contains(_WITH_YEARS).alias("_yrs"))
         .with_columns(_clause_kind(pl.col("_cl"), pl.col("_l")).alias("_k"))
+        # "A master's, or a bachelor's with three years": the higher level, as an alternative.
+        .with_columns(
+            pl.when(pl.col("_desc") & pl.col("_yrs") & pl.col("_k").is_in([1, 3]))
+            .then(pl.col("_h")).otherwise(pl.col("_l")).alias("_l"),
+            pl.when(pl.col("_desc") & pl.col("_yrs") & (pl.col("_k") == 1))
+            .then(3).otherwise(pl.col("_k")).alias("_k"),
+        )
     )
-    k, lvl = pl.col("_k"), pl.col("_l")
-    agg = long.group_by("_rid").agg(
-        lvl.filter(k == 1).min().alias("_req"),
-        lvl.filter(k == 3).min().alias("_alt"),
-        lvl.filter(k == 2).min().alias("_pref"),
-        k.is_in([3, 4, 5]).any().alias("_relaxed"),
-        k.is_in([4, 6]).any().alias("_notreq"),
-        c.filter(k > 0).alias("degree_evidence"),
+    k, lvl, yrs = pl.col("_k"), pl.col("_l"), pl.col("_yrs")
+    asked = k.is_in([1, 3])
+    agg = (
+        long.with_columns(((k == 1) & ~pl.col("_cl").str.contains(_EXPLICIT)).alias("_loose"))
+        .group_by("_rid").agg(
+            lvl.filter((k == 1) & ~yrs).min().alias("_req_n"),
+            lvl.filter((k == 1) & yrs).max().alias("_req_y"),
+            lvl.filter((k == 3) & ~yrs).min().alias("_alt_n"),
+            lvl.filter((k == 3) & yrs).max().alias("_alt_y"),
+            lvl.filter(asked).max().alias("_top"),
+            lvl.filter(asked & yrs).min().alias("_low_y"),
+            lvl.filter(k == 2).min().alias("_pref"),
+            k.is_in([3, 4]).any().alias("_relax_k"),
+            ((k == 5).any() & pl.col("_loose").any()).alias("_relax_alone"),
+            k.is_in([4, 6]).any().alias("_notreq"),
+            c.filter(k > 0).alias("degree_evidence"),
+        )
+        # A level offered with years of experience counts only when it is the highest level the ad
+        # asks for; a lower one stands in for the higher (a substitute: the ad offers an
+        # alternative). Aggregates, not a per-clause window, for speed.
+        .with_columns(
+            pl.min_horizontal("_req_n", pl.when(pl.col("_req_y") == pl.col("_top"))
+                              .then(pl.col("_req_y"))).alias("_req"),
+            pl.min_horizontal("_alt_n", pl.when(pl.col("_alt_y") == pl.col("_top"))
+                              .then(pl.col("_alt_y"))).alias("_alt"),
+            (pl.col("_relax_k") | pl.col("_relax_alone")
+             | (pl.col("_low_y") < pl.col("_top")).fill_null(False)).alias("_relaxed"),
+        )
     )
     level_code = pl.coalesce("_req", "_alt", "_pref", pl.lit(0))
     strength = (
