@@ -104,7 +104,7 @@ def test_report_is_self_contained_and_stamped(tiny_results: dict[str, Any], lang
     assert texts["absent_atlas"][lang].split("（")[0].split("(")[0] in html
     # the shipped fit of ai-baseline: its parameters with intervals, its targets in and out
     assert texts["s_calibration_p"][lang] in html
-    assert "demand.kappa" in html and "bls_productivity_2018_2024" in html
+    assert "ai.cost_decline" in html and "bls_productivity_2018_2024" in html
     assert texts["held_out"][lang] in html
     if lang == "zh":
         assert '<html lang="zh-CN">' in html and "种子" in html
