@@ -113,13 +113,17 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The fit report shipped with ai-baseline (ai-baseline.fit.json) was not found: "
               "`neijuan calibrate --out DIR` makes one."},
     "s_calibration_p": {
-        "zh": "默认情景 ai-baseline 的参数由模拟矩估计（neijuan calibrate）拟合到 2018–2024 年的公开数字：下表列出每个拟合参数及其 90% 区间与搜索范围，以及每个公开数字与拟合后模型的对照（在拟合之内，或留作样本外检验）。未拟合的参数为 docs/model.md 中注明来源的手工设定值。",
+        "zh": "默认情景 ai-baseline 的参数由模拟矩估计（neijuan calibrate）拟合到 2018–2024 年的公开数字：下表列出每个拟合参数及其 90% 区间与搜索范围，以及每个公开数字与拟合后模型的对照（在拟合之内，或留作样本外检验）。未拟合的参数为 docs/model.md 中注明来源的手工设定值。需求一方（价格传导与需求的收入弹性）不在拟合之内：若一并拟合（情景 ai-demand-fitted），收入弹性升至 1.04，2024 年失业率落到 4.0%，内卷随之消失；但这些数字无法确定这两个参数（区间覆盖整个搜索范围）。内卷是否出现，取决于需求如何随收入增长。",
         "en": "The default scenario ai-baseline has its parameters fitted to the published "
               "2018-2024 figures by simulated method of moments (neijuan calibrate): below, each "
               "fitted parameter with its 90% interval and search box, and each published figure "
               "against the fitted model, in the fit or held out as an out-of-sample check. The "
               "parameters not fitted are the hand-set values of docs/model.md, each with its "
-              "source."},
+              "source. The demand side (price pass-through and the income elasticity of demand) "
+              "is not in the fit: fitted too (scenario ai-demand-fitted), the income elasticity "
+              "rises to 1.04, 2024 unemployment lands at 4.0%, and involution disappears; but "
+              "these figures do not identify the two (their intervals span their boxes). Whether "
+              "involution appears depends on how demand grows with income."},
     "parameter": {"zh": "参数", "en": "parameter"},
     "fitted": {"zh": "拟合值", "en": "fitted"},
     "interval90": {"zh": "90% 区间", "en": "90% interval"},
