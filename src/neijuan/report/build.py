@@ -317,7 +317,7 @@ def _calibration_section(lang: str) -> Section:
     s.table([t("target", lang), t("window", lang), t("source_figure", lang),
              t("model_figure", lang), t("range", lang), t("tolerance", lang), t("within", lang),
              t("in_fit", lang)],
-            [(r["name"], r["window"], f"{r['published']:.3g}",
+            [(r["name"], _years(r["window"]), f"{r['published']:.3g}",
               f"{r['simulated']['mean']:.3g}",
               f"{r['simulated']['lo']:.3g} .. {r['simulated']['hi']:.3g}",
               f"{r['tolerance']:g}", within[0] if r["within"] else within[1],
@@ -329,6 +329,12 @@ def _calibration_section(lang: str) -> Section:
             f"{len(prov['report_seeds'])} {t('seeds', lang)} · {t('code', lang)} "
             f"{prov['version']}")
     return s
+
+
+def _years(window: str) -> str:
+    """"2024-2024" as "2024"."""
+    first, _, last = str(window).partition("-")
+    return first if first == last else str(window)
 
 
 def _claims_section(lang: str, baseline: Any, data_dir: str | Path | None) -> Section:
@@ -353,7 +359,7 @@ def _claims_section(lang: str, baseline: Any, data_dir: str | Path | None) -> Se
 
         s.table([t("claim", lang), t("window", lang), t("source_figure", lang),
                  t("model_figure", lang), t("range", lang), t("source", lang)],
-                [(r["target"], r["window"], g(r["published"]), g(r["simulated"]),
+                [(r["target"], _years(r["window"]), g(r["published"]), g(r["simulated"]),
                   f"{g(r['lo'])} .. {g(r['hi'])}", r["source"])
                  for r in fit.iter_rows(named=True)], text_cols=(5,))
         s.stamp(stamp_line(result_payload(baseline, ()), lang))
