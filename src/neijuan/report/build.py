@@ -20,8 +20,8 @@ from neijuan.report.html import Section, page
 from neijuan.report.i18n import check_lang, figure_label, t
 
 # The scenarios the argument needs, and the per-period figures each section draws.
-SCENARIOS = ("ai-baseline", "jevons", "geertz", "agency-preserving", "augment-first",
-             "automate-first")
+SCENARIOS = ("ai-baseline", "ai-demand-fitted", "jevons", "geertz", "agency-preserving",
+             "augment-first", "automate-first")
 SERIES = ("effort_per_position", "real_reward_per_position", "output_per_employed",
           "employment", "positions", "unemployment_rate", "output", "marginal_product_of_labour",
           "employment_share_low", "employment_share_mid", "employment_share_high",
@@ -103,16 +103,18 @@ def build_report(lang: str = "zh", *, workers: int = 5000, seeds: int = 3,
                                     t("s_geertz", lang), twin=False), stamps("geertz", "ai-baseline"))
     s.heading(t("s_elasticity", lang))
     s.para(t("s_elasticity_p", lang))
-    s.figure(plots.run_and_twin(pick("ai-baseline", "jevons"),
+    demand = ("ai-baseline", "ai-demand-fitted", "jevons")
+    s.figure(plots.run_and_twin(pick(*demand),
                                 ["positions", "effort_per_position"], lang,
                                 t("s_elasticity", lang), twin=False),
-             stamps("ai-baseline", "jevons"))
-    s.figure(plots.compare_bars(compare_frame([results[n] for n in ("ai-baseline", "jevons")
-                                               if n in results]),
+             stamps(*demand))
+    s.figure(plots.compare_bars(compare_frame([results[n] for n in demand if n in results]),
                                 ["involution_index", "positions_growth", "unemployment_rate",
                                  "retained_not_needed_share"], lang,
                                 f"{t('ai_effect', lang)} ({t('band', lang)})"),
-             stamps("ai-baseline", "jevons"))
+             stamps(*demand))
+    _effects_table(s, results, ["involution_index", "positions_growth", "unemployment_rate"],
+                   lang, demand)
     sections.append(s)
 
     # 2. polarization, skills against degrees

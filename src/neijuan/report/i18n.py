@@ -63,10 +63,13 @@ TEXT: dict[str, dict[str, str]] = {
               "output per worker rises, positions do not."},
     "s_elasticity": {"zh": "需求弹性的边界", "en": "The demand-elasticity boundary"},
     "s_elasticity_p": {
-        "zh": "同样的 AI，在需求缺乏弹性（ai-baseline）与需求富有弹性（jevons）时结果相反：弹性足够大时岗位增长，内卷指数转负。",
+        "zh": "同样的 AI，在需求缺乏弹性（ai-baseline）与需求富有弹性（jevons）时结果相反：弹性足够大时岗位增长，内卷指数转负。需求对收入的反应同样关键：把需求一方也拟合到 2018–2024 年的数字（ai-demand-fitted），收入弹性升至 1.04，失业率回到 4%，内卷不再出现；这些数字无法在两者之间作出裁决。",
         "en": "The same AI gives opposite results with inelastic demand (ai-baseline) and "
               "elastic demand (jevons): when demand is elastic enough, positions grow and the "
-              "involution index turns negative."},
+              "involution index turns negative. How demand answers income matters as much: "
+              "with the demand side fitted to the 2018-2024 figures too (ai-demand-fitted), "
+              "the income elasticity rises to 1.04, unemployment returns to 4% and involution "
+              "no longer appears; these figures cannot choose between the two."},
     "s_polarization": {"zh": "二、极化、技能与学历", "en": "2. Polarization, skills against degrees"},
     "s_polarization_p": {
         "zh": "中等技能岗位的就业份额变化、各层级工资，以及招聘中学历权重的下降（技能本位招聘）。",
