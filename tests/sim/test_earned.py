@@ -289,3 +289,24 @@ def run_figures_like(per_period: dict[str, np.ndarray], periods: int) -> float:
     full = {name: np.ones(periods) for name in PERIOD_FIGURES}
     full.update(per_period)
     return run_figures(full, 0)["effort_not_output_share"]
+
+
+# ------------------------------------------------- 8. what the calibration fits comes from AI
+def test_the_fitted_moments_vanish_without_ai() -> None:
+    """Productivity growth, PwC's revenue gap and the postings gap by exposure, as the calibration
+    measures them, are made by AI: with it switched off (same seeds) each goes to its noise, and
+    every seed with AI lies beyond every seed without."""
+    from neijuan.targets import model_targets, moments_by_seed
+
+    chosen = [t for t in model_targets() if t.id in (
+        "bls_productivity_2018_2024", "pwc_2025_rpe_gap", "pwc_2025_postings_gap")]
+    runs = {ai: neijuan.simulate("ai-baseline", workers=WORKERS, seeds=SEEDS, twin=False,
+                                 overrides={"ai.enabled": ai}) for ai in (True, False)}
+    with_ai, without = (moments_by_seed(runs[ai].series(), chosen) for ai in (True, False))
+    assert with_ai["bls_productivity_2018_2024"].min() > without["bls_productivity_2018_2024"].max()
+    assert abs(without["bls_productivity_2018_2024"].mean()) < 0.02
+    assert with_ai["pwc_2025_rpe_gap"].min() > without["pwc_2025_rpe_gap"].max()
+    assert abs(without["pwc_2025_rpe_gap"].mean()) < 0.03
+    # fewer postings where AI works: the gap is negative with AI, around zero without
+    assert with_ai["pwc_2025_postings_gap"].max() < without["pwc_2025_postings_gap"].min()
+    assert with_ai["pwc_2025_postings_gap"].max() < -0.1
