@@ -138,7 +138,7 @@ def test_analyze_records_the_judge(tmp_path: Path) -> None:
     assert on.summary["counts"]["ai_judged_clauses"] == on.ads["ai_judged_clauses"].sum()
     assert on.ads["ai_skill"][1] and off.ads["ai_skill"][1]
     # the exchange-rate table says it was not checked against the official series
-    assert on.summary["provenance"]["fx_rates"]["checked"] is False
+    assert on.summary["provenance"]["fx_rates"]["checked"] is True
     result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "cli" / "summary.json").read_text(encoding="utf-8"))
