@@ -236,3 +236,66 @@ def test_third_sample_labels_match_the_draw() -> None:
                                                                 values="len")
     assert (halves["dev3"] - halves["heldout3"]).abs().max() <= 1
     assert set(labels["ai"].unique()) <= {"-", "S", "Sp", "T", "Tp", "ST", "STp"}
+
+
+# Fourth sample (sample4.csv; blind): drawn from ids in none of the earlier samples, stratified
+# as the third, all held out (split heldout4), labelled by someone who had not read the detector
+# code nor run the detectors, and committed before any scoring. These tests were written and
+# committed before the detectors (rules 2.3.0) were first run on it: the target is asserted as
+# the issue states it, on Chinese ads (English: none of the 50 weak-cue ads asks for AI skill, so
+# only false alarms can be counted).
+AI4_TARGET = 0.9
+
+
+@pytest.fixture(scope="module")
+def fourth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
+    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
+        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
+    scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 4)))
+    ads_report("-- fourth sample (blind; labelled without the detectors; AI skill):\n"
+               + f"{'lang':<5}{'split':<10}{'year':<6}{'measure':<15}{'weighting':<10}"
+               f"{'P':>7}{'R':>7}{'F1':>7}{'pos':>5}{'ads':>5}\n" + "\n".join(
+                   f"{r['lang']:<5}{r['split']:<10}{r['year']:<6}{r['measure']:<15}"
+                   f"{r['weighting']:<10}{_fmt(r['precision'])} {_fmt(r['recall'])} "
+                   f"{_fmt(r['f1'])}{int(r['n']):>5}{r['ads']:>5}  (tp {r['tp']} fp {r['fp']} "
+                   f"fn {r['fn']})"
+                   for r in _one_year_once(scores).filter(pl.col("split") == "heldout4")
+                   .iter_rows(named=True)))
+    return scores
+
+
+def _fourth(scores: pl.DataFrame, lang: str, weighting: str, measure: str = "ai_skill"
+            ) -> dict[str, float]:
+    row = scores.filter((pl.col("lang") == lang) & (pl.col("split") == "heldout4")
+                        & (pl.col("year") == "all") & (pl.col("measure") == measure)
+                        & (pl.col("weighting") == weighting))
+    assert row.height == 1
+    return row.row(0, named=True)
+
+
+@pytest.mark.parametrize("weighting", ["sample", "corpus"])
+def test_ai_skill_target_on_the_blind_fourth_sample(fourth_sample: pl.DataFrame,
+                                                    weighting: str) -> None:
+    r = _fourth(fourth_sample, "zh", weighting)
+    assert r["n"] >= 90, "the fourth sample holds about 100 Chinese AI-skill ads"
+    assert r["f1"] >= AI4_TARGET, (
+        f"AI-skill F1 {r['f1']:.3f} < {AI4_TARGET} (zh, blind fourth sample, {weighting})")
+
+
+def test_english_weak_cue_ads_of_the_fourth_sample_raise_few_false_alarms(
+        fourth_sample: pl.DataFrame) -> None:
+    r = _fourth(fourth_sample, "en", "sample")
+    assert r["n"] == 0
+    assert r["fp"] <= 2, f"{r['fp']} false alarms among {r['ads']} weak-cue English ads"
+
+
+def test_fourth_sample_labels_match_the_draw() -> None:
+    sample = pl.read_csv(LABELS / "sample4.csv", schema_overrides={"year": pl.String})
+    labels = pl.concat([pl.read_csv(p) for p in sorted(LABELS.glob("labels4_*.csv"))])
+    assert labels["id"].is_unique().all()
+    assert set(labels["id"]) == set(sample["id"])
+    earlier = pl.concat([pl.read_csv(LABELS / f)["id"]
+                         for f in ("sample.csv", "sample2.csv", "sample3.csv")])
+    assert not sample["id"].is_in(earlier.implode()).any()
+    assert set(sample["split"].unique()) == {"heldout4"}
+    assert set(labels["ai"].unique()) <= {"-", "S", "Sp", "T", "Tp", "ST", "STp"}
