@@ -44,9 +44,9 @@ TARGET_MESA_RATIO = 100
 CHECKED = ("employment", "real_wage", "effort_per_position", "agency_index", "wage_gini")
 
 
-def scenario(workers: int) -> object:
+def scenario(workers: int, records: bool = True) -> object:
     return load_scenario("ai-baseline", {"run.workers": workers, "run.burn_in": 24,
-                                         "run.periods": 200})
+                                         "run.periods": 200, "run.person_records": records})
 
 
 def cpu_per_period(model: object, periods: int, repeats: int) -> list[float]:
@@ -88,18 +88,18 @@ def resident() -> int:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def memory_child(n: int) -> None:
+def memory_child(n: int, records: bool = True) -> None:
     """In a fresh process: peak RSS of building and stepping ``n`` workers, above the resident
     memory just before (imports and compiled passes loaded)."""
     economy = builtin_economy()
-    small = LabourMarket(scenario(1000), economy, 0)  # type: ignore[arg-type]
+    small = LabourMarket(scenario(1000, records), economy, 0)  # type: ignore[arg-type]
     small.step()  # compiled passes loaded before the baseline
     del small
     base = resident()
     if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 > base + n * 10:
         print(f"{n:>13,} (too small to measure: the start-up peak hides it)")
         return
-    model = LabourMarket(scenario(n), economy, 0)  # type: ignore[arg-type]
+    model = LabourMarket(scenario(n, records), economy, 0)  # type: ignore[arg-type]
     built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     start = time.process_time()
     model.step()
@@ -107,19 +107,22 @@ def memory_child(n: int) -> None:
     step = (time.process_time() - start) / 2
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     state = model.pop.nbytes(include_scratch=True)
-    print(f"{n:>13,} {model.pop.capacity / n:>9.2f} {state / n:>12.1f} {(built - base) / n:>10.1f} "
-          f"{(peak - base) / n:>9.1f} {(peak - base - state) / n:>12.1f} {step:>10.2f}")
+    print(f"{n:>13,} {'kept' if records else 'dropped':>8} {model.pop.capacity / n:>9.2f} "
+          f"{state / n:>12.1f} {(built - base) / n:>10.1f} {(peak - base) / n:>9.1f} "
+          f"{(peak - base - state) / n:>12.1f} {step:>10.2f}")
 
 
 def memory(sizes: list[int]) -> None:
     print(f"\npeak memory per worker (fresh process each; rows = capacity for the run's growth; "
           f"{bytes_per_row(False)} B state + {bytes_per_row(True) - bytes_per_row(False)} B "
           f"scratch per row)")
-    print(f"{'workers':>13} {'rows/wkr':>9} {'state B/wkr':>12} {'built B':>10} {'peak B':>9} "
-          f"{'above state':>12} {'CPU s/step':>10}")
+    print(f"{'workers':>13} {'records':>8} {'rows/wkr':>9} {'state B/wkr':>12} {'built B':>10} "
+          f"{'peak B':>9} {'above state':>12} {'CPU s/step':>10}")
     for n in sizes:
-        subprocess.run([sys.executable, __file__, "--memory-child", str(n)], check=True,
-                       env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+        for records in ("kept", "dropped"):  # run.person_records true / false
+            subprocess.run([sys.executable, __file__, "--memory-child", str(n), records],
+                           check=True,
+                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     print(f"(target <= {TARGET_BYTES_ABOVE_STATE} B per worker above the state)")
 
 
@@ -201,10 +204,10 @@ def main() -> None:
                         help="worker counts for the Mesa comparison")
     parser.add_argument("--hash", action="store_true",
                         help="print the state digests (bit-identity check) and stop")
-    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
-        memory_child(args.memory_child)
+        memory_child(int(args.memory_child[0]), args.memory_child[1] == "kept")
         return
     if args.hash:
         digests()

@@ -33,7 +33,7 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 class RunParams(_Section):
     """Size and length of a run."""
 
-    workers: int = Field(20_000, ge=100, le=200_000_000,
+    workers: int = Field(20_000, ge=100, le=1_000_000_000,
                          description="initial labour force, persons")
     periods: int = Field(40, ge=1, le=4_000,
                          description="measured periods (quarters) after the burn-in")
@@ -43,6 +43,10 @@ class RunParams(_Section):
     seed: int = Field(0, ge=0, le=2**62, description="base seed; replication k uses seed + k")
     start_year: int = Field(2018, ge=1800, le=2300,
                             description="calendar year of the first measured quarter")
+    person_records: bool = Field(
+        True, description="keep each person's wage, tenure, agency, failures and blame counts; "
+                          "no figure reads them, so a very large run may drop them (14 bytes a "
+                          "person) with the same figures")
 
 
 class EconomyParams(_Section):

@@ -89,7 +89,8 @@ def test_a_run_too_big_for_memory_is_refused_before_allocating(
     allocated: list[int] = []
     real = state.Population.allocate
     monkeypatch.setattr(state.Population, "allocate",
-                        classmethod(lambda cls, n: allocated.append(n) or real(n)))
+                        classmethod(lambda cls, n, records=True: allocated.append(n)
+                                    or real(n, records)))
     assert _run_main(["simulate", "--workers", "50000000"], monkeypatch) == 2
     err = capsys.readouterr().err
     assert "GiB" in err and "run.workers" in err

@@ -77,7 +77,8 @@ def test_population_built_in_shards_is_the_one_drawn_whole(
     sc = load_scenario("ai-baseline", {"run.workers": workers, "run.burn_in": 2,
                                        "run.periods": 2})
     model = mdl.LabourMarket(sc, builtin_economy(), 11,
-                             shards=lambda cap: shard.LocalShards(cap, shards, 256))
+                             shards=lambda cap, records=True: shard.LocalShards(cap, shards, 256,
+                                                                       records=records))
     ref = _drawn_whole(model)
     parts = model.shards.shards  # type: ignore[attr-defined]
     assert len(parts) == shards

@@ -21,6 +21,10 @@ from neijuan.sim.model import LabourMarket
 from neijuan.sim.run import simulate
 
 
+def _local(k: int, chunk_rows: int) -> shard.ShardFactory:
+    """A factory of ``k`` local shards over chunks of ``chunk_rows`` rows."""
+    return lambda cap, records=True: shard.LocalShards(cap, k, chunk_rows, records=records)
+
 def _tree_value(parts: list[np.ndarray], lo: int, hi: int) -> np.ndarray:
     """The reference: the sum of chunks [lo, hi) along the tree, by its definition."""
     if hi - lo == 1:
@@ -106,9 +110,9 @@ def test_shards_in_one_process_match_one_shard(rule: str, monkeypatch: pytest.Mo
         monkeypatch.setattr(shard.Shard, name, spy)
     econ = builtin_economy()
     one = LabourMarket(_scenario(rule), econ, 4,
-                       shards=lambda cap: shard.LocalShards(cap, 1, 1024)).run()
+                       shards=_local(1, 1024)).run()
     three = LabourMarket(_scenario(rule), econ, 4,
-                         shards=lambda cap: shard.LocalShards(cap, 3, 1024)).run()
+                         shards=_local(3, 1024)).run()
     assert handed.count("trim" if rule == "tullock" else "select_top") >= 3 * 8
     _same(one, three)
 
@@ -118,7 +122,7 @@ def test_a_run_of_one_chunk_is_unchanged_by_the_chunk_size() -> None:
     matters above it)."""
     econ = builtin_economy()
     sc = _scenario("tullock", 3000)
-    a = LabourMarket(sc, econ, 2, shards=lambda cap: shard.LocalShards(cap, 1, 4096)).run()
+    a = LabourMarket(sc, econ, 2, shards=_local(1, 4096)).run()
     b = LabourMarket(sc, econ, 2).run()
     _same(a, b)
 
@@ -142,11 +146,11 @@ def test_ray_shards_match_one_process(ray_cluster: None) -> None:
     sc = _scenario("tullock", 20_000)
     made: list[shard.RayShards] = []
 
-    def on_ray(cap: int) -> shard.RayShards:
-        made.append(shard.RayShards(cap, 2, None, 4096))
+    def on_ray(cap: int, records: bool = True) -> shard.RayShards:
+        made.append(shard.RayShards(cap, 2, None, 4096, records))
         return made[-1]
 
-    one = LabourMarket(sc, econ, 9, shards=lambda cap: shard.LocalShards(cap, 1, 4096)).run()
+    one = LabourMarket(sc, econ, 9, shards=_local(1, 4096)).run()
     two = LabourMarket(sc, econ, 9, shards=on_ray)
     try:
         two.run()

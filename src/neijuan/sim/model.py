@@ -26,6 +26,7 @@ from neijuan.sim.shard import (
     LocalShards,
     RowKey,
     SearchCdf,
+    ShardFactory,
     ShardSet,
     fold,
 )
@@ -109,11 +110,12 @@ class LabourMarket(MarketBase):
     ``shards(capacity)`` builds others (e.g. Ray actors), with the same results."""
 
     def __init__(self, scenario: Scenario, economy: Economy, seed: int,
-                 shards: Callable[[int], ShardSet] | None = None) -> None:
+                 shards: ShardFactory | None = None) -> None:
         super().__init__(scenario, economy, seed)
         prepare_engine()
         capacity = capacity_for(scenario.run.workers, scenario.labour.growth, self.total_periods)
-        self.shards: ShardSet = (shards or LocalShards)(capacity)
+        self.shards: ShardSet = (shards or LocalShards)(
+            capacity, records=scenario.run.person_records)
         self.shards.map("set_economy", economy)
         n = economy.n_occ
         self.employed = np.zeros(n)

@@ -33,7 +33,13 @@ from neijuan.sim.figures import (
     stationarity,
 )
 from neijuan.sim.model import LabourMarket
-from neijuan.sim.shard import ShardSet, chunk_count, ray_start, shard_factory, split_chunks
+from neijuan.sim.shard import (
+    ShardFactory,
+    chunk_count,
+    ray_start,
+    shard_factory,
+    split_chunks,
+)
 from neijuan.sim.state import capacity_for, check_memory
 
 ProgressFn = Callable[[int, int], None]  # (done, total)
@@ -61,7 +67,7 @@ class SeedRun:
 
 def run_seed(scenario: Scenario, economy: Economy, seed: int,
              on_period: Callable[[int], None] | None = None,
-             shards: Callable[[int], ShardSet] | None = None) -> SeedRun:
+             shards: ShardFactory | None = None) -> SeedRun:
     """Run one replication to the end (its rows in ``shards``, default one local shard)."""
     model = LabourMarket(scenario, economy, seed, shards)
     try:
@@ -293,7 +299,7 @@ def simulate(
     capacity = capacity_for(sc.run.workers, sc.labour.growth, total_periods)
     series_bytes = 8 * total_periods * (200 + 20 * economy.n_occ)
     if ray_address is None:  # (the shards of a remote cluster have their own memory)
-        check_memory(capacity, n_proc, series_bytes)
+        check_memory(capacity, n_proc, series_bytes, records=sc.run.person_records)
     if sharded:
         split_chunks(chunk_count(capacity), shards)  # enough rows for the shards, or a clear no
 

@@ -172,12 +172,12 @@ class Shard:
     over them. In one process there is one shard holding every row."""
 
     def __init__(self, first_chunk: int, last_chunk: int, capacity: int,
-                 chunk_rows: int = CHUNK_ROWS) -> None:
+                 chunk_rows: int = CHUNK_ROWS, records: bool = True) -> None:
         self.first_chunk = first_chunk
         self.chunk_rows = chunk_rows
         self.start = first_chunk * chunk_rows
         self.stop = min(last_chunk * chunk_rows, capacity)
-        self.pop = Population.allocate(self.stop - self.start)
+        self.pop = Population.allocate(self.stop - self.start, records)
         self.n_won = np.zeros(0)
         self._init_rng: np.random.Generator | None = None
         self.economy: Economy | None = None
@@ -418,12 +418,21 @@ class ShardSet(Protocol):
         ...
 
 
+class ShardFactory(Protocol):
+    """Builds the shards of a run: ``factory(capacity, records=...)`` (``records``: whether the
+    per-person records are kept, ``run.person_records``)."""
+
+    def __call__(self, capacity: int, records: bool = True) -> ShardSet:
+        ...
+
+
 class LocalShards:
     """Shards in this process (one for an ordinary run; several only to test the sharding)."""
 
-    def __init__(self, capacity: int, shards: int = 1, chunk_rows: int = CHUNK_ROWS) -> None:
+    def __init__(self, capacity: int, shards: int = 1, chunk_rows: int = CHUNK_ROWS,
+                 records: bool = True) -> None:
         self.n_chunks = chunk_count(capacity, chunk_rows)
-        self.shards = [Shard(a, b, capacity, chunk_rows)
+        self.shards = [Shard(a, b, capacity, chunk_rows, records)
                        for a, b in split_chunks(self.n_chunks, shards, chunk_rows)]
         self.n_shards = len(self.shards)
 
@@ -508,7 +517,7 @@ class RayShards:
     numbers, not Ray's framing)."""
 
     def __init__(self, capacity: int, shards: int, address: str | None = None,
-                 chunk_rows: int = CHUNK_ROWS) -> None:
+                 chunk_rows: int = CHUNK_ROWS, records: bool = True) -> None:
         self.n_chunks = chunk_count(capacity, chunk_rows)
         ranges = split_chunks(self.n_chunks, shards, chunk_rows)
         ray = import_ray()
@@ -519,7 +528,7 @@ class RayShards:
             raise ConfigError(f"shards = {shards} is not allowed on this Ray cluster: it has "
                               f"{cpus:g} CPUs and each shard takes one")
         actor = ray.remote(num_cpus=1)(ShardActor)
-        self.actors = [actor.remote(a, b, capacity, chunk_rows) for a, b in ranges]
+        self.actors = [actor.remote(a, b, capacity, chunk_rows, records) for a, b in ranges]
         self.n_shards = shards
         self.sent = 0
         self.received = 0
@@ -566,12 +575,12 @@ class RayShards:
 class ShardActor:
     """A shard in a Ray worker process."""
 
-    def __init__(self, first_chunk: int, last_chunk: int, capacity: int, chunk_rows: int
-                 ) -> None:
+    def __init__(self, first_chunk: int, last_chunk: int, capacity: int, chunk_rows: int,
+                 records: bool = True) -> None:
         from neijuan.sim.model import prepare_engine
 
         prepare_engine()
-        self.shard = Shard(first_chunk, last_chunk, capacity, chunk_rows)
+        self.shard = Shard(first_chunk, last_chunk, capacity, chunk_rows, records)
 
     def call(self, method: str, *args: Any) -> Any:
         return pack(getattr(self.shard, method)(*args))
@@ -625,16 +634,17 @@ def ray_start(cpus: int, address: str | None) -> bool:
 
 
 def shard_factory(shards: int, address: str | None = None, chunk_rows: int = CHUNK_ROWS
-                  ) -> Callable[[int], ShardSet]:
+                  ) -> ShardFactory:
     """What :class:`~neijuan.sim.model.LabourMarket` builds its rows with: one local shard, or
     ``shards`` Ray actors (also for ``shards = 1`` when a Ray ``address`` is given)."""
     if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
         raise ConfigError(f"shards = {shards!r} is not allowed: a whole number >= 1")
     if shards == 1 and address is None:
-        return lambda capacity: LocalShards(capacity, 1, chunk_rows)
-    return lambda capacity: RayShards(capacity, shards, address, chunk_rows)
+        return lambda capacity, records=True: LocalShards(capacity, 1, chunk_rows, records)
+    return lambda capacity, records=True: RayShards(capacity, shards, address, chunk_rows,
+                                                    records)
 
 
 __all__ = ["CHUNK_ROWS", "BestResponseRows", "Fold", "LocalShards", "RayShards", "RowKey",
-           "SearchCdf", "Shard", "ShardSet", "chunk_count", "fold", "payload_bytes",
+           "SearchCdf", "Shard", "ShardFactory", "ShardSet", "chunk_count", "fold", "payload_bytes",
            "shard_factory", "shift_key", "split_chunks"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +38,9 @@ STATE_DTYPES: dict[str, type[np.generic]] = {
     "blamed": np.uint16,      # of which the person was blamed for, cumulative
     "mark": np.float32,       # blame marks on the record (each fades by agency.mark_decay)
 }
+# per-person records that no figure reads (the passes write them; a user may inspect them): a run
+# with ``run.person_records = false`` keeps a one-element placeholder for each instead
+RECORD_ARRAYS: tuple[str, ...] = ("wage", "tenure", "agency", "failures", "blamed")
 # per-period working arrays (reused each period, not carried between periods)
 SCRATCH_DTYPES: dict[str, type[np.generic]] = {
     "score": np.float32,   # log score x of the contest (in units of the screen's noise)
@@ -45,10 +49,19 @@ SCRATCH_DTYPES: dict[str, type[np.generic]] = {
 }
 
 
-def bytes_per_row(include_scratch: bool = True) -> int:
-    """Bytes of memory per person-row."""
+def bytes_per_row(include_scratch: bool = True, records: bool = True) -> int:
+    """Bytes of memory per person-row (``records = False``: without the per-person records)."""
     dtypes = {**STATE_DTYPES, **(SCRATCH_DTYPES if include_scratch else {})}
-    return sum(np.dtype(d).itemsize for d in dtypes.values())
+    return sum(np.dtype(d).itemsize for name, d in dtypes.items()
+               if records or name not in RECORD_ARRAYS)
+
+
+def placeholder(capacity: int, dtype: type[np.generic]) -> NDArray[Any]:
+    """An array of ``capacity`` rows that all share one element (stride 0): what the passes write
+    to a record that is not kept. It takes no memory per row, and every write lands on the same
+    element, so its values mean nothing."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1, dtype=dtype), shape=(capacity,),
+                                           strides=(0,), writeable=True)
 
 
 @dataclass
@@ -74,21 +87,36 @@ class Population:
     won: NDArray[np.int8]
 
     @classmethod
-    def allocate(cls, capacity: int) -> Population:
+    def allocate(cls, capacity: int, records: bool = True) -> Population:
         """Zeroed arrays whose every page is written now: ``np.zeros`` leaves untouched rows on
         the operating system's shared zero page, where the compiled passes' masked vector stores
-        take a slow path on every call, forever (measured: 20x slower retirement pass)."""
-        arrays = {name: np.full(capacity, 0, dtype=dt)
+        take a slow path on every call, forever (measured: 20x slower retirement pass). Without
+        ``records``, the per-person records (:data:`RECORD_ARRAYS`) are placeholders."""
+        arrays = {name: (np.full(capacity, 0, dtype=dt) if records or name not in RECORD_ARRAYS
+                         else placeholder(capacity, dt))
                   for name, dt in {**STATE_DTYPES, **SCRATCH_DTYPES}.items()}
         return cls(**arrays)
+
+    @property
+    def keeps_records(self) -> bool:
+        """Whether the per-person records are kept (else they are placeholders)."""
+        return bool(self.wage.strides[0] != 0)
 
     @property
     def capacity(self) -> int:
         return int(self.status.size)
 
     def nbytes(self, include_scratch: bool = True) -> int:
+        """Bytes the arrays hold (a placeholder holds one element)."""
         names = set(STATE_DTYPES) | (set(SCRATCH_DTYPES) if include_scratch else set())
-        return sum(getattr(self, f.name).nbytes for f in fields(self) if f.name in names)
+        arrays = [getattr(self, f.name) for f in fields(self) if f.name in names]
+        return sum(a.nbytes if a.strides[0] else a.itemsize for a in arrays)
+
+
+# measured peak memory above the state, per row (see check_memory), with a margin
+WORKING_BYTES_PER_ROW = 8
+# resident memory of a process before its rows: interpreter, NumPy, Numba, compiled passes
+PROCESS_BYTES = 512 * 2**20
 
 
 def capacity_for(workers: int, growth_per_year: float, total_periods: int) -> int:
@@ -113,18 +141,18 @@ def available_memory() -> int:
 
 
 def check_memory(capacity: int, concurrent_runs: int, series_bytes: int = 0,
-                 budget_share: float = 0.8) -> int:
+                 budget_share: float = 0.8, records: bool = True) -> int:
     """Refuse (before allocating) a run whose arrays would not fit; return the bytes needed.
 
-    The estimate is the peak, not the state alone: a pass allocates temporaries per row
-    (random draws, indices, sorted scores), measured at about twice the state's bytes per row
-    (peak RSS of 1 period on 2M and 8M workers: 65 and 94 bytes a row against 45 of state), so
-    the state is counted 2.5 times. The memory a process may use is the smaller of the system's
-    available memory and what its cgroup still allows.
+    The estimate is the peak, not the state alone: the state's bytes per row, plus
+    :data:`WORKING_BYTES_PER_ROW` for what the passes allocate while they run (measured peak
+    above the state: 3.0 bytes a row at 10^7 workers, 1.1 at 2x10^8), plus
+    :data:`PROCESS_BYTES` per process (the interpreter, NumPy and the compiled passes). The memory
+    a process may use is the smaller of the system's available memory and what its cgroup still
+    allows.
     """
-    working_factor = 2.5
-    per_row = bytes_per_row() * working_factor
-    need = int(concurrent_runs * (capacity * per_row + series_bytes))
+    per_row = bytes_per_row(records=records) + WORKING_BYTES_PER_ROW
+    need = int(concurrent_runs * (capacity * per_row + series_bytes + PROCESS_BYTES))
     have = available_memory()
     for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
                                    ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
@@ -144,5 +172,8 @@ def check_memory(capacity: int, concurrent_runs: int, series_bytes: int = 0,
             f"this run needs about {need / 2**30:.1f} GiB ({capacity:,} rows x "
             f"{per_row:.0f} bytes at peak x {concurrent_runs} concurrent seed(s)), but only "
             f"{have / 2**30:.1f} GiB is available ({budget_share:.0%} of it may be used); use "
-            f"fewer workers (run.workers) or fewer parallel seeds (--processes)")
+            f"fewer workers (run.workers) or fewer parallel seeds (--processes)"
+            + ("" if not records else
+               f", or drop the per-person records (run.person_records = false: "
+               f"{bytes_per_row(records=False) + WORKING_BYTES_PER_ROW} bytes a row)"))
     return need

@@ -1,0 +1,61 @@
+"""``run.person_records = false``: the per-person records no figure reads are not kept, and every
+figure is the same, bit for bit; the memory check counts what is kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import neijuan.sim.state as state
+from neijuan.config import load_scenario
+from neijuan.errors import ResourceError
+from neijuan.sim.economy import builtin_economy
+from neijuan.sim.model import LabourMarket
+from neijuan.sim.state import RECORD_ARRAYS, Population, bytes_per_row, check_memory
+
+
+@pytest.mark.parametrize("rule", ["tullock", "top-m"])
+def test_dropping_the_records_changes_no_figure(rule: str) -> None:
+    base = {"run.workers": 3000, "run.burn_in": 4, "run.periods": 10}
+    if rule == "top-m":
+        base["contest.rule"] = "top_m"
+    kept = LabourMarket(load_scenario("ai-baseline", base), builtin_economy(), 5)
+    lean = LabourMarket(load_scenario("ai-baseline", {**base, "run.person_records": False}),
+                        builtin_economy(), 5)
+    assert kept.pop.keeps_records and not lean.pop.keeps_records
+    kept.run()
+    lean.run()
+    a, b = kept.series(), lean.series()
+    assert set(a) == set(b) and len(a) > 40
+    for name in a:
+        assert np.array_equal(a[name], b[name], equal_nan=True), name
+    occ_a, occ_b = kept.occupation_series(), lean.occupation_series()
+    for name in occ_a:
+        assert np.array_equal(occ_a[name], occ_b[name], equal_nan=True), name
+    for name in ("status", "occ", "log_skill", "skill", "ai_skill", "effort", "mark"):
+        assert np.array_equal(getattr(kept.pop, name), getattr(lean.pop, name)), name
+    # the records are kept in one and not in the other (a placeholder: one element, stride 0)
+    assert np.any(kept.pop.wage > 0)
+    for name in RECORD_ARRAYS:
+        arr = getattr(lean.pop, name)
+        assert arr.size == lean.pop.capacity and arr.strides == (0,), name
+
+
+def test_the_records_take_fourteen_bytes_a_row() -> None:
+    n = 10_000
+    full, lean = Population.allocate(n), Population.allocate(n, records=False)
+    assert bytes_per_row() - bytes_per_row(records=False) == 14
+    assert full.nbytes() - lean.nbytes() == pytest.approx(14 * n, abs=64)
+    assert lean.nbytes() == pytest.approx(bytes_per_row(records=False) * n, abs=64)
+
+
+def test_the_memory_check_counts_what_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 6 GiB available, 80% usable (4.8 GiB): 10^8 rows fit without the records (43 B a row,
+    # 4.5 GiB) and not with them (57 B a row)
+    monkeypatch.setattr(state, "available_memory", lambda: 6 << 30)
+    rows = 100_000_000
+    need = check_memory(rows, 1, records=False)
+    assert need == rows * (bytes_per_row(records=False) + state.WORKING_BYTES_PER_ROW) \
+        + state.PROCESS_BYTES
+    with pytest.raises(ResourceError, match=r"run\.person_records = false"):
+        check_memory(rows, 1, records=True)
