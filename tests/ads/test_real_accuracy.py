@@ -181,15 +181,20 @@ def third_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.D
     if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
         pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
     scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 3)))
-    ads_report("-- third sample (stratified by AI cue; labelled before any change; AI skill):\n"
-               + f"{'lang':<5}{'split':<10}{'year':<6}{'measure':<15}{'weighting':<10}"
-               f"{'P':>7}{'R':>7}{'F1':>7}{'pos':>5}{'ads':>5}\n" + "\n".join(
-                   f"{r['lang']:<5}{r['split']:<10}{r['year']:<6}{r['measure']:<15}"
-                   f"{r['weighting']:<10}{_fmt(r['precision'])} {_fmt(r['recall'])} "
-                   f"{_fmt(r['f1'])}{int(r['n']):>5}{r['ads']:>5}  (tp {r['tp']} fp {r['fp']} "
-                   f"fn {r['fn']})"
-                   for r in _one_year_once(scores).iter_rows(named=True)))
+    ads_report(_stratified_table(
+        "third sample (stratified by AI cue; labelled before any change; AI skill)", scores))
     return scores
+
+
+def _stratified_table(title: str, scores: pl.DataFrame) -> str:
+    """The report's table of a stratified sample's scores (``score_ai_weighted``)."""
+    return (f"-- {title}:\n" + f"{'lang':<5}{'split':<10}{'year':<6}{'measure':<15}{'weighting':<10}"
+            f"{'P':>7}{'R':>7}{'F1':>7}{'pos':>5}{'ads':>5}\n" + "\n".join(
+                f"{r['lang']:<5}{r['split']:<10}{r['year']:<6}{r['measure']:<15}"
+                f"{r['weighting']:<10}{_fmt(r['precision'])} {_fmt(r['recall'])} "
+                f"{_fmt(r['f1'])}{int(r['n']):>5}{r['ads']:>5}  (tp {r['tp']} fp {r['fp']} "
+                f"fn {r['fn']})"
+                for r in _one_year_once(scores).iter_rows(named=True)))
 
 
 def _one_year_once(scores: pl.DataFrame) -> pl.DataFrame:
@@ -252,15 +257,8 @@ def fourth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.
     if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
         pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
     scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 4)))
-    ads_report("-- fourth sample (blind; labelled without the detectors; AI skill):\n"
-               + f"{'lang':<5}{'split':<10}{'year':<6}{'measure':<15}{'weighting':<10}"
-               f"{'P':>7}{'R':>7}{'F1':>7}{'pos':>5}{'ads':>5}\n" + "\n".join(
-                   f"{r['lang']:<5}{r['split']:<10}{r['year']:<6}{r['measure']:<15}"
-                   f"{r['weighting']:<10}{_fmt(r['precision'])} {_fmt(r['recall'])} "
-                   f"{_fmt(r['f1'])}{int(r['n']):>5}{r['ads']:>5}  (tp {r['tp']} fp {r['fp']} "
-                   f"fn {r['fn']})"
-                   for r in _one_year_once(scores).filter(pl.col("split") == "heldout4")
-                   .iter_rows(named=True)))
+    ads_report(_stratified_table("fourth sample (blind; labelled without the detectors; AI "
+                                 "skill)", scores.filter(pl.col("split") == "heldout4")))
     return scores
 
 
