@@ -86,6 +86,66 @@ def test_ai_market_talk_is_not_a_requirement(text: str, skill: bool) -> None:
     assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
 
 
+# AI skill 2.3.0: reading rules from the development data's errors, each in fixtures written for
+# the test (no ad text). ``(title, text, skill)``; a title of None means the ad has none.
+@pytest.mark.parametrize(("title", "text", "skill"), [
+    # a section heading glued to the keywords before it starts a new clause: the heading's
+    # "岗位" does not turn the keywords into an "AI 岗位" (a job at an AI company)
+    (None, "技能要求：深度学习Java岗位职责：负责后台服务开发", True),
+    # a company section (to the next role heading, or to the end) is not the role
+    (None, "公司简介：我们自研的人脸识别系统获过行业大奖。岗位职责：负责网站后台开发。", False),
+    (None, "岗位职责：负责网站后台开发。公司介绍：本公司拥有多项语音识别专利，产品2.0版已上线。",
+     False),
+    (None, "公司简介：我们是一家物流公司。岗位职责：负责推荐算法的研发。", True),
+    # game AI: characters' behaviour in a game engine
+    (None, "熟悉Unity引擎的动画、物理、AI等功能模块。", False),
+    (None, "负责游戏中怪物AI的设计与实现。", False),
+    ("Gameplay Programmer", "Implement enemy AI and pathfinding for our titles.", False),
+    # a field of study in a list of majors is not a skill; a single AI field, knowledge, or a
+    # skill written before the list still is
+    (None, "统计学、金融学、机器学习等相关专业本科以上学历。", False),
+    (None, "计算机或人工智能相关专业，本科以上。", False),
+    (None, "人工智能相关专业，硕士以上。", True),
+    (None, "熟悉机器学习，计算机相关专业。", True),
+    (None, "有网络安全、机器学习专业知识者优先。", True),
+    (None, "Bachelor's degree in statistics, computer science, machine learning or a related field.",
+     False),
+    (None, "A diploma in a relevant discipline (e.g., business, statistics, AI).", False),
+    (None, "Degree in economics; experience with machine learning is required.", True),
+    # an opportunity offered, or course advertising, is not a requirement unless it asks a skill
+    (None, "在这里你有机会接触深度学习项目。", False),
+    (None, "我们可以一起探索深度学习在搜索中的应用。", False),
+    (None, "You will have the opportunity to learn about machine learning.", False),
+    (None, "有机会参与深度学习项目，要求熟悉PyTorch。", True),
+    (None, "零基础也可报名，培训内容包括Python、机器学习和深度学习。", False),
+    # interest is not a skill; with a skill or a duty in the same clause it counts
+    (None, "对机器学习有浓厚兴趣。", False),
+    (None, "Passionate about machine learning and data.", False),
+    (None, "对深度学习感兴趣，熟悉TensorFlow。", True),
+    (None, "对AI方向感兴趣，愿意参与AI项目开发。", True),
+    # knowing AI products is asked of the candidate; the company's own AI product is not
+    (None, "熟悉AI类的产品与应用者优先。", True),
+    (None, "熟悉公司人工智能产品，向客户讲解方案。", False),
+    # a text that is only keyword tags names the role's skills, a bare 人工智能 tag included
+    ("C++开发工程师", "移动互联网人工智能图像处理", True),
+    ("C++开发工程师", "我们是人工智能公司", False),
+    # experience or a background in AI asked of the candidate
+    (None, "有AI相关项目经验者优先。", True),
+    (None, "具有人工智能的实际工作经验者优先。", True),
+    # wordings of NLP and of object detection
+    (None, "熟悉自然语言分析者优先。", True),
+    (None, "负责物体检测算法的测试。", True),
+    # English: a company's self-description, other people's ML work, explaining AI to others
+    (None, "We stand as the foremost machine learning powered technology for retail.", False),
+    (None, "Support analytics and machine learning workloads for the data science team.", False),
+    (None, "Ability to explain technical concepts (e.g., cloud, AI, machine learning) to farmers.",
+     False),
+])
+def test_ai_skill_reading_rules_2_3(title: str | None, text: str, skill: bool) -> None:
+    row = run(text, title=title)
+    assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
+
+
 def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None:
     bad = tmp_path / "t.toml"  # type: ignore[operator]
     bad.write_text('[meta]\nversion = "x"\n[exclude]\nen = ["("]\nzh = ["x"]\n', encoding="utf-8")
