@@ -146,6 +146,42 @@ def test_ai_skill_reading_rules_2_3(title: str | None, text: str, skill: bool) -
     assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
 
 
+# AI skill 2.3.0, second part: ordinary words and other things that share a term's name, found by
+# reading the ads of the corpora whose flags changed (fixtures written for the test, no ad text).
+@pytest.mark.parametrize(("title", "text", "skill"), [
+    # 微调 alone is "adjust slightly"; with a model it is fine-tuning
+    (None, "熟练使用Photoshop，能微调页面样式。", False),
+    (None, "负责大模型的微调与评测。", True),
+    # 召回 alone may be a product recall; in search or recommendation it is candidate retrieval
+    (None, "负责汽车召回相关的客户沟通。", False),
+    (None, "负责推荐系统的召回与排序策略。", True),
+    # LoRa, the radio of IoT devices, is not LoRA fine-tuning
+    (None, "熟悉Zigbee、LoRa、NB-IoT等无线通信协议。", False),
+    (None, "熟悉LoRA等参数高效微调方法。", True),
+    # a point cloud from a laser scanner is survey data; segmenting one with a network is ML
+    (None, "负责激光扫描点云数据的处理与三维展示。", False),
+    (None, "负责点云分割与目标检测算法研发。", True),
+    # "AI" in a list of design software is Adobe Illustrator
+    (None, "精通Photoshop、Dreamweaver、AI、Fireworks等设计软件。", False),
+    (None, "会用PS或AI做图者优先。", False),
+    # "AI" among alternatives the candidate may know still counts
+    (None, "有云计算或AI或数据库开发经验者优先。", True),
+    # a game's AI: in a game-development ad the bare word "AI" is its characters' behaviour
+    ("游戏服务器开发", "具有RPG游戏的战斗和AI开发经验。", False),
+    ("Unity3D客户端开发", "负责客户端界面、逻辑开发和AI开发。", False),
+    ("Unity3D客户端开发", "负责客户端开发，熟悉深度学习模型在移动端的部署。", True),
+    # working with the AI people is not AI skill
+    (None, "配合算法工程师完成数据接口开发。", False),
+    (None, "Collaborate with machine learning engineers to ship product features.", False),
+    # experience in an AI field asked of the candidate counts, though "AI 领域" reads as an industry
+    (None, "在深度学习领域有研究经验者优先。", True),
+    (None, "公司主要从事人工智能领域的研究。", False),
+])
+def test_ai_skill_ordinary_words_2_3(title: str | None, text: str, skill: bool) -> None:
+    row = run(text, title=title)
+    assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
+
+
 def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None:
     bad = tmp_path / "t.toml"  # type: ignore[operator]
     bad.write_text('[meta]\nversion = "x"\n[exclude]\nen = ["("]\nzh = ["x"]\n', encoding="utf-8")

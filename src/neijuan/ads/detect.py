@@ -158,6 +158,14 @@ _AI_FIELD_OF_STUDY = r"(?i)专业|(?-u:\b)(?:degree|major|diploma)\s+in(?-u:\b)"
 # research (scheduling, combinatorial or integer optimisation, solvers), signal processing, codecs,
 # cryptography. An ad that names any AI/ML term is not affected.
 _BARE_ALGORITHM_TITLE = r"^算法(?:工程师|研究员|专家|实习生)$"
+# 2.3.0: the bare word "AI" in an ad about making games (a game engine, 游戏): game AI, unless a
+# match also names machine learning.
+_BARE_AI_WORD = r"(?i)(?-u:\b)ai(?-u:\b)"
+_ML_WORD = r"(?i)人工智能|机器学习|深度学习|神经网络|强化学习|模型|算法|learning|neural|model"
+_GAME_DEVELOPMENT = (
+    r"(?i)游戏|(?-u:\b)(?:unity(?:3d)?|u3d|unreal|ue4|ue5|cocos(?:2d|creator)?|games?|gaming|"
+    r"gameplay)(?-u:\b)"
+)
 _NON_ML_ALGORITHM = (
     r"(?i)(?-u:\b)(?:slam|ros|pid|dsp|mpc|cplex|gurobi|or-tools)(?-u:\b)|激光导航|惯性导航|惯导|组合导航|"
     r"路径规划|运动规划|轨迹规划|定位算法|多传感器融合|卡尔曼|运动学|动力学|运动控制|控制算法|自动控制|伺服|"
@@ -178,6 +186,14 @@ _AI_KNOWS_PRODUCT = (
     r"(?:人工智能|(?-u:\b)ai(?-u:\b))[^，。；\n]{0,6}?(?:产品|应用|工具)|"
     r"(?-u:\b)(?:experience (?:with|using)|knowledge of)\s+(?:[a-z-]+\s+){0,2}?"
     r"(?:ai|genai|generative ai)[- ](?:[a-z-]+\s+){0,1}?(?:products?|applications|apps)(?-u:\b)"
+)
+# 2.3.0: likewise experience or results in an AI field asked of the candidate ("在深度学习领域有
+# 研究经验", "人工智能方向的项目经历"), which the exclusion step reads as an "AI 领域" (the field as
+# an industry): kept as specialist evidence in a clause the exclusion touched.
+_AI_FIELD_WORK = (
+    r"(?i)(?:人工智能|机器学习|深度学习|大模型|计算机视觉|自然语言处理|(?-u:\b)ai(?-u:\b))"
+    r"[^，。；\n]{0,12}?(?:领域|方向)(?:[^，。；\n]{0,4}?有[^，。；\n]{0,5}?|的[^，。；\n]{0,3}?)"
+    r"(?:经验|经历|背景|成果)"
 )
 # 2.3.0: an ad whose whole text is a short run of keyword tags ("<industry><skill><skill>", no
 # sentence, no punctuation, no function words: how some boards list a job's keywords) names the
@@ -278,6 +294,8 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
                              .otherwise(_EMPTY).fill_null(_EMPTY))
     tool_ev = pl.concat_list(tool_ev, pl.when(pl.col("_excluded"))
                              .then(c.str.extract_all(_AI_KNOWS_PRODUCT)).otherwise(_EMPTY))
+    spec_ev = pl.concat_list(spec_ev, pl.when(pl.col("_excluded"))
+                             .then(c.str.extract_all(_AI_FIELD_WORK)).otherwise(_EMPTY))
     out = sub.select(
         "_rid", "_c", "lang",
         spec_ev.alias("_spec"), tool_ev.alias("_tool"),
@@ -325,25 +343,35 @@ JUDGED = ("scope", "excluded_with_role")
 Judge = Callable[[pl.Series], pl.Series]
 
 
-def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
-    """``cl`` (:func:`ai_clauses`) with the matches of the ads whose only evidence is a bare
-    "算法工程师" dropped when the ad names non-ML algorithm work (:data:`_NON_ML_ALGORITHM`). Eager
-    and on the few such ads only."""
+def _veto(cl: pl.DataFrame, work: pl.DataFrame, only: str, context: str,
+          but_not: str | None = None) -> pl.DataFrame:
+    """``cl`` (:func:`ai_clauses`) with the matches dropped of the ads whose every match is of the
+    kind ``only`` (and, with ``but_not``, none of that kind) when the ad's title or text names
+    ``context``. Eager and on the few such ads only."""
     matches = (cl.select("_rid", pl.concat_list("_spec", "_tool").alias("_m"))
-               .explode("_m").drop_nulls("_m"))
-    bare = (matches.group_by("_rid").agg(pl.col("_m").str.strip_chars()
-                                         .str.contains(_BARE_ALGORITHM_TITLE).all().alias("_b"))
-            .filter(pl.col("_b"))["_rid"])
+               .explode("_m").drop_nulls("_m").with_columns(pl.col("_m").str.strip_chars()))
+    kind = pl.col("_m").str.contains(only)
+    if but_not is not None:
+        kind = kind & ~pl.col("_m").str.contains(but_not)
+    bare = matches.group_by("_rid").agg(kind.all().alias("_b")).filter(pl.col("_b"))["_rid"]
     if bare.len() == 0:
         return cl
     veto = work.filter(pl.col("_rid").is_in(bare.implode())).filter(
-        pl.col("_t").str.contains(_NON_ML_ALGORITHM)
-        | pl.col("_tt").fill_null("").str.contains(_NON_ML_ALGORITHM))["_rid"]
+        pl.col("_t").str.contains(context) | pl.col("_tt").fill_null("").str.contains(context))["_rid"]
     if veto.len() == 0:
         return cl
     vetoed = pl.col("_rid").is_in(veto.implode())
     return cl.with_columns(pl.when(vetoed).then(_EMPTY).otherwise(pl.col(name)).alias(name)
                            for name in ("_spec", "_tool"))
+
+
+def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
+    """``cl`` with the matches of the ads whose only evidence is a bare "算法工程师" dropped when
+    the ad names non-ML algorithm work (:data:`_NON_ML_ALGORITHM`); and (2.3.0) with those of the
+    ads whose only evidence is the bare word "AI" dropped when the ad is about making games
+    (:data:`_GAME_DEVELOPMENT`): there "AI" is the behaviour of the game's characters."""
+    cl = _veto(cl, work, _BARE_ALGORITHM_TITLE, _NON_ML_ALGORITHM)
+    return _veto(cl, work, _BARE_AI_WORD, _GAME_DEVELOPMENT, but_not=_ML_WORD)
 
 
 def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> pl.LazyFrame:
