@@ -231,18 +231,27 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
                         & ~t.str.contains(_TAG_FUNCTION))["_rid"])
     rids = pl.concat([en_rids, zh_rids, tag_rids]).unique()
     c = pl.col("_c")
-    body = t.str.replace_all(_ZH_COMPANY_SECTION, "\n").str.replace_all(_ZH_HEADING, "\n$1")
-    tagged = pl.col("_rid").is_in(tag_rids.implode())
-    base = (
-        work.filter(pl.col("_rid").is_in(rids.implode())).lazy()
-        .select("_rid", "lang",
-                pl.concat_str([title, body], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
-                .str.extract_all(_AI_CLAUSE).alias("_c"),
-                pl.when(tagged).then(t.str.strip_chars()).alias("_tagtext"))
-        .explode("_c")
-        .with_columns((c.str.strip_chars() == pl.col("_tagtext")).fill_null(False).alias("_tag"))
-        .drop("_tagtext").collect()
-    )
+    cand = work.filter(pl.col("_rid").is_in(rids.implode()))
+    zh_ads = cand["lang"] == "zh"
+
+    def cut(ads: pl.DataFrame, zh: bool) -> pl.DataFrame:
+        """The ads' clauses (title first), with ``_tag`` for a keyword-tag text. Chinese ads lose
+        their company section and are cut at glued headings too."""
+        body = t
+        if zh:
+            body = t.str.replace_all(_ZH_COMPANY_SECTION, "\n").str.replace_all(_ZH_HEADING, "\n$1")
+        clauses = (pl.concat_str([title, body], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
+                   .str.extract_all(_AI_CLAUSE).alias("_c"))
+        if not zh or tag_rids.len() == 0:
+            return ads.select("_rid", "lang", clauses).explode("_c").with_columns(
+                pl.lit(False).alias("_tag"))
+        tagged = pl.col("_rid").is_in(tag_rids.implode())
+        return (ads.select("_rid", "lang", clauses,
+                           pl.when(tagged).then(t.str.strip_chars()).alias("_tagtext"))
+                .explode("_c")
+                .with_columns((c.str.strip_chars() == pl.col("_tagtext")).fill_null(False)
+                              .alias("_tag"))
+                .drop("_tagtext"))
 
     def steps(frame: pl.LazyFrame, langs: tuple[str, ...]) -> pl.LazyFrame:
         """The taxonomy's steps on the clauses of one language's ads: English terms on every ad,
@@ -272,9 +281,8 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
         return frame.select("_rid", "lang", "_c", "_tag", "_excluded", "_ai_tool_en",
                             "_ai_spec_en", "_ai_tool_zh", "_ai_spec_zh", "_ai_m2_zh")
 
-    zh_rows = base["lang"] == "zh"
-    sub = pl.concat([steps(base.filter(~zh_rows).lazy(), ("en",)),
-                     steps(base.filter(zh_rows).lazy(), ("en", "zh"))])
+    sub = pl.concat([steps(cut(cand.filter(~zh_ads), zh=False).lazy(), ("en",)),
+                     steps(cut(cand.filter(zh_ads), zh=True).lazy(), ("en", "zh"))])
 
     def by_lang(en: pl.Expr, zh: pl.Expr) -> pl.Expr:
         return pl.concat_list(en, zh)
