@@ -177,7 +177,9 @@ def test_ai_skill_on_the_second_held_out_sample(second_sample: pl.DataFrame, lan
 # 2.1.0 and the judge were developed on dev3 only. Held-out half, AI skill, Chinese: F1 0.911 as
 # drawn (42 positive ads of 110), 0.924 weighted back to the corpus (detectors 2.0.0: 0.899 and
 # 0.913). English: 30 weak-cue ads, none asking for AI skill (no English AI-cue ad was left to
-# draw), one false alarm.
+# draw), one false alarm. Rules 2.3.0 (written without reading heldout3's errors; its aggregate
+# printed once after they were committed): Chinese 0.933 as drawn (P 0.875, R 1.000: 6 false
+# alarms, no miss), 0.945 weighted; English the same one false alarm.
 AI3_TARGET = 0.9
 
 
