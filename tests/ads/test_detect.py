@@ -127,16 +127,16 @@ def test_ai_market_talk_is_not_a_requirement(text: str, skill: bool) -> None:
     (None, "熟悉AI类的产品与应用者优先。", True),
     (None, "熟悉公司人工智能产品，向客户讲解方案。", False),
     # a text that is only keyword tags names the role's skills, a bare 人工智能 tag included
-    ("C++开发工程师", "移动互联网人工智能图像处理", True),
+    ("C++开发工程师", "在线教育人工智能语音交互", True),
     ("C++开发工程师", "我们是人工智能公司", False),
     # experience or a background in AI asked of the candidate
-    (None, "有AI相关项目经验者优先。", True),
-    (None, "具有人工智能的实际工作经验者优先。", True),
+    (None, "有AI方面的项目经验更好。", True),
+    (None, "需有人工智能方面的工作经验。", True),
     # wordings of NLP and of object detection
     (None, "熟悉自然语言分析者优先。", True),
     (None, "负责物体检测算法的测试。", True),
     # English: a company's self-description, other people's ML work, explaining AI to others
-    (None, "We stand as the foremost machine learning powered technology for retail.", False),
+    (None, "We stand as a pioneer in deep learning for shops.", False),
     (None, "Support analytics and machine learning workloads for the data science team.", False),
     (None, "Ability to explain technical concepts (e.g., cloud, AI, machine learning) to farmers.",
      False),
@@ -167,8 +167,8 @@ def test_ai_skill_reading_rules_2_3(title: str | None, text: str, skill: bool) -
     # "AI" among alternatives the candidate may know still counts
     (None, "有云计算或AI或数据库开发经验者优先。", True),
     # a game's AI: in a game-development ad the bare word "AI" is its characters' behaviour
-    ("游戏服务器开发", "具有RPG游戏的战斗和AI开发经验。", False),
-    ("Unity3D客户端开发", "负责客户端界面、逻辑开发和AI开发。", False),
+    ("游戏服务器开发", "熟悉战斗系统与AI脚本的编写。", False),
+    ("Unity3D客户端开发", "完成客户端的UI与AI模块开发。", False),
     ("Unity3D客户端开发", "负责客户端开发，熟悉深度学习模型在移动端的部署。", True),
     # working with the AI people is not AI skill
     (None, "配合算法工程师完成数据接口开发。", False),

@@ -177,7 +177,7 @@ _NON_ML_ALGORITHM = (
 )
 
 
-# 2.3.0: knowing or having used AI products is a skill asked of the candidate ("熟悉AI类产品和应用",
+# 2.3.0: knowing or having used AI products is a skill asked of the candidate ("熟悉AI类的产品",
 # "熟悉主流AI对话产品"), even though the exclusion step reads "AI … 产品" as a company's product: in a
 # clause the exclusion touched, this phrase is kept as tool evidence (not when the product is the
 # company's own: "熟悉公司AI产品" is a sales duty).
