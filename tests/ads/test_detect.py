@@ -86,6 +86,101 @@ def test_ai_market_talk_is_not_a_requirement(text: str, skill: bool) -> None:
     assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
 
 
+# AI skill 2.3.0: reading rules from the development data's errors, each in fixtures written for
+# the test (no ad text). ``(title, text, skill)``; a title of None means the ad has none.
+@pytest.mark.parametrize(("title", "text", "skill"), [
+    # a section heading glued to the keywords before it starts a new clause: the heading's
+    # "岗位" does not turn the keywords into an "AI 岗位" (a job at an AI company)
+    (None, "技能要求：深度学习Java岗位职责：负责后台服务开发", True),
+    # a company section (to the next role heading, or to the end) is not the role
+    (None, "公司简介：我们自研的人脸识别系统获过行业大奖。岗位职责：负责网站后台开发。", False),
+    (None, "岗位职责：负责网站后台开发。公司介绍：本公司拥有多项语音识别专利，产品2.0版已上线。",
+     False),
+    (None, "公司简介：我们是一家物流公司。岗位职责：负责推荐算法的研发。", True),
+    # game AI: characters' behaviour in a game engine
+    (None, "熟悉Unity引擎的动画、物理、AI等功能模块。", False),
+    (None, "负责游戏中怪物AI的设计与实现。", False),
+    ("Gameplay Programmer", "Implement enemy AI and pathfinding for our titles.", False),
+    # a field of study in a list of majors is not a skill; a single AI field, knowledge, or a
+    # skill written before the list still is
+    (None, "统计学、金融学、机器学习等相关专业本科以上学历。", False),
+    (None, "计算机或人工智能相关专业，本科以上。", False),
+    (None, "人工智能相关专业，硕士以上。", True),
+    (None, "熟悉机器学习，计算机相关专业。", True),
+    (None, "有网络安全、机器学习专业知识者优先。", True),
+    (None, "Bachelor's degree in statistics, computer science, machine learning or a related field.",
+     False),
+    (None, "A diploma in a relevant discipline (e.g., business, statistics, AI).", False),
+    (None, "Degree in economics; experience with machine learning is required.", True),
+    # an opportunity offered, or course advertising, is not a requirement unless it asks a skill
+    (None, "在这里你有机会接触深度学习项目。", False),
+    (None, "我们可以一起探索深度学习在搜索中的应用。", False),
+    (None, "You will have the opportunity to learn about machine learning.", False),
+    (None, "有机会参与深度学习项目，要求熟悉PyTorch。", True),
+    (None, "零基础也可报名，培训内容包括Python、机器学习和深度学习。", False),
+    # interest is not a skill; with a skill or a duty in the same clause it counts
+    (None, "对机器学习有浓厚兴趣。", False),
+    (None, "Passionate about machine learning and data.", False),
+    (None, "对深度学习感兴趣，熟悉TensorFlow。", True),
+    (None, "对AI方向感兴趣，愿意参与AI项目开发。", True),
+    # knowing AI products is asked of the candidate; the company's own AI product is not
+    (None, "熟悉AI类的产品与应用者优先。", True),
+    (None, "熟悉公司人工智能产品，向客户讲解方案。", False),
+    # a text that is only keyword tags names the role's skills, a bare 人工智能 tag included
+    ("C++开发工程师", "在线教育人工智能语音交互", True),
+    ("C++开发工程师", "我们是人工智能公司", False),
+    # experience or a background in AI asked of the candidate
+    (None, "有AI方面的项目经验更好。", True),
+    (None, "需有人工智能方面的工作经验。", True),
+    # wordings of NLP and of object detection
+    (None, "熟悉自然语言分析者优先。", True),
+    (None, "负责物体检测算法的测试。", True),
+    # English: a company's self-description, other people's ML work, explaining AI to others
+    (None, "We stand as a pioneer in deep learning for shops.", False),
+    (None, "Supporting machine learning workloads on the shared cluster is part of the job.", False),
+    (None, "Able to present topics (such as cloud and machine learning) to community groups.", False),
+])
+def test_ai_skill_reading_rules_2_3(title: str | None, text: str, skill: bool) -> None:
+    row = run(text, title=title)
+    assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
+
+
+# AI skill 2.3.0, second part: ordinary words and other things that share a term's name, found by
+# reading the ads of the corpora whose flags changed (fixtures written for the test, no ad text).
+@pytest.mark.parametrize(("title", "text", "skill"), [
+    # 微调 alone is "adjust slightly"; with a model it is fine-tuning
+    (None, "熟练使用Photoshop，能微调页面样式。", False),
+    (None, "负责大模型的微调与评测。", True),
+    # 召回 alone may be a product recall; in search or recommendation it is candidate retrieval
+    (None, "负责汽车召回相关的客户沟通。", False),
+    (None, "负责推荐系统的召回与排序策略。", True),
+    # LoRa, the radio of IoT devices, is not LoRA fine-tuning
+    (None, "熟悉Zigbee、LoRa、NB-IoT等无线通信协议。", False),
+    (None, "熟悉LoRA等参数高效微调方法。", True),
+    # a point cloud from a laser scanner is survey data; segmenting one with a network is ML
+    (None, "负责激光扫描点云数据的处理与三维展示。", False),
+    (None, "负责点云分割与目标检测算法研发。", True),
+    # "AI" in a list of design software is Adobe Illustrator
+    (None, "精通Photoshop、Dreamweaver、AI、Fireworks等设计软件。", False),
+    (None, "会用PS或AI做图者优先。", False),
+    # "AI" among alternatives the candidate may know still counts
+    (None, "有云计算或AI或数据库开发经验者优先。", True),
+    # a game's AI: in a game-development ad the bare word "AI" is its characters' behaviour
+    ("游戏服务器开发", "熟悉战斗系统与AI脚本的编写。", False),
+    ("Unity3D客户端开发", "完成客户端的UI与AI模块开发。", False),
+    ("Unity3D客户端开发", "负责客户端开发，熟悉深度学习模型在移动端的部署。", True),
+    # working with the AI people is not AI skill
+    (None, "配合算法工程师完成数据接口开发。", False),
+    (None, "Collaborate with machine learning engineers to ship product features.", False),
+    # experience in an AI field asked of the candidate counts, though "AI 领域" reads as an industry
+    (None, "在深度学习领域有研究经验者优先。", True),
+    (None, "公司主要从事人工智能领域的研究。", False),
+])
+def test_ai_skill_ordinary_words_2_3(title: str | None, text: str, skill: bool) -> None:
+    row = run(text, title=title)
+    assert row["ai_skill"] is skill, (row["ai_specialist_evidence"], row["ai_tool_evidence"])
+
+
 def test_bad_taxonomy_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None:
     bad = tmp_path / "t.toml"  # type: ignore[operator]
     bad.write_text('[meta]\nversion = "x"\n[exclude]\nen = ["("]\nzh = ["x"]\n', encoding="utf-8")

@@ -36,8 +36,13 @@ def test_unsure_kinds() -> None:
     assert _why("We build PyTorch models for banks.") == ["scope"]
     # an exclusion with nothing about the candidate: the rules are sure (a company statement)
     assert _why("We are a leading provider of machine learning solutions.") == [None]
-    assert _why("有以下经验的优先：熟悉AI类产品和应用") == ["excluded_with_role"]
-    assert _why("计算机、机器学习等相关专业") == ["field_of_study"]
+    assert _why("负责深度学习相关产品的研发") == ["excluded_with_role"]
+    assert _why("机器学习相关专业优先") == ["field_of_study"]
+    # since 2.3.0 the rules, not the judge, decide these: knowing AI products is asked of the
+    # candidate (kept as evidence, a generic one), and a field in a list of majors is a field of
+    # study (the exclusion step removes it)
+    assert _why("加分项：熟悉AI类的产品") == ["generic"]
+    assert _why("数学、计算机、机器学习等相关专业") == [None]
     assert _why("算法工程师") == ["generic"]
     # what the rules are sure of
     assert _why("3年以上PyTorch深度学习模型训练经验") == [None]
@@ -58,7 +63,7 @@ class Recorder:
 
 def test_judge_decides_only_where_the_answer_hangs_on_it() -> None:
     texts = ["Machine learning experience is not required.",  # negated: rules drop it
-             "有以下经验的优先：熟悉AI类产品和应用",  # excluded next to the candidate
+             "负责深度学习相关产品的研发",  # excluded next to the candidate
              "Machine learning experience is not required. You will build PyTorch models.",
              "Experience with PyTorch is required."]
     work = _work(texts)
@@ -68,7 +73,7 @@ def test_judge_decides_only_where_the_answer_hangs_on_it() -> None:
     judged = detect.ai_skill(work, TAX, yes).collect()
     # the judge was asked about the first two ads only: the third is flagged by a sure clause
     assert sorted(yes.asked) == sorted([
-        "Machine learning experience is not required", "有以下经验的优先：熟悉AI类产品和应用"])
+        "Machine learning experience is not required", "负责深度学习相关产品的研发"])
     assert judged["ai_skill"].to_list() == [True, True, True, True]
     assert judged["ai_judged_clauses"].to_list() == [1, 1, 0, 0]
     # the evidence is the rules' own match, also where the exclusion step had removed it

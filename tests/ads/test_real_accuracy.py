@@ -77,9 +77,11 @@ def _held(scores: pl.DataFrame, lang: str, measure: str) -> dict[str, float]:
 
 # Held-out AI-skill F1 (first held-out half): detectors 2.0.0 en 0.750 (6 positive ads of 190),
 # zh 0.840 (24 of 180); detectors 2.1.0 (rules alone, the default) en 0.750, zh 0.824 (with the
-# clause judge, --judge: 0.846); 2.2.0 the same. This half's disagreements were read after the 2.0.0
-# freeze, so it is no longer blind; the floors guard against regression and the target is asserted
-# separately (not met).
+# clause judge, --judge: 0.846); 2.2.0 the same; 2.3.0 en 0.923, zh 0.885. This half's
+# disagreements were read after the 2.0.0 freeze, and rules 2.3.0 were written with this half
+# among their development data, so it is no longer blind: 2.3.0's figures on it are development
+# figures, not a held-out measure. The floors guard against regression and the target is asserted
+# separately.
 AI_F1_FLOOR = {"en": 0.65, "zh": 0.80}
 
 
@@ -94,7 +96,10 @@ def test_ai_skill_f1_on_held_out_real_ads_does_not_regress(real_scores: pl.DataF
                                        "held-out half: en 0.750 (6 positive ads), zh 0.824 (24 "
                                        "positive ads) at detectors 2.1.0 and 2.2.0, rules alone; "
                                        "met on the third sample's held-out half in Chinese (see "
-                                       "test_ai_skill_target_on_the_third_held_out_half)")
+                                       "test_ai_skill_target_on_the_third_held_out_half). At 2.3.0 "
+                                       "en 0.923 (an XPASS), zh 0.885, on a half that was among "
+                                       "2.3.0's development data (not blind): left strict for the "
+                                       "lead to decide")
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_ai_skill_f1_target_on_held_out_real_ads(real_scores: pl.DataFrame, lang: str) -> None:
     r = _held(real_scores, lang, "ai_skill")
@@ -144,7 +149,7 @@ def test_labels_cover_both_languages_and_split_halves() -> None:
 # Second held-out sample (drawn and labelled after detectors 2.0.0 were frozen, AI skill only):
 # en F1 0.933 (15 positive ads of 56), zh 0.836 (25 of 120) at 2.0.0; at 2.1.0 with the judge
 # en 0.875 (two false alarms the judge lets through), zh 0.821; rules alone (the default) 0.933
-# and 0.836.
+# and 0.836; 2.3.0 en 0.933, zh 0.943 (this sample's errors were read for 2.3.0: no longer blind).
 AI2_FLOOR = {"en": 0.85, "zh": 0.78}
 
 
@@ -172,7 +177,9 @@ def test_ai_skill_on_the_second_held_out_sample(second_sample: pl.DataFrame, lan
 # 2.1.0 and the judge were developed on dev3 only. Held-out half, AI skill, Chinese: F1 0.911 as
 # drawn (42 positive ads of 110), 0.924 weighted back to the corpus (detectors 2.0.0: 0.899 and
 # 0.913). English: 30 weak-cue ads, none asking for AI skill (no English AI-cue ad was left to
-# draw), one false alarm.
+# draw), one false alarm. Rules 2.3.0 (written without reading heldout3's errors; its aggregate
+# printed once after they were committed): Chinese 0.933 as drawn (P 0.875, R 1.000: 6 false
+# alarms, no miss), 0.945 weighted; English the same one false alarm.
 AI3_TARGET = 0.9
 
 

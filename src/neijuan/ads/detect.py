@@ -16,7 +16,7 @@ from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.2.0"
+AI_SKILL_VERSION = "2.3.0"
 DEGREE_VERSION = "1.3.0"
 SALARY_VERSION = "2.0.0"
 
@@ -44,6 +44,25 @@ SALARY_COLUMNS = ["salary_min", "salary_max", "salary_currency", "salary_period"
 # so "gpt-4.5" and "e.g.," stay whole), a semicolon, a bullet, or a Chinese list item ("；4、").
 _AI_CLAUSE = r"(?:[^\n。；;!?！？•.]|\.[^\s])+"
 _ZH_ITEM = r"([\p{Han}，,：:）)])\s*(\d{1,2}\s*[、．.）)]\s*\D)"
+# 2.3.0: a section heading starts a clause even when the board glued it to the text before it
+# ("…技能要求：<tags>岗位职责：1、…"), so that a heading's words never join the clause before it.
+_ZH_ROLE_HEADING = (
+    r"岗位职责|工作职责|职位职责|岗位描述|职位描述|职责描述|工作内容|任职要求|任职资格|岗位要求|职位要求|"
+    r"任职条件|技能要求|应聘要求|招聘要求|我们希望你|加分项"
+)
+_ZH_HEADING = rf"({_ZH_ROLE_HEADING})"
+# 2.3.0: a company section ("公司简介", "公司介绍", "关于我们" …) runs to the next role heading (or
+# recruiting or application heading, or a numbered item "1、"), or to the end of the ad: it describes
+# the company, not the role, and is dropped before the clauses are cut (awards, products and
+# achievements listed there are not requirements). Written without captures or lazy repetition, so
+# that it runs as a DFA: the section stops at the first two characters that could start a heading
+# (岗位, 职位, 职责, 任职, 技能, 应聘, 招聘, 加分, 工作职责/内容) or at a number followed by 、 or a dot
+# and no digit (a version such as "2.0" does not stop it).
+_ZH_COMPANY_SECTION = (
+    r"(?:公司简介|公司介绍|企业简介|企业介绍|集团简介|集团介绍|公司概况|关于我们)"
+    r"(?:[^岗职任技应招加工0-9]|岗[^位]|职[^位责]|任[^职]|技[^能]|应[^聘]|招[^聘]|加[^分]|工[^作]"
+    r"|工作[^职内]|[0-9]+(?:[^、．.0-9]|[.．][0-9]))*"
+)
 # A clause that says the skill is not needed, or that AI is not used ("AI/ML experience is not
 # required", "no ... needed", "we do not use AI to screen", "无需…经验").
 _AI_NEGATED = (
@@ -68,8 +87,8 @@ _AI_RECRUITING = (
     r"(?:applicants|candidates))(?-u:\b)|招聘流程|筛选简历"
 )
 _AI_COMPANY = (
-    r"(?i)(?-u:\b)(?:we\s+are|we're|we\s+(?:build|develop|deliver|help|use|leverage|create|offer|"
-    r"provide)|our\s+(?:company|mission|platform|products?|clients|customers|solutions?|technology|"
+    r"(?i)(?-u:\b)(?:we\s+are|we're|we\s+stand\s+as|stands\s+as|"
+    r"we\s+(?:build|develop|deliver|help|use|leverage|create|offer|provide)|our\s+(?:company|mission|platform|products?|clients|customers|solutions?|technology|"
     r"vision|goal|purpose)|about\s+us|who\s+we\s+are|is\s+(?:a|the)\s+(?:leading|global|"
     r"fast-growing|growing|world|foremost)|leading\s+(?:provider|platform|company|supplier)|"
     r"founded|headquartered)(?-u:\b)|公司(?:是|专注|致力|成立|简介|介绍|主要|为)|我们(?:是|专注|致力)|本公司|"
@@ -86,6 +105,36 @@ _AI_MARKET = (
     r"(?:月薪|年薪|起薪|薪资|薪酬|工资)[^，。；\n]{0,8}?(?:轻松|高达|可达|就可以|可以拿到|过万|百万)|"
     r"年薪百万|开设[^，。；\n]{0,8}?专业|(?:人工智能|ai)的天下|被(?:人工智能|ai)(?:所)?(?:替代|取代)|"
     r"时代(?:刚刚)?(?:拉开帷幕|来临|已经到来|到来)"
+)
+# 2.3.0: clauses that are about something other than the role's requirements even though they name
+# AI: an opportunity or perk offered ("有机会接触…", "we can explore … together", "the chance to
+# learn"), or course advertising (a training centre selling a course to trainees: what they will
+# learn, tuition, job placement after training). Their matches count only when the clause also asks
+# the candidate for a skill (:data:`_AI_ASKS`; a duty word such as "负责" is not enough here). A
+# lecturer asked to teach AI is not course advertising: teaching a subject asks for it.
+_AI_OPPORTUNITY = (
+    r"(?i)(?-u:\b)(?:opportunit(?:y|ies) to|chance to|you(?:'ll| will) (?:learn|get to)|"
+    r"learn about|perks?)(?-u:\b)|有机会|机会(?:接触|参与|学习)|"
+    r"(?:可以|能够)(?:一起|共同)?(?:探索|学习|接触)|一起探索|共同探索|职位诱惑|职位亮点|你将(?:学习|接触|有机会)|学习机会"
+)
+_AI_COURSE = (
+    r"(?i)(?-u:\b)(?:(?:trainees|students|participants) will learn|tuition|course (?:covers|includes)|"
+    r"job placement)(?-u:\b)|学费|包就业|推荐就业|安排就业|零基础|0基础|结业|带薪培训|岗前培训|免费培训|"
+    r"培训合格|培训后|培训期间|培训内容|学成|学员将|学员可|招收学员|招募学员"
+)
+# Interest is not a skill: "对机器学习有浓厚兴趣" names no ability; it counts with a skill asked
+# or a duty on the same clause ("…感兴趣，参与AI项目").
+_AI_INTEREST = (
+    r"(?i)(?-u:\b)(?:interest(?:ed)? in|passion(?:ate)? (?:about|for)|enthusias[a-z]*|curious|"
+    r"curiosity|keen (?:on|to learn)|eager to learn)(?-u:\b)|感兴趣|兴趣|好奇|热爱|向往"
+)
+_AI_DUTY = (
+    r"(?i)(?-u:\b)(?:you will|responsib[a-z]*|participate in|contribute to)(?-u:\b)|参与|负责|承担"
+)
+_AI_ASKS = (
+    r"(?i)(?-u:\b)(?:experience[ds]?|familiar[a-z]*|proficien[a-z]*|knowledge|skills?|expertise|"
+    r"understanding of|background in|ability to|required|requirements?|must|qualifications?)"
+    r"(?-u:\b)|熟悉|掌握|精通|了解|熟练|经验|经历|能力|技能|知识|要求|具备|具有|功底|背景|擅长"
 )
 _AI_ROLE = (
     r"(?i)(?-u:\b)(?:you\s+will|you'll|you\s+have|your|experience\s+(?:with|in|using)|knowledge\s+of|"
@@ -109,6 +158,14 @@ _AI_FIELD_OF_STUDY = r"(?i)专业|(?-u:\b)(?:degree|major|diploma)\s+in(?-u:\b)"
 # research (scheduling, combinatorial or integer optimisation, solvers), signal processing, codecs,
 # cryptography. An ad that names any AI/ML term is not affected.
 _BARE_ALGORITHM_TITLE = r"^算法(?:工程师|研究员|专家|实习生)$"
+# 2.3.0: the bare word "AI" in an ad about making games (a game engine, 游戏): game AI, unless a
+# match also names machine learning.
+_BARE_AI_WORD = r"(?i)(?-u:\b)ai(?-u:\b)"
+_ML_WORD = r"(?i)人工智能|机器学习|深度学习|神经网络|强化学习|模型|算法|learning|neural|model"
+_GAME_DEVELOPMENT = (
+    r"(?i)游戏|(?-u:\b)(?:unity(?:3d)?|u3d|unreal|ue4|ue5|cocos(?:2d|creator)?|games?|gaming|"
+    r"gameplay)(?-u:\b)"
+)
 _NON_ML_ALGORITHM = (
     r"(?i)(?-u:\b)(?:slam|ros|pid|dsp|mpc|cplex|gurobi|or-tools)(?-u:\b)|激光导航|惯性导航|惯导|组合导航|"
     r"路径规划|运动规划|轨迹规划|定位算法|多传感器融合|卡尔曼|运动学|动力学|运动控制|控制算法|自动控制|伺服|"
@@ -118,6 +175,32 @@ _NON_ML_ALGORITHM = (
     r"operations research|combinatorial optimi[sz]ation|(?:integer|linear) programming|"
     r"signal processing"
 )
+
+
+# 2.3.0: knowing or having used AI products is a skill asked of the candidate ("熟悉AI类的产品",
+# "熟悉主流AI对话产品"), even though the exclusion step reads "AI … 产品" as a company's product: in a
+# clause the exclusion touched, this phrase is kept as tool evidence (not when the product is the
+# company's own: "熟悉公司AI产品" is a sales duty).
+_AI_KNOWS_PRODUCT = (
+    r"(?i)(?:熟悉|了解|掌握|精通|懂|使用过|用过|体验过)[^，。；\n公司我本]{0,6}?"
+    r"(?:人工智能|(?-u:\b)ai(?-u:\b))[^，。；\n]{0,6}?(?:产品|应用|工具)|"
+    r"(?-u:\b)(?:experience (?:with|using)|knowledge of)\s+(?:[a-z-]+\s+){0,2}?"
+    r"(?:ai|genai|generative ai)[- ](?:[a-z-]+\s+){0,1}?(?:products?|applications|apps)(?-u:\b)"
+)
+# 2.3.0: likewise experience or results in an AI field asked of the candidate ("在深度学习领域有
+# 研究经验", "人工智能方向的项目经历"), which the exclusion step reads as an "AI 领域" (the field as
+# an industry): kept as specialist evidence in a clause the exclusion touched.
+_AI_FIELD_WORK = (
+    r"(?i)(?:人工智能|机器学习|深度学习|大模型|计算机视觉|自然语言处理|(?-u:\b)ai(?-u:\b))"
+    r"[^，。；\n]{0,12}?(?:领域|方向)(?:[^，。；\n]{0,4}?有[^，。；\n]{0,5}?|的[^，。；\n]{0,3}?)"
+    r"(?:经验|经历|背景|成果)"
+)
+# 2.3.0: an ad whose whole text is a short run of keyword tags ("<industry><skill><skill>", no
+# sentence, no punctuation, no function words: how some boards list a job's keywords) names the
+# role's skills, so a bare "人工智能" / "AI" tag there counts as a (generic) specialist term.
+_TAG_TEXT = r"^\s*[\p{Han}A-Za-z0-9+#/ .-]{2,40}\s*$"
+_TAG_FUNCTION = r"的|负责|熟悉|掌握|了解|要求|需要|能够|进行|参与|以上|我们|公司|岗位|职位"
+_TAG_AI = r"(?i)人工智能|(?-u:\b)ai(?-u:\b)"
 
 
 def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
@@ -142,47 +225,91 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
     # when/then would still evaluate the regex on every row).
     en_rids = work.filter(has(tax.candidate["en"]))["_rid"]
     zh_rids = work.filter(pl.col("lang") == "zh").filter(has(tax.candidate["zh"]))["_rid"]
-    rids = pl.concat([en_rids, zh_rids]).unique()
+    # Keyword-tag texts that name AI (short Chinese texts only: a length test first).
+    tag_rids = (work.filter((pl.col("lang") == "zh") & (t.str.len_bytes() <= 160))
+                .filter(t.str.contains(_TAG_TEXT) & t.str.contains(_TAG_AI)
+                        & ~t.str.contains(_TAG_FUNCTION))["_rid"])
+    rids = pl.concat([en_rids, zh_rids, tag_rids]).unique()
     c = pl.col("_c")
-    is_zh = pl.col("lang") == "zh"
-    sub = (
-        work.filter(pl.col("_rid").is_in(rids.implode())).lazy()
-        .select("_rid", "lang",
-                pl.concat_str([title, t], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
-                .str.extract_all(_AI_CLAUSE).alias("_c"))
-        .explode("_c")
-        # Only clauses holding a term go through the steps (most of a long ad holds none).
-        .filter(c.is_not_null() & (c.str.contains(tax.candidate["en"])
-                                   | (is_zh & c.str.contains(tax.candidate["zh"]))))
-        .with_columns((c.str.contains(tax.exclude["en"])
-                       | (is_zh & c.str.contains(tax.exclude["zh"]))).alias("_excluded"))
-    )
-    cur = "_c"
-    for lang in ("en", "zh"):
-        ex, tool, spec = tax.exclude[lang], tax.tool[lang], tax.specialist[lang]
-        masked, masked2 = f"_ai_m1_{lang}", f"_ai_m2_{lang}"
-        sub = (
-            sub.with_columns(pl.col(cur).str.replace_all(ex, " ").alias(masked))
-            .with_columns(pl.col(masked).str.extract_all(tool).alias(f"_ai_tool_{lang}"),
-                          pl.col(masked).str.replace_all(tool, " ").alias(masked2))
-            .with_columns(pl.col(masked2).str.extract_all(spec).alias(f"_ai_spec_{lang}"))
+    cand = work.filter(pl.col("_rid").is_in(rids.implode()))
+    zh_ads = cand["lang"] == "zh"
+
+    def cut(ads: pl.DataFrame, zh: bool) -> pl.DataFrame:
+        """The ads' clauses (title first), with ``_tag`` for a keyword-tag text. Chinese ads lose
+        their company section and are cut at glued headings too."""
+        body = t
+        if zh:
+            body = t.str.replace_all(_ZH_COMPANY_SECTION, "\n").str.replace_all(_ZH_HEADING, "\n$1")
+        clauses = (pl.concat_str([title, body], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
+                   .str.extract_all(_AI_CLAUSE).alias("_c"))
+        if not zh or tag_rids.len() == 0:
+            return ads.select("_rid", "lang", clauses).explode("_c").with_columns(
+                pl.lit(False).alias("_tag"))
+        tagged = pl.col("_rid").is_in(tag_rids.implode())
+        return (ads.select("_rid", "lang", clauses,
+                           pl.when(tagged).then(t.str.strip_chars()).alias("_tagtext"))
+                .explode("_c")
+                .with_columns((c.str.strip_chars() == pl.col("_tagtext")).fill_null(False)
+                              .alias("_tag"))
+                .drop("_tagtext"))
+
+    def steps(frame: pl.LazyFrame, langs: tuple[str, ...]) -> pl.LazyFrame:
+        """The taxonomy's steps on the clauses of one language's ads: English terms on every ad,
+        Chinese ones on Chinese ads only. (Kept apart: one regex over a mix of English and Chinese
+        clauses is several times slower, its lazy DFA cache thrashing between the two.)"""
+        candidate = pl.any_horizontal([c.str.contains(tax.candidate[lang]) for lang in langs])
+        frame = (
+            # Only clauses holding a term go through the steps (most of a long ad holds none).
+            frame.filter(c.is_not_null() & (candidate | pl.col("_tag")))
+            .with_columns(pl.any_horizontal([c.str.contains(tax.exclude[lang]) for lang in langs])
+                          .alias("_excluded"))
         )
-        cur = masked2
+        cur = "_c"
+        for lang in langs:
+            ex, tool, spec = tax.exclude[lang], tax.tool[lang], tax.specialist[lang]
+            masked, masked2 = f"_ai_m1_{lang}", f"_ai_m2_{lang}"
+            frame = (
+                frame.with_columns(pl.col(cur).str.replace_all(ex, " ").alias(masked))
+                .with_columns(pl.col(masked).str.extract_all(tool).alias(f"_ai_tool_{lang}"),
+                              pl.col(masked).str.replace_all(tool, " ").alias(masked2))
+                .with_columns(pl.col(masked2).str.extract_all(spec).alias(f"_ai_spec_{lang}"))
+            )
+            cur = masked2
+        if "zh" not in langs:
+            frame = frame.with_columns(_EMPTY.alias("_ai_tool_zh"), _EMPTY.alias("_ai_spec_zh"),
+                                       pl.lit(None, dtype=pl.String).alias("_ai_m2_zh"))
+        return frame.select("_rid", "lang", "_c", "_tag", "_excluded", "_ai_tool_en",
+                            "_ai_spec_en", "_ai_tool_zh", "_ai_spec_zh", "_ai_m2_zh")
+
+    sub = pl.concat([steps(cut(cand.filter(~zh_ads), zh=False).lazy(), ("en",)),
+                     steps(cut(cand.filter(zh_ads), zh=True).lazy(), ("en", "zh"))])
+
     def by_lang(en: pl.Expr, zh: pl.Expr) -> pl.Expr:
-        return pl.concat_list(en, pl.when(is_zh).then(zh).otherwise(_EMPTY))
+        return pl.concat_list(en, zh)
 
     role = c.str.contains(_AI_ROLE)
     negated = c.str.contains(_AI_NEGATED)
     elsewhere = (c.str.contains(_AI_RECRUITING) | c.str.contains(_AI_COMPANY)
                  | c.str.contains(_AI_MARKET))
+    # An opportunity, course advertising or an interest: counts only if it asks a skill.
+    asks = c.str.contains(_AI_ASKS)
+    aside = (((c.str.contains(_AI_OPPORTUNITY) | c.str.contains(_AI_COURSE)) & ~asks)
+             | (c.str.contains(_AI_INTEREST) & ~asks & ~c.str.contains(_AI_DUTY)))
     spec_ev = by_lang(pl.col("_ai_spec_en"), pl.col("_ai_spec_zh"))
     tool_ev = by_lang(pl.col("_ai_tool_en"), pl.col("_ai_tool_zh"))
+    spec_ev = pl.concat_list(spec_ev, pl.when(pl.col("_tag"))
+                             .then(pl.col("_ai_m2_zh").str.extract_all(_TAG_AI))
+                             .otherwise(_EMPTY).fill_null(_EMPTY))
+    tool_ev = pl.concat_list(tool_ev, pl.when(pl.col("_excluded"))
+                             .then(c.str.extract_all(_AI_KNOWS_PRODUCT)).otherwise(_EMPTY))
+    spec_ev = pl.concat_list(spec_ev, pl.when(pl.col("_excluded"))
+                             .then(c.str.extract_all(_AI_FIELD_WORK)).otherwise(_EMPTY))
     out = sub.select(
         "_rid", "_c", "lang",
         spec_ev.alias("_spec"), tool_ev.alias("_tool"),
-        (~negated & ~(elsewhere & ~role)).alias("_keep"),
+        (~negated & ~(elsewhere & ~role) & ~aside).alias("_keep"),
         ~c.str.contains(_AI_OPTIONAL).alias("_firm"),
-        negated.alias("_negated"), elsewhere.alias("_elsewhere"), role.alias("_role"),
+        negated.alias("_negated"), (elsewhere | aside).alias("_elsewhere"), role.alias("_role"),
         pl.col("_excluded"),
     ).with_columns(pl.concat_list("_spec", "_tool").alias("_ev"))
     generic = pl.col("_ev").list.eval(pl.element().str.contains(_AI_GENERIC_ONLY)).list.all()
@@ -224,25 +351,35 @@ JUDGED = ("scope", "excluded_with_role")
 Judge = Callable[[pl.Series], pl.Series]
 
 
-def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
-    """``cl`` (:func:`ai_clauses`) with the matches of the ads whose only evidence is a bare
-    "算法工程师" dropped when the ad names non-ML algorithm work (:data:`_NON_ML_ALGORITHM`). Eager
-    and on the few such ads only."""
+def _veto(cl: pl.DataFrame, work: pl.DataFrame, only: str, context: str,
+          but_not: str | None = None) -> pl.DataFrame:
+    """``cl`` (:func:`ai_clauses`) with the matches dropped of the ads whose every match is of the
+    kind ``only`` (and, with ``but_not``, none of that kind) when the ad's title or text names
+    ``context``. Eager and on the few such ads only."""
     matches = (cl.select("_rid", pl.concat_list("_spec", "_tool").alias("_m"))
-               .explode("_m").drop_nulls("_m"))
-    bare = (matches.group_by("_rid").agg(pl.col("_m").str.strip_chars()
-                                         .str.contains(_BARE_ALGORITHM_TITLE).all().alias("_b"))
-            .filter(pl.col("_b"))["_rid"])
+               .explode("_m").drop_nulls("_m").with_columns(pl.col("_m").str.strip_chars()))
+    kind = pl.col("_m").str.contains(only)
+    if but_not is not None:
+        kind = kind & ~pl.col("_m").str.contains(but_not)
+    bare = matches.group_by("_rid").agg(kind.all().alias("_b")).filter(pl.col("_b"))["_rid"]
     if bare.len() == 0:
         return cl
     veto = work.filter(pl.col("_rid").is_in(bare.implode())).filter(
-        pl.col("_t").str.contains(_NON_ML_ALGORITHM)
-        | pl.col("_tt").fill_null("").str.contains(_NON_ML_ALGORITHM))["_rid"]
+        pl.col("_t").str.contains(context) | pl.col("_tt").fill_null("").str.contains(context))["_rid"]
     if veto.len() == 0:
         return cl
     vetoed = pl.col("_rid").is_in(veto.implode())
     return cl.with_columns(pl.when(vetoed).then(_EMPTY).otherwise(pl.col(name)).alias(name)
                            for name in ("_spec", "_tool"))
+
+
+def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
+    """``cl`` with the matches of the ads whose only evidence is a bare "算法工程师" dropped when
+    the ad names non-ML algorithm work (:data:`_NON_ML_ALGORITHM`); and (2.3.0) with those of the
+    ads whose only evidence is the bare word "AI" dropped when the ad is about making games
+    (:data:`_GAME_DEVELOPMENT`): there "AI" is the behaviour of the game's characters."""
+    cl = _veto(cl, work, _BARE_ALGORITHM_TITLE, _NON_ML_ALGORITHM)
+    return _veto(cl, work, _BARE_AI_WORD, _GAME_DEVELOPMENT, but_not=_ML_WORD)
 
 
 def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> pl.LazyFrame:
