@@ -75,35 +75,20 @@ def _held(scores: pl.DataFrame, lang: str, measure: str) -> dict[str, float]:
     return row.row(0, named=True)
 
 
-# Held-out AI-skill F1 (first held-out half): detectors 2.0.0 en 0.750 (6 positive ads of 190),
-# zh 0.840 (24 of 180); detectors 2.1.0 (rules alone, the default) en 0.750, zh 0.824 (with the
-# clause judge, --judge: 0.846); 2.2.0 the same; 2.3.0 en 0.923, zh 0.885. This half's
-# disagreements were read after the 2.0.0 freeze, and rules 2.3.0 were written with this half
-# among their development data, so it is no longer blind: 2.3.0's figures on it are development
-# figures, not a held-out measure. The floors guard against regression and the target is asserted
-# separately.
-AI_F1_FLOOR = {"en": 0.65, "zh": 0.80}
+# AI-skill F1 on the first sample's held-out half: detectors 2.0.0 en 0.750 (6 positive ads of
+# 190), zh 0.840 (24 of 180); 2.1.0 (rules alone, the default) en 0.750, zh 0.824 (with the clause
+# judge, --judge: 0.846); 2.2.0 the same; 2.3.0 en 0.923, zh 0.885. This half's disagreements were
+# read after the 2.0.0 freeze, and rules 2.3.0 were written with it among their development data:
+# it is no longer a held-out measure, so the issue's target is asserted on the blind samples (the
+# third's held-out half and the fourth, below) and these floors only guard against regression.
+AI_F1_FLOOR = {"en": 0.90, "zh": 0.85}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_ai_skill_f1_on_held_out_real_ads_does_not_regress(real_scores: pl.DataFrame,
-                                                            lang: str) -> None:
+def test_ai_skill_f1_on_the_first_sample_does_not_regress(real_scores: pl.DataFrame,
+                                                           lang: str) -> None:
     r = _held(real_scores, lang, "ai_skill")
-    assert r["f1"] >= AI_F1_FLOOR[lang], f"AI-skill F1 {r['f1']:.3f} ({lang}, held-out)"
-
-
-@pytest.mark.xfail(strict=True, reason="issue 12 target (AI-skill F1 >= 0.9) not met on the first "
-                                       "held-out half: en 0.750 (6 positive ads), zh 0.824 (24 "
-                                       "positive ads) at detectors 2.1.0 and 2.2.0, rules alone; "
-                                       "met on the third sample's held-out half in Chinese (see "
-                                       "test_ai_skill_target_on_the_third_held_out_half). At 2.3.0 "
-                                       "en 0.923 (an XPASS), zh 0.885, on a half that was among "
-                                       "2.3.0's development data (not blind): left strict for the "
-                                       "lead to decide")
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_ai_skill_f1_target_on_held_out_real_ads(real_scores: pl.DataFrame, lang: str) -> None:
-    r = _held(real_scores, lang, "ai_skill")
-    assert r["f1"] >= AI_F1_TARGET, f"AI-skill F1 {r['f1']:.3f} < {AI_F1_TARGET} ({lang}, held-out)"
+    assert r["f1"] >= AI_F1_FLOOR[lang], f"AI-skill F1 {r['f1']:.3f} ({lang}, first sample)"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -278,6 +263,13 @@ def _fourth(scores: pl.DataFrame, lang: str, weighting: str, measure: str = "ai_
     return row.row(0, named=True)
 
 
+# Scored once, rules 2.3.0 (committed before; aggregates only, no error read): zh F1 0.887 as
+# drawn (P 0.891, R 0.882; 90 right of 102 AI-skill ads, 11 false alarms) and 0.851 weighted back
+# to the corpus (P 0.802: two false alarms among 35 weak-cue ads, each standing for 120 ads);
+# rules 2.2.0 on the same ads 0.847 / 0.821. English: no false alarm among 50 weak-cue ads.
+@pytest.mark.xfail(strict=True, reason="issue 12 target (AI-skill F1 >= 0.9) not met on the blind "
+                                       "fourth sample: zh 0.887 as drawn, 0.851 weighted (rules "
+                                       "2.3.0)")
 @pytest.mark.parametrize("weighting", ["sample", "corpus"])
 def test_ai_skill_target_on_the_blind_fourth_sample(fourth_sample: pl.DataFrame,
                                                     weighting: str) -> None:
