@@ -236,3 +236,14 @@ def test_main_cli_on_broken_ads_inputs(tmp_path: Path, monkeypatch: pytest.Monke
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert ("is a file" in err) if case == "trends_on_file" else ("names column 'text' twice" in err)
+
+
+def test_cli_eval_real_prints_every_labelled_sample(real_data_dir: Path) -> None:
+    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
+        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
+    result = runner.invoke(app, ["eval", "--real", "--data-dir", str(real_data_dir)],
+                           terminal_width=200)
+    assert result.exit_code == 0, result.output
+    for title in ("hand-labelled real ads", "third sample", "fourth sample", "fifth sample"):
+        assert title in result.output, title
+    assert "heldout4" in result.output and "heldout5" in result.output

@@ -362,19 +362,25 @@ def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
         table.add_row(r["lang"], r["year"], r["split"], r["measure"], _num(r["precision"]),
                       _num(r["recall"]), _num(r["f1"]), _num(r["accuracy"]), f"{int(r['n'] or 0)}")
     console.print(table)
-    if (labels / "sample3.csv").is_file():
-        third = score_ai_weighted(detect_real(load_real_ai_only(labels, found, 3))).filter(
+    names = {3: "third sample (AI skill; stratified by AI cue; dev3 and heldout3)",
+             4: "fourth sample (AI skill; blind, all held out)",
+             5: "fifth sample (AI skill; blind, all held out)"}
+    round_ = 3
+    while (labels / f"sample{round_}.csv").is_file():
+        scored = score_ai_weighted(detect_real(load_real_ai_only(labels, found, round_))).filter(
             (pl.col("year") == "all") & (pl.col("split") != "all"))
-        t3 = Table(title="third sample (AI skill; stratified by AI cue: as drawn and weighted to "
-                         "the corpus)")
+        title = names.get(round_, f"sample {round_} (AI skill)")
+        more = Table(title=f"{title}: as drawn and weighted to the corpus")
         for col in ("lang", "half", "measure", "weighting", "precision", "recall", "F1", "n",
                     "ads"):
-            t3.add_column(col, justify="left" if col in ("lang", "half", "measure", "weighting")
-                          else "right")
-        for r in third.iter_rows(named=True):
-            t3.add_row(r["lang"], r["split"], r["measure"], r["weighting"], _num(r["precision"]),
-                       _num(r["recall"]), _num(r["f1"]), f"{int(r['n'])}", f"{r['ads']}")
-        console.print(t3)
+            more.add_column(col, justify="left" if col in ("lang", "half", "measure",
+                                                           "weighting") else "right")
+        for r in scored.iter_rows(named=True):
+            more.add_row(r["lang"], r["split"], r["measure"], r["weighting"],
+                         _num(r["precision"]), _num(r["recall"]), _num(r["f1"]),
+                         f"{int(r['n'])}", f"{r['ads']}")
+        console.print(more)
+        round_ += 1
     if errors:
         with pl.Config(tbl_rows=200, fmt_str_lengths=80, tbl_width_chars=200):
             for field in ("ai", "degree", "salary"):
