@@ -16,7 +16,7 @@ from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.3.0"
+AI_SKILL_VERSION = "2.4.0"
 DEGREE_VERSION = "1.3.0"
 SALARY_VERSION = "2.0.0"
 
@@ -44,6 +44,9 @@ SALARY_COLUMNS = ["salary_min", "salary_max", "salary_currency", "salary_period"
 # so "gpt-4.5" and "e.g.," stay whole), a semicolon, a bullet, or a Chinese list item ("；4、").
 _AI_CLAUSE = r"(?:[^\n。；;!?！？•.]|\.[^\s])+"
 _ZH_ITEM = r"([\p{Han}，,：:）)])\s*(\d{1,2}\s*[、．.）)]\s*\D)"
+# 2.4.0: a hyphen used as a bullet after Chinese text ("…程序- 理解…") starts an item too, so that a
+# term in one item is not read together with a noun of the next ("…算法- 解决产品…" is no AI product).
+_ZH_DASH_ITEM = r"([\p{Han}，,：:）)])[ \t]*-[ \t]+"
 # 2.3.0: a section heading starts a clause even when the board glued it to the text before it
 # ("…技能要求：<tags>岗位职责：1、…"), so that a heading's words never join the clause before it.
 _ZH_ROLE_HEADING = (
@@ -59,7 +62,7 @@ _ZH_HEADING = rf"({_ZH_ROLE_HEADING})"
 # (岗位, 职位, 职责, 任职, 技能, 应聘, 招聘, 加分, 工作职责/内容) or at a number followed by 、 or a dot
 # and no digit (a version such as "2.0" does not stop it).
 _ZH_COMPANY_SECTION = (
-    r"(?:公司简介|公司介绍|企业简介|企业介绍|集团简介|集团介绍|公司概况|关于我们)"
+    r"(?:公司简介|公司介绍|企业简介|企业介绍|集团简介|集团介绍|公司概况|关于我们|公司信息|企业信息)"
     r"(?:[^岗职任技应招加工0-9]|岗[^位]|职[^位责]|任[^职]|技[^能]|应[^聘]|招[^聘]|加[^分]|工[^作]"
     r"|工作[^职内]|[0-9]+(?:[^、．.0-9]|[.．][0-9]))*"
 )
@@ -192,7 +195,7 @@ _AI_KNOWS_PRODUCT = (
 # an industry): kept as specialist evidence in a clause the exclusion touched.
 _AI_FIELD_WORK = (
     r"(?i)(?:人工智能|机器学习|深度学习|大模型|计算机视觉|自然语言处理|(?-u:\b)ai(?-u:\b))"
-    r"[^，。；\n]{0,12}?(?:领域|方向)(?:[^，。；\n]{0,4}?有[^，。；\n]{0,5}?|的[^，。；\n]{0,3}?)"
+    r"[^，。；\n]{0,12}?(?:领域|方向)(?:[^，。；\n]{0,4}?有[^，。；\n]{0,10}?|的[^，。；\n]{0,3}?)"
     r"(?:经验|经历|背景|成果)"
 )
 # 2.3.0: an ad whose whole text is a short run of keyword tags ("<industry><skill><skill>", no
@@ -239,7 +242,8 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
         their company section and are cut at glued headings too."""
         body = t
         if zh:
-            body = t.str.replace_all(_ZH_COMPANY_SECTION, "\n").str.replace_all(_ZH_HEADING, "\n$1")
+            body = (t.str.replace_all(_ZH_COMPANY_SECTION, "\n").str.replace_all(_ZH_HEADING, "\n$1")
+                    .str.replace_all(_ZH_DASH_ITEM, "$1\n"))
         clauses = (pl.concat_str([title, body], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
                    .str.extract_all(_AI_CLAUSE).alias("_c"))
         if not zh or tag_rids.len() == 0:
