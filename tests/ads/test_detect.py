@@ -202,6 +202,22 @@ def test_ai_skill_ordinary_words_2_3(title: str | None, text: str, skill: bool) 
     (None, "有面向语音识别的前端信号处理经验者优先。", False),
     (None, "负责语音识别声学模型的训练。", True),
     (None, "有适用于语音识别的信号处理算法经验者优先。", False),
+    # making AI the object of the work
+    (None, "能用Java实现人工智能相关功能。", True),
+    (None, "通过数据分析与建模，落地制造业AI应用。", True),
+    # AI R&D experience, several words after the AI word
+    (None, "有AI或机器人项目研发经验者优先。", True),
+    # "人工智能" as an item of a list of technologies the role asks or works on
+    (None, "熟悉云计算、容器编排、人工智能、物联网等新技术者优先。", True),
+    (None, "参与系统模块设计，涵盖存储、检索或人工智能等。", True),
+    # ... but not a list of interests, things to learn, industries or majors
+    (None, "具备良好的学习能力，对云计算、人工智能、物联网有浓厚兴趣。", False),
+    (None, "关注本地云计算、人工智能等产业的发展，具备分析能力。", False),
+    (None, "计算机、自动化、人工智能等专业优先，具备编程能力。", False),
+    # a trainee ad whose only AI word is a track named in its title asks no AI skill
+    ("Java+人工智能开发实习生", "招收应往届毕业生，大专以上学历，有编程基础者优先。", False),
+    ("Java+人工智能开发实习生", "负责机器学习模型的训练，招收应届毕业生。", True),
+    ("人工智能开发工程师", "负责后端接口开发，三年以上经验。", True),
 ])
 def test_ai_skill_reading_rules_2_4(title: str | None, text: str, skill: bool) -> None:
     row = run(text, title=title)

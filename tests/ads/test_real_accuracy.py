@@ -248,8 +248,9 @@ def fourth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.
     if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
         pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
     scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 4)))
-    ads_report(_stratified_table("fourth sample (development data since 2.4.0; labelled "
-                                 "without the detectors; AI skill)", scores.filter(pl.col("split") == "heldout4")))
+    ads_report(_stratified_table(
+        "fourth sample (development data since 2.4.0; labelled without the detectors; AI skill)",
+        scores.filter(pl.col("split") == "heldout4")))
     return scores
 
 
