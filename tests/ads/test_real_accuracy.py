@@ -77,10 +77,11 @@ def _held(scores: pl.DataFrame, lang: str, measure: str) -> dict[str, float]:
 
 # AI-skill F1 on the first sample's held-out half: detectors 2.0.0 en 0.750 (6 positive ads of
 # 190), zh 0.840 (24 of 180); 2.1.0 (rules alone, the default) en 0.750, zh 0.824 (with the clause
-# judge, --judge: 0.846); 2.2.0 the same; 2.3.0 en 0.923, zh 0.885. This half's disagreements were
-# read after the 2.0.0 freeze, and rules 2.3.0 were written with it among their development data:
-# it is no longer a held-out measure, so the issue's target is asserted on the blind samples (the
-# third's held-out half and the fourth, below) and these floors only guard against regression.
+# judge, --judge: 0.846); 2.2.0 the same; 2.3.0 en 0.923, zh 0.885; 2.4.0 the same. This half's
+# disagreements were read after the 2.0.0 freeze, and rules 2.3.0 and 2.4.0 were written with it
+# among their development data: it is no longer a held-out measure. The third's held-out half was
+# blind for 2.3.0 and is development data for 2.4.0 (as is the fourth sample); the issue's target
+# is for the lead's blind fifth sample, and these floors only guard against regression.
 AI_F1_FLOOR = {"en": 0.90, "zh": 0.85}
 
 
@@ -165,6 +166,7 @@ def test_ai_skill_on_the_second_held_out_sample(second_sample: pl.DataFrame, lan
 # draw), one false alarm. Rules 2.3.0 (written without reading heldout3's errors; its aggregate
 # printed once after they were committed): Chinese 0.933 as drawn (P 0.875, R 1.000: 6 false
 # alarms, no miss), 0.945 weighted; English the same one false alarm.
+# heldout3 was development data for rules 2.4.0 (its errors read; no rule changed its figures).
 AI3_TARGET = 0.9
 
 
@@ -270,9 +272,10 @@ def _fourth(scores: pl.DataFrame, lang: str, weighting: str, measure: str = "ai_
 # ads. The target was not met there (a strict xfail until 2.4.0). Then the fourth sample became
 # development data: its errors were read and rules 2.4.0 were written with it, so its figures are
 # no longer a blind measure (the fifth sample is) and these floors only guard against regression.
-# Rules 2.4.0 (development figures): zh 0.925 as drawn (P 0.939, R 0.912; tp 93 fp 6 fn 9), 0.910
-# weighted.
-AI4_FLOOR = {"sample": 0.91, "corpus": 0.89}
+# Rules 2.4.0 (development figures, not blind): zh 0.951 as drawn (P 0.951, R 0.951; tp 97 fp 5
+# fn 5), 0.929 weighted (P 0.896: one false alarm left among the weak-cue ads); English still no
+# false alarm. Floors a little under these.
+AI4_FLOOR = {"sample": 0.93, "corpus": 0.91}
 
 
 @pytest.mark.parametrize("weighting", ["sample", "corpus"])
