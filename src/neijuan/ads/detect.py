@@ -44,8 +44,9 @@ SALARY_COLUMNS = ["salary_min", "salary_max", "salary_currency", "salary_period"
 # so "gpt-4.5" and "e.g.," stay whole), a semicolon, a bullet, or a Chinese list item ("；4、").
 _AI_CLAUSE = r"(?:[^\n。；;!?！？•.]|\.[^\s])+"
 _ZH_ITEM = r"([\p{Han}，,：:）)])\s*(\d{1,2}\s*[、．.）)]\s*\D)"
-# 2.4.0: a hyphen used as a bullet after Chinese text ("…程序- 理解…") starts an item too, so that a
-# term in one item is not read together with a noun of the next ("…算法- 解决产品…" is no AI product).
+# 2.4.0: a hyphen used as a bullet after Chinese text ("…服务端- 维护…") starts an item too, so that a
+# term in one item is not read together with a noun of the next (an ML item followed by an item
+# about a product is no "AI product").
 _ZH_DASH_ITEM = r"([\p{Han}，,：:）)])[ \t]*-[ \t]+"
 # 2.3.0: a section heading starts a clause even when the board glued it to the text before it
 # ("…技能要求：<tags>岗位职责：1、…"), so that a heading's words never join the clause before it.
@@ -198,8 +199,8 @@ _AI_FIELD_WORK = (
     r"[^，。；\n]{0,12}?(?:领域|方向)(?:[^，。；\n]{0,4}?有[^，。；\n]{0,10}?|的[^，。；\n]{0,3}?)"
     r"(?:经验|经历|背景|成果)"
 )
-# 2.4.0: "人工智能" as an item of a list of technologies ("熟悉大数据、云计算、人工智能等技术",
-# "包括数据库、存储或人工智能等模块"; a taxonomy phrase) counts only in a clause that asks a skill
+# 2.4.0: "人工智能" as an item of a list of technologies ("熟悉云计算、人工智能、物联网等",
+# "涵盖检索或人工智能等模块"; a taxonomy phrase) counts only in a clause that asks a skill
 # or names a duty of the role, and not where the list is of interests, things to learn,
 # industries or majors ("对…人工智能…有兴趣", "学习…人工智能等技能", "人工智能等产业").
 _AI_LIST_ITEM = r"(?:[、/／]|或)\s?人工智能\s?(?:[、/／]|或|等)"
