@@ -77,10 +77,11 @@ def _held(scores: pl.DataFrame, lang: str, measure: str) -> dict[str, float]:
 
 # AI-skill F1 on the first sample's held-out half: detectors 2.0.0 en 0.750 (6 positive ads of
 # 190), zh 0.840 (24 of 180); 2.1.0 (rules alone, the default) en 0.750, zh 0.824 (with the clause
-# judge, --judge: 0.846); 2.2.0 the same; 2.3.0 en 0.923, zh 0.885. This half's disagreements were
-# read after the 2.0.0 freeze, and rules 2.3.0 were written with it among their development data:
-# it is no longer a held-out measure, so the issue's target is asserted on the blind samples (the
-# third's held-out half and the fourth, below) and these floors only guard against regression.
+# judge, --judge: 0.846); 2.2.0 the same; 2.3.0 en 0.923, zh 0.885; 2.4.0 the same. This half's
+# disagreements were read after the 2.0.0 freeze, and rules 2.3.0 and 2.4.0 were written with it
+# among their development data: it is no longer a held-out measure. The third's held-out half was
+# blind for 2.3.0 and is development data for 2.4.0 (as is the fourth sample); the issue's target
+# is for the lead's blind fifth sample, and these floors only guard against regression.
 AI_F1_FLOOR = {"en": 0.90, "zh": 0.85}
 
 
@@ -165,6 +166,7 @@ def test_ai_skill_on_the_second_held_out_sample(second_sample: pl.DataFrame, lan
 # draw), one false alarm. Rules 2.3.0 (written without reading heldout3's errors; its aggregate
 # printed once after they were committed): Chinese 0.933 as drawn (P 0.875, R 1.000: 6 false
 # alarms, no miss), 0.945 weighted; English the same one false alarm.
+# heldout3 was development data for rules 2.4.0 (its errors read; no rule changed its figures).
 AI3_TARGET = 0.9
 
 
@@ -240,8 +242,7 @@ def test_third_sample_labels_match_the_draw() -> None:
 # code nor run the detectors, and committed before any scoring. These tests were written and
 # committed before the detectors (rules 2.3.0) were first run on it: the target is asserted as
 # the issue states it, on Chinese ads (English: none of the 50 weak-cue ads asks for AI skill, so
-# only false alarms can be counted).
-AI4_TARGET = 0.9
+# only false alarms can be counted). Since rules 2.4.0 it is development data (below).
 
 
 @pytest.fixture(scope="module")
@@ -249,8 +250,9 @@ def fourth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.
     if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
         pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
     scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 4)))
-    ads_report(_stratified_table("fourth sample (blind; labelled without the detectors; AI "
-                                 "skill)", scores.filter(pl.col("split") == "heldout4")))
+    ads_report(_stratified_table(
+        "fourth sample (development data since 2.4.0; labelled without the detectors; AI skill)",
+        scores.filter(pl.col("split") == "heldout4")))
     return scores
 
 
@@ -264,19 +266,25 @@ def _fourth(scores: pl.DataFrame, lang: str, weighting: str, measure: str = "ai_
 
 
 # Scored once, rules 2.3.0 (committed before; aggregates only, no error read): zh F1 0.887 as
-# drawn (P 0.891, R 0.882; 90 right of 102 AI-skill ads, 11 false alarms) and 0.851 weighted back
-# to the corpus (P 0.802: two false alarms among 35 weak-cue ads, each standing for 120 ads);
-# rules 2.2.0 on the same ads 0.847 / 0.821. English: no false alarm among 50 weak-cue ads.
-@pytest.mark.xfail(strict=True, reason="issue 12 target (AI-skill F1 >= 0.9) not met on the blind "
-                                       "fourth sample: zh 0.887 as drawn, 0.851 weighted (rules "
-                                       "2.3.0)")
+# drawn (P 0.891, R 0.882; 90 right of 102 AI-skill ads, 11 false alarms, 12 misses) and 0.851
+# weighted back to the corpus (P 0.802: two false alarms among 35 weak-cue ads, each standing for
+# 120 ads); rules 2.2.0 on the same ads 0.847 / 0.821. English: no false alarm among 50 weak-cue
+# ads. The target was not met there (a strict xfail until 2.4.0). Then the fourth sample became
+# development data: its errors were read and rules 2.4.0 were written with it, so its figures are
+# no longer a blind measure (the fifth sample is) and these floors only guard against regression.
+# Rules 2.4.0 (development figures, not blind): zh 0.951 as drawn (P 0.951, R 0.951; tp 97 fp 5
+# fn 5), 0.929 weighted (P 0.896: one false alarm left among the weak-cue ads); English still no
+# false alarm. Floors a little under these.
+AI4_FLOOR = {"sample": 0.93, "corpus": 0.91}
+
+
 @pytest.mark.parametrize("weighting", ["sample", "corpus"])
-def test_ai_skill_target_on_the_blind_fourth_sample(fourth_sample: pl.DataFrame,
-                                                    weighting: str) -> None:
+def test_ai_skill_on_the_fourth_sample_does_not_regress(fourth_sample: pl.DataFrame,
+                                                        weighting: str) -> None:
     r = _fourth(fourth_sample, "zh", weighting)
     assert r["n"] >= 90, "the fourth sample holds about 100 Chinese AI-skill ads"
-    assert r["f1"] >= AI4_TARGET, (
-        f"AI-skill F1 {r['f1']:.3f} < {AI4_TARGET} (zh, blind fourth sample, {weighting})")
+    assert r["f1"] >= AI4_FLOOR[weighting], (
+        f"AI-skill F1 {r['f1']:.3f} < {AI4_FLOOR[weighting]} (zh, fourth sample, {weighting})")
 
 
 def test_english_weak_cue_ads_of_the_fourth_sample_raise_few_false_alarms(

@@ -16,7 +16,7 @@ from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.3.0"
+AI_SKILL_VERSION = "2.4.0"
 DEGREE_VERSION = "1.3.0"
 SALARY_VERSION = "2.0.0"
 
@@ -44,6 +44,10 @@ SALARY_COLUMNS = ["salary_min", "salary_max", "salary_currency", "salary_period"
 # so "gpt-4.5" and "e.g.," stay whole), a semicolon, a bullet, or a Chinese list item ("；4、").
 _AI_CLAUSE = r"(?:[^\n。；;!?！？•.]|\.[^\s])+"
 _ZH_ITEM = r"([\p{Han}，,：:）)])\s*(\d{1,2}\s*[、．.）)]\s*\D)"
+# 2.4.0: a hyphen used as a bullet after Chinese text ("…服务端- 维护…") starts an item too, so that a
+# term in one item is not read together with a noun of the next (an ML item followed by an item
+# about a product is no "AI product").
+_ZH_DASH_ITEM = r"([\p{Han}，,：:）)])[ \t]*-[ \t]+"
 # 2.3.0: a section heading starts a clause even when the board glued it to the text before it
 # ("…技能要求：<tags>岗位职责：1、…"), so that a heading's words never join the clause before it.
 _ZH_ROLE_HEADING = (
@@ -59,7 +63,7 @@ _ZH_HEADING = rf"({_ZH_ROLE_HEADING})"
 # (岗位, 职位, 职责, 任职, 技能, 应聘, 招聘, 加分, 工作职责/内容) or at a number followed by 、 or a dot
 # and no digit (a version such as "2.0" does not stop it).
 _ZH_COMPANY_SECTION = (
-    r"(?:公司简介|公司介绍|企业简介|企业介绍|集团简介|集团介绍|公司概况|关于我们)"
+    r"(?:公司简介|公司介绍|企业简介|企业介绍|集团简介|集团介绍|公司概况|关于我们|公司信息|企业信息)"
     r"(?:[^岗职任技应招加工0-9]|岗[^位]|职[^位责]|任[^职]|技[^能]|应[^聘]|招[^聘]|加[^分]|工[^作]"
     r"|工作[^职内]|[0-9]+(?:[^、．.0-9]|[.．][0-9]))*"
 )
@@ -192,9 +196,15 @@ _AI_KNOWS_PRODUCT = (
 # an industry): kept as specialist evidence in a clause the exclusion touched.
 _AI_FIELD_WORK = (
     r"(?i)(?:人工智能|机器学习|深度学习|大模型|计算机视觉|自然语言处理|(?-u:\b)ai(?-u:\b))"
-    r"[^，。；\n]{0,12}?(?:领域|方向)(?:[^，。；\n]{0,4}?有[^，。；\n]{0,5}?|的[^，。；\n]{0,3}?)"
+    r"[^，。；\n]{0,12}?(?:领域|方向)(?:[^，。；\n]{0,4}?有[^，。；\n]{0,10}?|的[^，。；\n]{0,3}?)"
     r"(?:经验|经历|背景|成果)"
 )
+# 2.4.0: "人工智能" as an item of a list of technologies ("熟悉云计算、人工智能、物联网等",
+# "涵盖检索或人工智能等模块"; a taxonomy phrase) counts only in a clause that asks a skill
+# or names a duty of the role, and not where the list is of interests, things to learn,
+# industries or majors ("对…人工智能…有兴趣", "学习…人工智能等技能", "人工智能等产业").
+_AI_LIST_ITEM = r"(?:[、/／]|或)\s?人工智能\s?(?:[、/／]|或|等)"
+_AI_LIST_ASIDE = r"兴趣|学习|产业|行业|专业"
 # 2.3.0: an ad whose whole text is a short run of keyword tags ("<industry><skill><skill>", no
 # sentence, no punctuation, no function words: how some boards list a job's keywords) names the
 # role's skills, so a bare "人工智能" / "AI" tag there counts as a (generic) specialist term.
@@ -239,7 +249,8 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
         their company section and are cut at glued headings too."""
         body = t
         if zh:
-            body = t.str.replace_all(_ZH_COMPANY_SECTION, "\n").str.replace_all(_ZH_HEADING, "\n$1")
+            body = (t.str.replace_all(_ZH_COMPANY_SECTION, "\n").str.replace_all(_ZH_HEADING, "\n$1")
+                    .str.replace_all(_ZH_DASH_ITEM, "$1\n"))
         clauses = (pl.concat_str([title, body], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
                    .str.extract_all(_AI_CLAUSE).alias("_c"))
         if not zh or tag_rids.len() == 0:
@@ -304,6 +315,10 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
                              .then(c.str.extract_all(_AI_KNOWS_PRODUCT)).otherwise(_EMPTY))
     spec_ev = pl.concat_list(spec_ev, pl.when(pl.col("_excluded"))
                              .then(c.str.extract_all(_AI_FIELD_WORK)).otherwise(_EMPTY))
+    # A list item "人工智能" (a taxonomy phrase) counts only where the clause asks a skill or a duty.
+    spec_ev = pl.when((asks | c.str.contains(_AI_DUTY)) & ~c.str.contains(_AI_LIST_ASIDE)).then(
+        spec_ev).otherwise(
+        spec_ev.list.eval(pl.element().filter(~pl.element().str.contains(_AI_LIST_ITEM))))
     out = sub.select(
         "_rid", "_c", "lang",
         spec_ev.alias("_spec"), tool_ev.alias("_tool"),
@@ -382,6 +397,39 @@ def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.Data
     return _veto(cl, work, _BARE_AI_WORD, _GAME_DEVELOPMENT, but_not=_ML_WORD)
 
 
+# 2.4.0: a trainee or graduate-recruitment ad ("…开发实习生", "应往届毕业生", "零基础") whose only AI
+# match is a generic word ("人工智能", "AI") in its title asks no AI skill: the title names a track of
+# the programme, the requirements ask none (a specific term in the title, or any AI match in the text,
+# is not affected).
+_TRAINEE = r"实习生|定岗生|储备生|管培生|应往届|应届|往届|零基础|0基础|签约"
+_GENERIC_AI = r"(?i)人工智能|(?-u:\b)ai(?-u:\b)"
+
+
+def _veto_trainee_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
+    """``cl`` with the matches dropped of the trainee ads (:data:`_TRAINEE`) whose every kept match
+    is a generic AI word in the title clause. Eager and on the few such ads only."""
+    hits = cl.filter(pl.col("_keep") & (pl.col("_spec").list.len() + pl.col("_tool").list.len() > 0))
+    if hits.height == 0:
+        return cl
+    titles = work.select("_rid", pl.col("_tt").fill_null("").str.strip_chars().alias("_title"))
+    generic = pl.concat_list("_spec", "_tool").list.eval(
+        pl.element().str.contains(_GENERIC_AI)).list.all()
+    per_ad = (hits.join(titles, on="_rid", how="left")
+              .group_by("_rid")
+              .agg(((pl.col("_c").str.strip_chars() == pl.col("_title")) & generic).all()
+                   .alias("_title_only"))
+              .filter(pl.col("_title_only"))["_rid"])
+    if per_ad.len() == 0:
+        return cl
+    veto = work.filter(pl.col("_rid").is_in(per_ad.implode())).filter(
+        pl.col("_t").str.contains(_TRAINEE) | pl.col("_tt").fill_null("").str.contains(_TRAINEE))["_rid"]
+    if veto.len() == 0:
+        return cl
+    vetoed = pl.col("_rid").is_in(veto.implode())
+    return cl.with_columns(pl.when(vetoed).then(_EMPTY).otherwise(pl.col(name)).alias(name)
+                           for name in ("_spec", "_tool"))
+
+
 def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> pl.LazyFrame:
     """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``work``, in order.
 
@@ -394,7 +442,7 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> p
     away, when the judge keeps such a clause). ``ai_judged_clauses`` counts the clauses the judge
     decided. Cost scales with the candidate ads, and the judge's with those clauses.
     """
-    cl = _veto_bare_algorithm_titles(ai_clauses(work, tax), work)
+    cl = _veto_trainee_titles(_veto_bare_algorithm_titles(ai_clauses(work, tax), work), work)
     keep = pl.col("_keep")
     judged = pl.lit(False)
     if judge is not None:
