@@ -256,15 +256,6 @@ def fourth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.
     return scores
 
 
-def _fourth(scores: pl.DataFrame, lang: str, weighting: str, measure: str = "ai_skill"
-            ) -> dict[str, float]:
-    row = scores.filter((pl.col("lang") == lang) & (pl.col("split") == "heldout4")
-                        & (pl.col("year") == "all") & (pl.col("measure") == measure)
-                        & (pl.col("weighting") == weighting))
-    assert row.height == 1
-    return row.row(0, named=True)
-
-
 # Scored once, rules 2.3.0 (committed before; aggregates only, no error read): zh F1 0.887 as
 # drawn (P 0.891, R 0.882; 90 right of 102 AI-skill ads, 11 false alarms, 12 misses) and 0.851
 # weighted back to the corpus (P 0.802: two false alarms among 35 weak-cue ads, each standing for
@@ -281,7 +272,7 @@ AI4_FLOOR = {"sample": 0.93, "corpus": 0.91}
 @pytest.mark.parametrize("weighting", ["sample", "corpus"])
 def test_ai_skill_on_the_fourth_sample_does_not_regress(fourth_sample: pl.DataFrame,
                                                         weighting: str) -> None:
-    r = _fourth(fourth_sample, "zh", weighting)
+    r = _blind(fourth_sample, "heldout4", "zh", weighting)
     assert r["n"] >= 90, "the fourth sample holds about 100 Chinese AI-skill ads"
     assert r["f1"] >= AI4_FLOOR[weighting], (
         f"AI-skill F1 {r['f1']:.3f} < {AI4_FLOOR[weighting]} (zh, fourth sample, {weighting})")
@@ -289,7 +280,7 @@ def test_ai_skill_on_the_fourth_sample_does_not_regress(fourth_sample: pl.DataFr
 
 def test_english_weak_cue_ads_of_the_fourth_sample_raise_few_false_alarms(
         fourth_sample: pl.DataFrame) -> None:
-    r = _fourth(fourth_sample, "en", "sample")
+    r = _blind(fourth_sample, "heldout4", "en", "sample")
     assert r["n"] == 0
     assert r["fp"] <= 2, f"{r['fp']} false alarms among {r['ads']} weak-cue English ads"
 

@@ -38,6 +38,16 @@ PLAN = [
 ]
 
 
+def sample_rows(pick: pl.DataFrame, folder: str, lang: str, stratum: str, pool_n: int,
+                split: str) -> pl.DataFrame:
+    """The sample file's rows for the ads ``pick`` drawn from one stratum's pool."""
+    return pick.select(
+        "id", pl.lit(folder).alias("corpus"), pl.lit(lang).alias("lang"),
+        pl.col("date").cast(pl.String).str.slice(0, 4).alias("year"),
+        pl.lit(stratum).alias("stratum"), pl.lit(pool_n).alias("stratum_n"),
+        pl.lit(split).alias("split"))
+
+
 def draw(root: Path) -> pl.DataFrame:
     rng = np.random.default_rng(SEED)
     taken = pl.concat([pl.read_csv(HERE / name, columns=["id"])["id"]
@@ -60,11 +70,7 @@ def draw(root: Path) -> pl.DataFrame:
             if k == 0:
                 continue
             pick = pool[np.sort(rng.choice(pool.height, size=k, replace=False))]
-            parts.append(pick.select(
-                "id", pl.lit(folder).alias("corpus"), pl.lit(lang).alias("lang"),
-                pl.col("date").cast(pl.String).str.slice(0, 4).alias("year"),
-                pl.lit(stratum).alias("stratum"), pl.lit(pool.height).alias("stratum_n"),
-                pl.lit(SPLIT).alias("split")))
+            parts.append(sample_rows(pick, folder, lang, stratum, pool.height, SPLIT))
     return pl.concat(parts)
 
 

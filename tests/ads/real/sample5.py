@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 from sample3 import _stratum  # the third sample's strata, cues and all (same directory)
+from sample4 import sample_rows
 
 SEED = 20261206
 HERE = Path(__file__).parent
@@ -51,11 +52,7 @@ def draw(root: Path) -> pl.DataFrame:
             if k == 0:
                 continue
             pick = pool[np.sort(rng.choice(pool.height, size=k, replace=False))]
-            parts.append(pick.select(
-                "id", pl.lit(folder).alias("corpus"), pl.lit(lang).alias("lang"),
-                pl.col("date").cast(pl.String).str.slice(0, 4).alias("year"),
-                pl.lit(stratum).alias("stratum"), pl.lit(pool.height).alias("stratum_n"),
-                pl.lit(SPLIT).alias("split")))
+            parts.append(sample_rows(pick, folder, lang, stratum, pool.height, SPLIT))
     return pl.concat(parts)
 
 
