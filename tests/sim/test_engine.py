@@ -106,3 +106,15 @@ def test_a_cold_compile_cache_is_announced_once(tmp_path: Path) -> None:
     first = _python(code, tmp_path).stdout
     assert "compiling the simulation engine" in first and first.strip().endswith("cold")
     assert _python(code, tmp_path).stdout.strip() == "warm"
+
+
+def test_parallel_seeds_on_a_cold_cache_compile_once(tmp_path: Path) -> None:
+    # the parent compiles every pass once with a tiny run before handing seeds to workers; without
+    # that, each worker compiled them again and said so
+    code = ("from neijuan.sim.run import simulate; "
+            "r = simulate('ai-baseline', workers=300, periods=2, seeds=2, processes=2, "
+            "overrides={'run.burn_in': 2}); print(len(r.runs))")
+    out = _python(code, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2"
+    assert out.stderr.count("compiling the simulation engine") == 1, out.stderr

@@ -81,6 +81,20 @@ def _run_seed_job(args: tuple[Scenario, Economy, int]) -> SeedRun:
     return run_seed(*args)
 
 
+def warm_engine(scenario: Scenario, economy: Economy) -> bool:
+    """Before seeds are handed to worker processes: on a cold compile cache, compile every pass
+    once, here, with a tiny run of the same scenario, so that the workers inherit the compiled
+    passes (or load them from the cache) instead of each compiling them again, and the compile
+    is announced once. Returns whether it compiled."""
+    from neijuan.sim.model import prepare_engine
+
+    if not prepare_engine():
+        return False
+    tiny = scenario.with_overrides({"run.workers": 200, "run.burn_in": 1, "run.periods": 1})
+    run_seed(tiny, economy, 0)
+    return True
+
+
 def _interval(values: np.ndarray) -> tuple[float, float, float]:
     """Mean and 5th / 95th percentiles over seeds."""
     return (float(values.mean()), float(np.percentile(values, 5)),
@@ -323,6 +337,7 @@ def simulate(
 
                 ray.shutdown()
     else:
+        warm_engine(sc, economy)
         ctx = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(max_workers=n_proc, mp_context=ctx) as pool:
