@@ -244,6 +244,7 @@ def test_cli_eval_real_prints_every_labelled_sample(real_data_dir: Path) -> None
     result = runner.invoke(app, ["eval", "--real", "--data-dir", str(real_data_dir)],
                            terminal_width=200)
     assert result.exit_code == 0, result.output
-    for title in ("hand-labelled real ads", "third sample", "fourth sample", "fifth sample"):
+    for title in ("hand-labelled real ads", "third sample", "fourth sample", "fifth sample",
+                  "sixth sample"):
         assert title in result.output, title
     assert "heldout4" in result.output and "heldout5" in result.output

@@ -364,7 +364,8 @@ def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
     console.print(table)
     names = {3: "third sample (AI skill; stratified by AI cue; dev3 and heldout3)",
              4: "fourth sample (AI skill; blind, all held out)",
-             5: "fifth sample (AI skill; blind, all held out)"}
+             5: "fifth sample (AI skill; blind, all held out)",
+             6: "sixth sample (AI skill; blind, all held out)"}
     round_ = 3
     while (labels / f"sample{round_}.csv").is_file():
         scored = score_ai_weighted(detect_real(load_real_ai_only(labels, found, round_))).filter(
