@@ -16,7 +16,7 @@ from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.4.0"
+AI_SKILL_VERSION = "2.5.0"
 DEGREE_VERSION = "1.3.0"
 SALARY_VERSION = "2.0.0"
 
@@ -161,7 +161,9 @@ _AI_FIELD_OF_STUDY = r"(?i)专业|(?-u:\b)(?:degree|major|diploma)\s+in(?-u:\b)"
 # localisation, ROS, sensor fusion, kinematics), control (PID, servo, motion control), operations
 # research (scheduling, combinatorial or integer optimisation, solvers), signal processing, codecs,
 # cryptography. An ad that names any AI/ML term is not affected.
-_BARE_ALGORITHM_TITLE = r"^算法(?:工程师|研究员|专家|实习生)$"
+# 2.5.0: so is a bare "语音算法" / "音频算法" (speech or audio algorithm; also as a title): echo
+# cancellation, noise reduction and beamforming are signal processing, not recognition.
+_BARE_ALGORITHM_TITLE = r"^(?:(?:语音|音频)\s?算法(?:工程师|研究员|专家|实习生)?|算法(?:工程师|研究员|专家|实习生))$"
 # 2.3.0: the bare word "AI" in an ad about making games (a game engine, 游戏): game AI, unless a
 # match also names machine learning.
 _BARE_AI_WORD = r"(?i)(?-u:\b)ai(?-u:\b)"
