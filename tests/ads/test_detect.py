@@ -244,6 +244,19 @@ def test_ai_skill_reading_rules_2_4(title: str | None, text: str, skill: bool) -
     # ... but with recognition work, or with no signal-processing context, it counts
     ("语音算法工程师", "负责语音识别模型的训练。", True),
     ("语音算法工程师", "负责公司语音产品核心算法的研发。", True),
+    # a bare "算法工程师" in the text is a colleague when the title names no algorithm role
+    ("嵌入式开发工程师", "负责把算法工程师给出的模块移植到芯片上。", False),
+    ("前端开发工程师", "与产品经理、算法工程师一起完成页面交互。", False),
+    ("算法工程师", "负责公司核心算法的研发与优化。", True),
+    (None, "招聘算法工程师，负责核心算法研发。", True),
+    ("后端开发工程师", "协助算法工程师完成深度学习模型的上线。", True),
+    # a bare vision or image algorithm over classic machine vision (cameras, Halcon, measuring)
+    ("视觉工程师", "负责产线零件的视觉定位与尺寸测量，熟悉Halcon，能开发视觉算法。", False),
+    ("图像算法工程师", "负责工业相机标定与图像处理。", False),
+    ("视觉算法工程师", "负责基于卷积神经网络的目标检测。", True),
+    ("视觉算法工程师", "负责视觉算法的研发。", True),
+    # remote sensing or satellite navigation is non-ML algorithm work
+    ("算法工程师", "负责遥感影像数据处理算法的开发。", False),
 ])
 def test_ai_skill_reading_rules_2_5(title: str | None, text: str, skill: bool) -> None:
     row = run(text, title=title)
