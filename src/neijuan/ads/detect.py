@@ -163,7 +163,9 @@ _AI_FIELD_OF_STUDY = r"(?i)专业|(?-u:\b)(?:degree|major|diploma)\s+in(?-u:\b)"
 # cryptography. An ad that names any AI/ML term is not affected.
 # 2.5.0: so is a bare "语音算法" / "音频算法" (speech or audio algorithm; also as a title): echo
 # cancellation, noise reduction and beamforming are signal processing, not recognition.
-_BARE_ALGORITHM_TITLE = r"^(?:(?:语音|音频)\s?算法(?:工程师|研究员|专家|实习生)?|算法(?:工程师|研究员|专家|实习生))$"
+_BARE_ALGORITHM_TITLE = (
+    r"^(?:(?:语音|音频)\s?算法(?:工程师|研究员|专家|实习生)?|算法(?:工程师|研究员|专家|实习生))$"
+)
 # 2.5.0: a bare "算法工程师" in the text of an ad whose title names no algorithm role is someone
 # else: the colleagues the role works with or for ("协助算法工程师…", "实现算法工程师设计的…"), or
 # another role of a list. The role is the title's; an ad without a title is not affected.
