@@ -288,8 +288,8 @@ def test_english_weak_cue_ads_of_the_fourth_sample_raise_few_false_alarms(
 # Fifth sample (sample5.csv; blind): drawn like the fourth from ids in none of samples 1-4, all held
 # out (split heldout5), labelled by someone who had not read the detector code nor run the
 # detectors, committed before any scoring. These tests were written and committed before the
-# detectors (rules 2.4.0, whose development data included the fourth sample) first ran on it.
-AI5_TARGET = 0.9
+# detectors (rules 2.4.0, whose development data included the fourth sample) first ran on it. Since
+# rules 2.5.0 it is development data (below).
 
 
 @pytest.fixture(scope="module")
@@ -297,8 +297,9 @@ def fifth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.D
     if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
         pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
     scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 5)))
-    ads_report(_stratified_table("fifth sample (blind; labelled without the detectors; AI skill)",
-                                 scores.filter(pl.col("split") == "heldout5")))
+    ads_report(_stratified_table(
+        "fifth sample (development data since 2.5.0; labelled without the detectors; AI skill)",
+        scores.filter(pl.col("split") == "heldout5")))
     return scores
 
 
@@ -315,20 +316,23 @@ def _blind(scores: pl.DataFrame, split: str, lang: str, weighting: str) -> dict[
 # R 0.918; 101 right of 110 AI-skill ads, 10 false alarms; 90% stratified bootstrap 0.879-0.944)
 # and 0.883 weighted back to the corpus (P 0.853; 0.814-0.940: one false alarm among the 35
 # weak-cue ads, which stand for 4,170 corpus ads, moves it by about 0.03). Rules 2.3.0 on the same
-# ads: 0.905 / 0.873. English: no false alarm among the 40 weak-cue ads left in the corpus.
-@pytest.mark.parametrize("weighting", [
-    "sample",
-    pytest.param("corpus", marks=pytest.mark.xfail(
-        strict=True, reason="issue 12 target (AI-skill F1 >= 0.9) not met on the blind fifth "
-                            "sample weighted to the corpus: zh 0.883 (rules 2.4.0; 0.914 as "
-                            "drawn)")),
-])
-def test_ai_skill_target_on_the_blind_fifth_sample(fifth_sample: pl.DataFrame,
-                                                   weighting: str) -> None:
+# ads: 0.905 / 0.873. English: no false alarm among the 40 weak-cue ads left in the corpus. The
+# target was met as drawn, not weighted (a strict xfail until 2.5.0). Then the fifth sample became
+# development data: its errors were read and rules 2.5.0 were written with it, so its figures are
+# no longer a blind measure (the sixth sample is) and these floors only guard against regression.
+# Rules 2.5.0 (development figures, not blind): zh 0.927 as drawn (P 0.927, R 0.927; tp 102 fp 8
+# fn 8), 0.927 weighted (P 0.930: no false alarm left among the weak-cue ads); English still no
+# false alarm. Floors a little under these.
+AI5_FLOOR = {"sample": 0.91, "corpus": 0.91}
+
+
+@pytest.mark.parametrize("weighting", ["sample", "corpus"])
+def test_ai_skill_on_the_fifth_sample_does_not_regress(fifth_sample: pl.DataFrame,
+                                                       weighting: str) -> None:
     r = _blind(fifth_sample, "heldout5", "zh", weighting)
     assert r["n"] >= 100, "the fifth sample holds about 110 Chinese AI-skill ads"
-    assert r["f1"] >= AI5_TARGET, (
-        f"AI-skill F1 {r['f1']:.3f} < {AI5_TARGET} (zh, blind fifth sample, {weighting})")
+    assert r["f1"] >= AI5_FLOOR[weighting], (
+        f"AI-skill F1 {r['f1']:.3f} < {AI5_FLOOR[weighting]} (zh, fifth sample, {weighting})")
 
 
 def test_english_weak_cue_ads_of_the_fifth_sample_raise_few_false_alarms(

@@ -16,7 +16,7 @@ from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.4.0"
+AI_SKILL_VERSION = "2.5.0"
 DEGREE_VERSION = "1.3.0"
 SALARY_VERSION = "2.0.0"
 
@@ -161,7 +161,26 @@ _AI_FIELD_OF_STUDY = r"(?i)专业|(?-u:\b)(?:degree|major|diploma)\s+in(?-u:\b)"
 # localisation, ROS, sensor fusion, kinematics), control (PID, servo, motion control), operations
 # research (scheduling, combinatorial or integer optimisation, solvers), signal processing, codecs,
 # cryptography. An ad that names any AI/ML term is not affected.
-_BARE_ALGORITHM_TITLE = r"^算法(?:工程师|研究员|专家|实习生)$"
+# 2.5.0: so is a bare "语音算法" / "音频算法" (speech or audio algorithm; also as a title): echo
+# cancellation, noise reduction and beamforming are signal processing, not recognition.
+_BARE_ALGORITHM_TITLE = (
+    r"^(?:(?:语音|音频)\s?算法(?:工程师|研究员|专家|实习生)?|算法(?:工程师|研究员|专家|实习生))$"
+)
+# 2.5.0: a bare "算法工程师" in the text of an ad whose title names no algorithm role is someone
+# else: the colleagues the role works with or for ("协助算法工程师…", "实现算法工程师设计的…"), or
+# another role of a list. The role is the title's; an ad without a title is not affected.
+_BARE_ALGORITHM_ROLE = r"^算法(?:工程师|研究员|专家|实习生)$"
+_ALGORITHM_COLLEAGUE = (pl.col("_tt").str.strip_chars().str.len_chars() > 0) & ~pl.col(
+    "_tt").str.contains("算法")
+# 2.5.0: a bare "视觉算法" / "图像算法" (vision or image algorithm, also as a title) over classic
+# machine vision (industrial cameras and calibration, measuring and locating parts with Halcon,
+# VisionPro or OpenCV) is image processing, not machine learning: an ad that names any other AI/ML
+# term is not affected.
+_BARE_VISION_ALGORITHM = r"^(?:视觉|图像)\s?算法(?:工程师|研究员|专家|实习生)?$"
+_MACHINE_VISION = (
+    r"(?i)(?-u:\b)(?:halcon|visionpro|opencv|evision|mil)(?-u:\b)|机器视觉|工业相机|相机标定|"
+    r"视觉定位|视觉检测|视觉测量|尺寸测量|图像处理"
+)
 # 2.3.0: the bare word "AI" in an ad about making games (a game engine, 游戏): game AI, unless a
 # match also names machine learning.
 _BARE_AI_WORD = r"(?i)(?-u:\b)ai(?-u:\b)"
@@ -175,6 +194,8 @@ _NON_ML_ALGORITHM = (
     r"路径规划|运动规划|轨迹规划|定位算法|多传感器融合|卡尔曼|运动学|动力学|运动控制|控制算法|自动控制|伺服|"
     r"电机控制|运筹|组合优化|线性规划|整数规划|混合整数|调度算法|排程|排班算法|求解器|启发式算法|"
     r"信号处理|通信算法|雷达|编解码|视频编码|音频编码|加密算法|密码算法|"
+    # 2.5.0: remote sensing, satellite navigation, geometry and graphics, bioinformatics
+    r"遥感|卫星导航|(?-u:\b)(?:gnss|rtk)(?-u:\b)|几何算法|计算几何|图形学|生物信息|"
     r"path planning|motion planning|motion control|control algorithms?|control theory|"
     r"operations research|combinatorial optimi[sz]ation|(?:integer|linear) programming|"
     r"signal processing"
@@ -366,11 +387,12 @@ JUDGED = ("scope", "excluded_with_role")
 Judge = Callable[[pl.Series], pl.Series]
 
 
-def _veto(cl: pl.DataFrame, work: pl.DataFrame, only: str, context: str,
+def _veto(cl: pl.DataFrame, work: pl.DataFrame, only: str, context: str | pl.Expr,
           but_not: str | None = None) -> pl.DataFrame:
     """``cl`` (:func:`ai_clauses`) with the matches dropped of the ads whose every match is of the
     kind ``only`` (and, with ``but_not``, none of that kind) when the ad's title or text names
-    ``context``. Eager and on the few such ads only."""
+    ``context`` (or, given an expression over ``work``, where it holds). Eager and on the few such
+    ads only."""
     matches = (cl.select("_rid", pl.concat_list("_spec", "_tool").alias("_m"))
                .explode("_m").drop_nulls("_m").with_columns(pl.col("_m").str.strip_chars()))
     kind = pl.col("_m").str.contains(only)
@@ -379,8 +401,9 @@ def _veto(cl: pl.DataFrame, work: pl.DataFrame, only: str, context: str,
     bare = matches.group_by("_rid").agg(kind.all().alias("_b")).filter(pl.col("_b"))["_rid"]
     if bare.len() == 0:
         return cl
-    veto = work.filter(pl.col("_rid").is_in(bare.implode())).filter(
-        pl.col("_t").str.contains(context) | pl.col("_tt").fill_null("").str.contains(context))["_rid"]
+    where = context if isinstance(context, pl.Expr) else (
+        pl.col("_t").str.contains(context) | pl.col("_tt").fill_null("").str.contains(context))
+    veto = work.filter(pl.col("_rid").is_in(bare.implode())).filter(where)["_rid"]
     if veto.len() == 0:
         return cl
     vetoed = pl.col("_rid").is_in(veto.implode())
@@ -394,6 +417,8 @@ def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.Data
     ads whose only evidence is the bare word "AI" dropped when the ad is about making games
     (:data:`_GAME_DEVELOPMENT`): there "AI" is the behaviour of the game's characters."""
     cl = _veto(cl, work, _BARE_ALGORITHM_TITLE, _NON_ML_ALGORITHM)
+    cl = _veto(cl, work, _BARE_ALGORITHM_ROLE, _ALGORITHM_COLLEAGUE)
+    cl = _veto(cl, work, _BARE_VISION_ALGORITHM, _MACHINE_VISION)
     return _veto(cl, work, _BARE_AI_WORD, _GAME_DEVELOPMENT, but_not=_ML_WORD)
 
 
