@@ -373,6 +373,13 @@ def sixth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.D
     return scores
 
 
+# Scored once with rules 2.5.0 (aggregates only, no error read): zh F1 0.869 as drawn (P 0.865,
+# R 0.874; 83 right of 95 AI-skill ads, 13 false alarms, 12 misses; 90% stratified bootstrap
+# 0.823-0.908) and 0.846 weighted back to the corpus (P 0.796; 0.778-0.907: two false alarms among
+# the 60 weak-cue JobSpider ads). Rules 2.4.0 on the same ads: the same figures (0.869 / 0.846).
+@pytest.mark.xfail(strict=True, reason="issue 12 target (AI-skill F1 >= 0.9) not met on the blind "
+                                       "sixth sample: zh 0.869 as drawn, 0.846 weighted (rules "
+                                       "2.5.0)")
 @pytest.mark.parametrize("weighting", ["sample", "corpus"])
 def test_ai_skill_target_on_the_blind_sixth_sample(sixth_sample: pl.DataFrame,
                                                    weighting: str) -> None:
