@@ -36,11 +36,14 @@ PLAN: list[tuple[str, str, dict[str, int | None]]] = [
 EARLIER = ("sample.csv", "sample2.csv", "sample3.csv", "sample4.csv")
 
 
-def draw(root: Path) -> pl.DataFrame:
-    rng = np.random.default_rng(SEED)
-    taken = pl.concat([pl.read_csv(HERE / name, columns=["id"])["id"] for name in EARLIER])
+def draw(root: Path, seed: int = SEED, plan: list[tuple[str, str, dict[str, int | None]]] = PLAN,
+         split: str = SPLIT, earlier: tuple[str, ...] = EARLIER) -> pl.DataFrame:
+    """Draw ``plan`` (per corpus and stratum, a count or None for the whole pool) from the ads of
+    no ``earlier`` sample, all in ``split``; the sixth sample draws with this too."""
+    rng = np.random.default_rng(seed)
+    taken = pl.concat([pl.read_csv(HERE / name, columns=["id"])["id"] for name in earlier])
     parts = []
-    for folder, lang, want in PLAN:
+    for folder, lang, want in plan:
         ads = pl.read_parquet(root / folder / "ads.parquet", columns=["id", "date", "title", "text"])
         ads = (ads.unique("id", keep="first", maintain_order=True)
                .filter(~pl.col("id").is_in(taken.implode()))
@@ -52,7 +55,7 @@ def draw(root: Path) -> pl.DataFrame:
             if k == 0:
                 continue
             pick = pool[np.sort(rng.choice(pool.height, size=k, replace=False))]
-            parts.append(sample_rows(pick, folder, lang, stratum, pool.height, SPLIT))
+            parts.append(sample_rows(pick, folder, lang, stratum, pool.height, split))
     return pl.concat(parts)
 
 

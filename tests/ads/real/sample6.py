@@ -18,10 +18,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import polars as pl
-from sample3 import _stratum  # the third sample's strata, cues and all (same directory)
-from sample4 import sample_rows
+from sample5 import draw as draw_sample
 
 SEED = 20261207
 HERE = Path(__file__).parent
@@ -35,23 +33,7 @@ EARLIER = ("sample.csv", "sample2.csv", "sample3.csv", "sample4.csv", "sample5.c
 
 
 def draw(root: Path) -> pl.DataFrame:
-    rng = np.random.default_rng(SEED)
-    taken = pl.concat([pl.read_csv(HERE / name, columns=["id"])["id"] for name in EARLIER])
-    parts = []
-    for folder, lang, want in PLAN:
-        ads = pl.read_parquet(root / folder / "ads.parquet", columns=["id", "date", "title", "text"])
-        ads = (ads.unique("id", keep="first", maintain_order=True)
-               .filter(~pl.col("id").is_in(taken.implode()))
-               .with_columns(_stratum(lang).alias("stratum")))
-        for stratum, n in want.items():
-            pool = ads.filter(pl.col("stratum") == stratum)
-            k = pool.height if n is None else min(n, pool.height)
-            print(f"{folder} {stratum}: pool {pool.height}, drawn {k}", file=sys.stderr)
-            if k == 0:
-                continue
-            pick = pool[np.sort(rng.choice(pool.height, size=k, replace=False))]
-            parts.append(sample_rows(pick, folder, lang, stratum, pool.height, SPLIT))
-    return pl.concat(parts)
+    return draw_sample(root, SEED, PLAN, SPLIT, EARLIER)
 
 
 if __name__ == "__main__":
