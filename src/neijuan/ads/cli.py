@@ -333,6 +333,7 @@ def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
     import polars as pl
 
     from neijuan.ads.realeval import (
+        bootstrap_ai_f1,
         detect_real,
         errors_real,
         load_real,
@@ -365,10 +366,12 @@ def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
     names = {3: "third sample (AI skill; stratified by AI cue; dev3 and heldout3)",
              4: "fourth sample (AI skill; blind, all held out)",
              5: "fifth sample (AI skill; blind, all held out)",
-             6: "sixth sample (AI skill; blind, all held out)"}
+             6: "sixth sample (AI skill; blind, all held out)",
+             7: "seventh sample (AI skill; blind, all held out)"}
     round_ = 3
     while (labels / f"sample{round_}.csv").is_file():
-        scored = score_ai_weighted(detect_real(load_real_ai_only(labels, found, round_))).filter(
+        det_k = detect_real(load_real_ai_only(labels, found, round_))
+        scored = score_ai_weighted(det_k).filter(
             (pl.col("year") == "all") & (pl.col("split") != "all"))
         title = names.get(round_, f"sample {round_} (AI skill)")
         more = Table(title=f"{title}: as drawn and weighted to the corpus")
@@ -381,6 +384,11 @@ def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
                          _num(r["precision"]), _num(r["recall"]), _num(r["f1"]),
                          f"{int(r['n'])}", f"{r['ads']}")
         console.print(more)
+        if round_ >= 4:  # the blind samples: say how far a figure may move between samples
+            boot = bootstrap_ai_f1(det_k)
+            console.print("  zh AI-skill F1, 90% stratified bootstrap: as drawn "
+                          f"{boot['sample'][0]:.3f}-{boot['sample'][1]:.3f}, weighted "
+                          f"{boot['corpus'][0]:.3f}-{boot['corpus'][1]:.3f}", highlight=False)
         round_ += 1
     if errors:
         with pl.Config(tbl_rows=200, fmt_str_lengths=80, tbl_width_chars=200):
