@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,28 @@ def test_engine_cache_detection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     (tmp_path / "x" / "kernels.settle_pass-561.py311.nbi").write_bytes(b"")
     assert ux.engine_compiled()
     assert engine_compiled is ux.engine_compiled
+
+
+def test_the_compile_bar_appears_only_when_the_engine_compiles(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    import neijuan.sim.run as run
+    import neijuan.ux as ux
+
+    def cold(progress: Callable[[int, int], None] | None = None) -> bool:
+        assert progress is not None
+        for done in range(1, 4):
+            progress(done, 3)
+        return True
+
+    out = io.StringIO()
+    monkeypatch.setattr(run, "compile_engine", cold)
+    assert ux.compile_engine_with_progress(Console(file=out, width=100))
+    assert "compiled the engine in" in out.getvalue()
+    warm_out = io.StringIO()
+    monkeypatch.setattr(run, "compile_engine", lambda progress=None: False)
+    assert not ux.compile_engine_with_progress(Console(file=warm_out, width=100))
+    assert warm_out.getvalue() == ""

@@ -4,6 +4,7 @@ compile cache is announced rather than silent."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -106,6 +107,22 @@ def test_a_cold_compile_cache_is_announced_once(tmp_path: Path) -> None:
     first = _python(code, tmp_path).stdout
     assert "compiling the simulation engine" in first and first.strip().endswith("cold")
     assert _python(code, tmp_path).stdout.strip() == "warm"
+
+
+def test_the_first_compile_counts_every_function_once(tmp_path: Path) -> None:
+    # a cold cache: the progress callback sees each of the engine's compiled functions once, in
+    # order, and ends at N of N; the next process loads them all and reports nothing
+    code = ("from neijuan.sim.run import compile_engine, engine_functions; seen = []; "
+            "ok = compile_engine(lambda d, t: seen.append((d, t))); "
+            "print(ok, len(engine_functions()), seen)")
+    first = _python(code, tmp_path).stdout.strip().split(" ", 2)
+    n = int(first[1])
+    seen = ast.literal_eval(first[2])
+    assert first[0] == "True" and n >= 20
+    assert {total for _, total in seen} == {n}
+    assert [done for done, _ in seen[:n]] == list(range(1, n + 1)), seen
+    assert seen[-1] == (n, n)
+    assert _python(code, tmp_path).stdout.strip() == f"False {n} []"
 
 
 def test_parallel_seeds_on_a_cold_cache_compile_once(tmp_path: Path) -> None:

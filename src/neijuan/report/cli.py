@@ -24,11 +24,10 @@ def _progress_bar(console: Any, transient: bool = True) -> Any:
     return Progress(*progress_columns(), console=console, transient=transient)
 
 
-def _notice_compile(console: Any) -> None:
-    from neijuan.ux import COMPILING_NOTICE, engine_compiled
+def _compile_engine(console: Any) -> None:
+    from neijuan.ux import compile_engine_with_progress
 
-    if not engine_compiled():
-        console.print(COMPILING_NOTICE, style="yellow", highlight=False)
+    compile_engine_with_progress(console)
 
 
 def _write_text(target: Path, text: str) -> Path:
@@ -78,7 +77,7 @@ def report(
         if find_chromium() is None:
             raise ConfigError("--pdf needs Chromium: apt-get install chromium fonts-noto-cjk "
                               "(or set NEIJUAN_CHROMIUM)")
-    _notice_compile(console)
+    _compile_engine(console)
     from neijuan.report.build import build_report
 
     with _progress_bar(console) as bar:
@@ -129,7 +128,7 @@ def compare(
     if out is not None and out.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"--out {out}: the comparison page is HTML; name the file *.html")
     overrides = parse_overrides(set_ or []) or None
-    _notice_compile(console)
+    _compile_engine(console)
     from neijuan.sim.run import simulate
 
     results = []

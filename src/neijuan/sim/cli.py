@@ -98,7 +98,7 @@ def simulate(
     from rich.progress import Progress
 
     from neijuan.report.i18n import check_lang
-    from neijuan.ux import COMPILING_NOTICE, check_scenario_name, engine_compiled, progress_columns
+    from neijuan.ux import check_scenario_name, compile_engine_with_progress, progress_columns
 
     check_lang(lang)
     check_scenario_name(scenario)
@@ -127,8 +127,7 @@ def simulate(
     sizes = {f"run.{k}": v for k, v in (("workers", workers), ("periods", periods),
                                         ("seeds", seeds)) if v is not None}
     load_scenario(scenario, {**overrides, **sizes})
-    if not engine_compiled() and not as_json:
-        console.print(COMPILING_NOTICE, style="yellow", highlight=False)
+    compile_engine_with_progress(console, show=not as_json)
     from neijuan.sim.run import simulate as run_simulation
 
     progress = Progress(*progress_columns(), console=console, transient=True, disable=as_json)

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from neijuan.config import Scenario
 from neijuan.sim import kernels as kern
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NORMAL
 from neijuan.sim.economy import Economy, more_exposed_occupations
+
+if TYPE_CHECKING:  # annotations only: the model imports without pydantic
+    from neijuan.config import Scenario
 
 F64 = NDArray[np.float64]
 

@@ -11,11 +11,11 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from neijuan.config import Scenario
 from neijuan.sim import kernels as kern
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
@@ -43,6 +43,9 @@ from neijuan.sim.streams import (
     STREAM_TRIM,
     stream_key,
 )
+
+if TYPE_CHECKING:  # annotations only: the model imports without pydantic
+    from neijuan.config import Scenario
 
 F64 = NDArray[np.float64]
 log = logging.getLogger(__name__)

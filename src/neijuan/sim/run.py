@@ -81,18 +81,69 @@ def _run_seed_job(args: tuple[Scenario, Economy, int]) -> SeedRun:
     return run_seed(*args)
 
 
-def warm_engine(scenario: Scenario, economy: Economy) -> bool:
-    """Before seeds are handed to worker processes: on a cold compile cache, compile every pass
-    once, here, with a tiny run of the same scenario, so that the workers inherit the compiled
-    passes (or load them from the cache) instead of each compiling them again, and the compile
-    is announced once. Returns whether it compiled."""
+def engine_functions() -> list[str]:
+    """The engine's compiled functions (``module.name``): every Numba dispatcher of the engine's
+    modules that is compiled on its own (not inlined into its callers), i.e. what a first run
+    compiles and Numba's on-disk cache keeps."""
+    from numba.core.registry import CPUDispatcher
+
+    from neijuan.sim import effort, kernels, rng, steps
+
+    names = []
+    for module in (kernels, steps, effort, rng):
+        for name, obj in vars(module).items():
+            if (isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == module.__name__
+                    and obj.targetoptions.get("inline", "never") != "always"):
+                names.append(f"{module.__name__}.{name}")
+    return sorted(names)
+
+
+def warm_engine(scenario: Scenario, economy: Economy, progress: ProgressFn | None = None) -> bool:
+    """On a cold compile cache, compile every pass once, here, with two tiny runs of the scenario
+    (its contest and the other one, so that both selection passes are built), before seeds are
+    handed to worker processes: the workers inherit the compiled passes (or load them from the
+    cache) instead of each compiling them again. ``progress(done, total)`` counts the engine's
+    functions as Numba finishes compiling each (about 15 CPU-seconds in all, once per install);
+    without it, the compile is announced once on the ``neijuan.sim.model`` logger. Returns
+    whether it compiled."""
+    from numba.core import event
+
     from neijuan.sim.model import prepare_engine
 
-    if not prepare_engine():
-        return False
-    tiny = scenario.with_overrides({"run.workers": 200, "run.burn_in": 1, "run.periods": 1})
-    run_seed(tiny, economy, 0)
+    names = set(engine_functions())
+    done: set[str] = set()
+
+    class _Counter(event.Listener):
+        def on_start(self, ev: Any) -> None:
+            pass
+
+        def on_end(self, ev: Any) -> None:
+            func = getattr(ev.data.get("dispatcher"), "py_func", None)
+            key = f"{getattr(func, '__module__', '')}.{getattr(func, '__name__', '')}"
+            if key in names and key not in done:
+                done.add(key)
+                if progress is not None:
+                    progress(len(done), len(names))
+
+    with event.install_listener("numba:compile", _Counter()):
+        if not prepare_engine(notify=None if progress is None else (lambda _message: None)):
+            return False
+        other = "top_m" if scenario.contest.rule == "tullock" else "tullock"
+        for rule in (scenario.contest.rule, other):
+            tiny = scenario.with_overrides({"run.workers": 200, "run.burn_in": 1,
+                                            "run.periods": 1, "contest.rule": rule})
+            run_seed(tiny, economy, 0)
+    if progress is not None:
+        progress(len(names), len(names))
     return True
+
+
+def compile_engine(progress: ProgressFn | None = None) -> bool:
+    """Compile the engine now if Numba's on-disk cache does not hold it (the first run after an
+    install or an upgrade), reporting ``progress(done, total)`` per compiled function; a no-op
+    taking a fraction of a second when the cache is warm. Returns whether it compiled. Call it
+    ahead of time (e.g. when building an image) so that no later run starts with a compile."""
+    return warm_engine(load_scenario("ai-baseline"), builtin_economy(), progress)
 
 
 def _interval(values: np.ndarray) -> tuple[float, float, float]:
