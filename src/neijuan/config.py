@@ -47,6 +47,10 @@ class RunParams(_Section):
         True, description="keep each person's wage, tenure, agency, failures and blame counts; "
                           "no figure reads them, so a very large run may drop them (14 bytes a "
                           "person) with the same figures")
+    threads: int | None = Field(
+        None, ge=1, le=1024,
+        description="threads for a run's row passes (chunks of 262,144 rows at once; the same "
+                    "figures for any number); unset: the cores left to each seed's process")
 
 
 class EconomyParams(_Section):

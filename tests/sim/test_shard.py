@@ -5,6 +5,7 @@ the global rows draw, several shards in one process or as Ray actors match one s
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -115,6 +116,35 @@ def test_shards_in_one_process_match_one_shard(rule: str, monkeypatch: pytest.Mo
                          shards=_local(3, 1024)).run()
     assert handed.count("trim" if rule == "tullock" else "select_top") >= 3 * 8
     _same(one, three)
+
+
+@pytest.mark.parametrize("rule", ["tullock", "top_m"])
+def test_threads_give_the_bits_of_one_thread(rule: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """8 chunks of 1,024 rows run on 1 or 3 threads: every series and every state array equal.
+    The chunks must really have gone to the pool's threads for the test to mean much."""
+    threads_seen: set[str] = set()
+    original = shard.Shard._map_chunks
+
+    def spy(self: shard.Shard, work: Any) -> Any:
+        def tracked(job: Any) -> Any:
+            threads_seen.add(threading.current_thread().name)
+            return work(job)
+        return original(self, tracked)
+
+    monkeypatch.setattr(shard.Shard, "_map_chunks", spy)
+    econ = builtin_economy()
+    one = LabourMarket(_scenario(rule).with_overrides({"run.threads": 1}), econ, 4,
+                       shards=_local(1, 1024)).run()
+    assert threads_seen == {threading.main_thread().name}
+    threads_seen.clear()
+    three = LabourMarket(_scenario(rule).with_overrides({"run.threads": 3}), econ, 4,
+                         shards=_local(1, 1024)).run()
+    assert len(threads_seen) >= 2 and all(t.startswith("neijuan-rows") for t in threads_seen)
+    _same(one, three)
+    for name in ("status", "occ", "won", "signal", "score", "effort", "log_skill", "skill",
+                 "ai_skill", "mark", "wage"):
+        assert np.array_equal(getattr(one.pop, name), getattr(three.pop, name)), name
+    three.close()
 
 
 def test_a_run_of_one_chunk_is_unchanged_by_the_chunk_size() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -106,6 +107,14 @@ def initial_degree_propensity(econ: Economy, degree_share: float) -> F64:
     return p
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # (not on every system)
+        return os.cpu_count() or 1
+
+
 class LabourMarket(MarketBase):
     """The simulated economy for one seed.
 
@@ -120,6 +129,8 @@ class LabourMarket(MarketBase):
         self.shards: ShardSet = (shards or LocalShards)(
             capacity, records=scenario.run.person_records)
         self.shards.map("set_economy", economy)
+        local = isinstance(self.shards, LocalShards)  # (a remote shard has its own CPUs)
+        self.shards.map("set_threads", scenario.run.threads or (available_cores() if local else 1))
         n = economy.n_occ
         self.employed = np.zeros(n)
         self.efficiency_units = np.zeros(n)

@@ -32,7 +32,7 @@ from neijuan.sim.figures import (
     run_figures,
     stationarity,
 )
-from neijuan.sim.model import LabourMarket
+from neijuan.sim.model import LabourMarket, available_cores
 from neijuan.sim.shard import (
     ShardFactory,
     chunk_count,
@@ -359,7 +359,11 @@ def simulate(
     if twin_sc is not None:
         jobs += [(twin_sc, seed) for seed in seed_list]
     sharded = shards > 1 or ray_address is not None
-    n_proc = 1 if sharded else max(1, min(processes or (os.cpu_count() or 1), len(jobs)))
+    cores = available_cores()
+    n_proc = 1 if sharded else max(1, min(processes or cores, len(jobs)))
+    if sc.run.threads is None and not sharded:  # each process's share of the cores
+        threads = {"run.threads": max(1, cores // n_proc)}
+        jobs = [(job_sc.with_overrides(threads), seed) for job_sc, seed in jobs]
     total_periods = sc.run.burn_in + sc.run.periods
     capacity = capacity_for(sc.run.workers, sc.labour.growth, total_periods)
     series_bytes = 8 * total_periods * (200 + 20 * economy.n_occ)

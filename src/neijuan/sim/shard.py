@@ -18,6 +18,10 @@ Why the sharded run gives the same figures as one process, bit for bit:
   random part of the top-M cut are selection sampling (keep with probability need / left, in
   row order): the shards run one after another, each passing on the remaining need and left per
   occupation (a cheap pass; the heavy passes run in parallel).
+- **Threads.** Within a shard the chunks of a pass run on ``threads`` threads at once (the row
+  passes release the GIL); each chunk still has its own key shift and its own sums, pushed into
+  the tree in chunk order, so any number of threads gives the same bits. The passes that choose
+  in row order (entry, the trim) stay on one thread.
 - **Rows never move.** A person stays in the shard of their row whatever occupation they hold or
   apply to: every shard holds the per-occupation parameters (a few arrays of one value per
   occupation), so applicants reach any occupation through the aggregates.
@@ -32,7 +36,8 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, is_dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -181,6 +186,31 @@ class Shard:
         self.n_won = np.zeros(0)
         self._init_rng: np.random.Generator | None = None
         self.economy: Economy | None = None
+        self.threads = 1
+        self._pool: ThreadPoolExecutor | None = None
+
+    def set_threads(self, threads: int) -> None:
+        """Run the chunks of each row pass on this many threads (the same results for any)."""
+        self.threads = max(1, int(threads))
+        self.close()
+
+    def close(self) -> None:
+        """Stop this shard's threads (they are started again when needed)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __getstate__(self) -> dict[str, Any]:  # (a pool does not travel)
+        return {**self.__dict__, "_pool": None}
+
+    def _map_chunks(self, work: Callable[[tuple[int, int, int]], Any]) -> Iterable[Any]:
+        """``work(chunk, start, stop)`` for every chunk, in chunk order, on the shard's threads."""
+        chunks = list(self._chunks())
+        if self.threads == 1 or len(chunks) == 1:
+            return map(work, chunks)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="neijuan-rows")
+        return self._pool.map(work, chunks)
 
     def set_economy(self, economy: Economy) -> None:
         """The run's economy (its search network), sent once."""
@@ -203,13 +233,18 @@ class Shard:
         args = [a.resolve(self.economy) if isinstance(a, (BestResponseRows, SearchCdf)) else a
                 for a in args]
         keys = [k for k, a in enumerate(args) if isinstance(a, RowKey)]
-        tree = Fold()
-        for chunk, a, b in self._chunks():
+
+        def work(job: tuple[int, int, int]) -> tuple[int, Partial]:
+            chunk, a, b = job
             call = list(args)
             for k in keys:
                 call[k] = shift_key(args[k].key, self.start + a)
             acc = tuple(np.zeros(s) for s in shapes)
             kernel(*(getattr(self.pop, name)[a:b] for name in rows), *call, *acc)
+            return chunk, acc
+
+        tree = Fold()
+        for chunk, acc in self._map_chunks(work):
             tree.push(chunk, acc)
         return tree.nodes()
 
@@ -305,11 +340,18 @@ class Shard:
         rows after)."""
         from neijuan.sim import kernels as kern
 
-        flows = np.zeros(3)
-        retired = kern.retire_pass(self.pop.status, self.pop.wage, shift_key(key, self.start),
-                                   hazard, separation, flows)
-        in_force = int(flows[2])
-        return int(retired), int(flows[1]), in_force, self.size - in_force
+        pop = self.pop
+
+        def work(job: tuple[int, int, int]) -> NDArray[np.float64]:
+            _, a, b = job
+            flows = np.zeros(3)
+            kern.retire_pass(pop.status[a:b], pop.wage[a:b], shift_key(key, self.start + a),
+                             hazard, separation, flows)
+            return flows
+
+        flows = np.sum(list(self._map_chunks(work)), axis=0)  # counts: exact in any order
+        retired, in_force = int(flows[0]), int(flows[2])
+        return retired, int(flows[1]), in_force, self.size - in_force
 
     def enter(self, n: int, key_a: np.uint64, key_b: np.uint64, *args: Any) -> int:
         """Fill the first ``n`` free rows of this shard with entrants."""
@@ -335,9 +377,16 @@ class Shard:
         """The Tullock lottery against the bar; winners per occupation here."""
         from neijuan.sim import kernels as kern
 
-        self.n_won = np.zeros(bar.size)
-        kern.select_lottery_pass(self.pop.status, self.pop.occ, self.pop.score, bar,
-                                 self.pop.won, self.n_won, shift_key(key, self.start))
+        pop = self.pop
+
+        def work(job: tuple[int, int, int]) -> NDArray[np.float64]:
+            _, a, b = job
+            n_won = np.zeros(bar.size)
+            kern.select_lottery_pass(pop.status[a:b], pop.occ[a:b], pop.score[a:b], bar,
+                                     pop.won[a:b], n_won, shift_key(key, self.start + a))
+            return n_won
+
+        self.n_won = np.sum(list(self._map_chunks(work)), axis=0)  # counts: exact in any order
         return self.n_won
 
     def trim(self, state: tuple[NDArray[np.float64], NDArray[np.float64]], key: np.uint64,
@@ -450,7 +499,9 @@ class LocalShards:
         return state, outputs
 
     def close(self) -> None:
-        """Nothing to release: the rows go with this object."""
+        """Stop the shards' threads; the rows go with this object."""
+        for s in self.shards:
+            s.close()
 
 
 class Sparse:
