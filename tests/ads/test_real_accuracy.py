@@ -172,11 +172,20 @@ AI3_TARGET = 0.9
 
 @pytest.fixture(scope="module")
 def third_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
+    return _scored_sample(real_data_dir, ads_report,
+                          3, "third sample (stratified by AI cue; labelled before any change; "
+                          "AI skill)")
+
+
+def _scored_sample(real_data_dir: Path, ads_report: Callable[[str], None], round_: int,
+                   title: str) -> pl.DataFrame:
+    """A stratified sample's AI-skill scores, as drawn and weighted, reported in the run's
+    summary (its held-out split only, for the samples that have no other)."""
     if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
         pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
-    scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 3)))
-    ads_report(_stratified_table(
-        "third sample (stratified by AI cue; labelled before any change; AI skill)", scores))
+    scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, round_)))
+    shown = scores if round_ == 3 else scores.filter(pl.col("split") == f"heldout{round_}")
+    ads_report(_stratified_table(title, shown))
     return scores
 
 
@@ -247,13 +256,9 @@ def test_third_sample_labels_match_the_draw() -> None:
 
 @pytest.fixture(scope="module")
 def fourth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
-    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
-        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
-    scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 4)))
-    ads_report(_stratified_table(
-        "fourth sample (development data since 2.4.0; labelled without the detectors; AI skill)",
-        scores.filter(pl.col("split") == "heldout4")))
-    return scores
+    return _scored_sample(real_data_dir, ads_report,
+                          4, "fourth sample (development data since 2.4.0; labelled without "
+                          "the detectors; AI skill)")
 
 
 # Scored once, rules 2.3.0 (committed before; aggregates only, no error read): zh F1 0.887 as
@@ -294,13 +299,9 @@ def test_english_weak_cue_ads_of_the_fourth_sample_raise_few_false_alarms(
 
 @pytest.fixture(scope="module")
 def fifth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
-    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
-        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
-    scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 5)))
-    ads_report(_stratified_table(
-        "fifth sample (development data since 2.5.0; labelled without the detectors; AI skill)",
-        scores.filter(pl.col("split") == "heldout5")))
-    return scores
+    return _scored_sample(real_data_dir, ads_report,
+                          5, "fifth sample (development data since 2.5.0; labelled without "
+                          "the detectors; AI skill)")
 
 
 def _blind(scores: pl.DataFrame, split: str, lang: str, weighting: str) -> dict[str, float]:
@@ -365,12 +366,8 @@ AI6_TARGET = 0.9
 
 @pytest.fixture(scope="module")
 def sixth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
-    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
-        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
-    scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 6)))
-    ads_report(_stratified_table("sixth sample (blind; labelled without the detectors; AI skill)",
-                                 scores.filter(pl.col("split") == "heldout6")))
-    return scores
+    return _scored_sample(real_data_dir, ads_report,
+                          6, "sixth sample (blind; labelled without the detectors; AI skill)")
 
 
 # Scored once with rules 2.5.0 (aggregates only, no error read): zh F1 0.869 as drawn (P 0.865,
@@ -399,12 +396,9 @@ AI7_TARGET = 0.9
 
 @pytest.fixture(scope="module")
 def seventh_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
-    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
-        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
-    scores = score_ai_weighted(detect_real(load_real_ai_only(LABELS, real_data_dir, 7)))
-    ads_report(_stratified_table("seventh sample (blind; labelled without the detectors; AI "
-                                 "skill)", scores.filter(pl.col("split") == "heldout7")))
-    return scores
+    return _scored_sample(real_data_dir, ads_report,
+                          7, "seventh sample (blind; labelled without the detectors; "
+                          "AI skill)")
 
 
 # Scored once with rules 2.5.0 (aggregates only, no error read): zh F1 0.932 as drawn (P 0.911,
