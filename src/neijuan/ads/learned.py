@@ -11,13 +11,15 @@ never flags an ad without a match, and the evidence reported is always the rules
 
 Trained on the labelled development ads of real samples 1-5 (``tests/ads/real/train_learned.py``,
 ids and labels only in the repository), with leave-one-sample-out validation figures stored in the
-model file (``data/ai_learned.json``) next to its coefficients, vocabulary and threshold. Pure
+model file (``data/ai_learned.json``) next to its coefficients, hashed vocabulary (digests of the
+feature names, no text) and threshold. Pure
 Python and NumPy at run time: no scikit-learn, no embeddings.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import re
@@ -58,6 +60,10 @@ def ad_inputs(cl: pl.DataFrame) -> pl.DataFrame:
             pl.col("lang").first(),
             pl.col("_has").any().alias("_cand"),
             pl.col("_c").filter(pl.col("_read")).str.strip_chars().str.join("\n").alias("text"),
+            pl.col("_c").filter(pl.col("_counted")).str.strip_chars().str.join("\n")
+            .alias("text_kept"),
+            pl.col("_c").filter(pl.col("_read") & ~pl.col("_counted")).str.strip_chars()
+            .str.join("\n").alias("text_other"),
             pl.concat_list("_spec", "_tool").filter(pl.col("_counted")).explode().drop_nulls()
             .alias("kept"),
             pl.concat_list("_spec", "_tool").filter(~pl.col("_counted")).explode().drop_nulls()
@@ -77,10 +83,30 @@ def ad_inputs(cl: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def features(row: dict[str, Any]) -> dict[str, float]:
+def _grams(text: str, char: str, word: str, out: dict[str, float]) -> None:
+    """Character 1-3 grams (prefix ``char``) and word 1-2 grams (prefix ``word``) of ``text``."""
+    text = _SPACE.sub(" ", text.lower())[:MAX_CHARS]
+    for n in (1, 2, 3):
+        for i in range(len(text) - n + 1):
+            gram = text[i:i + n]
+            if gram.strip():
+                out[char + gram] = 1.0
+    words = _WORD.findall(text)
+    for i, w in enumerate(words):
+        out[word + w] = 1.0
+        if i:
+            out[f"{word}{words[i - 1]} {w}"] = 1.0
+
+
+SCHEMES = ("all", "split")
+
+
+def features(row: dict[str, Any], scheme: str = "all") -> dict[str, float]:
     """The sparse features of one row of :func:`ad_inputs`: rule features (``r:``), matched terms
-    (``k:`` counted, ``d:`` not), character 1-3 grams (``c:``) and word 1-2 grams (``w:``) of the
-    cue clauses, each present once (binary), the counts as log(1 + n)."""
+    (``k:`` counted, ``d:`` not), and character 1-3 grams and word 1-2 grams of the cue clauses,
+    each present once (binary), the counts as log(1 + n). ``scheme`` ``"all"``: the grams of all
+    cue clauses together (``c:``, ``w:``); ``"split"``: those of the clauses the rules count
+    (``c:``, ``w:``) apart from the others (``u:``, ``x:``)."""
     out: dict[str, float] = {f"r:lang:{row['lang']}": 1.0}
     for flag in ("rules", "firm", "spec", "tool"):
         if row[flag]:
@@ -91,24 +117,25 @@ def features(row: dict[str, Any]) -> dict[str, float]:
     for prefix, terms in (("k:", row["kept"]), ("d:", row["dropped"])):
         for term in terms or ():
             out[prefix + _SPACE.sub(" ", str(term).strip().lower())] = 1.0
-    text = _SPACE.sub(" ", str(row["text"] or "").lower())[:MAX_CHARS]
-    for n in (1, 2, 3):
-        for i in range(len(text) - n + 1):
-            gram = text[i:i + n]
-            if gram.strip():
-                out["c:" + gram] = 1.0
-    words = _WORD.findall(text)
-    for i, w in enumerate(words):
-        out["w:" + w] = 1.0
-        if i:
-            out[f"w:{words[i - 1]} {w}"] = 1.0
+    if scheme == "split":
+        _grams(str(row["text_kept"] or ""), "c:", "w:", out)
+        _grams(str(row["text_other"] or ""), "u:", "x:", out)
+    else:
+        _grams(str(row["text"] or ""), "c:", "w:", out)
     return out
 
 
-def feature_rows(cl: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, float]]]:
+def feature_rows(cl: pl.DataFrame, scheme: str = "all"
+                 ) -> tuple[pl.DataFrame, list[dict[str, float]]]:
     """:func:`ad_inputs` and the features of each of its rows."""
     ads = ad_inputs(cl)
-    return ads, [features(r) for r in ads.iter_rows(named=True)]
+    return ads, [features(r, scheme) for r in ads.iter_rows(named=True)]
+
+
+def feature_key(name: str) -> str:
+    """How the model file names a feature: BLAKE2b of its name, 8 bytes in hex (the file holds no
+    n-gram of any ad, only these digests)."""
+    return hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
 
 
 class LearnedDecision:
@@ -121,8 +148,11 @@ class LearnedDecision:
             self.intercept = float(spec["intercept"])
             self.threshold = float(spec["threshold"])
             self.languages = tuple(str(x) for x in spec.get("languages", ("zh", "en")))
+            self.scheme = str(spec.get("features", "all"))
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{MODEL_RESOURCE}: malformed model ({exc})") from None
+        if self.scheme not in SCHEMES:
+            raise ConfigError(f"{MODEL_RESOURCE}: unknown feature scheme {self.scheme!r}")
         if not isinstance(vocab, list) or len(vocab) != self.coef.shape[0]:
             raise ConfigError(f"{MODEL_RESOURCE}: vocabulary and coef differ in length")
         self.index = {str(t): i for i, t in enumerate(vocab)}
@@ -136,7 +166,7 @@ class LearnedDecision:
         for feats in rows:
             s = self.intercept
             for name, value in feats.items():
-                i = self.index.get(name)
+                i = self.index.get(feature_key(name))
                 if i is not None:
                     s += self.coef[i] * value
             z.append(s)
@@ -145,7 +175,7 @@ class LearnedDecision:
     def __call__(self, cl: pl.DataFrame) -> pl.DataFrame:
         ads = ad_inputs(cl).filter(pl.col("lang").is_in(list(self.languages)))
         self.ads += ads.height
-        p = self.score(features(r) for r in ads.iter_rows(named=True))
+        p = self.score(features(r, self.scheme) for r in ads.iter_rows(named=True))
         return pl.DataFrame({"_rid": ads["_rid"], "_learned": p >= self.threshold},
                             schema={"_rid": cl.schema["_rid"], "_learned": pl.Boolean})
 

@@ -38,7 +38,7 @@ import numpy as np
 import polars as pl
 
 from neijuan.ads import detect
-from neijuan.ads.learned import MODEL_RESOURCE, ad_inputs, features
+from neijuan.ads.learned import MODEL_RESOURCE, SCHEMES, ad_inputs, feature_key, features
 from neijuan.ads.pipeline import prepare, work_frame
 from neijuan.ads.realeval import CORPUS_CURRENCY, load_real, load_real_ai_only
 from neijuan.ads.taxonomy import load_taxonomy
@@ -50,6 +50,7 @@ C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.2, 0.81, 0.05))
 MIN_DF = 2
 VERSION = "1.0.0"
+BALANCED = False
 RULES = f"rules {detect.AI_SKILL_VERSION}"
 
 
@@ -73,7 +74,8 @@ def dev_frame(data_dir: Path) -> pl.DataFrame:
         (pl.col("gold_ai_specialist") | pl.col("gold_ai_tool")).alias("gold"))
 
 
-def rule_table(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, float]], list[str]]:
+def rule_table(frame: pl.DataFrame, scheme: str = "all"
+               ) -> tuple[pl.DataFrame, list[dict[str, float]], list[str]]:
     """Per labelled ad: the rules' flag and, for candidate ads, the learned features. Returns
     the frame with ``rules`` (bool) and ``cand`` (row index into the feature list, or null)."""
     tax = load_taxonomy()
@@ -85,7 +87,7 @@ def rule_table(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, float]
         ads = ad_inputs(cl)
         rids = ads["_rid"].to_list()
         index = {rid: len(feats) + i for i, rid in enumerate(rids)}
-        feats.extend(features(r) for r in ads.iter_rows(named=True))
+        feats.extend(features(r, scheme) for r in ads.iter_rows(named=True))
         texts.extend(t or "-" for t in ads["text"].to_list())
         flag = dict(zip(rids, ads["rules"].to_list(), strict=True))
         out.append(part.with_columns(
@@ -131,7 +133,8 @@ class NgramModel:
         self.vec = DictVectorizer(sort=True).fit([{k: v for k, v in r.items() if k in keep}
                                                   for r in rows])
         x = self._x(rows)
-        self.lr = LogisticRegression(C=self.c, max_iter=5000, solver="liblinear")
+        self.lr = LogisticRegression(C=self.c, max_iter=5000, solver="liblinear",
+                                     class_weight="balanced" if BALANCED else None)
         self.lr.fit(x, y)
         return self
 
@@ -148,7 +151,7 @@ class NgramModel:
         names = list(self.vec.get_feature_names_out())
         coef = self.lr.coef_[0]
         nz = [i for i in range(len(names)) if abs(coef[i]) > 1e-6]
-        return {"vocabulary": [names[i] for i in nz],
+        return {"vocabulary": [feature_key(names[i]) for i in nz],
                 "coef": [round(float(coef[i]), 6) for i in nz],
                 "intercept": round(float(self.lr.intercept_[0]), 6)}
 
@@ -328,12 +331,35 @@ def table(rows: list[dict[str, Any]], family: str) -> str:
     return "\n".join(lines)
 
 
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean Chinese F1 (as drawn over samples 1-5, weighted over those with strata), held-out
+    samples won/lost/tied, and the English change, rules alone against rules + component."""
+    out: dict[str, Any] = {}
+    zh = [r for r in rows if r["lang"] == "zh"]
+    for weighting in ("drawn", "weighted"):
+        got = [r for r in zh if f"rules_{weighting}_f1" in r]
+        a = [r[f"rules_{weighting}_f1"] for r in got]
+        b = [r[f"learned_{weighting}_f1"] for r in got]
+        out[f"zh_{weighting}"] = {
+            "samples": [r["sample"] for r in got],
+            "rules_mean_f1": round(float(np.mean(a)), 3),
+            "learned_mean_f1": round(float(np.mean(b)), 3),
+            "won": sum(y > x for x, y in zip(a, b, strict=True)),
+            "lost": sum(y < x for x, y in zip(a, b, strict=True)),
+            "tied": sum(y == x for x, y in zip(a, b, strict=True))}
+    en = [r for r in rows if r["lang"] == "en"]
+    out["en_changed_ads"] = sum(r["changed"] for r in en)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", type=Path)
     ap.add_argument("--families", default="ngram,embed")
     ap.add_argument("--family", default="ngram", help="the family to freeze")
-    ap.add_argument("--langs", default="zh,en", help="languages the component decides")
+    ap.add_argument("--langs", default="zh", help="languages the component decides")
+    ap.add_argument("--scheme", default="all", choices=SCHEMES, help="feature scheme")
+    ap.add_argument("--balanced", action="store_true", help="class_weight='balanced'")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/neijuan_learned_cache.pkl"))
     ap.add_argument("--write", action="store_true", help="write the frozen model file")
     ap.add_argument("--out", type=Path, default=REPO / "src" / "neijuan" / "ads" / MODEL_RESOURCE)
@@ -341,7 +367,9 @@ def main() -> None:
     langs = tuple(args.langs.split(","))
 
     frame = dev_frame(args.data_dir)
-    d, feats, texts = rule_table(frame)
+    global BALANCED
+    BALANCED = args.balanced
+    d, feats, texts = rule_table(frame, args.scheme)
     check_rules(d)
     print(f"development ads: {d.height} ({d.filter(pl.col('lang_label') == 'zh').height} zh), "
           f"candidates: {d['cand'].is_not_null().sum()}")
@@ -351,6 +379,7 @@ def main() -> None:
             embed_rows(feats, texts, args.cache)
         results[family] = loso(d, feats, family, langs)
         print(table(results[family], family), flush=True)
+        print(json.dumps(summary(results[family])), flush=True)
     if not args.write:
         return
     family = args.family
@@ -364,6 +393,8 @@ def main() -> None:
                   "rule features)",
         "rules": RULES,
         "languages": list(langs),
+        "features": args.scheme,
+        "class_weight": "balanced" if BALANCED else None,
         "threshold": t,
         "C": c,
         "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
@@ -377,6 +408,7 @@ def main() -> None:
             "inner_loso_zh_f1": round(inner, 3),
             "script": "tests/ads/real/train_learned.py",
         },
+        "summary": {f: summary(results[f]) for f in results},
         "validation": {"method": "leave one sample out (1-5), C and threshold chosen inside "
                                  "the training samples by an inner leave-one-sample-out",
                        **{f: results[f] for f in results}},
@@ -385,6 +417,32 @@ def main() -> None:
     args.out.write_text(json.dumps(spec, ensure_ascii=False, separators=(",", ":")) + "\n",
                         encoding="utf-8")
     print(f"wrote {args.out}: {len(spec['vocabulary'])} features, C={c}, threshold={t}")
+    check_frozen(d, args.out, model.proba([feats[int(i)] for i in d["cand"].to_numpy()[has]]), t,
+                 langs)
+
+
+def check_frozen(d: pl.DataFrame, path: Path, proba: np.ndarray, threshold: float,
+                 langs: tuple[str, ...]) -> None:
+    """The frozen file, run through the pipeline, decides the development ads as the fitted model
+    did (hashing, features and threshold agree)."""
+    from neijuan.ads.learned import load_learned
+    from neijuan.ads.pipeline import detect_frame
+
+    p = np.full(d.height, np.nan)
+    p[d["cand"].is_not_null().to_numpy()] = proba
+    want = dict(zip(d["id"].to_list(), decide(d, p, threshold, langs).tolist(), strict=True))
+    model = load_learned(path)
+    bad = 0
+    for corpus, part in d.group_by("corpus", maintain_order=True):
+        prepared, _ = prepare(part.drop("rules", "cand"))
+        det = detect_frame(prepared, default_currency=CORPUS_CURRENCY.get(str(corpus[0])),
+                           learned=model)
+        bad += sum(want[i] != bool(f) for i, f in zip(part["id"], det["ai_skill"], strict=True))
+    changed = int((d["rules"].to_numpy() != np.array([want[i] for i in d["id"]])).sum())
+    print(f"frozen file through the pipeline: {bad} disagreements with the fitted model; "
+          f"{changed} development ads decided otherwise than by the rules (in-sample)")
+    if bad:
+        raise SystemExit("the frozen model does not reproduce the fitted one")
 
 
 if __name__ == "__main__":
