@@ -19,10 +19,12 @@ Python and NumPy at run time: no scikit-learn, no embeddings.
 from __future__ import annotations
 
 import functools
-import hashlib
+import itertools
 import json
 import math
+import operator
 import re
+import zlib
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -83,30 +85,44 @@ def ad_inputs(cl: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _clean(text: str) -> str:
+    return _SPACE.sub(" ", text.lower())[:MAX_CHARS]
+
+
+def _char_grams(text: str) -> set[str]:
+    """The character 1-3 grams of cleaned ``text`` (a lone space is no gram)."""
+    bigrams = list(map(operator.add, text, text[1:]))
+    grams = {*text, *bigrams, *map(operator.add, bigrams, text[2:])}
+    grams.discard(" ")
+    return grams
+
+
+def _word_grams(text: str) -> set[str]:
+    """The word 1-2 grams of cleaned ``text``."""
+    words = _WORD.findall(text)
+    return {*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))}
+
+
 def _grams(text: str, char: str, word: str, out: dict[str, float]) -> None:
     """Character 1-3 grams (prefix ``char``) and word 1-2 grams (prefix ``word``) of ``text``."""
-    text = _SPACE.sub(" ", text.lower())[:MAX_CHARS]
-    for n in (1, 2, 3):
-        for i in range(len(text) - n + 1):
-            gram = text[i:i + n]
-            if gram.strip():
-                out[char + gram] = 1.0
-    words = _WORD.findall(text)
-    for i, w in enumerate(words):
-        out[word + w] = 1.0
-        if i:
-            out[f"{word}{words[i - 1]} {w}"] = 1.0
+    text = _clean(text)
+    out.update(dict.fromkeys([char + g for g in _char_grams(text)], 1.0))
+    out.update(dict.fromkeys([word + w for w in _word_grams(text)], 1.0))
 
 
 SCHEMES = ("all", "split")
 
 
-def features(row: dict[str, Any], scheme: str = "all") -> dict[str, float]:
-    """The sparse features of one row of :func:`ad_inputs`: rule features (``r:``), matched terms
-    (``k:`` counted, ``d:`` not), and character 1-3 grams and word 1-2 grams of the cue clauses,
-    each present once (binary), the counts as log(1 + n). ``scheme`` ``"all"``: the grams of all
-    cue clauses together (``c:``, ``w:``); ``"split"``: those of the clauses the rules count
-    (``c:``, ``w:``) apart from the others (``u:``, ``x:``)."""
+def _texts(row: dict[str, Any], scheme: str) -> list[tuple[str, str, str]]:
+    """(text, char prefix, word prefix) of the cue clauses under ``scheme``."""
+    if scheme == "split":
+        return [(str(row["text_kept"] or ""), "c:", "w:"), (str(row["text_other"] or ""), "u:", "x:")]
+    return [(str(row["text"] or ""), "c:", "w:")]
+
+
+def rule_features(row: dict[str, Any]) -> dict[str, float]:
+    """The features of :func:`features` that are not n-grams of the clauses: the rules' outputs
+    (``r:``) and the matched terms (``k:`` counted, ``d:`` not)."""
     out: dict[str, float] = {f"r:lang:{row['lang']}": 1.0}
     for flag in ("rules", "firm", "spec", "tool"):
         if row[flag]:
@@ -117,11 +133,18 @@ def features(row: dict[str, Any], scheme: str = "all") -> dict[str, float]:
     for prefix, terms in (("k:", row["kept"]), ("d:", row["dropped"])):
         for term in terms or ():
             out[prefix + _SPACE.sub(" ", str(term).strip().lower())] = 1.0
-    if scheme == "split":
-        _grams(str(row["text_kept"] or ""), "c:", "w:", out)
-        _grams(str(row["text_other"] or ""), "u:", "x:", out)
-    else:
-        _grams(str(row["text"] or ""), "c:", "w:", out)
+    return out
+
+
+def features(row: dict[str, Any], scheme: str = "all") -> dict[str, float]:
+    """The sparse features of one row of :func:`ad_inputs`: :func:`rule_features`, and character
+    1-3 grams and word 1-2 grams of the cue clauses, each present once (binary), the counts as
+    log(1 + n). ``scheme`` ``"all"``: the grams of all cue clauses together (``c:``, ``w:``);
+    ``"split"``: those of the clauses the rules count (``c:``, ``w:``) apart from the others
+    (``u:``, ``x:``)."""
+    out = rule_features(row)
+    for text, char, word in _texts(row, scheme):
+        _grams(text, char, word, out)
     return out
 
 
@@ -132,10 +155,11 @@ def feature_rows(cl: pl.DataFrame, scheme: str = "all"
     return ads, [features(r, scheme) for r in ads.iter_rows(named=True)]
 
 
-def feature_key(name: str) -> str:
-    """How the model file names a feature: BLAKE2b of its name, 8 bytes in hex (the file holds no
-    n-gram of any ad, only these digests)."""
-    return hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
+def feature_key(name: str) -> int:
+    """How the model file names a feature: a 64-bit digest of its UTF-8 name (CRC-32 twice, the
+    second seeded; the file holds no n-gram of any ad, only these numbers)."""
+    b = name.encode("utf-8")
+    return (zlib.crc32(b) << 32) | zlib.crc32(b, 0x9E3779B9)
 
 
 class LearnedDecision:
@@ -155,27 +179,50 @@ class LearnedDecision:
             raise ConfigError(f"{MODEL_RESOURCE}: unknown feature scheme {self.scheme!r}")
         if not isinstance(vocab, list) or len(vocab) != self.coef.shape[0]:
             raise ConfigError(f"{MODEL_RESOURCE}: vocabulary and coef differ in length")
-        self.index = {str(t): i for i, t in enumerate(vocab)}
+        self.weight = {int(t): float(c) for t, c in zip(vocab, self.coef, strict=True)}
+        # feature name -> weight, filled as names are met (a name's digest is computed once)
+        self._memo: dict[str, float] = {}
+        self._memo_grams: dict[str, dict[str, float]] = {}
         self.version = str(spec.get("version", "?"))
         self.record = {k: v for k, v in spec.items() if k not in ("vocabulary", "coef")}
         self.ads = 0
 
+    def _weight(self, name: str) -> float:
+        w = self._memo.get(name)
+        if w is None:
+            w = self._memo[name] = self.weight.get(feature_key(name), 0.0)
+        return w
+
     def score(self, rows: Iterable[dict[str, float]]) -> np.ndarray:
-        """Probabilities that each feature row asks for AI skill."""
+        """Probabilities that each feature row (:func:`features`) asks for AI skill."""
+        if len(self._memo) > 1 << 20:
+            self._memo.clear()
+        z = [self.intercept + sum(self._weight(k) * v for k, v in feats.items()) for feats in rows]
+        return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+    def score_ads(self, ads: pl.DataFrame) -> np.ndarray:
+        """:meth:`score` of the rows of :func:`ad_inputs`, without building the feature dicts
+        (the n-grams' weights are looked up by gram, per prefix; same figures)."""
+        if sum(map(len, self._memo_grams.values())) > 1 << 20:
+            self._memo_grams.clear()
+        memo = self._memo_grams
         z = []
-        for feats in rows:
-            s = self.intercept
-            for name, value in feats.items():
-                i = self.index.get(feature_key(name))
-                if i is not None:
-                    s += self.coef[i] * value
+        for row in ads.iter_rows(named=True):
+            s = self.intercept + sum(self._weight(k) * v for k, v in rule_features(row).items())
+            for text, char, word in _texts(row, self.scheme):
+                text = _clean(text)
+                for prefix, grams in ((char, _char_grams(text)), (word, _word_grams(text))):
+                    table = memo.setdefault(prefix, {})
+                    for g in grams.difference(table):
+                        table[g] = self.weight.get(feature_key(prefix + g), 0.0)
+                    s += sum(map(table.__getitem__, grams))
             z.append(s)
         return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
 
     def __call__(self, cl: pl.DataFrame) -> pl.DataFrame:
         ads = ad_inputs(cl).filter(pl.col("lang").is_in(list(self.languages)))
         self.ads += ads.height
-        p = self.score(features(r, self.scheme) for r in ads.iter_rows(named=True))
+        p = self.score_ads(ads)
         return pl.DataFrame({"_rid": ads["_rid"], "_learned": p >= self.threshold},
                             schema={"_rid": cl.schema["_rid"], "_learned": pl.Boolean})
 

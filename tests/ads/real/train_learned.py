@@ -151,7 +151,10 @@ class NgramModel:
         names = list(self.vec.get_feature_names_out())
         coef = self.lr.coef_[0]
         nz = [i for i in range(len(names)) if abs(coef[i]) > 1e-6]
-        return {"vocabulary": [feature_key(names[i]) for i in nz],
+        keys = [feature_key(names[i]) for i in nz]
+        if len(set(keys)) != len(keys):
+            raise SystemExit("two features share a digest: change feature_key's seed")
+        return {"vocabulary": keys,
                 "coef": [round(float(coef[i]), 6) for i in nz],
                 "intercept": round(float(self.lr.intercept_[0]), 6)}
 
