@@ -517,12 +517,17 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None,
         keep = pl.col("_keep")
         decided = learned(cl)
         if decided.height:
+            has = pl.col("_spec").list.len() + pl.col("_tool").list.len() > 0
             cl = cl.join(decided.select("_rid", pl.col("_learned").cast(pl.Boolean)), on="_rid",
-                         how="left", maintain_order="left")
-            # The learned decision may drop an ad's matches, or keep the matches of every clause
-            # of an ad the rules did not flag; it never adds a match the rules did not find.
-            keep = pl.when(pl.col("_learned").is_null()).then(pl.col("_keep")).otherwise(
-                pl.col("_learned"))
+                         how="left", maintain_order="left").with_columns(
+                (pl.col("_keep") & has).any().over("_rid").alias("_rules_ad"))
+            # The learned decision may drop all of an ad's matches; where it agrees with the
+            # rules' flag the rules' matches stand; where it flags an ad the rules did not, the
+            # matches of its clauses count (those the rules dropped for their scope). It never
+            # adds a match the rules did not find.
+            keep = (pl.when(pl.col("_learned").is_null() | (pl.col("_learned")
+                                                            & pl.col("_rules_ad")))
+                    .then(pl.col("_keep")).otherwise(pl.col("_learned")))
     sub = (
         cl.lazy().select(
             "_rid",
