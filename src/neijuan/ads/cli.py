@@ -114,6 +114,13 @@ def _judge_line(summary: dict[str, Any]) -> str:
             f"judge {judge.get('version', '?')}")
 
 
+def _learned_line(summary: dict[str, Any]) -> str:
+    rec = summary["provenance"].get("ai_learned", {})
+    if not rec.get("used"):
+        return "off"
+    return f"on ({rec.get('version', '?')}, {'/'.join(rec.get('languages') or [])})"
+
+
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
     c = summary["counts"]
     table = Table(title="neijuan ads analyze", show_header=False)
@@ -129,6 +136,7 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
          f"{_pct(c['ai_skill'] / ads)} / {_pct(c['ai_skill_specialist'] / ads)} / "
          f"{_pct(c['ai_skill_tool'] / ads)}"),
         ("AI clauses decided by the judge (ads)", _judge_line(summary)),
+        ("AI learned decision", _learned_line(summary)),
         ("degree: mentioned / required",
          f"{_pct(c['degree_mentioned'] / ads)} / {_pct(c['degree_required'] / ads)}"),
         ("salary usable", f"{_pct(c['salary_status'].get('ok', 0) / ads)}"),

