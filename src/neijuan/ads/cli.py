@@ -75,6 +75,11 @@ def analyze(
                                     "logistic regression) decide the AI-skill clauses the rules "
                                     "are unsure of (slower; no better on held-out ads, "
                                     "docs/ads.md); default: the rules decide all.")] = False,
+    learned: Annotated[bool, Opt(help="Let the learned ad-level decision (n-gram logistic "
+                                      "regression over the rules' AI clauses, trained on real "
+                                      "samples 1-5) decide the ads where the rules found an AI "
+                                      "term; evidence stays the rules'. Off by default "
+                                      "(docs/ads.md, section 3).")] = False,
 ) -> None:
     """Detect AI skill, degree and salary in every ad; write one row per ad under OUT."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -96,7 +101,7 @@ def analyze(
                      sector=sector, mapping_file=mapping, encoding=encoding,
                      date_format=date_format, default_currency=currency, taxonomy=taxonomy,
                      data_dir=data_dir, use_ray=ray, ray_cpus=ray_cpus, progress=progress,
-                     overwrite=overwrite, judge=judge)
+                     overwrite=overwrite, judge=judge, learned=learned)
     _print_summary(result.summary, out)
 
 
@@ -107,6 +112,13 @@ def _judge_line(summary: dict[str, Any]) -> str:
     c = summary["counts"]
     return (f"{c.get('ai_judged_clauses', 0):,} ({c.get('ai_ads_with_judged_clauses', 0):,}); "
             f"judge {judge.get('version', '?')}")
+
+
+def _learned_line(summary: dict[str, Any]) -> str:
+    rec = summary["provenance"].get("ai_learned", {})
+    if not rec.get("used"):
+        return "off"
+    return f"on ({rec.get('version', '?')}, {'/'.join(rec.get('languages') or [])})"
 
 
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
@@ -124,6 +136,7 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
          f"{_pct(c['ai_skill'] / ads)} / {_pct(c['ai_skill_specialist'] / ads)} / "
          f"{_pct(c['ai_skill_tool'] / ads)}"),
         ("AI clauses decided by the judge (ads)", _judge_line(summary)),
+        ("AI learned decision", _learned_line(summary)),
         ("degree: mentioned / required",
          f"{_pct(c['degree_mentioned'] / ads)} / {_pct(c['degree_required'] / ads)}"),
         ("salary usable", f"{_pct(c['salary_status'].get('ok', 0) / ads)}"),
@@ -296,6 +309,8 @@ def evaluate(
                                              "per language, year and half.")] = False,
     data_dir: Annotated[Path | None, Opt(help="Data folder holding ads/ [default: "
                                               "$NEIJUAN_DATA_DIR or ../shared/data].")] = None,
+    learned: Annotated[bool, Opt(help="Score with the learned ad-level decision on top of the "
+                                      "rules (see ads analyze --learned).")] = False,
 ) -> None:
     """Precision, recall and F1 of the detectors on a labelled set, per language."""
     import polars as pl
@@ -306,7 +321,7 @@ def evaluate(
     from neijuan.errors import DataError
 
     if real:
-        _evaluate_real(data_dir, errors)
+        _evaluate_real(data_dir, errors, learned)
         return
 
     folder = labelled or _default_labelled()
@@ -314,8 +329,9 @@ def evaluate(
         raise DataError("no labelled set found: pass --labelled DIR (the checkout's "
                         "tests/ads/labelled)")
     lab, _ = prepare(load_labelled(folder))
-    det = detect_frame(lab)
-    table = Table(title=f"detector accuracy on {folder} ({lab.height} ads)")
+    det = detect_frame(lab, learned=_learned(learned))
+    table = Table(title=f"detector accuracy on {folder} ({lab.height} ads)"
+                  + (" with the learned decision" if learned else ""))
     for col in ("lang", "measure", "precision", "recall", "F1", "accuracy", "n"):
         table.add_column(col, justify="left" if col in ("lang", "measure") else "right")
     for r in score(det).iter_rows(named=True):
@@ -329,7 +345,13 @@ def evaluate(
                 console.print(str(list_errors(det, field)))
 
 
-def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
+def _learned(on: bool) -> Any:
+    from neijuan.ads.learned import shipped_learned
+
+    return shipped_learned() if on else None
+
+
+def _evaluate_real(data_dir: Path | None, errors: bool, learned: bool = False) -> None:
     import polars as pl
 
     from neijuan.ads.realeval import (
@@ -354,7 +376,7 @@ def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
     found = data_dir or find_data_dir()
     if found is None or not (found / "ads").is_dir():
         raise DataError("real job-ad corpora not found: pass --data-dir (a folder holding ads/)")
-    det = detect_real(load_real(labels, found))
+    det = detect_real(load_real(labels, found), learned=learned)
     table = Table(title=f"detectors on {det.height} hand-labelled real ads ({labels})")
     for col in ("lang", "year", "half", "measure", "precision", "recall", "F1", "accuracy", "n"):
         table.add_column(col, justify="left" if col in ("lang", "year", "half", "measure")
@@ -370,7 +392,7 @@ def _evaluate_real(data_dir: Path | None, errors: bool) -> None:
              7: "seventh sample (AI skill; blind, all held out)"}
     round_ = 3
     while (labels / f"sample{round_}.csv").is_file():
-        det_k = detect_real(load_real_ai_only(labels, found, round_))
+        det_k = detect_real(load_real_ai_only(labels, found, round_), learned=learned)
         scored = score_ai_weighted(det_k).filter(
             (pl.col("year") == "all") & (pl.col("split") != "all"))
         title = names.get(round_, f"sample {round_} (AI skill)")

@@ -455,7 +455,19 @@ def _veto_trainee_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
                            for name in ("_spec", "_tool"))
 
 
-def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> pl.LazyFrame:
+def rule_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
+    """:func:`ai_clauses` after the ad-level vetoes: the clause table the rules decide from."""
+    return _veto_trainee_titles(_veto_bare_algorithm_titles(ai_clauses(work, tax), work), work)
+
+
+# A learned ad-level decision (:mod:`neijuan.ads.learned`): given the clause table of the candidate
+# ads (with ``_keep`` as the rules, and the judge if any, decided it), returns (_rid, _learned) for
+# the ads it decides: True keeps (or adds) the ad's matches, False drops them all.
+Learned = Callable[[pl.DataFrame], pl.DataFrame]
+
+
+def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None,
+             learned: Learned | None = None) -> pl.LazyFrame:
     """The AI-skill columns (:data:`AI_COLUMNS`), one row per row of ``work``, in order.
 
     The rules (:func:`ai_clauses`) read each clause of the candidate ads; a clause's matches are
@@ -467,7 +479,7 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> p
     away, when the judge keeps such a clause). ``ai_judged_clauses`` counts the clauses the judge
     decided. Cost scales with the candidate ads, and the judge's with those clauses.
     """
-    cl = _veto_trainee_titles(_veto_bare_algorithm_titles(ai_clauses(work, tax), work), work)
+    cl = rule_clauses(work, tax)
     keep = pl.col("_keep")
     judged = pl.lit(False)
     if judge is not None:
@@ -500,6 +512,22 @@ def ai_skill(work: pl.DataFrame, tax: Taxonomy, judge: Judge | None = None) -> p
                   .with_columns(pl.coalesce("_spec_b", "_spec").alias("_spec"),
                                 pl.coalesce("_tool_b", "_tool").alias("_tool"))
                   .drop("_i", "_spec_b", "_tool_b"))
+    if learned is not None and cl.height:
+        cl = cl.with_columns(keep.alias("_keep"))
+        keep = pl.col("_keep")
+        decided = learned(cl)
+        if decided.height:
+            has = pl.col("_spec").list.len() + pl.col("_tool").list.len() > 0
+            cl = cl.join(decided.select("_rid", pl.col("_learned").cast(pl.Boolean)), on="_rid",
+                         how="left", maintain_order="left").with_columns(
+                (pl.col("_keep") & has).any().over("_rid").alias("_rules_ad"))
+            # The learned decision may drop all of an ad's matches; where it agrees with the
+            # rules' flag the rules' matches stand; where it flags an ad the rules did not, the
+            # matches of its clauses count (those the rules dropped for their scope). It never
+            # adds a match the rules did not find.
+            keep = (pl.when(pl.col("_learned").is_null() | (pl.col("_learned")
+                                                            & pl.col("_rules_ad")))
+                    .then(pl.col("_keep")).otherwise(pl.col("_learned")))
     sub = (
         cl.lazy().select(
             "_rid",

@@ -53,24 +53,12 @@ def detector_versions(tax: Taxonomy) -> dict[str, str]:
     }
 
 
-def detect_frame(
-    frame: pl.DataFrame | pl.LazyFrame,
-    taxonomy: Taxonomy | None = None,
-    default_currency: str | None = None,
-    judge: detect.Judge | None = None,
-) -> pl.DataFrame:
-    """``frame`` with the detector columns (:data:`DETECTED_COLUMNS`) added.
-
-    ``judge`` decides the AI-skill clauses the rules are unsure of (see
-    :func:`neijuan.ads.detect.ai_skill`; the shipped one is :func:`neijuan.ads.judge.load_judge`).
-
-    Each detector is a lazy Polars plan over the few columns it reads; its result (one row per ad,
-    in order) is stacked beside the input, so the wide text columns are never copied by a join.
-    """
-    tax = taxonomy or load_taxonomy()
-    df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+def work_frame(df: pl.DataFrame) -> pl.DataFrame:
+    """The detectors' working columns of ``df`` (``_rid``, ``_t``, ``_tt``, ``_salary_field``,
+    ``_year``, ``lang``): folded text, title and salary field, and the posting year."""
     if "text" not in df.columns:
         raise ValueError("detect_frame needs a 'text' column")
+
     def column(name: str) -> pl.Series:
         if name in df.columns:
             return fold(df[name].cast(pl.String))
@@ -85,15 +73,37 @@ def detect_frame(
         year = df["date"].cast(pl.String).str.slice(0, 4).cast(pl.Int32, strict=False)
     else:
         year = pl.Series([None] * df.height, dtype=pl.Int32)
-    work = pl.DataFrame({
+    return pl.DataFrame({
         "_rid": pl.int_range(df.height, dtype=pl.UInt32, eager=True),
         "_t": column("text"), "_tt": column("title"), "_salary_field": column("salary"),
         "_year": year,
     }).with_columns(language(pl.col("_t")).alias("lang"))
+
+
+def detect_frame(
+    frame: pl.DataFrame | pl.LazyFrame,
+    taxonomy: Taxonomy | None = None,
+    default_currency: str | None = None,
+    judge: detect.Judge | None = None,
+    learned: detect.Learned | None = None,
+) -> pl.DataFrame:
+    """``frame`` with the detector columns (:data:`DETECTED_COLUMNS`) added.
+
+    ``judge`` decides the AI-skill clauses the rules are unsure of (see
+    :func:`neijuan.ads.detect.ai_skill`; the shipped one is :func:`neijuan.ads.judge.load_judge`).
+    ``learned`` is the learned ad-level decision on the rules' candidate ads (the shipped one is
+    :func:`neijuan.ads.learned.load_learned`).
+
+    Each detector is a lazy Polars plan over the few columns it reads; its result (one row per ad,
+    in order) is stacked beside the input, so the wide text columns are never copied by a join.
+    """
+    tax = taxonomy or load_taxonomy()
+    df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    work = work_frame(df)
     lazy = work.lazy()
     parts = [
         work.select("lang"),
-        detect.ai_skill(work, tax, judge).collect(),
+        detect.ai_skill(work, tax, judge, learned).collect(),
         detect.degree(lazy.select("_rid", "_t")).collect(),
         detect.salary(lazy, default_currency).collect(),
     ]
@@ -107,9 +117,10 @@ def detect_lazy(
     taxonomy: Taxonomy | None = None,
     default_currency: str | None = None,
     judge: detect.Judge | None = None,
+    learned: detect.Learned | None = None,
 ) -> pl.LazyFrame:
     """:func:`detect_frame` as a LazyFrame, to chain further lazy steps."""
-    return detect_frame(frame, taxonomy, default_currency, judge).lazy()
+    return detect_frame(frame, taxonomy, default_currency, judge, learned).lazy()
 
 
 REPAIRED_COLUMNS = ("text", "title", "salary")

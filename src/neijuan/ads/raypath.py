@@ -32,7 +32,8 @@ def _ensure_ray(num_cpus: int | None) -> Any:
 def process_files_ray(files: list[Path], mapping: Mapping, tax: Taxonomy, lex: Lexicon,
                       work: Path, num_cpus: int | None = None,
                       progress: Callable[[str, dict[str, Any]], None] | None = None,
-                      use_judge: bool = False) -> list[dict[str, Any]]:
+                      use_judge: bool = False, use_learned: bool = False
+                      ) -> list[dict[str, Any]]:
     """Process ``files`` as a Ray Dataset (one row per file); return the per-file metadata."""
     ray = _ensure_ray(num_cpus)
     import logging
@@ -48,7 +49,8 @@ def process_files_ray(files: list[Path], mapping: Mapping, tax: Taxonomy, lex: L
         metas: list[str] = []
         for index, path in zip(batch["index"], batch["path"], strict=True):
             try:
-                meta = process_file(str(path), mapping, tax, lex, work, int(index), use_judge)
+                meta = process_file(str(path), mapping, tax, lex, work, int(index), use_judge,
+                                    use_learned)
             except NeijuanError as exc:  # carried back and re-raised with its message
                 metas.append(json.dumps({"error": str(exc), "path": str(path)}))
                 continue

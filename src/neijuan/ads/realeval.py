@@ -99,18 +99,21 @@ def load_real(labels_dir: Path, data_dir: Path, adjudicated: bool = False) -> pl
     return _with_ad_texts(sample.join(labels, on="id"), data_dir).join(_gold(labels), on="id")
 
 
-def detect_real(frame: pl.DataFrame, judge: bool = False) -> pl.DataFrame:
+def detect_real(frame: pl.DataFrame, judge: bool = False, learned: bool = False) -> pl.DataFrame:
     """Run the detectors corpus by corpus, each with the currency its bare "$" means; with the
-    shipped clause judge (``ads analyze --judge``) when ``judge`` and it can run."""
+    shipped clause judge (``ads analyze --judge``) when ``judge`` and it can run, and with the
+    shipped learned ad-level decision (``--learned``) when ``learned``."""
     from neijuan.ads.judge import judge_available, shipped_judge
+    from neijuan.ads.learned import shipped_learned
     from neijuan.ads.pipeline import detect_frame, prepare
 
     clause_judge = shipped_judge() if judge and judge_available() is None else None
+    decision = shipped_learned() if learned else None
     parts = []
     for corpus, part in frame.group_by("corpus", maintain_order=True):
         prepared, _ = prepare(part)
         parts.append(detect_frame(prepared, default_currency=CORPUS_CURRENCY.get(str(corpus[0])),
-                                  judge=clause_judge))
+                                  judge=clause_judge, learned=decision))
     return pl.concat(parts, how="diagonal_relaxed")
 
 
