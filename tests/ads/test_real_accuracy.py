@@ -443,8 +443,24 @@ def blind_with_learned(real_data_dir: Path, ads_report: Callable[[str], None]
     return scores
 
 
-@pytest.mark.parametrize("weighting", ["sample", "corpus"])
-@pytest.mark.parametrize("which", ["6", "7", "6+7"])
+# Scored once (aggregates only, no error read), zh AI-skill F1 with the learned decision (rules
+# 2.5.0 alone in brackets): sixth 0.892 as drawn (0.869; P 0.912, R 0.874: false alarms 13 -> 8),
+# 0.867 weighted (0.846); seventh 0.936 (0.932; false alarms 8 -> 6, misses 4 -> 5), 0.889 (0.885);
+# both, 430 ads and 181 AI-skill: 0.914 as drawn (0.899; P 0.921, R 0.906), 0.878 weighted
+# (0.864). The two configurations differ on 10 of the 430 ads; paired stratified bootstrap of the
+# gain: +0.015 as drawn (90%: +0.002 to +0.028), +0.013 weighted (+0.001 to +0.027). The target is
+# met as drawn on the seventh sample and on both together, not on the sixth nor weighted.
+_LEARNED_SHORT = {("6", "sample"): 0.892, ("6", "corpus"): 0.867, ("7", "corpus"): 0.889,
+                  ("6+7", "corpus"): 0.878}
+
+
+@pytest.mark.parametrize(("which", "weighting"), [
+    pytest.param(which, weighting, marks=[pytest.mark.xfail(
+        strict=True, reason=f"issue 12 target (AI-skill F1 >= 0.9) not met with the learned "
+                            f"decision on blind sample(s) {which}, {weighting}: zh "
+                            f"{_LEARNED_SHORT[(which, weighting)]}")]
+                 if (which, weighting) in _LEARNED_SHORT else [])
+    for which in ("6", "7", "6+7") for weighting in ("sample", "corpus")])
 def test_ai_skill_target_with_the_learned_decision(blind_with_learned: dict[str, pl.DataFrame],
                                                    which: str, weighting: str) -> None:
     split = "all" if which == "6+7" else f"heldout{which}"
