@@ -389,9 +389,14 @@ def _evaluate_real(data_dir: Path | None, errors: bool, learned: bool = False) -
              4: "fourth sample (AI skill; blind, all held out)",
              5: "fifth sample (AI skill; blind, all held out)",
              6: "sixth sample (AI skill; blind, all held out)",
-             7: "seventh sample (AI skill; blind, all held out)"}
+             7: "seventh sample (AI skill; blind, all held out)",
+             8: "eighth sample (AI skill; blind, all held out)"}
     round_ = 3
     while (labels / f"sample{round_}.csv").is_file():
+        if not any(labels.glob(f"labels{round_}_*.csv")):  # drawn, not labelled yet
+            console.print(f"sample {round_}: drawn, not labelled yet", highlight=False)
+            round_ += 1
+            continue
         det_k = detect_real(load_real_ai_only(labels, found, round_), learned=learned)
         scored = score_ai_weighted(det_k).filter(
             (pl.col("year") == "all") & (pl.col("split") != "all"))
