@@ -469,3 +469,39 @@ def test_ai_skill_target_with_the_learned_decision(blind_with_learned: dict[str,
     assert r["f1"] >= AI_F1_TARGET, (
         f"AI-skill F1 {r['f1']:.3f} < {AI_F1_TARGET} (zh, blind sample(s) {which}, {weighting}, "
         "with the learned decision)")
+
+
+# Eighth sample (sample8.csv; blind): drawn like the sixth and seventh (seed 20261209) from ids in none
+# of samples 1-7, all held out (split heldout8), labelled by someone who had not read the detector
+# code nor run the detectors, committed before any scoring. These tests were written and committed
+# before any detector first ran on it, and before its labels reached this branch: they measure the
+# rules and the learned decision written after the sixth and seventh samples were read (rules
+# 2.6.0, learned 1.1.0), with and without the learned decision.
+
+
+@pytest.fixture(scope="module")
+def eighth_sample(real_data_dir: Path, ads_report: Callable[[str], None]
+                  ) -> dict[bool, pl.DataFrame]:
+    if not (real_data_dir / "ads" / "en_jobscope_manitoba" / "ads.parquet").is_file():
+        pytest.skip(f"real job-ad corpora not found under {real_data_dir / 'ads'}")
+    if not any(LABELS.glob("labels8_*.csv")):
+        pytest.skip("the eighth sample is drawn, not labelled yet")
+    frame = load_real_ai_only(LABELS, real_data_dir, 8)
+    scores = {}
+    for learned in (False, True):
+        scores[learned] = score_ai_weighted(detect_real(frame, learned=learned))
+        ads_report(_stratified_table(
+            f"eighth sample (blind; AI skill; {'with' if learned else 'without'} the learned "
+            "decision)", scores[learned].filter(pl.col("split") == "heldout8")))
+    return scores
+
+
+@pytest.mark.parametrize("weighting", ["sample", "corpus"])
+@pytest.mark.parametrize("learned", [False, True], ids=["rules", "learned"])
+def test_ai_skill_target_on_the_blind_eighth_sample(eighth_sample: dict[bool, pl.DataFrame],
+                                                    learned: bool, weighting: str) -> None:
+    r = _blind(eighth_sample[learned], "heldout8", "zh", weighting)
+    assert r["n"] >= 80, "the eighth sample holds about 100 Chinese AI-skill ads"
+    assert r["f1"] >= AI_F1_TARGET, (
+        f"AI-skill F1 {r['f1']:.3f} < {AI_F1_TARGET} (zh, blind eighth sample, {weighting}, "
+        f"{'with' if learned else 'without'} the learned decision)")
