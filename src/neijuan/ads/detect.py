@@ -16,7 +16,7 @@ from neijuan.ads.fx import reference_currency, to_reference
 from neijuan.ads.taxonomy import Taxonomy
 
 # Bump a detector's version whenever its rules change; outputs and summaries record it.
-AI_SKILL_VERSION = "2.5.0"
+AI_SKILL_VERSION = "2.6.0"
 DEGREE_VERSION = "1.3.0"
 SALARY_VERSION = "2.0.0"
 
@@ -67,6 +67,22 @@ _ZH_COMPANY_SECTION = (
     r"(?:[^岗职任技应招加工0-9]|岗[^位]|职[^位责]|任[^职]|技[^能]|应[^聘]|招[^聘]|加[^分]|工[^作]"
     r"|工作[^职内]|[0-9]+(?:[^、．.0-9]|[.．][0-9]))*"
 )
+# 2.6.0: an unheaded opening that describes the company or its team ("某团队致力研发…平台，涉及的领域
+# 包含…", "集团旗下子公司包括…") before the first heading of the role's own duties or requirements is
+# a company section too: it is dropped when it names the company in its first 80 characters and
+# asks the candidate nothing. The board's generic "职位描述" prefix and its keyword field (技能要求)
+# do not end the opening; an ad with no such heading is not affected.
+_ZH_DUTY_HEADING = (
+    r"岗位职责|工作职责|职位职责|岗位描述|职责描述|工作内容|任职要求|任职资格|岗位要求|职位要求|"
+    r"任职条件|应聘要求|招聘要求|我们希望你|职责[：:]|要求[：:]"
+)
+_ZH_COMPANY_OPENING = (
+    r"团队致力|致力于|我们致力|公司|集团|旗下|成立于|总部|已成为"
+)
+_ZH_OPENING_WINDOW = 80  # the company must be named near the start of the opening
+_ZH_OPENING_ASKS = (
+    r"熟悉|掌握|精通|了解|经验|负责|优先|任职|招聘|诚聘|招募|你|您|应届|学历|本科|专科"
+)
 # A clause that says the skill is not needed, or that AI is not used ("AI/ML experience is not
 # required", "no ... needed", "we do not use AI to screen", "无需…经验").
 _AI_NEGATED = (
@@ -95,8 +111,10 @@ _AI_COMPANY = (
     r"we\s+(?:build|develop|deliver|help|use|leverage|create|offer|provide)|our\s+(?:company|mission|platform|products?|clients|customers|solutions?|technology|"
     r"vision|goal|purpose)|about\s+us|who\s+we\s+are|is\s+(?:a|the)\s+(?:leading|global|"
     r"fast-growing|growing|world|foremost)|leading\s+(?:provider|platform|company|supplier)|"
-    r"founded|headquartered)(?-u:\b)|公司(?:是|专注|致力|成立|简介|介绍|主要|为)|我们(?:是|专注|致力)|本公司|"
-    r"公司简介|公司介绍"
+    r"founded|headquartered)(?-u:\b)|公司(?:是|专注|致力|成立|简介|介绍|主要|为|打造|推出|拥有|自主研发)|我们(?:是|专注|致力)|本公司|"
+    r"公司简介|公司介绍|"
+    # 2.6.0: statements of the company's business and record, wherever they stand in the ad
+    r"主营业务|主营产品|经营范围|业务涵盖|科研成果|取得(?:了)?重大突破|集团内|旗下(?:拥有|子公司)"
 )
 # 2.2.0: a clause that sells a career rather than describing the role (training-centre ads): the AI
 # job market's hype, a talent shortage, pay said to come easily, universities only now opening AI
@@ -148,6 +166,19 @@ _AI_ROLE = (
 )
 
 
+# 2.6.0: an ad for a freelance or part-time trainer or consultant (讲师, 培训师, 技术咨询) that lists
+# the many subjects one may teach or consult on ("…、hadoop、spark、…、机器学习、…"): a clause with ten
+# or more list separators in such an ad is a menu of possible topics, not the role's requirement
+# (the labels' reading rule; a lecturer asked to teach AI names it in a short list and still counts).
+_TRAINER_AD = r"讲师|培训师|技术咨询|咨询顾问"
+_LONG_LIST = r"[,，、/／]"
+_LONG_LIST_MIN = 10
+# 2.6.0: preferred experience of building AI products, systems or their back or front ends ("有AI
+# 后台开发经验者优先", "有…AI类系统项目开发经验者优先") asks no AI skill of a developer (the labels'
+# reading rule: the product, not a skill); only in an optional clause, and only that match.
+_AI_PRODUCT_EXPERIENCE = (
+    r"(?i)^(?:人工智能|(?-u:\b)ai(?-u:\b))[^，。；\n]{0,3}?(?:产品|系统|后台|后端|前端|平台)"
+)
 # What makes the rules unsure of a clause (see :func:`ai_clauses`): the evidence is only a generic
 # word ("AI", "人工智能", "artificial intelligence") or a bare "算法工程师" (operations research and
 # robotics use it too); a field of study ("机器学习等相关专业"); an interest rather than a skill.
@@ -196,6 +227,8 @@ _NON_ML_ALGORITHM = (
     r"信号处理|通信算法|雷达|编解码|视频编码|音频编码|加密算法|密码算法|"
     # 2.5.0: remote sensing, satellite navigation, geometry and graphics, bioinformatics
     r"遥感|卫星导航|(?-u:\b)(?:gnss|rtk)(?-u:\b)|几何算法|计算几何|图形学|生物信息|"
+    # 2.6.0: trading algorithms (quantitative trading strategies, order execution)
+    r"量化交易|交易策略|下单算法|高频交易|"
     r"path planning|motion planning|motion control|control algorithms?|control theory|"
     r"operations research|combinatorial optimi[sz]ation|(?:integer|linear) programming|"
     r"signal processing"
@@ -232,6 +265,13 @@ _AI_LIST_ASIDE = r"兴趣|学习|产业|行业|专业"
 _TAG_TEXT = r"^\s*[\p{Han}A-Za-z0-9+#/ .-]{2,40}\s*$"
 _TAG_FUNCTION = r"的|负责|熟悉|掌握|了解|要求|需要|能够|进行|参与|以上|我们|公司|岗位|职位"
 _TAG_AI = r"(?i)人工智能|(?-u:\b)ai(?-u:\b)"
+# 2.6.0: the board's keyword field (技能要求：<tags>) glued before the role's headings is such a run of
+# tags too, in an ad of any length: a bare "人工智能" / "AI" tag there counts the same way.
+_TAG_FIELD_HEAD = r"^\s*技能要求\s?[：:]?\s?"
+_TAG_FIELD_CUE = (
+    r"(?i)技能要求\s?[：:]?\s?[\p{Han}A-Za-z0-9+#/ .-]{0,40}?(?:人工智能|(?-u:\b)ai(?-u:\b))"
+)
+_TAG_FIELD = r"^\s*技能要求\s?[：:]?\s?[\p{Han}A-Za-z0-9+#/ .-]{2,40}\s*$"
 
 
 def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
@@ -260,7 +300,13 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
     tag_rids = (work.filter((pl.col("lang") == "zh") & (t.str.len_bytes() <= 160))
                 .filter(t.str.contains(_TAG_TEXT) & t.str.contains(_TAG_AI)
                         & ~t.str.contains(_TAG_FUNCTION))["_rid"])
-    rids = pl.concat([en_rids, zh_rids, tag_rids]).unique()
+    # 2.6.0: ads whose keyword field (技能要求：…) names AI (a literal test first: it is cheap).
+    field_rids = (work.filter((pl.col("lang") == "zh") & t.str.contains("技能要求", literal=True))
+                  .filter(t.str.contains(_TAG_FIELD_CUE))["_rid"])
+    rids = pl.concat([en_rids, zh_rids, tag_rids, field_rids]).unique()
+    # 2.6.0: trainer or consultant ads (their long lists of topics are a menu, not a requirement).
+    trainer_rids = work.filter(pl.col("_rid").is_in(rids.implode())
+                               & title.str.contains(_TRAINER_AD))["_rid"]
     c = pl.col("_c")
     cand = work.filter(pl.col("_rid").is_in(rids.implode()))
     zh_ads = cand["lang"] == "zh"
@@ -270,19 +316,31 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
         their company section and are cut at glued headings too."""
         body = t
         if zh:
-            body = (t.str.replace_all(_ZH_COMPANY_SECTION, "\n").str.replace_all(_ZH_HEADING, "\n$1")
+            # 2.6.0: an unheaded company opening before the role's first duty heading is dropped.
+            parts = t.str.replace(_ZH_DUTY_HEADING, "\x00$0").str.split_exact("\x00", 1)
+            pre, post = parts.struct.field("field_0"), parts.struct.field("field_1")
+            opening = (post.is_not_null()
+                       & pre.str.slice(0, _ZH_OPENING_WINDOW).str.contains(_ZH_COMPANY_OPENING)
+                       & ~pre.str.contains(_ZH_OPENING_ASKS))
+            body = pl.when(opening).then(post).otherwise(t)
+            body = (body.str.replace_all(_ZH_COMPANY_SECTION, "\n").str.replace_all(_ZH_HEADING, "\n$1")
                     .str.replace_all(_ZH_DASH_ITEM, "$1\n"))
         clauses = (pl.concat_str([title, body], separator="\n").str.replace_all(_ZH_ITEM, "$1\n$2")
                    .str.extract_all(_AI_CLAUSE).alias("_c"))
-        if not zh or tag_rids.len() == 0:
+        if not zh:
             return ads.select("_rid", "lang", clauses).explode("_c").with_columns(
                 pl.lit(False).alias("_tag"))
+        field = (c.str.contains(_TAG_FIELD) & c.str.contains(_TAG_AI)
+                 & ~c.str.replace(_TAG_FIELD_HEAD, "").str.contains(_TAG_FUNCTION))
+        if tag_rids.len() == 0:
+            return ads.select("_rid", "lang", clauses).explode("_c").with_columns(
+                field.fill_null(False).alias("_tag"))
         tagged = pl.col("_rid").is_in(tag_rids.implode())
         return (ads.select("_rid", "lang", clauses,
                            pl.when(tagged).then(t.str.strip_chars()).alias("_tagtext"))
                 .explode("_c")
-                .with_columns((c.str.strip_chars() == pl.col("_tagtext")).fill_null(False)
-                              .alias("_tag"))
+                .with_columns(((c.str.strip_chars() == pl.col("_tagtext")).fill_null(False)
+                               | field.fill_null(False)).alias("_tag"))
                 .drop("_tagtext"))
 
     def steps(frame: pl.LazyFrame, langs: tuple[str, ...]) -> pl.LazyFrame:
@@ -326,7 +384,9 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
     # An opportunity, course advertising or an interest: counts only if it asks a skill.
     asks = c.str.contains(_AI_ASKS)
     aside = (((c.str.contains(_AI_OPPORTUNITY) | c.str.contains(_AI_COURSE)) & ~asks)
-             | (c.str.contains(_AI_INTEREST) & ~asks & ~c.str.contains(_AI_DUTY)))
+             | (c.str.contains(_AI_INTEREST) & ~asks & ~c.str.contains(_AI_DUTY))
+             | (pl.col("_rid").is_in(trainer_rids.implode())
+                & (c.str.count_matches(_LONG_LIST) >= _LONG_LIST_MIN)))
     spec_ev = by_lang(pl.col("_ai_spec_en"), pl.col("_ai_spec_zh"))
     tool_ev = by_lang(pl.col("_ai_tool_en"), pl.col("_ai_tool_zh"))
     spec_ev = pl.concat_list(spec_ev, pl.when(pl.col("_tag"))
@@ -340,6 +400,10 @@ def ai_clauses(work: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
     spec_ev = pl.when((asks | c.str.contains(_AI_DUTY)) & ~c.str.contains(_AI_LIST_ASIDE)).then(
         spec_ev).otherwise(
         spec_ev.list.eval(pl.element().filter(~pl.element().str.contains(_AI_LIST_ITEM))))
+    # 2.6.0: preferred experience of building AI products or systems is not a skill asked.
+    spec_ev = pl.when(c.str.contains(_AI_OPTIONAL)).then(
+        spec_ev.list.eval(pl.element().filter(~pl.element().str.contains(_AI_PRODUCT_EXPERIENCE)))
+    ).otherwise(spec_ev)
     out = sub.select(
         "_rid", "_c", "lang",
         spec_ev.alias("_spec"), tool_ev.alias("_tool"),
@@ -427,6 +491,14 @@ def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.Data
 # the programme, the requirements ask none (a specific term in the title, or any AI match in the text,
 # is not affected).
 _TRAINEE = r"实习生|定岗生|储备生|管培生|应往届|应届|往届|零基础|0基础|签约"
+# 2.6.0: so is a developer ad whose title names an AI direction or team in brackets or as a
+# direction ("Java工程师（人工智能方向）", "AI方向") when that is its only AI match: the title names
+# where the role sits, and its duties and requirements (a text of some length) ask no AI skill.
+_AI_DIRECTION_TITLE = (
+    r"(?i)[（(\[【][^）)\]】]*(?:人工智能|(?-u:\b)ai(?-u:\b))[^）)\]】]*[)）\]】]|"
+    r"(?:人工智能|(?-u:\b)ai(?-u:\b))\s?方向"
+)
+_DIRECTION_TEXT_MIN = 80
 _GENERIC_AI = r"(?i)人工智能|(?-u:\b)ai(?-u:\b)"
 
 
@@ -447,7 +519,9 @@ def _veto_trainee_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
     if per_ad.len() == 0:
         return cl
     veto = work.filter(pl.col("_rid").is_in(per_ad.implode())).filter(
-        pl.col("_t").str.contains(_TRAINEE) | pl.col("_tt").fill_null("").str.contains(_TRAINEE))["_rid"]
+        pl.col("_t").str.contains(_TRAINEE) | pl.col("_tt").fill_null("").str.contains(_TRAINEE)
+        | (pl.col("_tt").fill_null("").str.contains(_AI_DIRECTION_TITLE)
+           & (pl.col("_t").str.len_chars() >= _DIRECTION_TEXT_MIN)))["_rid"]
     if veto.len() == 0:
         return cl
     vetoed = pl.col("_rid").is_in(veto.implode())
