@@ -120,8 +120,8 @@ def test_a_decision_that_agrees_with_the_rules_changes_nothing() -> None:
     assert both.equals(rules)
 
 
-def test_option_off_is_rules_2_5_0(tmp_path: Path) -> None:
-    assert detect.AI_SKILL_VERSION == "2.5.0"
+def test_option_off_is_rules_2_6_0(tmp_path: Path) -> None:
+    assert detect.AI_SKILL_VERSION == "2.6.0"
     src = tmp_path / "ads.csv"
     pl.DataFrame({"id": [str(i) for i in range(len(TEXTS))], "date": ["2025-01-01"] * len(TEXTS),
                   "text": TEXTS}).write_csv(src)
@@ -133,7 +133,7 @@ def test_option_off_is_rules_2_5_0(tmp_path: Path) -> None:
     rec = on.summary["provenance"]["ai_learned"]
     assert rec["used"] is True and rec["version"] == shipped_learned().version
     assert rec["rules"] == f"rules {detect.AI_SKILL_VERSION}"
-    assert rec["validation"]["ngram"]["zh_drawn"]["samples"] == [1, 2, 3, 4, 5]
+    assert rec["validation"]["ngram"]["zh_drawn"]["samples"] == [1, 2, 3, 4, 5, 6, 7]
     # the shipped model decides Chinese ads only: the English ones are the rules'
     en = [i for i, t in enumerate(TEXTS) if t.isascii()]
     assert on.ads["ai_skill"].gather(en).to_list() == off.ads["ai_skill"].gather(en).to_list()
@@ -147,19 +147,19 @@ def test_option_off_is_rules_2_5_0(tmp_path: Path) -> None:
 def test_shipped_model_loads_and_its_record_matches() -> None:
     m = shipped_learned()
     rec = m.record
-    assert m.version == "1.0.0" and rec["rules"] == "rules 2.5.0"
+    assert m.version == "1.1.0" and rec["rules"] == "rules 2.6.0"
     assert m.languages == ("zh",) and 0.0 < m.threshold < 1.0
     assert len(m.weight) == len(m.coef) > 1000
-    assert rec["training"]["samples"] == [1, 2, 3, 4, 5]
+    assert rec["training"]["samples"] == [1, 2, 3, 4, 5, 6, 7]
     # the stored summary is the mean of the stored per-sample figures
     rows = [r for r in rec["validation"]["ngram"] if r["lang"] == "zh"]
-    assert [r["sample"] for r in rows] == [1, 2, 3, 4, 5]
+    assert [r["sample"] for r in rows] == [1, 2, 3, 4, 5, 6, 7]
     s = rec["summary"]["ngram"]["zh_drawn"]
     assert math.isclose(s["learned_mean_f1"],
                         round(float(np.mean([r["learned_drawn_f1"] for r in rows])), 3))
     assert math.isclose(s["rules_mean_f1"],
                         round(float(np.mean([r["rules_drawn_f1"] for r in rows])), 3))
-    assert s["won"] + s["lost"] + s["tied"] == 5
+    assert s["won"] + s["lost"] + s["tied"] == 7
     # the file holds digests, no text
     raw = (Path(detect.__file__).parent / "data" / "ai_learned.json").read_text(encoding="utf-8")
     assert all(isinstance(k, int) for k in json.loads(raw)["vocabulary"])
@@ -187,14 +187,15 @@ def test_malformed_model_file_is_a_config_error(tmp_path: Path) -> None:
         LearnedDecision({"coef": []})
 
 
-def _rows(texts: list[str]) -> tuple[pl.DataFrame, list[dict[str, float]]]:
+def _rows(texts: list[str], scheme: str = "all") -> tuple[pl.DataFrame, list[dict[str, float]]]:
     ads = ad_inputs(detect.rule_clauses(work_frame(pl.DataFrame({"text": texts})), TAX))
-    return ads, [features(r) for r in ads.iter_rows(named=True)]
+    return ads, [features(r, scheme) for r in ads.iter_rows(named=True)]
 
 
 def test_fast_scoring_equals_scoring_the_features() -> None:
     m = shipped_learned()
-    ads, rows = _rows([*TEXTS, "熟悉机器学习算法者优先，公司主营人工智能产品"])
+    # the shipped model's own feature scheme (1.1.0: "split", the grams of counted clauses apart)
+    ads, rows = _rows([*TEXTS, "熟悉机器学习算法者优先，公司主营人工智能产品"], m.scheme)
     assert ads.height == 5
     assert np.allclose(m.score_ads(ads), m.score(rows), atol=1e-12)
 

@@ -360,70 +360,79 @@ def test_blind_sample_labels_match_the_draw(round_: int) -> None:
 # only and with more weak-cue ads (60 from JobSpider), all held out (split heldout6), labelled by
 # someone who had not read the detector code nor run the detectors, committed before any scoring.
 # These tests were written and committed before the detectors (rules 2.5.0, whose development data
-# included the fifth sample) first ran on it.
-AI6_TARGET = 0.9
+# included the fifth sample) first ran on it. Since rules 2.6.0 it is development data (below).
 
 
 @pytest.fixture(scope="module")
 def sixth_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
     return _scored_sample(real_data_dir, ads_report,
-                          6, "sixth sample (blind; labelled without the detectors; AI skill)")
+                          6, "sixth sample (development data since 2.6.0; labelled without "
+                          "the detectors; AI skill)")
 
 
 # Scored once with rules 2.5.0 (aggregates only, no error read): zh F1 0.869 as drawn (P 0.865,
 # R 0.874; 83 right of 95 AI-skill ads, 13 false alarms, 12 misses; 90% stratified bootstrap
 # 0.823-0.908) and 0.846 weighted back to the corpus (P 0.796; 0.778-0.907: two false alarms among
 # the 60 weak-cue JobSpider ads). Rules 2.4.0 on the same ads: the same figures (0.869 / 0.846).
-@pytest.mark.xfail(strict=True, reason="issue 12 target (AI-skill F1 >= 0.9) not met on the blind "
-                                       "sixth sample: zh 0.869 as drawn, 0.846 weighted (rules "
-                                       "2.5.0)")
+# The target was not met (a strict xfail until 2.6.0). Then the sixth sample became development
+# data: its errors were read and rules 2.6.0 were written with it (and the seventh), so its figures
+# are no longer a blind measure (the eighth sample is) and these floors only guard against
+# regression. Rules 2.6.0 (development figures, not blind): zh 0.936 as drawn (P 0.946, R 0.926;
+# tp 88 fp 5 fn 7), 0.941 weighted (no false alarm left among the weak-cue ads). Floors a little
+# under these.
+AI6_FLOOR = {"sample": 0.92, "corpus": 0.92}
+
+
 @pytest.mark.parametrize("weighting", ["sample", "corpus"])
-def test_ai_skill_target_on_the_blind_sixth_sample(sixth_sample: pl.DataFrame,
-                                                   weighting: str) -> None:
+def test_ai_skill_on_the_sixth_sample_does_not_regress(sixth_sample: pl.DataFrame,
+                                                       weighting: str) -> None:
     r = _blind(sixth_sample, "heldout6", "zh", weighting)
     assert r["n"] >= 90, "the sixth sample holds about 100 Chinese AI-skill ads"
-    assert r["f1"] >= AI6_TARGET, (
-        f"AI-skill F1 {r['f1']:.3f} < {AI6_TARGET} (zh, blind sixth sample, {weighting})")
+    assert r["f1"] >= AI6_FLOOR[weighting], (
+        f"AI-skill F1 {r['f1']:.3f} < {AI6_FLOOR[weighting]} (zh, sixth sample, {weighting})")
 
 
 # Seventh sample (sample7.csv; blind): drawn like the sixth (same strata and sizes, seed 20261208)
 # from ids in none of samples 1-6, all held out (split heldout7), labelled by someone who had not
 # read the detector code nor run the detectors, committed before any scoring (labels7_zh.csv). These
 # tests were written and committed before any detector first ran on it. Rules 2.5.0 are the rules
-# the sixth sample measured: the seventh is a second blind measure of the same rules.
-AI7_TARGET = 0.9
+# the sixth sample measured: the seventh is a second blind measure of the same rules. Since rules
+# 2.6.0 it is development data (below).
 
 
 @pytest.fixture(scope="module")
 def seventh_sample(real_data_dir: Path, ads_report: Callable[[str], None]) -> pl.DataFrame:
     return _scored_sample(real_data_dir, ads_report,
-                          7, "seventh sample (blind; labelled without the detectors; "
-                          "AI skill)")
+                          7, "seventh sample (development data since 2.6.0; labelled without "
+                          "the detectors; AI skill)")
 
 
 # Scored once with rules 2.5.0 (aggregates only, no error read): zh F1 0.932 as drawn (P 0.911,
 # R 0.953; 82 right of 86 AI-skill ads, 8 false alarms, 4 misses; 90% stratified bootstrap
-# 0.897-0.962) and 0.885 weighted back to the corpus (P 0.824; 0.813-0.948). The target is met as
-# drawn, not weighted. The sixth and seventh samples pooled (430 blind ads, 181 AI-skill): 0.899
-# as drawn (0.872-0.927), 0.864 weighted (0.813-0.911).
-@pytest.mark.parametrize("weighting", [
-    "sample",
-    pytest.param("corpus", marks=pytest.mark.xfail(
-        strict=True, reason="issue 12 target (AI-skill F1 >= 0.9) not met weighted to the corpus "
-                            "on the blind seventh sample: zh 0.885 (rules 2.5.0)")),
-])
-def test_ai_skill_target_on_the_blind_seventh_sample(seventh_sample: pl.DataFrame,
-                                                     weighting: str) -> None:
+# 0.897-0.962) and 0.885 weighted back to the corpus (P 0.824; 0.813-0.948). The target was met as
+# drawn, not weighted (a strict xfail until 2.6.0). The sixth and seventh samples pooled (430 blind
+# ads, 181 AI-skill): 0.899 as drawn (0.872-0.927), 0.864 weighted (0.813-0.911). Then the seventh
+# sample became development data with the sixth (rules 2.6.0 were written from their errors).
+# Rules 2.6.0 (development figures, not blind): zh 0.965 as drawn (P 0.965, R 0.965; tp 83 fp 3
+# fn 3), 0.919 weighted (one false alarm left among the 60 weak-cue JobSpider ads). Floors a
+# little under these.
+AI7_FLOOR = {"sample": 0.94, "corpus": 0.90}
+
+
+@pytest.mark.parametrize("weighting", ["sample", "corpus"])
+def test_ai_skill_on_the_seventh_sample_does_not_regress(seventh_sample: pl.DataFrame,
+                                                         weighting: str) -> None:
     r = _blind(seventh_sample, "heldout7", "zh", weighting)
     assert r["n"] >= 75, "the seventh sample holds about 85 Chinese AI-skill ads"
-    assert r["f1"] >= AI7_TARGET, (
-        f"AI-skill F1 {r['f1']:.3f} < {AI7_TARGET} (zh, blind seventh sample, {weighting})")
+    assert r["f1"] >= AI7_FLOOR[weighting], (
+        f"AI-skill F1 {r['f1']:.3f} < {AI7_FLOOR[weighting]} (zh, seventh sample, {weighting})")
 
 
-# The learned ad-level decision (``--learned``; neijuan.ads.learned 1.0.0, off by default), frozen
-# on samples 1-5 before any of its runs on the sixth or seventh sample: the issue's point 3 ("a
-# learned component where rules run out"). These tests were written and committed before it first
-# ran on either blind sample; each sample and both together, as drawn and weighted.
+# The learned ad-level decision (``--learned``; neijuan.ads.learned, off by default): 1.0.0 was
+# frozen on samples 1-5 before any of its runs on the sixth or seventh sample (the issue's point 3:
+# "a learned component where rules run out"). These tests were written and committed before it
+# first ran on either blind sample; each sample and both together, as drawn and weighted. Since
+# rules 2.6.0 and learned 1.1.0 (retrained on samples 1-7) both samples are development data.
 
 
 @pytest.fixture(scope="module")
@@ -438,36 +447,38 @@ def blind_with_learned(real_data_dir: Path, ads_report: Callable[[str], None]
               "6+7": score_ai_weighted(both)}
     for name, sc in scores.items():
         split = "all" if name == "6+7" else f"heldout{name}"
-        ads_report(_stratified_table(f"blind sample(s) {name} with the learned decision (AI skill)",
+        ads_report(_stratified_table(f"sample(s) {name} with the learned decision (development "
+                                     "data since 2.6.0; AI skill)",
                                      sc.filter(pl.col("split") == split)))
     return scores
 
 
-# Scored once (aggregates only, no error read), zh AI-skill F1 with the learned decision (rules
-# 2.5.0 alone in brackets): sixth 0.892 as drawn (0.869; P 0.912, R 0.874: false alarms 13 -> 8),
-# 0.867 weighted (0.846); seventh 0.936 (0.932; false alarms 8 -> 6, misses 4 -> 5), 0.889 (0.885);
-# both, 430 ads and 181 AI-skill: 0.914 as drawn (0.899; P 0.921, R 0.906), 0.878 weighted
-# (0.864). The two configurations differ on 10 of the 430 ads; paired stratified bootstrap of the
-# gain: +0.015 as drawn (90%: +0.002 to +0.028), +0.013 weighted (+0.001 to +0.027). The target is
-# met as drawn on the seventh sample and on both together, not on the sixth nor weighted.
-_LEARNED_SHORT = {("6", "sample"): 0.892, ("6", "corpus"): 0.867, ("7", "corpus"): 0.889,
-                  ("6+7", "corpus"): 0.878}
+# Scored once, learned 1.0.0 on rules 2.5.0 (aggregates only, no error read), zh AI-skill F1 with
+# the learned decision (rules 2.5.0 alone in brackets): sixth 0.892 as drawn (0.869; P 0.912,
+# R 0.874: false alarms 13 -> 8), 0.867 weighted (0.846); seventh 0.936 (0.932; false alarms 8 -> 6,
+# misses 4 -> 5), 0.889 (0.885); both, 430 ads and 181 AI-skill: 0.914 as drawn (0.899; P 0.921,
+# R 0.906), 0.878 weighted (0.864). The two configurations differ on 10 of the 430 ads; paired
+# stratified bootstrap of the gain: +0.015 as drawn (90%: +0.002 to +0.028), +0.013 weighted
+# (+0.001 to +0.027). The target was met as drawn on the seventh sample and on both together, not
+# on the sixth nor weighted (strict xfails until 2.6.0). Since then the two samples are
+# development data: rules 2.6.0 were written from their errors and learned 1.1.0 was trained on
+# them, so these figures are in-sample for the learned part (its leave-one-sample-out figures are
+# in docs/ads.md) and the floors only guard against regression. Rules 2.6.0 + learned 1.1.0: sixth
+# 0.962 as drawn, 0.967 weighted; seventh 0.976, 0.954; both 0.969 (P 0.994, R 0.945), 0.961
+# (rules 2.6.0 alone: 0.936 / 0.941, 0.965 / 0.919, 0.950 / 0.931). Floors a little under these.
+AI_LEARNED_FLOOR = {("6", "sample"): 0.94, ("6", "corpus"): 0.94, ("7", "sample"): 0.95,
+                    ("7", "corpus"): 0.93, ("6+7", "sample"): 0.95, ("6+7", "corpus"): 0.94}
 
 
-@pytest.mark.parametrize(("which", "weighting"), [
-    pytest.param(which, weighting, marks=[pytest.mark.xfail(
-        strict=True, reason=f"issue 12 target (AI-skill F1 >= 0.9) not met with the learned "
-                            f"decision on blind sample(s) {which}, {weighting}: zh "
-                            f"{_LEARNED_SHORT[(which, weighting)]}")]
-                 if (which, weighting) in _LEARNED_SHORT else [])
-    for which in ("6", "7", "6+7") for weighting in ("sample", "corpus")])
-def test_ai_skill_target_with_the_learned_decision(blind_with_learned: dict[str, pl.DataFrame],
-                                                   which: str, weighting: str) -> None:
+@pytest.mark.parametrize(("which", "weighting"), sorted(AI_LEARNED_FLOOR))
+def test_ai_skill_with_the_learned_decision_does_not_regress(
+        blind_with_learned: dict[str, pl.DataFrame], which: str, weighting: str) -> None:
     split = "all" if which == "6+7" else f"heldout{which}"
     r = _blind(blind_with_learned[which], split, "zh", weighting)
     assert r["n"] >= 75
-    assert r["f1"] >= AI_F1_TARGET, (
-        f"AI-skill F1 {r['f1']:.3f} < {AI_F1_TARGET} (zh, blind sample(s) {which}, {weighting}, "
+    floor = AI_LEARNED_FLOOR[(which, weighting)]
+    assert r["f1"] >= floor, (
+        f"AI-skill F1 {r['f1']:.3f} < {floor} (zh, sample(s) {which}, {weighting}, "
         "with the learned decision)")
 
 
