@@ -508,12 +508,11 @@ def _veto_bare_algorithm_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.Data
 _TRAINEE = r"实习生|定岗生|储备生|管培生|应往届|应届|往届|零基础|0基础|签约"
 # 2.6.0: so is a developer ad whose title names an AI direction or team in brackets or as a
 # direction ("Java工程师（人工智能方向）", "AI方向") when that is its only AI match: the title names
-# where the role sits, and its duties and requirements (a text of some length) ask no AI skill.
+# where the role sits, and its duties and requirements ask no AI skill (its text holds no AI match).
 _AI_DIRECTION_TITLE = (
     r"(?i)[（(\[【][^）)\]】]*(?:人工智能|(?-u:\b)ai(?-u:\b))[^）)\]】]*[)）\]】]|"
     r"(?:人工智能|(?-u:\b)ai(?-u:\b))\s?方向"
 )
-_DIRECTION_TEXT_MIN = 80
 _GENERIC_AI = r"(?i)人工智能|(?-u:\b)ai(?-u:\b)"
 
 
@@ -535,8 +534,7 @@ def _veto_trainee_titles(cl: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:
         return cl
     veto = work.filter(pl.col("_rid").is_in(per_ad.implode())).filter(
         pl.col("_t").str.contains(_TRAINEE) | pl.col("_tt").fill_null("").str.contains(_TRAINEE)
-        | (pl.col("_tt").fill_null("").str.contains(_AI_DIRECTION_TITLE)
-           & (pl.col("_t").str.len_chars() >= _DIRECTION_TEXT_MIN)))["_rid"]
+        | pl.col("_tt").fill_null("").str.contains(_AI_DIRECTION_TITLE))["_rid"]
     if veto.len() == 0:
         return cl
     vetoed = pl.col("_rid").is_in(veto.implode())
