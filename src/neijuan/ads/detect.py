@@ -67,8 +67,8 @@ _ZH_COMPANY_SECTION = (
     r"(?:[^岗职任技应招加工0-9]|岗[^位]|职[^位责]|任[^职]|技[^能]|应[^聘]|招[^聘]|加[^分]|工[^作]"
     r"|工作[^职内]|[0-9]+(?:[^、．.0-9]|[.．][0-9]))*"
 )
-# 2.6.0: an unheaded opening that describes the company or its team ("某团队致力研发…平台，涉及的领域
-# 包含…", "集团旗下子公司包括…") before the first heading of the role's own duties or requirements is
+# 2.6.0: an unheaded opening that describes the company or its team (a team that 致力 builds a
+# platform covering some AI fields, a group and its 旗下 subsidiaries) before the first heading of the role's own duties or requirements is
 # a company section too: it is dropped when it names the company in its first 80 characters and
 # asks the candidate nothing. The board's generic "职位描述" prefix and its keyword field (技能要求)
 # do not end the opening; an ad with no such heading is not affected.
@@ -173,8 +173,8 @@ _AI_ROLE = (
 _TRAINER_AD = r"讲师|培训师|技术咨询|咨询顾问"
 _LONG_LIST = r"[,，、/／]"
 _LONG_LIST_MIN = 10
-# 2.6.0: preferred experience of building AI products, systems or their back or front ends ("有AI
-# 后台开发经验者优先", "有…AI类系统项目开发经验者优先") asks no AI skill of a developer (the labels'
+# 2.6.0: preferred experience of building AI products, systems or their back or front ends ("AI后台
+# 方向的开发经验优先", "AI类系统的项目开发经验") asks no AI skill of a developer (the labels'
 # reading rule: the product, not a skill); only in an optional clause, and only that match.
 _AI_PRODUCT_EXPERIENCE = (
     r"(?i)^(?:人工智能|(?-u:\b)ai(?-u:\b))[^，。；\n]{0,3}?(?:产品|系统|后台|后端|前端|平台)"
