@@ -68,10 +68,11 @@ _ZH_COMPANY_SECTION = (
     r"|工作[^职内]|[0-9]+(?:[^、．.0-9]|[.．][0-9]))*"
 )
 # 2.6.0: an unheaded opening that describes the company or its team (a team that 致力 builds a
-# platform covering some AI fields, a group and its 旗下 subsidiaries) before the first heading of the role's own duties or requirements is
-# a company section too: it is dropped when it names the company in its first 80 characters and
-# asks the candidate nothing. The board's generic "职位描述" prefix and its keyword field (技能要求)
-# do not end the opening; an ad with no such heading is not affected.
+# platform covering some AI fields, a group and its 旗下 subsidiaries) before the first heading of
+# the role's own duties or requirements is a company section too: it is dropped when it names the
+# company in its first 80 characters and asks the candidate nothing. The board's generic "职位描述"
+# prefix and its keyword field (技能要求) do not end the opening; an ad with no such heading is not
+# affected.
 _ZH_DUTY_HEADING = (
     r"岗位职责|工作职责|职位职责|岗位描述|职责描述|工作内容|任职要求|任职资格|岗位要求|职位要求|"
     r"任职条件|应聘要求|招聘要求|我们希望你|职责[：:]|要求[：:]"
