@@ -343,7 +343,7 @@ def test_english_weak_cue_ads_of_the_fifth_sample_raise_few_false_alarms(
     assert r["fp"] <= 2, f"{r['fp']} false alarms among {r['ads']} weak-cue English ads"
 
 
-@pytest.mark.parametrize("round_", [4, 5, 6, 7])
+@pytest.mark.parametrize("round_", [4, 5, 6, 7, 8])
 def test_blind_sample_labels_match_the_draw(round_: int) -> None:
     sample = pl.read_csv(LABELS / f"sample{round_}.csv", schema_overrides={"year": pl.String})
     labels = pl.concat([pl.read_csv(p) for p in sorted(LABELS.glob(f"labels{round_}_*.csv"))])
