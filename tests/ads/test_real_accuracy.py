@@ -507,6 +507,12 @@ def eighth_sample(real_data_dir: Path, ads_report: Callable[[str], None]
     return scores
 
 
+# Scored once (aggregates only, no error read), rules 2.6.0 (the default): zh F1 0.949 as drawn
+# (P 0.959, R 0.940; 94 right of 100 AI-skill ads, 4 false alarms, 6 misses; 90% stratified
+# bootstrap 0.924-0.974) and 0.919 weighted back to the corpus (P 0.962, R 0.879; 0.842-0.979: a
+# miss among the five SpiderOf51job ads with no AI cue stands for 115 ads). With learned 1.1.0:
+# 0.949 (0.922-0.973) and 0.918 (0.841-0.979): one false alarm fewer, one miss more. The target is
+# met both ways, with and without the learned decision.
 @pytest.mark.parametrize("weighting", ["sample", "corpus"])
 @pytest.mark.parametrize("learned", [False, True], ids=["rules", "learned"])
 def test_ai_skill_target_on_the_blind_eighth_sample(eighth_sample: dict[bool, pl.DataFrame],
