@@ -512,7 +512,9 @@ def eighth_sample(real_data_dir: Path, ads_report: Callable[[str], None]
 # bootstrap 0.924-0.974) and 0.919 weighted back to the corpus (P 0.962, R 0.879; 0.842-0.979: a
 # miss among the five SpiderOf51job ads with no AI cue stands for 115 ads). With learned 1.1.0:
 # 0.949 (0.922-0.973) and 0.918 (0.841-0.979): one false alarm fewer, one miss more. The target is
-# met both ways, with and without the learned decision.
+# met both ways, with and without the learned decision. For comparison, rules 2.5.0 on the same
+# ads: 0.934 / 0.905 (this sample is easier than the sixth and seventh; 2.5.0 over all three:
+# 0.911 / 0.877).
 @pytest.mark.parametrize("weighting", ["sample", "corpus"])
 @pytest.mark.parametrize("learned", [False, True], ids=["rules", "learned"])
 def test_ai_skill_target_on_the_blind_eighth_sample(eighth_sample: dict[bool, pl.DataFrame],
