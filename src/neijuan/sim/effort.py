@@ -143,7 +143,8 @@ def _rows_for(rho: NDArray[np.float64], log_rho: NDArray[np.float64],
 def lookup(rows: NDArray[np.float64], o: int | np.unsignedinteger[Any],
            a: float) -> float:  # pragma: no cover - compiled
     """``z*`` for ``a`` by linear interpolation in occupation ``o``'s row (linear extrapolation
-    above the grid, where ``z*`` is asymptotically linear in ``a``)."""
+    above the grid, where ``z*`` is asymptotically linear in ``a``). The settle pass reads the
+    table with the same rule in a branch-free form; tests check it against this statement."""
     step = (A_MAX - A_MIN) / (N_A - 1)
     if a <= A_MIN:
         return rows[o, 0]

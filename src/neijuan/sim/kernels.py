@@ -16,8 +16,10 @@ from numba import njit
 from numpy.typing import NDArray
 
 from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT, NO_POSITIONS
-from neijuan.sim.effort import cdf, lookup
-from neijuan.sim.rng import std_logistic, std_normal, uniform, uniform2
+from neijuan.sim.effort import A_MAX, A_MIN, N_A, cdf
+from neijuan.sim.rng import std_normal, uniform, uniform2
+from neijuan.sim.vmath import expf as vexpf
+from neijuan.sim.vmath import logf as vlogf
 
 OUT = 0
 EMPLOYED = 1
@@ -28,6 +30,9 @@ UNEMPLOYED = 2
 # The row passes release the GIL (nogil): a shard runs its chunks on several threads at once.
 # fast-math without the no-NaN/no-inf assumptions (the code compares against sentinels)
 FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
+LOGISTIC_SD = 0.5513288954217920  # sqrt(3) / pi: logistic noise of unit variance
+BLOCK = 256  # rows per block of the passes that do their transcendental maths apart
+A_STEP = (A_MAX - A_MIN) / (N_A - 1)
 
 
 @njit(inline="always", cache=True)
@@ -35,12 +40,6 @@ def efficiency(skill: float, z: float, aug_gain: float) -> float:  # pragma: no 
     """Efficiency units of one person in one occupation: skill times the augmentation uplift,
     which grows with AI skill where work is augmented (s (1 + u a_o z), MODEL.md)."""
     return skill * (1.0 + aug_gain * z)
-
-
-@njit(inline="always", cache=True)
-def flog(x: float) -> float:  # pragma: no cover - compiled
-    """Single-precision log (about twice as fast; the inputs are single-precision state)."""
-    return float(math.log(np.float32(x)))
 
 
 # ------------------------------------------------------------------------------ step 2: production
@@ -196,41 +195,62 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     candidates[:] = 0.0
     applicants[:] = 0.0
     effort_sum[:] = 0.0
-    for i in range(status.size):
-        st = status[i]
-        if st == OUT:
-            continue
-        d = degree[i]
-        if st == UNEMPLOYED:
-            j = np.uint64(_search(search_cdf[d, np.uint64(origin[i])],
-                                  uniform(key_search, i)))
-            occ[i] = j
-        else:
-            j = np.uint64(occ[i])
-        test = log_skill[i] + test_sd[j] * std_logistic(key_test, i)
-        prior = degree_mean[d]
-        s_hat = prior + bayes_weight[j] * (test - prior)
-        z = ai_skill[i]
-        ln_h = s_hat
-        if z > 0.0:
-            ln_h += flog(1.0 + aug_gain[j] * z)
-        k = productivity_weight * ln_h - blame_penalty * mark[i]
-        if st == EMPLOYED:
-            k += incumbent_advantage
-        e = effort[i]
-        x = (r * flog(max(e, EFFORT_FLOOR)) + k) / noise[j]
-        signal[i] = k
-        if gaussian_noise:
-            x += std_normal(key_noise, i)
-        score[i] = x
-        b = int((x - center[j] + half_width) / (2.0 * half_width) * n_bins)
-        cell = np.uint64(min(max(b, 0), n_bins - 1))
-        hist_n[j, cell] += 1.0
-        hist_x[j, cell] += x
-        candidates[j] += 1.0
-        if st == UNEMPLOYED:
-            applicants[j] += 1.0
-        effort_sum[j] += e
+    tests = np.empty(BLOCK, np.float32)    # the skill test's logistic noise (unit variance)
+    log_efforts = np.empty(BLOCK, np.float32)
+    uplifts = np.empty(BLOCK, np.float32)  # a_o z, then log(1 + a_o z)
+    contested = np.empty(BLOCK, np.int64)  # the occupation each candidate contests
+    for start in range(0, status.size, BLOCK):
+        m = min(BLOCK, status.size - start)
+        # the block's logarithms that need no occupation (vectorised)
+        for q in range(m):
+            i = start + q
+            u = uniform(key_test, i)
+            tests[q] = vlogf(np.float32(u / (1.0 - u))) * LOGISTIC_SD
+            log_efforts[q] = vlogf(np.float32(max(effort[i], EFFORT_FLOOR)))
+        # search: the unemployed draw the occupation they apply to
+        for q in range(m):
+            i = start + q
+            uplifts[q] = 0.0
+            st = status[i]
+            if st == OUT:
+                continue
+            if st == UNEMPLOYED:
+                j = np.uint64(_search(search_cdf[degree[i], np.uint64(origin[i])],
+                                      uniform(key_search, i)))
+                occ[i] = j
+            else:
+                j = np.uint64(occ[i])
+            contested[q] = j
+            uplifts[q] = aug_gain[j] * ai_skill[i]
+        for q in range(m):
+            uplifts[q] = vlogf(np.float32(1.0 + uplifts[q]))
+        for q in range(m):
+            i = start + q
+            st = status[i]
+            if st == OUT:
+                continue
+            d = degree[i]
+            j = np.uint64(contested[q])
+            test = log_skill[i] + test_sd[j] * tests[q]
+            prior = degree_mean[d]
+            s_hat = prior + bayes_weight[j] * (test - prior)
+            ln_h = s_hat + uplifts[q]
+            k = productivity_weight * ln_h - blame_penalty * mark[i]
+            if st == EMPLOYED:
+                k += incumbent_advantage
+            x = (r * log_efforts[q] + k) / noise[j]
+            signal[i] = k
+            if gaussian_noise:
+                x += std_normal(key_noise, i)
+            score[i] = x
+            b = int((x - center[j] + half_width) / (2.0 * half_width) * n_bins)
+            cell = np.uint64(min(max(b, 0), n_bins - 1))
+            hist_n[j, cell] += 1.0
+            hist_x[j, cell] += x
+            candidates[j] += 1.0
+            if st == UNEMPLOYED:
+                applicants[j] += 1.0
+            effort_sum[j] += effort[i]
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
@@ -293,19 +313,31 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                         score: NDArray[np.float32], bar: NDArray[np.float64],
                         won: NDArray[np.int8], n_won: NDArray[np.float64], key: np.uint64
                         ) -> None:  # pragma: no cover - compiled
-    """Tullock lottery against the bar: win with probability logistic(x - bar)."""
+    """Tullock lottery against the bar: win with probability logistic(x - bar).
+
+    In blocks of rows: the bars read row by row, the draws and the logistic (an exp) in a
+    vectorised loop, the outcomes and the winners' count row by row."""
     n_won[:] = 0.0
-    for i in range(status.size):
-        if status[i] == OUT:
-            won[i] = 0
-            continue
-        j = np.uint64(occ[i])
-        w = True if bar[j] <= NO_BAR else uniform(key, i) < cdf(score[i] - bar[j], 0)
-        if w:
-            won[i] = 2
-            n_won[j] += 1.0
-        else:
-            won[i] = 1
+    bars = np.empty(BLOCK, np.float64)
+    wins = np.empty(BLOCK, np.bool_)
+    for start in range(0, status.size, BLOCK):
+        m = min(BLOCK, status.size - start)
+        for q in range(m):
+            bars[q] = bar[np.uint64(occ[start + q])] if status[start + q] != OUT else NO_BAR
+        for q in range(m):
+            i = start + q
+            z = np.float32(min(max(score[i] - bars[q], -40.0), 40.0))
+            p = 1.0 / (1.0 + float(vexpf(-z)))
+            wins[q] = (bars[q] <= NO_BAR) | (uniform(key, i) < p)
+        for q in range(m):
+            i = start + q
+            if status[i] == OUT:
+                won[i] = 0
+            elif wins[q]:
+                won[i] = 2
+                n_won[np.uint64(occ[i])] += 1.0
+            else:
+                won[i] = 1
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
@@ -383,50 +415,98 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
                     max_effort: float, incumbent_advantage: float, hires: NDArray[np.float64],
                     separations: NDArray[np.float64], prize_won: NDArray[np.float64]
                  ) -> None:  # pragma: no cover - compiled
-    """Steps 5-6: the contest's outcome, the prize, the best response, effort."""
+    """Steps 5-6: the contest's outcome, the prize, the best response, effort.
+
+    In blocks of rows: the outcome and the prize row by row, then the best responses of the
+    block in a loop of their own (branch-free, vectorised: a log, a table look-up, an exp)."""
     hires[:] = 0.0
     separations[:] = 0.0
     prize_won[:] = 0.0
-    for i in range(status.size):
-        st = status[i]
-        if st == OUT:
-            continue
-        j = np.uint64(occ[i])
-        w = won[i] == 2
-        k = signal[i]
-        if w:
-            if st == EMPLOYED:
-                tenure[i] += 1
+    arg = np.empty(BLOCK, np.float32)    # prize r / (sigma c); 1 where there is no response
+    shift = np.empty(BLOCK, np.float64)  # (sigma b - k) / r
+    scale = np.empty(BLOCK, np.float64)  # sigma / r
+    row = np.empty(BLOCK, np.uint32)     # the occupation contested
+    live = np.empty(BLOCK, np.bool_)     # a best response to compute
+    target = np.empty(BLOCK, np.float32)
+    frac = np.empty(BLOCK, np.float64)   # position between the two table cells
+    at = np.empty(BLOCK, np.int64)       # the lower table cell
+    lo_v = np.empty(BLOCK, np.float64)
+    hi_v = np.empty(BLOCK, np.float64)
+    inv_r = 1.0 / r
+    for start in range(0, status.size, BLOCK):
+        m = min(BLOCK, status.size - start)
+        for q in range(m):
+            i = start + q
+            arg[q] = 1.0
+            shift[q] = 0.0
+            scale[q] = 0.0
+            row[q] = 0
+            live[q] = False
+            st = status[i]
+            if st == OUT:
+                continue
+            j = np.uint64(occ[i])
+            w = won[i] == 2
+            k = signal[i]
+            if w:
+                if st == EMPLOYED:
+                    tenure[i] += 1
+                else:
+                    tenure[i] = 0
+                    hires[j] += 1.0
+                    k += incumbent_advantage
+                status[i] = EMPLOYED
+                origin[i] = j
             else:
+                if st == EMPLOYED:
+                    k -= incumbent_advantage
+                    separations[j] += 1.0
+                status[i] = UNEMPLOYED
                 tenure[i] = 0
-                hires[j] += 1.0
-                k += incumbent_advantage
-            status[i] = EMPLOYED
-            origin[i] = j
-        else:
-            if st == EMPLOYED:
-                k -= incumbent_advantage
-                separations[j] += 1.0
-            status[i] = UNEMPLOYED
-            tenure[i] = 0
-            wage[i] = 0.0
-        h = efficiency(skill[i], ai_skill[i], aug_gain[j])
-        beta = bargaining[j]
-        w_j = beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j]
-        prize = horizon[j] * max(w_j - benefit, 0.0)
-        # step 6: best response and partial adjustment
-        e_br = 0.0
-        b = bar[j]
-        if b > NO_BAR and prize > 0.0:
-            sig = noise[j]
-            a = flog(prize * r / (sig * effort_cost)) - (sig * b - k) / r
-            zs = lookup(br_rows, j, a)
-            if zs > NO_EFFORT / 2:
-                # (clamped: below e^-30 h/week effort is nil, and exp's underflow path is slow)
-                e_br = min(math.exp(max((sig * (zs + b) - k) / r, -30.0)), max_effort)
-        effort[i] = effort[i] + adjustment * (e_br - effort[i])
-        if w:
-            prize_won[j] += prize
+                wage[i] = 0.0
+            h = efficiency(skill[i], ai_skill[i], aug_gain[j])
+            beta = bargaining[j]
+            w_j = beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j]
+            prize = horizon[j] * max(w_j - benefit, 0.0)
+            if w:
+                prize_won[j] += prize
+            b = bar[j]
+            if b > NO_BAR and prize > 0.0:
+                sig = noise[j]
+                arg[q] = prize * r / (sig * effort_cost)
+                shift[q] = (sig * b - k) * inv_r
+                scale[q] = sig * inv_r
+                row[q] = j
+                live[q] = True
+        # step 6: best responses of the block, in three short loops: the log and the table
+        # position (vectorised), the two table values (scalar loads), the interpolation and the
+        # exp (vectorised)
+        for q in range(m):
+            a = float(vlogf(arg[q])) - shift[q]
+            pos = max((a - A_MIN) * (1.0 / A_STEP), 0.0)
+            cell = min(int(pos), N_A - 2)
+            frac[q] = pos - cell
+            at[q] = cell
+        for q in range(m):
+            o = np.uint64(row[q])
+            c = np.uint64(at[q])
+            lo_v[q] = br_rows[o, c]
+            hi_v[q] = br_rows[o, c + np.uint64(1)]
+        for q in range(m):
+            lo = lo_v[q]
+            hi = hi_v[q]
+            w = frac[q]
+            both = (lo > NO_EFFORT / 2) & (hi > NO_EFFORT / 2)
+            nearer = lo if w < 0.5 else hi
+            zs = lo + w * (hi - lo) if both else nearer
+            x = max(scale[q] * zs + shift[q], -30.0)
+            e_br = min(float(vexpf(np.float32(x))), max_effort)
+            target[q] = e_br if live[q] & (zs > NO_EFFORT / 2) else 0.0
+        for q in range(m):
+            i = start + q
+            if status[i] != OUT:
+                e = effort[i]
+                effort[i] = e + adjustment * (target[q] - e)
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
@@ -460,106 +540,132 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
     n0 = s0 = q0 = n1 = s1 = q1 = 0.0
     l0 = ll0 = sl0 = l1 = ll1 = sl1 = 0.0
     vol_h = vol_m = fail_h = fail_m = fail_mb = 0.0
-    for i in range(status.size):
-        st = status[i]
-        if st == OUT:
-            continue
-        j = np.uint64(occ[i])
-        w = st == EMPLOYED
-        e = effort[i]
-        z = ai_skill[i]
-        sk = skill[i]
-        # step 7: learning with diminishing returns, and obsolescence
-        gain = flog(1.0 + learn_share * e)
-        focus = ai_focus[j]
-        learned = skill_rate * (1.0 - focus) * gain
-        delta = learned - skill_depreciation
-        ls_prev = log_skill[i]
-        ls = ls_prev + delta
-        log_skill[i] = ls
-        # s * exp(delta): a second-order series where delta is small (it almost always is)
-        sk = sk * (1.0 + delta * (1.0 + 0.5 * delta)) if abs(delta) < 0.02 else math.exp(ls)
-        skill[i] = sk
-        z = min(max(z + ai_rate * focus * gain * (1.0 - z) - ai_depreciation * z, 0.0), 1.0)
-        ai_skill[i] = z
-        mk = mark[i]
-        if mk > 0.0:  # most records are clean: no store for them
-            mk *= mark_keep
-            mark[i] = mk if mk > 1e-3 else 0.0
-        # (scalars, not array slots: the row loop keeps them in registers; branch-free, the
-        # degree is a coin toss for the predictor)
-        d1 = float(degree[i])
-        d0 = 1.0 - d1
-        n1 += d1
-        s1 += d1 * ls
-        q1 += d1 * ls * ls
-        l1 += d1 * learned
-        ll1 += d1 * learned * learned
-        sl1 += d1 * ls_prev * learned
-        n0 += d0
-        s0 += d0 * ls
-        q0 += d0 * ls * ls
-        l0 += d0 * learned
-        ll0 += d0 * learned * learned
-        sl0 += d0 * ls_prev * learned
-        if not w:
-            continue
-        # step 8: the wage, on the skills after this quarter's learning
-        beta = bargaining[j]
-        h = efficiency(sk, z, aug_gain[j])
-        pay = max(beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j], 1e-6)
-        wage[i] = pay
-        lw = flog(pay)
-        occ_sums[j, 0] += pay
-        if z >= ai_threshold:
-            occ_sums[j, 1] += 1.0
-            occ_sums[j, 2] += lw
-            occ_sums[j, 11] += ls
-        else:
-            occ_sums[j, 3] += 1.0
-            occ_sums[j, 4] += lw
-            occ_sums[j, 12] += ls
-        occ_sums[j, 13] += ls * ls
-        occ_sums[j, 14] += ls * lw
-        occ_sums[j, 7] += sk
-        occ_sums[j, 8] += sk * z
-        occ_sums[j, 9] += sk * z * z
-        occ_sums[j, 10] += 1.0
-        bb = int((lw - log_wage_min) / span * n_bins)
-        wage_hist[np.uint64(min(max(bb, 0), n_bins - 1))] += 1.0
-        # step 9: agency (net of defensive review), decisions, failures and blame
-        kt = keep_time[j]
-        ag = min(max(agency0[j] + agency1[j] * z, 0.0), 1.0) * kt
-        agency[i] = ag
-        occ_sums[j, 5] += ag
-        # needed: time originating on work AI cannot do, or cannot do more cheaply than this
-        # person (their wage per efficiency unit against AI's price for the same work)
-        # (branch-free: whether AI is cheaper than this person is a coin toss for the predictor)
-        needed = ag - (replaceable[j] if pay > ai_unit_cost[j] * h else 0.0)
-        occ_sums[j, 6] += 1.0 if needed < needed_threshold else 0.0
-        human = (human0[j] + human1[j] * z) * kt
-        machine = machine0[j] + machine1[j] * z
-        vol_h += human
-        vol_m += machine
-        u = uniform(key, i)
-        p_h = human_failure * human
-        p_m = ai_failure[j] * machine
-        if u < p_h:
-            fail_h += 1.0
-            mark[i] += 1.0
-            if failures[i] < 65535:
-                failures[i] += 1
-                blamed[i] += 1
-        elif u < p_h + p_m:
-            fail_m += 1.0
-            is_blamed = (u - p_h) < p_m * blame_ai[j]
-            if is_blamed:
-                fail_mb += 1.0
+    gains = np.empty(BLOCK, np.float32)   # log(1 + share of effort that is learning)
+    pays = np.empty(BLOCK, np.float32)    # the wage of the employed, 1 for the others
+    log_pays = np.empty(BLOCK, np.float32)
+    sums_at = np.empty(BLOCK, np.int64)   # the occupation of the employed, -1 for the others
+    sums_col = np.empty(BLOCK, np.int64)  # 2 with AI skill, 4 without
+    log_skills = np.empty(BLOCK, np.float64)
+    draws = np.empty(BLOCK, np.float64)   # the failure draw of each row
+    for start in range(0, status.size, BLOCK):
+        m = min(BLOCK, status.size - start)
+        for q in range(m):
+            gains[q] = vlogf(np.float32(1.0 + learn_share * effort[start + q]))
+            draws[q] = uniform(key, start + q)
+        for q in range(m):
+            i = start + q
+            pays[q] = 1.0
+            sums_at[q] = -1
+            st = status[i]
+            if st == OUT:
+                continue
+            j = np.uint64(occ[i])
+            w = st == EMPLOYED
+            z = ai_skill[i]
+            sk = skill[i]
+            # step 7: learning with diminishing returns, and obsolescence
+            gain = gains[q]
+            focus = ai_focus[j]
+            learned = skill_rate * (1.0 - focus) * gain
+            delta = learned - skill_depreciation
+            ls_prev = log_skill[i]
+            ls = ls_prev + delta
+            log_skill[i] = ls
+            # s * exp(delta): a second-order series where delta is small (it almost always is)
+            sk = sk * (1.0 + delta * (1.0 + 0.5 * delta)) if abs(delta) < 0.02 else math.exp(ls)
+            skill[i] = sk
+            z = min(max(z + ai_rate * focus * gain * (1.0 - z) - ai_depreciation * z, 0.0), 1.0)
+            ai_skill[i] = z
+            mk = mark[i]
+            if mk > 0.0:  # most records are clean: no store for them
+                mk *= mark_keep
+                mark[i] = mk if mk > 1e-3 else 0.0
+            # (scalars, not array slots: the row loop keeps them in registers; branch-free, the
+            # degree is a coin toss for the predictor)
+            d1 = float(degree[i])
+            d0 = 1.0 - d1
+            n1 += d1
+            s1 += d1 * ls
+            q1 += d1 * ls * ls
+            l1 += d1 * learned
+            ll1 += d1 * learned * learned
+            sl1 += d1 * ls_prev * learned
+            n0 += d0
+            s0 += d0 * ls
+            q0 += d0 * ls * ls
+            l0 += d0 * learned
+            ll0 += d0 * learned * learned
+            sl0 += d0 * ls_prev * learned
+            if not w:
+                continue
+            # step 8: the wage, on the skills after this quarter's learning (its log and the
+            # sums of logs after the block's logs, below)
+            beta = bargaining[j]
+            h = efficiency(sk, z, aug_gain[j])
+            pay = max(beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j], 1e-6)
+            wage[i] = pay
+            pays[q] = pay
+            log_skills[q] = ls
+            occ_sums[j, 0] += pay
+            with_ai = z >= ai_threshold
+            sums_at[q] = j
+            sums_col[q] = 2 if with_ai else 4
+            if with_ai:
+                occ_sums[j, 1] += 1.0
+                occ_sums[j, 11] += ls
+            else:
+                occ_sums[j, 3] += 1.0
+                occ_sums[j, 12] += ls
+            occ_sums[j, 13] += ls * ls
+            occ_sums[j, 7] += sk
+            occ_sums[j, 8] += sk * z
+            occ_sums[j, 9] += sk * z * z
+            occ_sums[j, 10] += 1.0
+            # step 9: agency (net of defensive review), decisions, failures and blame
+            kt = keep_time[j]
+            ag = min(max(agency0[j] + agency1[j] * z, 0.0), 1.0) * kt
+            agency[i] = ag
+            occ_sums[j, 5] += ag
+            # needed: time originating on work AI cannot do, or cannot do more cheaply than this
+            # person (their wage per efficiency unit against AI's price for the same work)
+            # (branch-free: whether AI is cheaper than this person is a coin toss for the
+            # predictor)
+            needed = ag - (replaceable[j] if pay > ai_unit_cost[j] * h else 0.0)
+            occ_sums[j, 6] += 1.0 if needed < needed_threshold else 0.0
+            human = (human0[j] + human1[j] * z) * kt
+            machine = machine0[j] + machine1[j] * z
+            vol_h += human
+            vol_m += machine
+            u = draws[q]
+            p_h = human_failure * human
+            p_m = ai_failure[j] * machine
+            if u < p_h:
+                fail_h += 1.0
                 mark[i] += 1.0
-            if failures[i] < 65535:
-                failures[i] += 1
-                if is_blamed:
+                if failures[i] < 65535:
+                    failures[i] += 1
                     blamed[i] += 1
+            elif u < p_h + p_m:
+                fail_m += 1.0
+                is_blamed = (u - p_h) < p_m * blame_ai[j]
+                if is_blamed:
+                    fail_mb += 1.0
+                    mark[i] += 1.0
+                if failures[i] < 65535:
+                    failures[i] += 1
+                    if is_blamed:
+                        blamed[i] += 1
+        for q in range(m):
+            log_pays[q] = vlogf(pays[q])
+        for q in range(m):
+            if sums_at[q] < 0:
+                continue
+            j = np.uint64(sums_at[q])
+            lw = float(log_pays[q])
+            occ_sums[j, np.uint64(sums_col[q])] += lw
+            occ_sums[j, 14] += log_skills[q] * lw
+            bb = int((lw - log_wage_min) / span * n_bins)
+            wage_hist[np.uint64(min(max(bb, 0), n_bins - 1))] += 1.0
     learning_stats[0, 0] = n0
     learning_stats[0, 1] = l0
     learning_stats[0, 2] = ll0

@@ -1,0 +1,224 @@
+"""The row passes, which work in blocks of rows with their logarithms and exponentials in loops of
+their own, against a plain NumPy statement of the same step (MODEL.md §2, steps 5-9), row by row
+in float64: one captured period of the default scenario, AI on, several blocks and a partial one.
+
+The passes' single-precision ``log``/``exp`` (``neijuan.sim.vmath``) do not round like NumPy's,
+so values are compared within single-precision tolerances; decisions that hinge on a draw (the
+lottery) must agree wherever the draw is not within 1e-6 of the chance."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from neijuan.config import load_scenario
+from neijuan.sim import effort as eff
+from neijuan.sim import kernels as kern
+from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT
+from neijuan.sim.economy import builtin_economy
+from neijuan.sim.model import LabourMarket
+
+OUT, EMPLOYED, UNEMPLOYED = 0, 1, 2
+F64 = NDArray[np.float64]
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def uniform_np(key: Any, rows: NDArray[np.int64]) -> F64:
+    """``rng.uniform`` (SplitMix64 on key + row * golden) in NumPy's wrapping uint64."""
+    z = np.uint64(key) + rows.astype(np.uint64) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0 ** -53
+
+
+def _named(fn: Callable[..., Any], args: list[Any]) -> dict[str, Any]:
+    names = list(inspect.signature(fn.py_func).parameters)  # type: ignore[attr-defined]
+    return dict(zip(names, args, strict=True))
+
+
+@pytest.fixture(scope="module")
+def period() -> dict[str, dict[str, Any]]:
+    """Each pass's arguments before and after one call, in the AI era (about 4,000 rows: 16
+    blocks and a partial one)."""
+    scenario = load_scenario("ai-baseline", {"run.workers": 3000, "run.burn_in": 4,
+                                             "run.threads": 1})
+    model = LabourMarket(scenario, builtin_economy(), 11)
+    for _ in range(scenario.run.burn_in + 8):
+        model.step()
+    captured: dict[str, dict[str, Any]] = {}
+    originals = {}
+    names = ("score_pass", "select_lottery_pass", "settle_pass")
+    for name in names:
+        fn = getattr(kern, name)
+        originals[name] = fn
+
+        def wrapped(*args: Any, _fn: Any = fn, _name: str = name) -> Any:
+            before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+            out = _fn(*args)
+            after = [a.copy() if isinstance(a, np.ndarray) else a for a in args]  # (the trim
+            # and later passes write to the same arrays)
+            captured[_name] = {"before": _named(_fn, before), "after": _named(_fn, after)}
+            return out
+
+        setattr(kern, name, wrapped)
+    try:
+        model.step()
+    finally:
+        for name, fn in originals.items():
+            setattr(kern, name, fn)
+    assert set(captured) == set(names)
+    assert captured["settle_pass"]["before"]["status"].size > 10 * kern.BLOCK
+    assert captured["settle_pass"]["before"]["status"].size % kern.BLOCK != 0
+    return captured
+
+
+def test_score_pass_matches_the_step_in_numpy(period: dict[str, dict[str, Any]]) -> None:
+    a, out = period["score_pass"]["before"], period["score_pass"]["after"]
+    assert not a["gaussian_noise"]  # (the default contest is Tullock's)
+    st = a["status"]
+    rows = np.arange(st.size)
+    live = st != OUT
+    unemployed = st == UNEMPLOYED
+    # search: the unemployed draw the occupation they contest from their origin's row
+    j = a["occ"].astype(np.int64)
+    u_search = uniform_np(a["key_search"], rows)
+    for i in np.flatnonzero(unemployed):
+        cdf_row = a["search_cdf"][a["degree"][i], a["origin"][i]]
+        j[i] = min(np.searchsorted(cdf_row, u_search[i], side="left"), cdf_row.size - 1)
+    np.testing.assert_array_equal(out["occ"][live], j[live])
+    j = np.where(live, j, 0)
+    u = uniform_np(a["key_test"], rows)
+    test = a["log_skill"] + a["test_sd"][j] * np.log(
+        (u / (1.0 - u)).astype(np.float32).astype(np.float64)) * (np.sqrt(3.0) / np.pi)
+    prior = a["degree_mean"][a["degree"]]
+    ln_h = prior + a["bayes_weight"][j] * (test - prior) + np.log1p(
+        a["aug_gain"][j] * a["ai_skill"])
+    k = (a["productivity_weight"] * ln_h - a["blame_penalty"] * a["mark"]
+         + a["incumbent_advantage"] * (st == EMPLOYED))
+    x = (a["r"] * np.log(np.maximum(a["effort"], EFFORT_FLOOR)) + k) / a["noise"][j]
+    np.testing.assert_allclose(out["signal"][live], k[live], rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(out["score"][live], x[live], rtol=2e-6, atol=2e-6)
+    n_occ = a["candidates"].size
+    np.testing.assert_array_equal(out["candidates"], np.bincount(j[live], minlength=n_occ))
+    np.testing.assert_array_equal(out["applicants"],
+                                  np.bincount(j[unemployed], minlength=n_occ))
+    np.testing.assert_allclose(out["effort_sum"],
+                               np.bincount(j[live], a["effort"][live], minlength=n_occ),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(out["hist_n"].sum(axis=1), out["candidates"])
+    # (the histogram sums the scores before they are stored in single precision)
+    np.testing.assert_allclose(out["hist_x"].sum(axis=1),
+                               np.bincount(j[live], out["score"][live], minlength=n_occ),
+                               rtol=1e-6, atol=1e-4)
+
+
+def test_lottery_matches_the_step_in_numpy(period: dict[str, dict[str, Any]]) -> None:
+    a, out = period["select_lottery_pass"]["before"], period["select_lottery_pass"]["after"]
+    st = a["status"]
+    live = st != OUT
+    j = np.where(live, a["occ"], 0).astype(np.int64)
+    bar = a["bar"][j]
+    p = 1.0 / (1.0 + np.exp(-np.clip(a["score"] - bar, -40.0, 40.0)))
+    u = uniform_np(a["key"], np.arange(st.size))
+    wins = (bar <= NO_BAR) | (u < p)
+    expected = np.where(live, np.where(wins, 2, 1), 0)
+    clear = np.abs(u - p) > 1e-6
+    assert clear.mean() > 0.99
+    np.testing.assert_array_equal(out["won"][clear], expected[clear])
+    assert live.sum() > 0 and (expected[live] == 2).any() and (expected[live] == 1).any()
+    counted = np.bincount(j[out["won"] == 2], minlength=a["n_won"].size)
+    np.testing.assert_array_equal(out["n_won"], counted)
+
+
+def _contest_reference(a: dict[str, Any]) -> dict[str, Any]:
+    st = a["status"]
+    live = st != OUT
+    j = np.where(live, a["occ"], 0).astype(np.int64)
+    won = a["won"] == 2
+    k = a["signal"].astype(np.float64)
+    k = k + a["incumbent_advantage"] * (won & (st == UNEMPLOYED))
+    k = k - a["incumbent_advantage"] * (~won & (st == EMPLOYED))
+    h = a["skill"] * (1.0 + a["aug_gain"][j] * a["ai_skill"])
+    beta = a["bargaining"][j]
+    pay = beta * a["value_of_efficiency"][j] * h + (1.0 - beta) * a["outside"][j]
+    prize = a["horizon"][j] * np.maximum(pay - a["benefit"], 0.0)
+    bar, sig, r = a["bar"][j], a["noise"][j], a["r"]
+    responds = live & (bar > NO_BAR) & (prize > 0.0)
+    target = np.zeros(st.size)
+    for i in np.flatnonzero(responds):
+        ai = np.log(prize[i] * r / (sig[i] * a["effort_cost"])) - (sig[i] * bar[i] - k[i]) / r
+        zs = eff.lookup(a["br_rows"], j[i], ai)
+        if zs > NO_EFFORT / 2:
+            target[i] = min(np.exp(max((sig[i] * (zs + bar[i]) - k[i]) / r, -30.0)),
+                            a["max_effort"])
+    n_occ = a["hires"].size
+    return {
+        "status": np.where(live, np.where(won, EMPLOYED, UNEMPLOYED), OUT),
+        "effort": np.where(live, a["effort"] + a["adjustment"] * (target - a["effort"]),
+                           a["effort"]),
+        "hires": np.bincount(j[live & won & (st == UNEMPLOYED)], minlength=n_occ),
+        "separations": np.bincount(j[live & ~won & (st == EMPLOYED)], minlength=n_occ),
+        "prize_won": np.bincount(j[live & won], prize[live & won], minlength=n_occ),
+        "responds": responds,
+    }
+
+
+def test_settle_contest_matches_the_step_in_numpy(period: dict[str, dict[str, Any]]) -> None:
+    a, out = period["settle_pass"]["before"], period["settle_pass"]["after"]
+    ref = _contest_reference(a)
+    np.testing.assert_array_equal(out["status"], ref["status"])
+    np.testing.assert_array_equal(out["hires"], ref["hires"])
+    np.testing.assert_array_equal(out["separations"], ref["separations"])
+    np.testing.assert_allclose(out["prize_won"], ref["prize_won"], rtol=1e-9)
+    # the best responses: most candidates respond, and some effort moves
+    assert ref["responds"].mean() > 0.5
+    np.testing.assert_allclose(out["effort"], ref["effort"], rtol=2e-5, atol=1e-5)
+    assert np.abs(out["effort"] - a["effort"]).max() > 0.1
+
+
+def test_settle_work_matches_the_step_in_numpy(period: dict[str, dict[str, Any]]) -> None:
+    a, out = period["settle_pass"]["before"], period["settle_pass"]["after"]
+    ref = _contest_reference(a)
+    live = ref["status"] != OUT
+    employed = ref["status"] == EMPLOYED
+    j = np.where(live, a["occ"], 0).astype(np.int64)
+    e = out["effort"].astype(np.float64)
+    gain = np.log(1.0 + a["learn_share"] * e)
+    focus = a["ai_focus"][j]
+    learned = a["skill_rate"] * (1.0 - focus) * gain
+    ls = a["log_skill"] + learned - a["skill_depreciation"]
+    z = a["ai_skill"]
+    z = np.clip(z + a["ai_rate"] * focus * gain * (1.0 - z) - a["ai_depreciation"] * z, 0.0, 1.0)
+    np.testing.assert_allclose(out["log_skill"][live], ls[live], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out["skill"][live], np.exp(ls[live]), rtol=1e-5)
+    np.testing.assert_allclose(out["ai_skill"][live], z[live], rtol=1e-5, atol=1e-6)
+    h = np.exp(ls) * (1.0 + a["aug_gain"][j] * z)
+    beta = a["bargaining"][j]
+    pay = np.maximum(beta * a["value_of_efficiency"][j] * h + (1.0 - beta) * a["outside"][j],
+                     1e-6)
+    np.testing.assert_allclose(out["wage"][employed], pay[employed], rtol=1e-5)
+    n_occ = a["occ_sums"].shape[0]
+    sums = out["occ_sums"]
+    with_ai = employed & (z >= a["ai_threshold"])
+    without = employed & (z < a["ai_threshold"])
+    lw = np.log(pay)
+    for col, mask, weights in ((0, employed, pay), (1, with_ai, None), (3, without, None),
+                               (2, with_ai, lw), (4, without, lw), (10, employed, None),
+                               (11, with_ai, ls), (12, without, ls), (13, employed, ls * ls),
+                               (14, employed, ls * lw), (7, employed, np.exp(ls))):
+        w = None if weights is None else weights[mask]
+        np.testing.assert_allclose(sums[:, col], np.bincount(j[mask], w, minlength=n_occ),
+                                   rtol=2e-5, atol=1e-4, err_msg=f"occ_sums column {col}")
+    # every employed person's log wage lands in the wage histogram
+    assert out["wage_hist"].sum() == employed.sum()
+    # the degree groups' sums of log skill
+    for d in (0, 1):
+        mask = live & (a["degree"] == d)
+        np.testing.assert_allclose(out["degree_stats"][d, :2], [mask.sum(), ls[mask].sum()],
+                                   rtol=1e-5)
