@@ -143,6 +143,9 @@ def test_threads_give_the_bits_of_one_thread(rule: str, monkeypatch: pytest.Monk
     _same(one, three)
     for name in ("status", "occ", "won", "signal", "score", "effort", "log_skill", "skill",
                  "ai_skill", "mark", "wage"):
+        if getattr(one.pop, name).strides[0] == 0:  # (a placeholder: the scores under Tullock)
+            assert rule == "tullock" and name == "score"
+            continue
         assert np.array_equal(getattr(one.pop, name), getattr(three.pop, name)), name
     three.close()
 

@@ -310,23 +310,32 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
 
 @njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
 def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
-                        score: NDArray[np.float32], bar: NDArray[np.float64],
+                        signal: NDArray[np.float32], effort: NDArray[np.float32],
+                        bar: NDArray[np.float64], noise: NDArray[np.float64], r: float,
                         won: NDArray[np.int8], n_won: NDArray[np.float64], key: np.uint64
                         ) -> None:  # pragma: no cover - compiled
     """Tullock lottery against the bar: win with probability logistic(x - bar).
 
-    In blocks of rows: the bars read row by row, the draws and the logistic (an exp) in a
-    vectorised loop, the outcomes and the winners' count row by row."""
+    The score ``x = (r ln e + k) / noise`` is recomputed from the signal ``k`` and effort (no
+    array keeps it: 4 bytes a row). In blocks of rows: the bars and noise read row by row, the
+    scores, draws and the logistic (a log, an exp) in a vectorised loop, the outcomes and the
+    winners' count row by row."""
     n_won[:] = 0.0
     bars = np.empty(BLOCK, np.float64)
+    noises = np.empty(BLOCK, np.float64)
     wins = np.empty(BLOCK, np.bool_)
     for start in range(0, status.size, BLOCK):
         m = min(BLOCK, status.size - start)
         for q in range(m):
-            bars[q] = bar[np.uint64(occ[start + q])] if status[start + q] != OUT else NO_BAR
+            live = status[start + q] != OUT
+            j = np.uint64(occ[start + q]) if live else np.uint64(0)
+            bars[q] = bar[j] if live else NO_BAR
+            noises[q] = noise[j]
         for q in range(m):
             i = start + q
-            z = np.float32(min(max(score[i] - bars[q], -40.0), 40.0))
+            log_e = float(vlogf(np.float32(max(effort[i], EFFORT_FLOOR))))
+            x = (r * log_e + signal[i]) / noises[q]
+            z = np.float32(min(max(x - bars[q], -40.0), 40.0))
             p = 1.0 / (1.0 + float(vexpf(-z)))
             wins[q] = (bars[q] <= NO_BAR) | (uniform(key, i) < p)
         for q in range(m):

@@ -131,6 +131,8 @@ class LabourMarket(MarketBase):
         self.shards.map("set_economy", economy)
         local = isinstance(self.shards, LocalShards)  # (a remote shard has its own CPUs)
         self.shards.map("set_threads", scenario.run.threads or (available_cores() if local else 1))
+        if self.kind == NORMAL:  # (Tullock's lottery recomputes the scores: no array for them)
+            self.shards.map("keep_scores")
         n = economy.n_occ
         self.employed = np.zeros(n)
         self.efficiency_units = np.zeros(n)
@@ -295,7 +297,8 @@ class LabourMarket(MarketBase):
         if self.kind == LOGISTIC:
             bar = kern.solve_bars(self.hist_n, self.hist_x, fillable, candidates, self.last_bar)
             self.last_bar = bar
-            self.n_won = np.sum(shards.map("lottery", bar, self._key(STREAM_SELECT)), axis=0)
+            self.n_won = np.sum(shards.map("lottery", bar, noise, c.r,
+                                           self._key(STREAM_SELECT)), axis=0)
             if np.any(self.n_won > fillable):
                 shards.chain("trim", (fillable, self.n_won), self._key(STREAM_TRIM))
                 self.n_won = np.minimum(self.n_won, fillable)

@@ -373,7 +373,12 @@ class Shard:
         shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,))
         return self._folded(kern.score_pass, rows, args, shapes)
 
-    def lottery(self, bar: NDArray[np.float64], key: np.uint64) -> NDArray[np.float64]:
+    def keep_scores(self) -> None:
+        """Keep each candidate's observed score (top-M selects on it; Tullock recomputes it)."""
+        self.pop.keep_scores()
+
+    def lottery(self, bar: NDArray[np.float64], noise: NDArray[np.float64], r: float,
+                key: np.uint64) -> NDArray[np.float64]:
         """The Tullock lottery against the bar; winners per occupation here."""
         from neijuan.sim import kernels as kern
 
@@ -382,8 +387,9 @@ class Shard:
         def work(job: tuple[int, int, int]) -> NDArray[np.float64]:
             _, a, b = job
             n_won = np.zeros(bar.size)
-            kern.select_lottery_pass(pop.status[a:b], pop.occ[a:b], pop.score[a:b], bar,
-                                     pop.won[a:b], n_won, shift_key(key, self.start + a))
+            kern.select_lottery_pass(pop.status[a:b], pop.occ[a:b], pop.signal[a:b],
+                                     pop.effort[a:b], bar, noise, r, pop.won[a:b], n_won,
+                                     shift_key(key, self.start + a))
             return n_won
 
         self.n_won = np.sum(list(self._map_chunks(work)), axis=0)  # counts: exact in any order

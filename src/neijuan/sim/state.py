@@ -47,13 +47,17 @@ SCRATCH_DTYPES: dict[str, type[np.generic]] = {
     "signal": np.float32,  # non-effort part k of the log score
     "won": np.int8,        # 0 not a candidate, 1 lost, 2 won
 }
+# scratch that only the top-M contest reads (the observed score, noise drawn once, binned by the
+# selection); under Tullock's lottery the score is recomputed from the signal and effort, so the
+# array is a placeholder until a top-M run asks for it (:meth:`Population.keep_scores`)
+ON_DEMAND_ARRAYS: tuple[str, ...] = ("score",)
 
 
 def bytes_per_row(include_scratch: bool = True, records: bool = True) -> int:
     """Bytes of memory per person-row (``records = False``: without the per-person records)."""
     dtypes = {**STATE_DTYPES, **(SCRATCH_DTYPES if include_scratch else {})}
     return sum(np.dtype(d).itemsize for name, d in dtypes.items()
-               if records or name not in RECORD_ARRAYS)
+               if (records or name not in RECORD_ARRAYS) and name not in ON_DEMAND_ARRAYS)
 
 
 def placeholder(capacity: int, dtype: type[np.generic]) -> NDArray[Any]:
@@ -91,11 +95,18 @@ class Population:
         """Zeroed arrays whose every page is written now: ``np.zeros`` leaves untouched rows on
         the operating system's shared zero page, where the compiled passes' masked vector stores
         take a slow path on every call, forever (measured: 20x slower retirement pass). Without
-        ``records``, the per-person records (:data:`RECORD_ARRAYS`) are placeholders."""
-        arrays = {name: (np.full(capacity, 0, dtype=dt) if records or name not in RECORD_ARRAYS
-                         else placeholder(capacity, dt))
+        ``records``, the per-person records (:data:`RECORD_ARRAYS`) are placeholders; the
+        arrays only top-M reads (:data:`ON_DEMAND_ARRAYS`) are placeholders until it asks."""
+        arrays = {name: (np.full(capacity, 0, dtype=dt)
+                         if (records or name not in RECORD_ARRAYS)
+                         and name not in ON_DEMAND_ARRAYS else placeholder(capacity, dt))
                   for name, dt in {**STATE_DTYPES, **SCRATCH_DTYPES}.items()}
         return cls(**arrays)
+
+    def keep_scores(self) -> None:
+        """Give the observed scores a row each (the top-M contest selects on them)."""
+        if self.score.strides[0] == 0:
+            self.score = np.full(self.capacity, 0, dtype=SCRATCH_DTYPES["score"])
 
     @property
     def keeps_records(self) -> bool:
