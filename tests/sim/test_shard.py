@@ -252,3 +252,49 @@ def test_an_address_where_no_ray_cluster_answers_is_refused_at_once() -> None:
     with pytest.raises(NeijuanError, match=r"ray://127\.0\.0\.1:1"):
         shard.check_reachable("ray://127.0.0.1:1", timeout=2.0)
     shard.check_reachable("auto")  # (left to Ray)
+
+
+# ------------------------------------------------------------------------------------ the trim
+def _winners(threads: int, chunk_rows: int = 64, n_chunks: int = 12) -> shard.Shard:
+    """One shard of ``n_chunks`` chunks whose rows all won: occupation 0 on even rows, 1 on odd
+    rows of the first half; occupation 2 (not over-subscribed) elsewhere."""
+    s = shard.Shard(0, n_chunks, chunk_rows * n_chunks, chunk_rows)
+    s.set_threads(threads)
+    n = s.size
+    s.pop.status[:] = 1
+    s.pop.won[:] = 2
+    rows = np.arange(n)
+    s.pop.occ[:] = np.where(rows < n // 2, rows % 2, 2)
+    s.n_won_chunks = [np.bincount(s.pop.occ[a:b], minlength=3).astype(np.float64)
+                      for _, a, b in s._chunks()]
+    s.n_won = np.sum(s.n_won_chunks, axis=0)
+    return s
+
+
+def test_the_trim_keeps_exactly_the_positions_a_uniform_subset_on_any_threads() -> None:
+    """The chunks' quotas are hypergeometric draws in row order, then each chunk samples its
+    own winners: exactly ``need`` are kept, every winner with the same chance (need / winners)
+    whichever chunk it is in, and the bits do not depend on the threads."""
+    need = np.array([50.0, 3.0, 1e9])
+    kept_sum = np.zeros(12 * 64)
+    trials = 400
+    for t in range(trials):
+        s = _winners(1)
+        s.trim((need, s.n_won.copy()), np.uint64(1000 + t), True)
+        kept = s.pop.won == 2
+        occ = s.pop.occ
+        assert kept[occ == 0].sum() == 50 and kept[occ == 1].sum() == 3
+        assert kept[occ == 2].all()  # (not over-subscribed: all kept)
+        if t < 3:
+            other = _winners(3)
+            other.trim((need, other.n_won.copy()), np.uint64(1000 + t), True)
+            assert np.array_equal(other.pop.won, s.pop.won)
+            other.close()
+        kept_sum += kept
+    occ = _winners(1).pop.occ
+    share = kept_sum / trials
+    # per chunk (6 chunks hold occupation 0, 192 winners: 50 kept), the mean keep rate
+    for o, rate in ((0, 50 / 192), (1, 3 / 192)):
+        by_chunk = [share[a:a + 64][occ[a:a + 64] == o].mean() for a in range(0, 384, 64)]
+        sd = np.sqrt(rate * (1 - rate) / (trials * 32))  # (32 of each per chunk)
+        assert max(abs(np.array(by_chunk) - rate)) < 4.5 * sd, (o, by_chunk, rate)

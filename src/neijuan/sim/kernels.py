@@ -195,6 +195,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     candidates[:] = 0.0
     applicants[:] = 0.0
     effort_sum[:] = 0.0
+    inv_noise = 1.0 / noise
     tests = np.empty(BLOCK, np.float32)    # the skill test's logistic noise (unit variance)
     log_efforts = np.empty(BLOCK, np.float32)
     uplifts = np.empty(BLOCK, np.float32)  # a_o z, then log(1 + a_o z)
@@ -218,6 +219,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
                 j = np.uint64(_search(search_cdf[degree[i], np.uint64(origin[i])],
                                       uniform(key_search, i)))
                 occ[i] = j
+                applicants[j] += 1.0
             else:
                 j = np.uint64(occ[i])
             contested[q] = j
@@ -238,7 +240,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             k = productivity_weight * ln_h - blame_penalty * mark[i]
             if st == EMPLOYED:
                 k += incumbent_advantage
-            x = (r * log_efforts[q] + k) / noise[j]
+            x = (r * log_efforts[q] + k) * inv_noise[j]
             signal[i] = k
             if gaussian_noise:
                 x += std_normal(key_noise, i)
@@ -247,10 +249,9 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             cell = np.uint64(min(max(b, 0), n_bins - 1))
             hist_n[j, cell] += 1.0
             hist_x[j, cell] += x
-            candidates[j] += 1.0
-            if st == UNEMPLOYED:
-                applicants[j] += 1.0
             effort_sum[j] += effort[i]
+    for o in range(candidates.size):  # (counts: the histogram's are exact)
+        candidates[o] = hist_n[o].sum()
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
@@ -321,8 +322,9 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
     scores, draws and the logistic (a log, an exp) in a vectorised loop, the outcomes and the
     winners' count row by row."""
     n_won[:] = 0.0
+    inv_noise = 1.0 / noise
     bars = np.empty(BLOCK, np.float64)
-    noises = np.empty(BLOCK, np.float64)
+    noises = np.empty(BLOCK, np.float64)  # 1 / noise
     wins = np.empty(BLOCK, np.bool_)
     for start in range(0, status.size, BLOCK):
         m = min(BLOCK, status.size - start)
@@ -330,11 +332,11 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             live = status[start + q] != OUT
             j = np.uint64(occ[start + q]) if live else np.uint64(0)
             bars[q] = bar[j] if live else NO_BAR
-            noises[q] = noise[j]
+            noises[q] = inv_noise[j]
         for q in range(m):
             i = start + q
             log_e = float(vlogf(np.float32(max(effort[i], EFFORT_FLOOR))))
-            x = (r * log_e + signal[i]) / noises[q]
+            x = (r * log_e + signal[i]) * noises[q]
             z = np.float32(min(max(x - bars[q], -40.0), 40.0))
             p = 1.0 / (1.0 + float(vexpf(-z)))
             wins[q] = (bars[q] <= NO_BAR) | (uniform(key, i) < p)
@@ -387,7 +389,7 @@ def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             won[i] = 1
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
 def trim_pass(status: NDArray[np.int8], occ: NDArray[np.int16], won: NDArray[np.int8],
               positions: NDArray[np.float64], n_won: NDArray[np.float64], key: np.uint64
               ) -> None:  # pragma: no cover - compiled
@@ -395,17 +397,24 @@ def trim_pass(status: NDArray[np.int8], occ: NDArray[np.int16], won: NDArray[np.
     exactly ``positions`` of them (selection sampling), so employed <= positions always."""
     need = positions.copy()
     left = n_won.copy()
-    for i in range(status.size):
-        if won[i] != 2:
-            continue
-        j = np.uint64(occ[i])
-        if n_won[j] <= positions[j]:
-            continue
-        if uniform(key, i) * left[j] < need[j]:
-            need[j] -= 1.0
-        else:
-            won[i] = 1
-        left[j] -= 1.0
+    over = n_won > positions  # (most occupations drew no more winners than positions)
+    draws = np.empty(BLOCK, np.bool_)
+    for start in range(0, status.size, BLOCK):
+        m = min(BLOCK, status.size - start)
+        # branch-free: which rows are winners in an occupation with too many
+        for q in range(m):
+            w = won[start + q] == 2
+            draws[q] = w & over[np.uint64(occ[start + q]) if w else np.uint64(0)]
+        for q in range(m):
+            if not draws[q]:
+                continue
+            i = start + q
+            j = np.uint64(occ[i])
+            if uniform(key, i) * left[j] < need[j]:
+                need[j] -= 1.0
+            else:
+                won[i] = 1
+            left[j] -= 1.0
     for o in range(n_won.size):
         n_won[o] = min(n_won[o], positions[o])
 

@@ -184,6 +184,7 @@ class Shard:
         self.stop = min(last_chunk * chunk_rows, capacity)
         self.pop = Population.allocate(self.stop - self.start, records)
         self.n_won = np.zeros(0)
+        self.n_won_chunks: list[NDArray[np.float64]] = []
         self._init_rng: np.random.Generator | None = None
         self.economy: Economy | None = None
         self.threads = 1
@@ -392,7 +393,8 @@ class Shard:
                                      shift_key(key, self.start + a))
             return n_won
 
-        self.n_won = np.sum(list(self._map_chunks(work)), axis=0)  # counts: exact in any order
+        self.n_won_chunks = list(self._map_chunks(work))  # (the trim splits by chunk)
+        self.n_won = np.sum(self.n_won_chunks, axis=0)  # counts: exact in any order
         return self.n_won
 
     def trim(self, state: tuple[NDArray[np.float64], NDArray[np.float64]], key: np.uint64,
@@ -403,8 +405,32 @@ class Shard:
         from neijuan.sim import kernels as kern
 
         need, left = state
-        kern.trim_pass(self.pop.status, self.pop.occ, self.pop.won, need.copy(), left.copy(),
-                       shift_key(key, self.start))
+        pop = self.pop
+        chunks = list(self._chunks())
+        # how many of each chunk's winners are kept: the chunks in row order, each taking its
+        # share of the positions left by a hypergeometric draw (what selection sampling over the
+        # rows in order would give); then the chunks' own selection sampling on the threads
+        quotas = []
+        to_keep, to_see = need.copy(), left.copy()
+        for (chunk, _, _), n_c in zip(chunks, self.n_won_chunks, strict=True):
+            over = to_see > to_keep
+            draw = np.random.default_rng([int(key), chunk]).hypergeometric(
+                np.where(over, n_c, 1).astype(np.int64),
+                np.where(over, to_see - n_c, 0).astype(np.int64),
+                np.where(over, to_keep, 0).astype(np.int64))
+            kept = np.where(over, draw, n_c).astype(np.float64)
+            quotas.append(kept)
+            to_keep -= kept
+            to_see -= n_c
+
+        def work(job: tuple[int, int, int]) -> None:
+            chunk, a, b = job
+            k = chunk - self.first_chunk
+            kern.trim_pass(pop.status[a:b], pop.occ[a:b], pop.won[a:b], quotas[k].copy(),
+                           self.n_won_chunks[k].copy(), shift_key(key, self.start + a))
+
+        for _ in self._map_chunks(work):
+            pass
         if last:
             return state, None
         kept = np.zeros(need.size)
