@@ -108,7 +108,7 @@ def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uin
     return n
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
 def entry_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
                skill: NDArray[np.float32], ai_skill: NDArray[np.float32],

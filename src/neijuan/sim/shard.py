@@ -185,6 +185,7 @@ class Shard:
         self.pop = Population.allocate(self.stop - self.start, records)
         self.n_won = np.zeros(0)
         self.n_won_chunks: list[NDArray[np.float64]] = []
+        self.free_chunks: list[int] = []
         self._init_rng: np.random.Generator | None = None
         self.economy: Economy | None = None
         self.threads = 1
@@ -220,6 +221,11 @@ class Shard:
     @property
     def size(self) -> int:
         return self.stop - self.start
+
+    @property
+    def n_chunks_here(self) -> int:
+        """Chunks of this shard."""
+        return -(-self.size // self.chunk_rows)
 
     def _chunks(self) -> Iterator[tuple[int, int, int]]:
         """(chunk index, local start, local stop) of each chunk."""
@@ -350,7 +356,11 @@ class Shard:
                              hazard, separation, flows)
             return flows
 
-        flows = np.sum(list(self._map_chunks(work)), axis=0)  # counts: exact in any order
+        by_chunk = list(self._map_chunks(work))
+        # free rows per chunk after retirement (entry fills the first ones, chunk by chunk)
+        self.free_chunks = [(b - a) - int(f[2]) for (_, a, b), f in zip(
+            self._chunks(), by_chunk, strict=True)]
+        flows = np.sum(by_chunk, axis=0)  # counts: exact in any order
         retired, in_force = int(flows[0]), int(flows[2])
         return retired, int(flows[1]), in_force, self.size - in_force
 
@@ -359,10 +369,30 @@ class Shard:
         from neijuan.sim import kernels as kern
 
         pop = self.pop
-        return int(kern.entry_pass(
-            pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
-            pop.effort, pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, pop.mark, n,
-            shift_key(key_a, self.start), shift_key(key_b, self.start), *args))
+        if len(self.free_chunks) != self.n_chunks_here:  # (no retirement pass yet)
+            self.free_chunks = [int(np.count_nonzero(pop.status[a:b] == 0))
+                                for _, a, b in self._chunks()]
+        # the first n free rows in row order: each chunk takes what the chunks before left, so
+        # the chunks can fill theirs at once (draws are keyed by row: the same rows, the same
+        # entrants as one pass over the shard)
+        quota = np.minimum(self.free_chunks, np.maximum(
+            0, n - np.concatenate([[0], np.cumsum(self.free_chunks)[:-1]])))
+
+        def work(job: tuple[int, int, int]) -> int:
+            chunk, a, b = job
+            take = int(quota[chunk - self.first_chunk])
+            if take == 0:
+                return 0
+            return int(kern.entry_pass(
+                pop.status[a:b], pop.occ[a:b], pop.origin[a:b], pop.degree[a:b],
+                pop.log_skill[a:b], pop.skill[a:b], pop.ai_skill[a:b], pop.effort[a:b],
+                pop.wage[a:b], pop.tenure[a:b], pop.agency[a:b], pop.failures[a:b],
+                pop.blamed[a:b], pop.mark[a:b], take, shift_key(key_a, self.start + a),
+                shift_key(key_b, self.start + a), *args))
+
+        entered = sum(self._map_chunks(work))
+        self.free_chunks = []  # (until the next retirement pass)
+        return entered
 
     def score(self, args: Sequence[Any], n_occ: int, n_bins: int) -> list[Node]:
         """Applications, screening and scores; per chunk the histogram and counts per
