@@ -444,10 +444,13 @@ class Shard:
         to_keep, to_see = need.copy(), left.copy()
         for (chunk, _, _), n_c in zip(chunks, self.n_won_chunks, strict=True):
             over = to_see > to_keep
-            draw = np.random.default_rng([int(key), chunk]).hypergeometric(
-                np.where(over, n_c, 1).astype(np.int64),
-                np.where(over, to_see - n_c, 0).astype(np.int64),
-                np.where(over, to_keep, 0).astype(np.int64))
+            if np.any(over & (to_see > n_c)):
+                draw = np.random.default_rng([int(key), chunk]).hypergeometric(
+                    np.where(over, n_c, 1).astype(np.int64),
+                    np.where(over, to_see - n_c, 0).astype(np.int64),
+                    np.where(over, to_keep, 0).astype(np.int64))
+            else:  # (every winner left is in this chunk: it keeps exactly what is left)
+                draw = to_keep.astype(np.int64)
             kept = np.where(over, draw, n_c).astype(np.float64)
             quotas.append(kept)
             to_keep -= kept
