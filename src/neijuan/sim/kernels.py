@@ -5,6 +5,11 @@ accumulating the per-occupation sums the small, per-occupation part of the step 
 per-occupation algebra lives in :mod:`neijuan.sim.steps`; this module holds no economics that is not
 also written there in words. Random draws come from :mod:`neijuan.sim.rng`, keyed by (seed,
 period, stream, row), so results do not depend on the order of evaluation.
+
+The summing passes work in blocks of :data:`BLOCK` rows: the bookkeeping (branches, per-occupation
+values and sums) row by row, the logarithms, exponentials and draws in short branch-free loops of
+their own over the block, which the compiler vectorises (:mod:`neijuan.sim.vmath`); in the row
+loop the C library's calls kept the passes scalar and waiting on each row's chain of them.
 """
 
 from __future__ import annotations
@@ -187,7 +192,8 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     degree-group mean and a noisy skill test, less ``blame_penalty`` per blame mark on the
     person's record (blame lowers one's standing). Scores are histogrammed per occupation so that the
     bar can be solved without another pass. Under top-M the stored score includes the screen's
-    Gaussian noise (the observed score); under Tullock the lottery is drawn later.
+    Gaussian noise (the observed score); under Tullock the lottery is drawn later, from the
+    signal and effort, and ``score`` is a placeholder (no array keeps it).
     """
     n_bins = hist_n.shape[1]
     hist_n[:, :] = 0.0
