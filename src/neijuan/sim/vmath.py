@@ -69,6 +69,16 @@ bits_f32: Any = intrinsic(_bits_f32)
 
 
 @njit(inline="always", cache=True)
+def _horner(x: np.float32, coefficients: tuple[np.float32, ...]
+            ) -> np.float32:  # pragma: no cover - compiled
+    """The polynomial with these coefficients (highest power first) at ``x``."""
+    p = coefficients[0]
+    for c in coefficients[1:]:
+        p = p * x + c
+    return p
+
+
+@njit(inline="always", cache=True)
 def logf(x: np.float32) -> np.float32:  # pragma: no cover - compiled
     """Natural log of a positive, finite, normal float32 (no checks: callers clamp)."""
     bits = f32_bits(x)
@@ -78,15 +88,7 @@ def logf(x: np.float32) -> np.float32:  # pragma: no cover - compiled
     e = e - np.int32(1) if small else e
     f = (m + m if small else m) - _F32(1.0)
     z = f * f
-    p = _L[0]
-    p = p * f + _L[1]
-    p = p * f + _L[2]
-    p = p * f + _L[3]
-    p = p * f + _L[4]
-    p = p * f + _L[5]
-    p = p * f + _L[6]
-    p = p * f + _L[7]
-    p = p * f + _L[8]
+    p = _horner(f, _L)
     ef = _F32(e)
     y = f * z * p + ef * _LN2_LO - _F32(0.5) * z
     return f + y + ef * _LN2_HI
@@ -98,11 +100,6 @@ def expf(x: np.float32) -> np.float32:  # pragma: no cover - compiled
     x = min(max(x, _EXP_LO), _EXP_HI)
     n = np.floor(x * _LOG2E + _F32(0.5))
     r = x - n * _LN2_HI - n * _LN2_LO
-    q = _E[0]
-    q = q * r + _E[1]
-    q = q * r + _E[2]
-    q = q * r + _E[3]
-    q = q * r + _E[4]
-    q = q * r + _E[5]
+    q = _horner(r, _E)
     y = q * r * r + r + _F32(1.0)
     return y * bits_f32((np.int32(n) + np.int32(127)) << np.int32(23))
