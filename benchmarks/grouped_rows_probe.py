@@ -1,0 +1,241 @@
+"""Probe of the next step for the engine's throughput: rows grouped by occupation.
+
+Run: ``python benchmarks/grouped_rows_probe.py [--workers N]``.
+
+Captures one period of the ``ai-baseline`` economy (the settle pass's arguments, chunk by chunk),
+groups each chunk's rows by occupation (live rows first), and times on those same rows the
+engine's work half (``kernels._settle_work``: steps 7-9 in blocks, per-occupation values read
+row by row) against a probe kernel that walks each occupation's segment with the occupation's
+values as loop constants, its sums as reductions, branch-free, writing block-local buffers and
+copying them back. Why the buffers: Numba gives array arguments no ``noalias``, so a loop that
+writes several arrays needs more runtime pointer checks than LLVM allows and stays scalar; the
+buffers come from Numba's allocator, which LLVM knows alias nothing. The probe leaves out the
+failure counters, the wage histogram, the skill's exact exp for large steps and 8 of the 12
+per-degree sums, so it bounds what the grouped layout could gain; it is not the engine.
+
+Not a test: a benchmark prints, it does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+import time
+from typing import Any
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import numpy as np
+from numba import njit
+
+import neijuan.sim.kernels as kern
+from neijuan.config import load_scenario
+from neijuan.sim.economy import builtin_economy
+from neijuan.sim.kernels import FAST
+from neijuan.sim.model import LabourMarket
+from neijuan.sim.rng import uniform
+from neijuan.sim.vmath import logf as vlogf
+
+ROWS = ("status", "occ", "origin", "degree", "tenure", "won", "signal", "effort", "log_skill",
+        "skill", "ai_skill", "wage", "agency", "failures", "blamed", "mark")
+
+
+@njit(fastmath=FAST, error_model="numpy")
+def work_segments(status: Any, degree: Any, effort: Any, log_skill: Any, skill: Any,
+                  ai_skill: Any, wage: Any, agency: Any, mark: Any, seg_lo: Any, seg_hi: Any,
+                  seg_occ: Any, value_of_efficiency: Any, aug_gain: Any, bargaining: Any,
+                  outside: Any, learn_share: float, skill_rate: float, skill_depreciation: float,
+                  ai_rate: float, ai_focus: Any, ai_depreciation: float, agency0: Any,
+                  agency1: Any, human0: Any, human1: Any, machine0: Any, machine1: Any,
+                  human_failure: float, ai_failure: Any, blame_ai: Any, keep_time: Any,
+                  mark_keep: float, replaceable: Any, ai_unit_cost: Any,
+                  needed_threshold: float, ai_threshold: float, key: Any, occ_sums: Any,
+                  deg: Any) -> None:  # pragma: no cover - compiled
+    """Steps 7-9 over each occupation's segment of rows: branch-free, block-local outputs."""
+    block = 256
+    new_ls = np.empty(block, np.float32)
+    new_sk = np.empty(block, np.float32)
+    new_z = np.empty(block, np.float32)
+    new_mark = np.empty(block, np.float32)
+    new_wage = np.empty(block, np.float32)
+    new_agency = np.empty(block, np.float32)
+    for s in range(seg_lo.size):
+        j = seg_occ[s]
+        focus = ai_focus[j]
+        beta = bargaining[j]
+        uplift = aug_gain[j]
+        kt = keep_time[j]
+        a0, a1, rep, cost = agency0[j], agency1[j], replaceable[j], ai_unit_cost[j]
+        h0, h1, m0, m1 = human0[j], human1[j], machine0[j], machine1[j]
+        fail_ai, blame = ai_failure[j], blame_ai[j]
+        pay_slope = beta * value_of_efficiency[j]
+        pay_base = (1.0 - beta) * outside[j]
+        sums = np.zeros(15)
+        wage_sum = with_ai = log_with = without = log_without = agency_sum = retained = 0.0
+        skill_sum = skill_z = skill_z2 = employed = ls_with = ls_without = ls2 = ls_lw = 0.0
+        n0 = sum0 = n1 = sum1 = vol_h = vol_m = fail_h = fail_m = fail_mb = 0.0
+        for start in range(seg_lo[s], seg_hi[s], block):
+            m = min(block, seg_hi[s] - start)
+            # (slices: LLVM then knows each array's bounds in the loop)
+            status_b = status[start:start + m]
+            effort_b = effort[start:start + m]
+            z_b = ai_skill[start:start + m]
+            sk_b = skill[start:start + m]
+            ls_b = log_skill[start:start + m]
+            mark_b = mark[start:start + m]
+            degree_b = degree[start:start + m]
+            for q in range(m):
+                fe = 1.0 if status_b[q] == 1 else 0.0
+                z = z_b[q]
+                gain = float(vlogf(np.float32(1.0 + learn_share * effort_b[q])))
+                learned = skill_rate * (1.0 - focus) * gain
+                delta = learned - skill_depreciation
+                ls = ls_b[q] + delta
+                sk = sk_b[q] * (1.0 + delta * (1.0 + 0.5 * delta))
+                z = min(max(z + ai_rate * focus * gain * (1.0 - z) - ai_depreciation * z, 0.0),
+                        1.0)
+                new_ls[q] = ls
+                new_sk[q] = sk
+                new_z[q] = z
+                mk = mark_b[q] * mark_keep
+                mk = mk if mk > 1e-3 else 0.0
+                d1 = float(degree_b[q])
+                n1 += d1
+                sum1 += d1 * ls
+                n0 += 1.0 - d1
+                sum0 += (1.0 - d1) * ls
+                h = sk * (1.0 + uplift * z)
+                pay = max(pay_slope * h + pay_base, 1e-6)
+                lw = float(vlogf(np.float32(pay)))
+                new_wage[q] = fe * pay
+                wa = fe if z >= ai_threshold else 0.0
+                wn = fe - wa
+                wage_sum += fe * pay
+                with_ai += wa
+                log_with += wa * lw
+                without += wn
+                log_without += wn * lw
+                ls_with += wa * ls
+                ls_without += wn * ls
+                ls2 += fe * ls * ls
+                ls_lw += fe * ls * lw
+                skill_sum += fe * sk
+                skill_z += fe * sk * z
+                skill_z2 += fe * sk * z * z
+                employed += fe
+                ag = min(max(a0 + a1 * z, 0.0), 1.0) * kt
+                new_agency[q] = fe * ag
+                agency_sum += fe * ag
+                needed = ag - (rep if pay > cost * h else 0.0)
+                retained += fe if needed < needed_threshold else 0.0
+                human = (h0 + h1 * z) * kt
+                machine = m0 + m1 * z
+                vol_h += fe * human
+                vol_m += fe * machine
+                u = uniform(key, start + q)
+                p_h = human_failure * human
+                p_m = fail_ai * machine
+                own = (fe > 0.0) & (u < p_h)
+                by_ai = (fe > 0.0) & (u >= p_h) & (u < p_h + p_m)
+                blamed = by_ai & ((u - p_h) < p_m * blame)
+                fail_h += 1.0 if own else 0.0
+                fail_m += 1.0 if by_ai else 0.0
+                fail_mb += 1.0 if blamed else 0.0
+                new_mark[q] = mk + (1.0 if own | blamed else 0.0)
+            log_skill[start:start + m] = new_ls[:m]
+            skill[start:start + m] = new_sk[:m]
+            ai_skill[start:start + m] = new_z[:m]
+            mark[start:start + m] = new_mark[:m]
+            wage[start:start + m] = new_wage[:m]
+            agency[start:start + m] = new_agency[:m]
+        sums[:] = (wage_sum, with_ai, log_with, without, log_without, agency_sum, retained,
+                   skill_sum, skill_z, skill_z2, employed, ls_with, ls_without, ls2, ls_lw)
+        occ_sums[j] += sums
+        deg += np.array((n0, sum0, n1, sum1, vol_h, vol_m, fail_h, fail_m, fail_mb))
+
+
+def capture(workers: int) -> list[dict[str, Any]]:
+    """The settle pass's arguments, chunk by chunk, for one period in the AI era."""
+    scenario = load_scenario("ai-baseline", {"run.workers": workers, "run.burn_in": 24,
+                                             "run.threads": 1})
+    model = LabourMarket(scenario, builtin_economy(), 1)
+    for _ in range(30):
+        model.step()
+    names = list(inspect.signature(kern.settle_pass.py_func).parameters)
+    calls: list[dict[str, Any]] = []
+    original = kern.settle_pass
+
+    def wrapped(*args: Any) -> None:
+        calls.append(dict(zip(names, [a.copy() if isinstance(a, np.ndarray) else a
+                                      for a in args], strict=True)))
+        original(*args)
+
+    kern.settle_pass = wrapped
+    try:
+        model.step()
+    finally:
+        kern.settle_pass = original
+    return calls
+
+
+def grouped(call: dict[str, Any]) -> dict[str, Any]:
+    """The chunk's rows grouped by occupation (live rows first, employed before unemployed)."""
+    key = np.where(call["status"] == 0, 1 << 40,
+                   call["occ"].astype(np.int64) * 4 + call["status"])
+    order = np.argsort(key, kind="stable")
+    return {k: (v[order].copy() if k in ROWS else v) for k, v in call.items()}
+
+
+def segments(call: dict[str, Any]) -> tuple[Any, Any, Any]:
+    live = int((call["status"] != 0).sum())
+    occ = call["occ"][:live].astype(np.int64)
+    if live == 0:  # (a chunk of free rows only)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    edges = np.flatnonzero(np.diff(occ)) + 1
+    starts = np.concatenate([[0], edges]).astype(np.int64)
+    ends = np.concatenate([edges, [live]]).astype(np.int64)
+    return starts, ends, occ[starts]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=1_000_000)
+    args = parser.parse_args()
+    calls = [grouped(c) for c in capture(args.workers)]
+    work_names = list(inspect.signature(kern._settle_work.py_func).parameters)
+    params = list(inspect.signature(work_segments.py_func).parameters)
+
+    def engine(batch: list[dict[str, Any]]) -> None:
+        for c in batch:
+            kern._settle_work(*[c[p] for p in work_names])
+
+    def probe(batch: list[dict[str, Any]]) -> None:
+        for c in batch:
+            lo, hi, oc = segments(c)
+            extra = {"seg_lo": lo, "seg_hi": hi, "seg_occ": oc, "deg": np.zeros(9)}
+            work_segments(*[extra[p] if p in extra else c[p] for p in params])
+
+    def fresh() -> list[dict[str, Any]]:
+        return [{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in c.items()}
+                for c in calls]
+
+    for fn in (engine, probe):
+        fn(fresh())  # (compiled)
+    print(f"work half (steps 7-9), {args.workers:,} workers, rows grouped by occupation, "
+          "CPU ms (min / median of 7, alternating)")
+    for _ in range(2):
+        for label, fn in (("engine, blocks", engine), ("probe, segments", probe)):
+            times = []
+            for _ in range(7):
+                batch = fresh()
+                start = time.process_time()
+                fn(batch)
+                times.append(time.process_time() - start)
+            times.sort()
+            print(f"  {label:16s} {times[0] * 1e3:7.1f} / {times[3] * 1e3:7.1f}")
+
+
+if __name__ == "__main__":
+    main()
