@@ -125,11 +125,11 @@ def test_threads_give_the_bits_of_one_thread(rule: str, monkeypatch: pytest.Monk
     threads_seen: set[str] = set()
     original = shard.Shard._map_chunks
 
-    def spy(self: shard.Shard, work: Any) -> Any:
+    def spy(self: shard.Shard, work: Any, used_only: bool = False) -> Any:
         def tracked(job: Any) -> Any:
             threads_seen.add(threading.current_thread().name)
             return work(job)
-        return original(self, tracked)
+        return original(self, tracked, used_only)
 
     monkeypatch.setattr(shard.Shard, "_map_chunks", spy)
     econ = builtin_economy()
@@ -148,6 +148,41 @@ def test_threads_give_the_bits_of_one_thread(rule: str, monkeypatch: pytest.Monk
             continue
         assert np.array_equal(getattr(one.pop, name), getattr(three.pop, name)), name
     three.close()
+
+
+def test_the_passes_skip_only_rows_that_never_held_anyone(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """A growing labour force (8% a year over 40 quarters: 2.2 times the first rows) in chunks
+    of 1,024 rows: the passes stop at each chunk's high-water mark. Every row past a mark is
+    out of the labour force, the marks only rise, some chunks really were cut short, and the run
+    is bit for bit the run whose passes read every row."""
+    sc = load_scenario("ai-baseline", {"run.workers": 3000, "run.burn_in": 8, "run.periods": 32,
+                                       "labour.growth": 0.08})
+    econ = builtin_economy()
+    cut_short = 0
+    original_step = LabourMarket.step
+
+    def checked_step(self: LabourMarket) -> None:
+        nonlocal cut_short
+        (s,) = self.shards.shards  # type: ignore[attr-defined]
+        before = list(s.used)
+        original_step(self)
+        for (_, a, b), used, was in zip(s._chunks(), s.used, before, strict=True):
+            assert was <= used <= b - a
+            assert not np.any(s.pop.status[a + used:b])  # (OUT is 0)
+            cut_short += used < b - a
+
+    monkeypatch.setattr(LabourMarket, "step", checked_step)
+    marked = LabourMarket(sc, econ, 5, shards=_local(1, 1024)).run()
+    assert cut_short > 40
+    original = shard.Shard._map_chunks
+    monkeypatch.setattr(shard.Shard, "_map_chunks",
+                        lambda self, work, used_only=False: original(self, work))
+    monkeypatch.setattr(LabourMarket, "step", original_step)
+    every_row = LabourMarket(sc, econ, 5, shards=_local(1, 1024)).run()
+    _same(marked, every_row)
+    for name in ("status", "occ", "won", "effort", "log_skill", "ai_skill", "mark", "wage"):
+        assert np.array_equal(getattr(marked.pop, name), getattr(every_row.pop, name)), name
 
 
 def test_a_run_of_one_chunk_is_unchanged_by_the_chunk_size() -> None:

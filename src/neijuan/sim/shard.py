@@ -186,6 +186,9 @@ class Shard:
         self.n_won = np.zeros(0)
         self.n_won_chunks: list[NDArray[np.float64]] = []
         self.free_chunks: list[int] = []
+        # rows in use so far at the start of each chunk (a high-water mark): entry fills the
+        # first free rows, so every row past it has never held anyone and the passes skip it
+        self.used = [b - a for _, a, b in self._chunks()]
         self._init_rng: np.random.Generator | None = None
         self.economy: Economy | None = None
         self.threads = 1
@@ -205,9 +208,14 @@ class Shard:
     def __getstate__(self) -> dict[str, Any]:  # (a pool does not travel)
         return {**self.__dict__, "_pool": None}
 
-    def _map_chunks(self, work: Callable[[tuple[int, int, int]], Any]) -> Iterable[Any]:
-        """``work(chunk, start, stop)`` for every chunk, in chunk order, on the shard's threads."""
+    def _map_chunks(self, work: Callable[[tuple[int, int, int]], Any], used_only: bool = False
+                    ) -> Iterable[Any]:
+        """``work(chunk, start, stop)`` for every chunk, in chunk order, on the shard's threads;
+        with ``used_only`` each chunk stops at its high-water mark (the rows after it are out of
+        the labour force and have never been in it: a pass over them would change nothing)."""
         chunks = list(self._chunks())
+        if used_only:
+            chunks = [(c, a, a + used) for (c, a, _), used in zip(chunks, self.used, strict=True)]
         if self.threads == 1 or len(chunks) == 1:
             return map(work, chunks)
         if self._pool is None:
@@ -251,7 +259,7 @@ class Shard:
             return chunk, acc
 
         tree = Fold()
-        for chunk, acc in self._map_chunks(work):
+        for chunk, acc in self._map_chunks(work, used_only=True):
             tree.push(chunk, acc)
         return tree.nodes()
 
@@ -276,6 +284,7 @@ class Shard:
             if a < b:
                 pop.occ[a - self.start:b - self.start] = occ_of_segment[seg]
         m = hi - lo
+        self.used = [min(max(m - a, 0), b - a) for _, a, b in self._chunks()]
         pop.origin[:m] = pop.occ[:m]
         split = min(max(n_emp - lo, 0), m)  # (slices: no whole-shard temporaries)
         pop.status[:split] = EMPLOYED
@@ -356,7 +365,7 @@ class Shard:
                              hazard, separation, flows)
             return flows
 
-        by_chunk = list(self._map_chunks(work))
+        by_chunk = list(self._map_chunks(work, used_only=True))
         # free rows per chunk after retirement (entry fills the first ones, chunk by chunk)
         self.free_chunks = [(b - a) - int(f[2]) for (_, a, b), f in zip(
             self._chunks(), by_chunk, strict=True)]
@@ -391,6 +400,11 @@ class Shard:
                 shift_key(key_b, self.start + a), *args))
 
         entered = sum(self._map_chunks(work))
+        # entrants past a chunk's free rows in use fill the never-used rows after its mark
+        for (chunk, a, b), free in zip(self._chunks(), self.free_chunks, strict=True):
+            k = chunk - self.first_chunk
+            free_in_use = free - ((b - a) - self.used[k])
+            self.used[k] += max(0, int(quota[k]) - free_in_use)
         self.free_chunks = []  # (until the next retirement pass)
         return entered
 
@@ -423,7 +437,7 @@ class Shard:
                                      shift_key(key, self.start + a))
             return n_won
 
-        self.n_won_chunks = list(self._map_chunks(work))  # (the trim splits by chunk)
+        self.n_won_chunks = list(self._map_chunks(work, used_only=True))  # (the trim splits by chunk)
         self.n_won = np.sum(self.n_won_chunks, axis=0)  # counts: exact in any order
         return self.n_won
 
@@ -462,7 +476,7 @@ class Shard:
             kern.trim_pass(pop.status[a:b], pop.occ[a:b], pop.won[a:b], quotas[k].copy(),
                            self.n_won_chunks[k].copy(), shift_key(key, self.start + a))
 
-        for _ in self._map_chunks(work):
+        for _ in self._map_chunks(work, used_only=True):
             pass
         if last:
             return state, None
