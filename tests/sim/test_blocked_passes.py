@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from neijuan.config import load_scenario
@@ -245,3 +247,18 @@ def test_only_top_m_keeps_a_score_per_row(rule: str) -> None:
     assert kept == (rule == "top_m")
     assert model.pop.nbytes() - (model.pop.capacity * 4 if kept else 0) == pytest.approx(
         bytes_per_row() * model.pop.capacity, abs=64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 3 * kern.LINEAR_SEARCH_MAX), st.integers(0, 2**32 - 1),
+       st.floats(0.0, 1.0, exclude_min=True))
+def test_the_search_finds_what_searchsorted_finds_counting_or_bisecting(n: int, seed: int,
+                                                                      u: float) -> None:
+    """Up to ``LINEAR_SEARCH_MAX`` occupations the search counts the entries below the draw,
+    above it bisects: both give the first entry that reaches it (ties and flat runs included)."""
+    rng = np.random.default_rng(seed)
+    weights = rng.random(n) * (rng.random(n) < 0.7)  # (zeros: flat runs of the cdf)
+    cdf = np.cumsum(weights) / max(weights.sum(), 1e-300)
+    for draw in (u, float(cdf[rng.integers(n)])):  # (and a draw exactly on an entry)
+        expected = min(int(np.searchsorted(cdf, draw, side="left")), n - 1)
+        assert kern._search(cdf, draw) == expected

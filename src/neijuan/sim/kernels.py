@@ -153,10 +153,22 @@ def entry_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
 
 
 # --------------------------------------------------------------- step 5: search and the contest
+LINEAR_SEARCH_MAX = 64  # up to this many occupations the search counts instead of bisecting
+
+
 @njit(inline="always", cache=True)
 def _search(cdf_row: NDArray[np.float64], u: float) -> int:  # pragma: no cover - compiled
+    """The first index whose cumulative probability reaches ``u`` (the last where none does).
+    Over a few dozen occupations: a count of the entries below ``u``, branch-free (a bisection's
+    branches are coin tosses for the predictor; measured 6% of the score pass at 20)."""
+    n = cdf_row.size
+    if n <= LINEAR_SEARCH_MAX:
+        below = 0
+        for t in range(n):
+            below += cdf_row[t] < u
+        return min(below, n - 1)
     lo = 0
-    hi = cdf_row.size - 1
+    hi = n - 1
     while lo < hi:
         mid = (lo + hi) // 2
         if cdf_row[mid] < u:
