@@ -307,6 +307,11 @@ def test_the_fitted_moments_vanish_without_ai() -> None:
     assert abs(without["bls_productivity_2018_2024"].mean()) < 0.02
     assert with_ai["pwc_2025_rpe_gap"].min() > without["pwc_2025_rpe_gap"].max()
     assert abs(without["pwc_2025_rpe_gap"].mean()) < 0.03
-    # fewer postings where AI works: the gap is negative with AI, around zero without
-    assert with_ai["pwc_2025_postings_gap"].max() < without["pwc_2025_postings_gap"].min()
-    assert with_ai["pwc_2025_postings_gap"].max() < -0.1
+    # fewer postings where AI works: the gap is negative with AI, and below its no-AI twin (the
+    # same seed) in every seed. (Seed by seed, not every seed against every other: at 10,000
+    # workers a seed's gap has a spread of about 0.07 with or without AI, and a seed that is
+    # extreme with AI is extreme without it too.)
+    gap = "pwc_2025_postings_gap"
+    assert with_ai[gap].max() < -0.1
+    assert (with_ai[gap] - without[gap]).max() < -0.1
+    assert abs(without[gap].mean()) < 0.1

@@ -307,9 +307,10 @@ def _winners(threads: int, chunk_rows: int = 64, n_chunks: int = 12) -> shard.Sh
 
 
 def test_the_trim_keeps_exactly_the_positions_a_uniform_subset_on_any_threads() -> None:
-    """The chunks' quotas are hypergeometric draws in row order, then each chunk samples its
-    own winners: exactly ``need`` are kept, every winner with the same chance (need / winners)
-    whichever chunk it is in, and the bits do not depend on the threads."""
+    """The chunks' quotas are hypergeometric draws in row order, then each chunk drops a random
+    subset of its own winners: exactly ``need`` are kept, every winner with the same chance
+    (need / winners) whichever chunk it is in and wherever in it, and the bits do not depend on
+    the threads."""
     need = np.array([50.0, 3.0, 1e9])
     kept_sum = np.zeros(12 * 64)
     trials = 400
@@ -333,3 +334,6 @@ def test_the_trim_keeps_exactly_the_positions_a_uniform_subset_on_any_threads() 
         by_chunk = [share[a:a + 64][occ[a:a + 64] == o].mean() for a in range(0, 384, 64)]
         sd = np.sqrt(rate * (1 - rate) / (trials * 32))  # (32 of each per chunk)
         assert max(abs(np.array(by_chunk) - rate)) < 4.5 * sd, (o, by_chunk, rate)
+        # and every winner alike within its chunk (not, say, the first ones kept)
+        per_row = share[:384][occ[:384] == o]
+        assert max(abs(per_row - rate)) < 4.5 * np.sqrt(rate * (1 - rate) / trials), (o, rate)

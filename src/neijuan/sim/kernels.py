@@ -417,34 +417,29 @@ def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             won[i] = 1
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
-def trim_pass(status: NDArray[np.int8], occ: NDArray[np.int16], won: NDArray[np.int8],
-              positions: NDArray[np.float64], n_won: NDArray[np.float64], key: np.uint64
-              ) -> None:  # pragma: no cover - compiled
-    """Where the lottery drew more winners than positions, keep a uniformly random subset of
-    exactly ``positions`` of them (selection sampling), so employed <= positions always."""
-    need = positions.copy()
-    left = n_won.copy()
-    over = n_won > positions  # (most occupations drew no more winners than positions)
-    draws = np.empty(BLOCK, np.bool_)
-    for start in range(0, status.size, BLOCK):
-        m = min(BLOCK, status.size - start)
-        # branch-free: which rows are winners in an occupation with too many
-        for q in range(m):
-            w = won[start + q] == 2
-            draws[q] = w & over[np.uint64(occ[start + q]) if w else np.uint64(0)]
-        for q in range(m):
-            if not draws[q]:
-                continue
-            i = start + q
-            j = np.uint64(occ[i])
-            if uniform(key, i) * left[j] < need[j]:
-                need[j] -= 1.0
-            else:
-                won[i] = 1
-            left[j] -= 1.0
-    for o in range(n_won.size):
-        n_won[o] = min(n_won[o], positions[o])
+@njit(cache=True, error_model="numpy", nogil=True)
+def trim_pass(occ: NDArray[np.int16], won: NDArray[np.int8], drop_ranks: NDArray[np.int64],
+              drop_start: NDArray[np.int64]) -> None:  # pragma: no cover - compiled
+    """Where the lottery drew more winners than positions, turn the winners of given ranks
+    into losers: in occupation o, counting its winners in row order from 0, those ranked
+    ``drop_ranks[drop_start[o]:drop_start[o + 1]]`` (sorted). The ranks are a uniformly random
+    subset drawn beforehand, so the kept winners are a uniformly random subset of exactly the
+    positions; the pass only counts (no draw, no branch a row: the excess is a few winners)."""
+    n_occ = drop_start.size - 1
+    seen = np.zeros(n_occ + 1, np.int64)  # winners so far; the last slot counts the others
+    at = drop_start[:n_occ].copy()        # the next rank to drop, per occupation
+    next_rank = np.full(n_occ + 1, -1, np.int64)
+    for o in range(n_occ):
+        if at[o] < drop_start[o + 1]:
+            next_rank[o] = drop_ranks[at[o]]
+    for i in range(occ.size):
+        j = np.uint64(occ[i]) if won[i] == 2 else np.uint64(n_occ)
+        rank = seen[j]
+        seen[j] = rank + 1
+        if rank == next_rank[j]:
+            won[i] = 1
+            at[j] += 1
+            next_rank[j] = drop_ranks[at[j]] if at[j] < drop_start[j + 1] else -1
 
 
 # ------------------------------------- steps 5-9: settle the contest, effort, learning, wages

@@ -14,14 +14,16 @@ Why the sharded run gives the same figures as one process, bit for bit:
   largest aligned subtrees inside its range (at most two per level) and the driver completes the
   same tree. A run of at most one chunk (262,144 rows) adds in row order as before.
 - **Sequential choices.** Entry fills the first free rows in row order: the driver gives each
-  shard its share from the shards' free-row counts. The trim of the Tullock lottery and the
-  random part of the top-M cut are selection sampling (keep with probability need / left, in
-  row order): the shards run one after another, each passing on the remaining need and left per
-  occupation (a cheap pass; the heavy passes run in parallel).
+  shard its share from the shards' free-row counts. The trim of the Tullock lottery gives each
+  chunk its share of the positions by hypergeometric draws in chunk order (keyed by the chunk),
+  then each chunk drops a uniformly random set of its winners' ranks; the random part of the
+  top-M cut is selection sampling (keep with probability need / left, in row order). The shards
+  run these one after another, each passing on the remaining need and left per occupation (a
+  cheap step; the heavy passes run in parallel).
 - **Threads.** Within a shard the chunks of a pass run on ``threads`` threads at once (the row
   passes release the GIL); each chunk still has its own key shift and its own sums, pushed into
-  the tree in chunk order, so any number of threads gives the same bits. The passes that choose
-  in row order (entry, the trim) stay on one thread.
+  the tree in chunk order, so any number of threads gives the same bits. Entry and the trim run
+  on the threads too, from per-chunk quotas (free rows; kept winners) fixed in chunk order.
 - **Rows never move.** A person stays in the shard of their row whatever occupation they hold or
   apply to: every shard holds the per-occupation parameters (a few arrays of one value per
   occupation), so applicants reach any occupation through the aggregates.
@@ -443,17 +445,18 @@ class Shard:
 
     def trim(self, state: tuple[NDArray[np.float64], NDArray[np.float64]], key: np.uint64,
              last: bool) -> tuple[tuple[NDArray[np.float64], NDArray[np.float64]], None]:
-        """The trim's selection sampling over this shard's winners, from the positions still to
-        fill (``need``) and the winners still to see (``left``) of the shards before; returns
-        them for the next shard."""
+        """The trim over this shard's winners, from the positions still to fill (``need``) and
+        the winners still to see (``left``) of the shards before; returns them for the next
+        shard."""
         from neijuan.sim import kernels as kern
 
         need, left = state
         pop = self.pop
         chunks = list(self._chunks())
         # how many of each chunk's winners are kept: the chunks in row order, each taking its
-        # share of the positions left by a hypergeometric draw (what selection sampling over the
-        # rows in order would give); then the chunks' own selection sampling on the threads
+        # share of the positions left by a hypergeometric draw (how many of a uniformly random
+        # subset of the winners fall in it); then each chunk, on the threads, drops a uniformly
+        # random subset of its own winners (the excess is a few winners)
         quotas = []
         to_keep, to_see = need.copy(), left.copy()
         for (chunk, _, _), n_c in zip(chunks, self.n_won_chunks, strict=True):
@@ -473,8 +476,18 @@ class Shard:
         def work(job: tuple[int, int, int]) -> None:
             chunk, a, b = job
             k = chunk - self.first_chunk
-            kern.trim_pass(pop.status[a:b], pop.occ[a:b], pop.won[a:b], quotas[k].copy(),
-                           self.n_won_chunks[k].copy(), shift_key(key, self.start + a))
+            drops = (self.n_won_chunks[k] - quotas[k]).astype(np.int64)
+            if not drops.any():
+                return
+            # which of the chunk's winners lose: in each occupation a uniformly random subset
+            # of ranks (the winners counted in row order), from a stream of the chunk's own
+            rng = np.random.default_rng([int(key), chunk, 1])
+            start = np.concatenate([[0], np.cumsum(drops)]).astype(np.int64)
+            ranks = np.empty(int(start[-1]), np.int64)
+            for o in np.flatnonzero(drops):
+                ranks[start[o]:start[o + 1]] = np.sort(rng.choice(
+                    int(self.n_won_chunks[k][o]), int(drops[o]), replace=False))
+            kern.trim_pass(pop.occ[a:b], pop.won[a:b], ranks, start)
 
         for _ in self._map_chunks(work, used_only=True):
             pass
