@@ -661,7 +661,6 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             occ_sums[j, 7] += sk
             occ_sums[j, 8] += sk * z
             occ_sums[j, 9] += sk * z * z
-            occ_sums[j, 10] += 1.0
             # step 9: agency (net of defensive review), decisions, failures and blame
             kt = keep_time[j]
             ag = min(max(agency0[j] + agency1[j] * z, 0.0), 1.0) * kt
@@ -707,6 +706,8 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             occ_sums[j, 14] += log_skills[q] * lw
             bb = int((lw - log_wage_min) / span * n_bins)
             wage_hist[np.uint64(min(max(bb, 0), n_bins - 1))] += 1.0
+    for o in range(occ_sums.shape[0]):  # the employed: with AI skill and without (exact counts)
+        occ_sums[o, 10] = occ_sums[o, 1] + occ_sums[o, 3]
     learning_stats[0, 0] = n0
     learning_stats[0, 1] = l0
     learning_stats[0, 2] = ll0
