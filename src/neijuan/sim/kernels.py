@@ -430,7 +430,8 @@ def trim_pass(occ: NDArray[np.int16], won: NDArray[np.int8], drop_ranks: NDArray
     into losers: in occupation o, counting its winners in row order from 0, those ranked
     ``drop_ranks[drop_start[o]:drop_start[o + 1]]`` (sorted). The ranks are a uniformly random
     subset drawn beforehand, so the kept winners are a uniformly random subset of exactly the
-    positions; the pass only counts (no draw, no branch a row: the excess is a few winners)."""
+    positions; the pass only counts (no draw; its one branch is almost never taken: the excess
+    is a few winners)."""
     n_occ = drop_start.size - 1
     seen = np.zeros(n_occ + 1, np.int64)  # winners so far; the last slot counts the others
     at = drop_start[:n_occ].copy()        # the next rank to drop, per occupation
