@@ -116,8 +116,17 @@ class MarketBase:
         self.eta = (np.full(economy.n_sectors, scenario.demand.eta) if scenario.demand.eta
                     is not None else economy.sector_eta)[economy.occ_sector]
         self.more_exposed = more_exposed_occupations(economy)
-        self.records: dict[str, list[float]] = {}
-        self.occ_records: dict[str, list[F64]] = {}
+        # the records: one row a period (the names are those of the first period)
+        self.record_names: tuple[str, ...] | None = None
+        self.record_rows: list[list[float]] = []
+        self.occ_record_names: tuple[str, ...] | None = None
+        self.occ_record_rows: list[F64] = []
+        high = economy.sector_high_exposure[economy.occ_sector]
+        # the groups the records sum over: the tiers, high and low exposure, more and less
+        # exposed occupations
+        self.record_groups = np.array(
+            [economy.occ_tier == t for t in range(len(TIERS))]
+            + [high, ~high, self.more_exposed, ~self.more_exposed], dtype=np.bool_)
         self.capability = 0.0
         self.skill_depreciation = 0.0
         self.mean_wage = 1.0
@@ -408,15 +417,15 @@ class MarketBase:
                work: WorkOutcome, scr: alg.Screen, value: F64, *, labour_force: float,
                entered: float, retired: float, separated: float, openings: F64,
                contested_openings: F64, skill_mean: float, depreciation: float) -> None:
-        """Append this period's raw sums (from which figures.py defines every figure)."""
+        """Append this period's raw sums (from which figures.py defines every figure).
+
+        The sums over occupations (and over groups of them: tiers, exposure) are taken in one
+        compiled call, bit for bit NumPy's (:func:`~neijuan.sim.steps.sums_and_group_sums`)."""
         sc, econ = self.sc, self.econ
         mix = ai.mix
-        cpi = float((self.consumption_weight * prod.price).sum())
         hires = contest.hires
-        hires_total = max(float(hires.sum()), 1e-12)
         tiers = econ.occ_tier
         asks_ai = np.where(tiers == 3, 1.0, mix.firm_augment)
-        ai_hires = float((hires * asks_ai).sum())
         revenue = prod.price * prod.out.output
         new_employed = contest.employed
         # the AI-skill wage figures (premium, return, decomposition) in one compiled call
@@ -424,34 +433,48 @@ class MarketBase:
             work.ai_n, work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, work.skill_wage,
             tiers == 3).tolist()
         at_work = np.maximum(prod.employed, 0.0)
+        summed = (new_employed, prod.employed, contest.positions, contest.candidates,
+                  contest.applicants, hires, openings, contested_openings, prod.out.output,
+                  revenue, work.wage_sum, contest.effort_sum, contest.prize_won,
+                  prod.out.mpl * prod.units, self.land, work.ai_n, work.agency_sum,
+                  work.retained_not_needed, ai.review * at_work, at_work,
+                  scr.degree_weight * hires, scr.degree_required * hires,
+                  # among AI-skill postings (where there are none yet: what AI-adopting firms
+                  # would ask)
+                  scr.degree_required_ai * (hires * asks_ai + 1e-9 * hires), hires * asks_ai,
+                  self.consumption_weight * prod.price)
+        totals, by_group = alg.sums_and_group_sums(np.stack(summed), self.record_groups)
+        (employed, employed_at_production, positions, candidates, applicants, hires_sum,
+         openings_sum, contested_sum, output, revenue_sum, wage_bill, effort_total, prize_won,
+         mpl_real_total, land, ai_skilled, agency_sum, retained_not_needed, review_weighted,
+         at_work_sum, degree_weight, degree_required, degree_required_ai, ai_hires,
+         cpi) = totals.tolist()
+        hires_total = max(hires_sum, 1e-12)
         rec: dict[str, float] = dict(
             period=float(self.period), years=self.years, capability=ai.capability,
             ai_cost=ai.cost_ratio, adoption=ai.adoption_level, labour_force=labour_force,
-            employed=float(new_employed.sum()), employed_at_production=float(prod.employed.sum()),
-            positions=float(contest.positions.sum()), candidates=float(contest.candidates.sum()),
-            applicants=float(contest.applicants.sum()), hires=float(hires.sum()),
+            employed=employed, employed_at_production=employed_at_production,
+            positions=positions, candidates=candidates, applicants=applicants, hires=hires_sum,
             entrants=entered, retirements=retired, separations=separated,
-            openings=float(openings.sum()), contested_openings=float(contested_openings.sum()),
+            openings=openings_sum, contested_openings=contested_sum,
             ai_gap_log=gap, ai_gap_return=ret, ai_gap_selection=sel, ai_gap_specialist=spec,
             ai_gap_composition=comp,
             ai_return_log=skill_ret,
-            review_time=float((ai.review * at_work).sum() / max(float(at_work.sum()), 1e-12)),
-            output=float(prod.out.output.sum()), revenue=float(revenue.sum()),
-            ai_spend=prod.ai_spend, cpi=cpi, wage_bill=float(work.wage_sum.sum()),
-            mean_wage=self.mean_wage, effort_total=float(contest.effort_sum.sum()),
-            prize_won=float(contest.prize_won.sum()), effort_cost=sc.contest.effort_cost,
-            mpl_real_total=float((prod.out.mpl * prod.units).sum()),
-            land=float(self.land.sum()),
-            degree_weight=float((scr.degree_weight * hires).sum() / hires_total),
-            degree_required=float((scr.degree_required * hires).sum() / hires_total),
-            # among AI-skill postings (where there are none yet: what AI-adopting firms would ask)
-            degree_required_ai=float((scr.degree_required_ai * (hires * asks_ai + 1e-9 * hires)
-                                      ).sum() / max(ai_hires + 1e-9 * hires_total, 1e-300)),
+            review_time=review_weighted / max(at_work_sum, 1e-12),
+            output=output, revenue=revenue_sum,
+            ai_spend=prod.ai_spend, cpi=cpi, wage_bill=wage_bill,
+            mean_wage=self.mean_wage, effort_total=effort_total,
+            prize_won=prize_won, effort_cost=sc.contest.effort_cost,
+            mpl_real_total=mpl_real_total,
+            land=land,
+            degree_weight=degree_weight / hires_total,
+            degree_required=degree_required / hires_total,
+            degree_required_ai=degree_required_ai / max(ai_hires + 1e-9 * hires_total, 1e-300),
             ai_postings=ai_hires / hires_total,
             ai_premium_log=premium,
-            ai_skilled=float(work.ai_n.sum()),
-            agency_sum=float(work.agency_sum.sum()),
-            retained_not_needed=float(work.retained_not_needed.sum()),
+            ai_skilled=ai_skilled,
+            agency_sum=agency_sum,
+            retained_not_needed=retained_not_needed,
             human_volume=float(work.blame[0]), machine_volume=float(work.blame[1]),
             failures_human=float(work.blame[2]), failures_machine=float(work.blame[3]),
             failures_machine_blamed=float(work.blame[4]),
@@ -459,20 +482,17 @@ class MarketBase:
             ai_failure_rate=sc.agency.ai_failure_rate,
             wage_gini=work.wage_gini, skill_mean=skill_mean, skill_depreciation=depreciation,
         )
+        # groups (record_groups' rows): the tiers, then high and low exposure, then the
+        # occupations more and less exposed (postings, as PwC counts them)
         for t, name in enumerate(TIERS):
-            in_tier = tiers == t
-            rec[f"employed_{name}"] = float(new_employed[in_tier].sum())
-            rec[f"wage_bill_{name}"] = float(work.wage_sum[in_tier].sum())
-        high = econ.sector_high_exposure[econ.occ_sector]
-        for group, mask in (("high", high), ("low", ~high)):
-            rec[f"revenue_{group}_exposure"] = float(revenue[mask].sum())
-            rec[f"employed_{group}_exposure"] = float(prod.employed[mask].sum())
-        # postings (openings) by occupation exposure, as PwC counts them
-        more = self.more_exposed
-        rec["openings_more_exposed"] = float(openings[more].sum())
-        rec["openings_less_exposed"] = float(openings[~more].sum())
-        for name, number in rec.items():
-            self.records.setdefault(name, []).append(number)
+            rec[f"employed_{name}"] = float(by_group[0, t])
+            rec[f"wage_bill_{name}"] = float(by_group[10, t])
+        for g, group in enumerate(("high", "low")):
+            rec[f"revenue_{group}_exposure"] = float(by_group[9, len(TIERS) + g])
+            rec[f"employed_{group}_exposure"] = float(by_group[1, len(TIERS) + g])
+        rec["openings_more_exposed"] = float(by_group[6, len(TIERS) + 2])
+        rec["openings_less_exposed"] = float(by_group[6, len(TIERS) + 3])
+        self._append_record(rec)
         with np.errstate(invalid="ignore", divide="ignore"):
             occ_rec: dict[str, F64] = dict(
                 employed=new_employed, positions=contest.positions,
@@ -490,8 +510,20 @@ class MarketBase:
                 employed_at_production=prod.employed, efficiency_units=prod.units,
                 tfp=prod.tfp,
             )
-        for name, arr in occ_rec.items():
-            self.occ_records.setdefault(name, []).append(np.array(arr, dtype=np.float64))
+        if self.occ_record_names is None:
+            self.occ_record_names = tuple(occ_rec)
+        elif tuple(occ_rec) != self.occ_record_names:
+            raise RuntimeError("a period recorded other occupation series than the first")
+        # (one array a period, copied: later changes to the arrays recorded do not reach it)
+        self.occ_record_rows.append(np.array(list(occ_rec.values()), dtype=np.float64))
+
+    def _append_record(self, rec: dict[str, float]) -> None:
+        """One period's row of the economy-wide records (the same names every period)."""
+        if self.record_names is None:
+            self.record_names = tuple(rec)
+        elif len(rec) != len(self.record_names) or tuple(rec) != self.record_names:
+            raise RuntimeError("a period recorded other series than the first")
+        self.record_rows.append(list(rec.values()))
 
     # ---------------------------------------------------------------------------------- run
     def step(self) -> None:  # pragma: no cover - implemented by subclasses
@@ -506,10 +538,19 @@ class MarketBase:
         return self
 
     def series(self) -> dict[str, F64]:
-        return {k: np.asarray(v, dtype=np.float64) for k, v in self.records.items()}
+        """Each economy-wide record over the periods run so far."""
+        if self.record_names is None:
+            return {}
+        table = np.array(self.record_rows, dtype=np.float64)
+        return {k: np.ascontiguousarray(table[:, i]) for i, k in enumerate(self.record_names)}
 
     def occupation_series(self) -> dict[str, F64]:
-        return {k: np.vstack(v) for k, v in self.occ_records.items()}
+        """Each per-occupation record: periods x occupations."""
+        if self.occ_record_names is None:
+            return {}
+        table = np.stack(self.occ_record_rows)
+        return {k: np.ascontiguousarray(table[:, i, :])
+                for i, k in enumerate(self.occ_record_names)}
 
 
 def log_wage_bins() -> tuple[int, float, float]:

@@ -730,6 +730,28 @@ def _masked_sum(values: F64, mask: NDArray[np.bool_], scratch: F64) -> float:
     return numpy_sum(scratch[:k])
 
 
+def sums_and_group_sums(rows: F64, groups: NDArray[np.bool_]) -> tuple[F64, F64]:
+    """``(rows.sum(axis=1), [[rows[i][groups[g]].sum() for g] for i])`` in one compiled call,
+    bit for bit NumPy's sums (:func:`numpy_sum`): a period's records add up some thirty
+    per-occupation arrays, over all occupations and over groups of them."""
+    return _sums_and_group_sums(np.ascontiguousarray(rows, dtype=np.float64),
+                                np.ascontiguousarray(groups, dtype=np.bool_))
+
+
+@njit(cache=True, error_model="numpy")
+def _sums_and_group_sums(rows: F64, groups: NDArray[np.bool_]
+                         ) -> tuple[F64, F64]:  # pragma: no cover - compiled
+    k = rows.shape[0]
+    totals = np.empty(k)
+    by_group = np.empty((k, groups.shape[0]))
+    scratch = np.empty(rows.shape[1])
+    for i in range(k):
+        totals[i] = numpy_sum(rows[i])
+        for g in range(groups.shape[0]):
+            by_group[i, g] = _masked_sum(rows[i], groups[g], scratch)
+    return totals, by_group
+
+
 @njit(cache=True, error_model="numpy")
 def _premium_figures(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64,
                      specialist: NDArray[np.bool_]) -> F64:  # pragma: no cover - compiled
