@@ -20,6 +20,7 @@ from neijuan.errors import ConfigError
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.model import LabourMarket
 from neijuan.sim.run import simulate
+from neijuan.sim.streams import chunk_key
 
 
 def _local(k: int, chunk_rows: int) -> shard.ShardFactory:
@@ -337,3 +338,46 @@ def test_the_trim_keeps_exactly_the_positions_a_uniform_subset_on_any_threads() 
         # and every winner alike within its chunk (not, say, the first ones kept)
         per_row = share[:384][occ[:384] == o]
         assert max(abs(per_row - rate)) < 4.5 * np.sqrt(rate * (1 - rate) / trials), (o, rate)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 400)), min_size=1, max_size=6),
+       st.integers(0, 2**63))
+def test_the_trims_ranks_are_distinct_sorted_and_as_many_as_dropped(
+        occupations: list[tuple[int, int]], key: int) -> None:
+    """Floyd's draw gives, in each occupation, exactly min(drops, winners) distinct ranks below
+    the winners, sorted, and the same ranks for the same key."""
+    from neijuan.sim import kernels as kern
+
+    n_won = np.array([n for n, _ in occupations], np.int64)
+    drops = np.array([d for _, d in occupations], np.int64)
+    ranks, start = kern.trim_ranks(drops, n_won, np.uint64(key))
+    for o, (n, d) in enumerate(occupations):
+        got = ranks[start[o]:start[o + 1]]
+        assert got.size == min(d, n)
+        assert np.all(np.diff(got) > 0) and (got.size == 0 or (got[0] >= 0 and got[-1] < n))
+    again, _ = kern.trim_ranks(drops, n_won, np.uint64(key))
+    assert np.array_equal(ranks, again)
+
+
+def test_the_trims_ranks_are_a_uniform_subset() -> None:
+    """Every rank is dropped with the same chance d / n, and pairs of ranks with the chance of
+    a uniform subset (d (d - 1) / (n (n - 1))): a draw that favours the first or last ranks, or
+    drops neighbours together, fails."""
+    from neijuan.sim import kernels as kern
+
+    n, d, trials = 40, 7, 6000
+    hits = np.zeros(n)
+    pairs = np.zeros((n, n))
+    for t in range(trials):
+        ranks, _ = kern.trim_ranks(np.array([d, 0], np.int64), np.array([n, 5], np.int64),
+                                   chunk_key(np.uint64(99), t))
+        mark = np.zeros(n)
+        mark[ranks] = 1.0
+        hits += mark
+        pairs += np.outer(mark, mark)
+    p = d / n
+    assert np.max(np.abs(hits / trials - p)) < 4.5 * np.sqrt(p * (1 - p) / trials)
+    q = d * (d - 1) / (n * (n - 1))
+    off = pairs[~np.eye(n, dtype=bool)] / trials
+    assert np.max(np.abs(off - q)) < 5.0 * np.sqrt(q * (1 - q) / trials)

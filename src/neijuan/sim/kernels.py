@@ -424,6 +424,38 @@ def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
+def trim_ranks(drops: NDArray[np.int64], n_won: NDArray[np.int64], key: np.uint64
+               ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """The ranks the trim drops, ``(drop_ranks, drop_start)`` as :func:`trim_pass` reads them: in
+    each occupation o a uniformly random set of ``drops[o]`` of its ``n_won[o]`` winners' ranks,
+    sorted, by Floyd's algorithm (one draw per rank dropped; Bentley & Floyd 1987) on the
+    counter-based stream ``key``, draw ``o + n_occ * t`` for the step that may add rank t."""
+    n_occ = drops.size
+    drop_start = np.zeros(n_occ + 1, np.int64)
+    for o in range(n_occ):
+        drop_start[o + 1] = drop_start[o] + min(max(drops[o], 0), max(n_won[o], 0))
+    drop_ranks = np.empty(drop_start[n_occ], np.int64)
+    for o in range(n_occ):
+        d = drop_start[o + 1] - drop_start[o]
+        if d == 0:
+            continue
+        n = n_won[o]
+        chosen = np.zeros(n, np.bool_)
+        for t in range(n - d, n):
+            v = min(int(uniform(key, o + n_occ * t) * (t + 1)), t)  # uniform on 0..t
+            if chosen[v]:
+                chosen[t] = True  # (t itself is new: only ranks below t were chosen so far)
+            else:
+                chosen[v] = True
+        at = drop_start[o]
+        for rank in range(n):
+            if chosen[rank]:
+                drop_ranks[at] = rank
+                at += 1
+    return drop_ranks, drop_start
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
 def trim_pass(occ: NDArray[np.int16], won: NDArray[np.int8], drop_ranks: NDArray[np.int64],
               drop_start: NDArray[np.int64]) -> None:  # pragma: no cover - compiled
     """Where the lottery drew more winners than positions, turn the winners of given ranks

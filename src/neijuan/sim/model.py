@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.sim import kernels as kern
+from neijuan.sim import rng
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
@@ -255,7 +256,7 @@ class LabourMarket(MarketBase):
 
         # 3. demand and positions (stochastic rounding keeps the expectation exact)
         wanted = self.phase_positions(prod)
-        jitter = np.random.default_rng([self.seed, STREAM_ROUND, self.period]).random(econ.n_occ)
+        jitter = rng.uniforms(self._key(STREAM_ROUND), econ.n_occ)  # (a counter-based stream)
         positions = np.floor(wanted + jitter)
 
         # 4. labour supply: retirements and separations, then a cohort of entrants

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 from numba import njit, uint64
+from numpy.typing import NDArray
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -57,3 +58,13 @@ def std_logistic(key: np.uint64, i: int) -> float:  # pragma: no cover - compile
     """Logistic noise scaled to unit variance (one log instead of Box-Muller's three calls)."""
     u = uniform(key, i)
     return float(math.log(np.float32(u / (1.0 - u)))) * 0.5513288954217920  # sqrt(3) / pi
+
+
+@njit(cache=True)
+def uniforms(key: np.uint64, n: int) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """Draws 0..n-1 of stream ``key``: ``uniform(key, i)`` for each (one call for a few values
+    a period, e.g. the stochastic rounding of each occupation's positions)."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = uniform(key, i)
+    return out

@@ -35,12 +35,15 @@ and exponential sweeps are generated and discarded up to the shard's rows).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, is_dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
@@ -48,7 +51,7 @@ from numpy.typing import NDArray
 
 from neijuan.errors import ConfigError, NeijuanError
 from neijuan.sim.state import EMPLOYED, UNEMPLOYED, Population
-from neijuan.sim.streams import STREAM_INIT
+from neijuan.sim.streams import STREAM_INIT, chunk_key
 
 if TYPE_CHECKING:
     from neijuan.sim.economy import Economy
@@ -65,6 +68,22 @@ Node = tuple[int, int, Partial]  # chunks [l, r) of the tree and their sums
 def shift_key(key: np.uint64 | int, first_row: int) -> np.uint64:
     """The key under which local row i draws what global row ``first_row + i`` draws."""
     return np.uint64((int(key) + first_row * _GOLDEN) & _MASK)
+
+
+def _kernels() -> ModuleType:
+    """The compiled passes, imported on their first use (importing Numba takes a good part of a
+    second: not for a caller that only builds shard factories), then found in ``sys.modules``
+    (cheaper than an import statement in every pass of every period)."""
+    return sys.modules.get("neijuan.sim.kernels") or importlib.import_module(
+        "neijuan.sim.kernels")
+
+
+def _total(parts: Sequence[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """The sum of the chunks' counts (exact in any order; one chunk: a copy, no reduction)."""
+    out = parts[0].copy()
+    for part in parts[1:]:
+        out += part
+    return out
 
 
 def chunk_count(capacity: int, chunk_rows: int = CHUNK_ROWS) -> int:
@@ -152,10 +171,11 @@ class BestResponseRows:
     def __init__(self, rho: NDArray[np.float64], kind: int) -> None:
         self.rho, self.kind = rho, kind
 
-    def resolve(self, economy: Economy | None) -> NDArray[np.float64]:
+    def resolve(self, economy: Economy | None, out: NDArray[np.float64] | None = None
+                ) -> NDArray[np.float64]:
         from neijuan.sim import effort
 
-        return effort.rows_for(self.rho, self.kind)
+        return effort.rows_for(self.rho, self.kind, out)
 
 
 class SearchCdf:
@@ -190,11 +210,13 @@ class Shard:
         self.free_chunks: list[int] = []
         # rows in use so far at the start of each chunk (a high-water mark): entry fills the
         # first free rows, so every row past it has never held anyone and the passes skip it
-        self.used = [b - a for _, a, b in self._chunks()]
+        self.chunk_list = list(self._chunks())  # (chunk index, local start, local stop)
+        self.used = [b - a for _, a, b in self.chunk_list]
         self._init_rng: np.random.Generator | None = None
         self.economy: Economy | None = None
         self.threads = 1
         self._pool: ThreadPoolExecutor | None = None
+        self._br_rows: NDArray[np.float64] | None = None
 
     def set_threads(self, threads: int) -> None:
         """Run the chunks of each row pass on this many threads (the same results for any)."""
@@ -207,15 +229,15 @@ class Shard:
             self._pool.shutdown()
             self._pool = None
 
-    def __getstate__(self) -> dict[str, Any]:  # (a pool does not travel)
-        return {**self.__dict__, "_pool": None}
+    def __getstate__(self) -> dict[str, Any]:  # (a pool does not travel; a buffer need not)
+        return {**self.__dict__, "_pool": None, "_br_rows": None}
 
     def _map_chunks(self, work: Callable[[tuple[int, int, int]], Any], used_only: bool = False
                     ) -> Iterable[Any]:
         """``work(chunk, start, stop)`` for every chunk, in chunk order, on the shard's threads;
         with ``used_only`` each chunk stops at its high-water mark (the rows after it are out of
         the labour force and have never been in it: a pass over them would change nothing)."""
-        chunks = list(self._chunks())
+        chunks = self.chunk_list
         if used_only:
             chunks = [(c, a, a + used) for (c, a, _), used in zip(chunks, self.used, strict=True)]
         if self.threads == 1 or len(chunks) == 1:
@@ -243,12 +265,21 @@ class Shard:
         for a in range(0, self.size, step):
             yield self.first_chunk + a // step, a, min(a + step, self.size)
 
+    def _best_response_rows(self, rows: BestResponseRows) -> NDArray[np.float64]:
+        """The rows, written into this shard's own array (kept from one period to the next)."""
+        from neijuan.sim.effort import N_A
+
+        shape = (rows.rho.size, N_A)
+        if self._br_rows is None or self._br_rows.shape != shape:
+            self._br_rows = np.full(shape, 0.0)  # (written now: see Population.allocate)
+        return rows.resolve(self.economy, self._br_rows)
+
     def _folded(self, kernel: Callable[..., Any], rows: Sequence[str], args: Sequence[Any],
                 shapes: Sequence[tuple[int, ...]]) -> list[Node]:
         """Run ``kernel(*row arrays, *args, *accumulators)`` chunk by chunk (each
         :class:`RowKey` of ``args`` shifted to the chunk's first row) and fold the accumulators."""
-        args = [a.resolve(self.economy) if isinstance(a, (BestResponseRows, SearchCdf)) else a
-                for a in args]
+        args = [self._best_response_rows(a) if isinstance(a, BestResponseRows)
+                else a.resolve(self.economy) if isinstance(a, SearchCdf) else a for a in args]
         keys = [k for k, a in enumerate(args) if isinstance(a, RowKey)]
 
         def work(job: tuple[int, int, int]) -> tuple[int, Partial]:
@@ -333,7 +364,7 @@ class Shard:
     def populate_sums(self, n0: int, n_occ: int) -> list[Node]:
         """Per chunk: employment and efficiency units (no AI yet), the employed's skill moments
         (sum s, s z, s z^2) and the degree groups' count, sum and sum of squares of log skill."""
-        from neijuan.sim import kernels as kern
+        kern = _kernels()
 
         pop = self.pop
         tree = Fold()
@@ -356,7 +387,7 @@ class Shard:
                ) -> tuple[int, int, int, int]:
         """Retirements and separations; returns (retired, separated, labour force after, free
         rows after)."""
-        from neijuan.sim import kernels as kern
+        kern = _kernels()
 
         pop = self.pop
 
@@ -371,13 +402,13 @@ class Shard:
         # free rows per chunk after retirement (entry fills the first ones, chunk by chunk)
         self.free_chunks = [(b - a) - int(f[2]) for (_, a, b), f in zip(
             self._chunks(), by_chunk, strict=True)]
-        flows = np.sum(by_chunk, axis=0)  # counts: exact in any order
+        flows = _total(by_chunk)
         retired, in_force = int(flows[0]), int(flows[2])
         return retired, int(flows[1]), in_force, self.size - in_force
 
     def enter(self, n: int, key_a: np.uint64, key_b: np.uint64, *args: Any) -> int:
         """Fill the first ``n`` free rows of this shard with entrants."""
-        from neijuan.sim import kernels as kern
+        kern = _kernels()
 
         pop = self.pop
         if len(self.free_chunks) != self.n_chunks_here:  # (no retirement pass yet)
@@ -413,7 +444,7 @@ class Shard:
     def score(self, args: Sequence[Any], n_occ: int, n_bins: int) -> list[Node]:
         """Applications, screening and scores; per chunk the histogram and counts per
         occupation (``args``: ``score_pass``'s after the rows, its keys as :class:`RowKey`)."""
-        from neijuan.sim import kernels as kern
+        kern = _kernels()
 
         rows = ("status", "occ", "origin", "degree", "log_skill", "ai_skill", "effort", "mark",
                 "score", "signal")
@@ -427,7 +458,7 @@ class Shard:
     def lottery(self, bar: NDArray[np.float64], noise: NDArray[np.float64], r: float,
                 key: np.uint64) -> NDArray[np.float64]:
         """The Tullock lottery against the bar; winners per occupation here."""
-        from neijuan.sim import kernels as kern
+        kern = _kernels()
 
         pop = self.pop
 
@@ -440,7 +471,7 @@ class Shard:
             return n_won
 
         self.n_won_chunks = list(self._map_chunks(work, used_only=True))  # (the trim splits by chunk)
-        self.n_won = np.sum(self.n_won_chunks, axis=0)  # counts: exact in any order
+        self.n_won = _total(self.n_won_chunks)
         return self.n_won
 
     def trim(self, state: tuple[NDArray[np.float64], NDArray[np.float64]], key: np.uint64,
@@ -448,11 +479,11 @@ class Shard:
         """The trim over this shard's winners, from the positions still to fill (``need``) and
         the winners still to see (``left``) of the shards before; returns them for the next
         shard."""
-        from neijuan.sim import kernels as kern
+        kern = _kernels()
 
         need, left = state
         pop = self.pop
-        chunks = list(self._chunks())
+        chunks = self.chunk_list
         # how many of each chunk's winners are kept: the chunks in row order, each taking its
         # share of the positions left by a hypergeometric draw (how many of a uniformly random
         # subset of the winners fall in it); then each chunk, on the threads, drops a uniformly
@@ -481,12 +512,8 @@ class Shard:
                 return
             # which of the chunk's winners lose: in each occupation a uniformly random subset
             # of ranks (the winners counted in row order), from a stream of the chunk's own
-            rng = np.random.default_rng([int(key), chunk, 1])
-            start = np.concatenate([[0], np.cumsum(drops)]).astype(np.int64)
-            ranks = np.empty(int(start[-1]), np.int64)
-            for o in np.flatnonzero(drops):
-                ranks[start[o]:start[o + 1]] = np.sort(rng.choice(
-                    int(self.n_won_chunks[k][o]), int(drops[o]), replace=False))
+            ranks, start = kern.trim_ranks(drops, self.n_won_chunks[k].astype(np.int64),
+                                           chunk_key(key, chunk))
             kern.trim_pass(pop.occ[a:b], pop.won[a:b], ranks, start)
 
         for _ in self._map_chunks(work, used_only=True):
@@ -505,7 +532,7 @@ class Shard:
         from ``need`` still to take and ``left`` still to see). ``args`` are ``select_top_pass``'s
         (bar, center, half width, bins, cut bin). The hand-over counts come from the pass
         itself: run again (on scratch) with none and with all of the cut bin taken."""
-        from neijuan.sim import kernels as kern
+        kern = _kernels()
 
         need, left = state
         pop = self.pop
@@ -526,7 +553,7 @@ class Shard:
     def settle(self, args: Sequence[Any], n_occ: int, n_wage_bins: int) -> list[Node]:
         """Steps 5-9 per chunk (``args``: ``settle_pass``'s after the rows, its key as
         :class:`RowKey`): the per-occupation and per-degree sums."""
-        from neijuan.sim import kernels as kern
+        kern = _kernels()
 
         rows = ("status", "occ", "origin", "degree", "tenure", "won", "signal", "effort",
                 "log_skill", "skill", "ai_skill", "wage", "agency", "failures", "blamed", "mark")

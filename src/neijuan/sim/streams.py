@@ -30,3 +30,9 @@ def stream_key(seed: int, period: int, stream: int) -> np.uint64:
     """The 64-bit key of one (seed, period, stream); rows are counters under it."""
     z = _mix_py(_mix_py(_mix_py(seed & ((1 << 64) - 1)) ^ (period & 0xFFFFFFFF)) ^ stream)
     return np.uint64(z)
+
+
+def chunk_key(key: np.uint64 | int, chunk: int) -> np.uint64:
+    """A key of one chunk's own under a stream's key, for draws that are not one a row (the
+    trim's ranks): the same whichever thread or shard runs the chunk."""
+    return np.uint64(_mix_py((int(key) ^ chunk) & ((1 << 64) - 1)))
