@@ -20,7 +20,7 @@ from neijuan.errors import ConfigError
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.model import LabourMarket
 from neijuan.sim.run import simulate
-from neijuan.sim.streams import chunk_key
+from neijuan.sim.streams import chunk_key, period_key, stream_key, stream_key_of
 
 
 def _local(k: int, chunk_rows: int) -> shard.ShardFactory:
@@ -381,3 +381,11 @@ def test_the_trims_ranks_are_a_uniform_subset() -> None:
     q = d * (d - 1) / (n * (n - 1))
     off = pairs[~np.eye(n, dtype=bool)] / trials
     assert np.max(np.abs(off - q)) < 5.0 * np.sqrt(q * (1 - q) / trials)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.integers(0, 10**6), st.integers(0, 200))
+def test_a_stream_key_from_the_periods_mix_is_the_stream_key(seed: int, period: int,
+                                                              stream: int) -> None:
+    """The model mixes seed and period once a period: the keys must not change."""
+    assert stream_key_of(period_key(seed, period), stream) == stream_key(seed, period, stream)

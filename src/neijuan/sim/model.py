@@ -43,7 +43,8 @@ from neijuan.sim.streams import (
     STREAM_SELECT,
     STREAM_TEST,
     STREAM_TRIM,
-    stream_key,
+    period_key,
+    stream_key_of,
 )
 
 if TYPE_CHECKING:  # annotations only: the model imports without pydantic
@@ -156,10 +157,14 @@ class LabourMarket(MarketBase):
         self.contested_openings = np.zeros(n)
         self.center = np.zeros(n)
         self.last_bar = np.full(n, NO_BAR)
+        self._period_mix = (-1, 0)  # (period, its period_key)
         self._populate()
 
     def _key(self, stream: int) -> np.uint64:
-        return stream_key(self.seed, self.period, stream)
+        """``stream_key(seed, period, stream)``, the seed and period mixed once a period."""
+        if self._period_mix[0] != self.period:
+            self._period_mix = (self.period, period_key(self.seed, self.period))
+        return stream_key_of(self._period_mix[1], stream)
 
     @property
     def pop(self) -> Population:
@@ -268,9 +273,10 @@ class LabourMarket(MarketBase):
         in_force = int(flows[:, 2].sum())  # (counted by the pass: no scan of the rows)
         n_entrants, degree_share, z_entrants = self.entry_plan(in_force, ai)
         # entrants fill the first free rows in row order: each shard its share of them
-        free = flows[:, 3]
-        before = np.concatenate([[0], np.cumsum(free)[:-1]])
-        share = np.clip(round(n_entrants) - before, 0, free)
+        share, left = [], round(n_entrants)
+        for free in flows[:, 3].tolist():  # (a shard takes what the ones before left)
+            share.append(min(max(left, 0), free))
+            left -= free
         entry = (degree_share, 0.0, self.entrant_sd, self.entrant_gap, z_entrants, self.effort0,
                  econ.n_occ)
         entered = sum(shards.map_each("enter", [

@@ -28,8 +28,18 @@ def _mix_py(z: int) -> int:
 
 def stream_key(seed: int, period: int, stream: int) -> np.uint64:
     """The 64-bit key of one (seed, period, stream); rows are counters under it."""
-    z = _mix_py(_mix_py(_mix_py(seed & ((1 << 64) - 1)) ^ (period & 0xFFFFFFFF)) ^ stream)
-    return np.uint64(z)
+    return np.uint64(_mix_py(period_key(seed, period) ^ stream))
+
+
+def period_key(seed: int, period: int) -> int:
+    """What every stream key of one (seed, period) is mixed from: ``stream_key`` is
+    ``_mix_py(period_key(seed, period) ^ stream)`` (a run computes it once a period)."""
+    return _mix_py(_mix_py(seed & ((1 << 64) - 1)) ^ (period & 0xFFFFFFFF))
+
+
+def stream_key_of(period_mix: int, stream: int) -> np.uint64:
+    """``stream_key`` from the period's :func:`period_key`."""
+    return np.uint64(_mix_py(period_mix ^ stream))
 
 
 def chunk_key(key: np.uint64 | int, chunk: int) -> np.uint64:
