@@ -186,6 +186,24 @@ def test_the_passes_skip_only_rows_that_never_held_anyone(monkeypatch: pytest.Mo
         assert np.array_equal(getattr(marked.pop, name), getattr(every_row.pop, name)), name
 
 
+@pytest.mark.parametrize("rule", ["tullock", "top_m"])
+def test_kept_accumulators_change_no_bit_and_stay_bounded(rule: str,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """The passes' sums land in arrays a shard keeps from one period to the next (for its first
+    chunks only): the run is bit for bit the run with fresh arrays every time, and a shard of 8
+    chunks keeps those of 4 (two passes each)."""
+    econ = builtin_economy()
+    kept = LabourMarket(_scenario(rule), econ, 6, shards=_local(1, 1024)).run()
+    (s,) = kept.shards.shards  # type: ignore[attr-defined]
+    assert s.n_chunks_here > shard.KEPT_ACCUMULATORS
+    assert len(s._accumulators) == 2 * shard.KEPT_ACCUMULATORS
+    monkeypatch.setattr(shard, "KEPT_ACCUMULATORS", 0)
+    fresh = LabourMarket(_scenario(rule), econ, 6, shards=_local(1, 1024)).run()
+    assert not fresh.shards.shards[0]._accumulators  # type: ignore[attr-defined]
+    _same(kept, fresh)
+
+
 def test_a_run_of_one_chunk_is_unchanged_by_the_chunk_size() -> None:
     """Up to one chunk the sums are in row order, as before the shards (the chunk size only
     matters above it)."""

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
 CHUNK_ROWS = 1 << 18  # rows per chunk of the summing passes (part of the result's definition)
 INIT_BLOCK = 1 << 20  # rows per block of the initial draws (memory only; results do not depend)
+KEPT_ACCUMULATORS = 4  # chunks a shard keeps its passes' sums for (see Shard._folded)
 _GOLDEN = 0x9E3779B97F4A7C15
 _MASK = (1 << 64) - 1
 
@@ -280,10 +281,13 @@ class Shard:
         """Run ``kernel(*row arrays, *args, *accumulators)`` chunk by chunk (each
         :class:`RowKey` of ``args`` shifted to the chunk's first row) and fold the accumulators.
 
-        The kernel sets every accumulator (it zeroes them first). They are this shard's own
-        arrays, kept from one period to the next: a score histogram is 160 kB, and a fresh one
-        each period cost some 40 page faults. So the sums returned are valid until the next
-        call of the same pass here (the model uses them within the period)."""
+        The kernel sets every accumulator (it zeroes them first). Those of the shard's first
+        :data:`KEPT_ACCUMULATORS` chunks are the shard's own arrays, kept from one period to the
+        next: a score histogram is 160 kB, and a fresh one each period cost some 40 page faults,
+        a tenth of a small run's period (later chunks' are fresh: a chunk's 15 ms dwarf the
+        faults, and kept ones would cost 1.4 B a worker at 7.8x10^8). So the sums returned are
+        valid until the next call of the same pass here (the model uses them within the
+        period)."""
         args = [self._best_response_rows(a) if isinstance(a, BestResponseRows)
                 else a.resolve(self.economy) if isinstance(a, SearchCdf) else a for a in args]
         keys = [k for k, a in enumerate(args) if isinstance(a, RowKey)]
@@ -296,8 +300,9 @@ class Shard:
                 call[k] = shift_key(args[k].key, self.start + a)
             acc = self._accumulators.get((kernel_name, chunk))
             if acc is None or [x.shape for x in acc] != [tuple(s) for s in shapes]:
-                acc = self._accumulators[(kernel_name, chunk)] = tuple(
-                    np.zeros(s) for s in shapes)
+                acc = tuple(np.zeros(s) for s in shapes)
+                if chunk - self.first_chunk < KEPT_ACCUMULATORS:
+                    self._accumulators[(kernel_name, chunk)] = acc
             kernel(*(getattr(self.pop, name)[a:b] for name in rows), *call, *acc)
             return chunk, acc
 
