@@ -35,21 +35,19 @@ and exponential sweeps are generated and discarded up to the shard's rows).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, is_dataclass
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.errors import ConfigError, NeijuanError
+from neijuan.sim import kernels as kern  # (loaded on first use: see neijuan.sim)
 from neijuan.sim.state import EMPLOYED, UNEMPLOYED, Population
 from neijuan.sim.streams import STREAM_INIT, chunk_key
 
@@ -69,14 +67,6 @@ Node = tuple[int, int, Partial]  # chunks [l, r) of the tree and their sums
 def shift_key(key: np.uint64 | int, first_row: int) -> np.uint64:
     """The key under which local row i draws what global row ``first_row + i`` draws."""
     return np.uint64((int(key) + first_row * _GOLDEN) & _MASK)
-
-
-def _kernels() -> ModuleType:
-    """The compiled passes, imported on their first use (importing Numba takes a good part of a
-    second: not for a caller that only builds shard factories), then found in ``sys.modules``
-    (cheaper than an import statement in every pass of every period)."""
-    return sys.modules.get("neijuan.sim.kernels") or importlib.import_module(
-        "neijuan.sim.kernels")
 
 
 def _total(parts: Sequence[NDArray[np.float64]]) -> NDArray[np.float64]:
@@ -379,8 +369,6 @@ class Shard:
     def populate_sums(self, n0: int, n_occ: int) -> list[Node]:
         """Per chunk: employment and efficiency units (no AI yet), the employed's skill moments
         (sum s, s z, s z^2) and the degree groups' count, sum and sum of squares of log skill."""
-        kern = _kernels()
-
         pop = self.pop
         tree = Fold()
         for chunk, a, b in self._chunks():
@@ -402,8 +390,6 @@ class Shard:
                ) -> tuple[int, int, int, int]:
         """Retirements and separations; returns (retired, separated, labour force after, free
         rows after)."""
-        kern = _kernels()
-
         pop = self.pop
 
         def work(job: tuple[int, int, int]) -> NDArray[np.float64]:
@@ -423,8 +409,6 @@ class Shard:
 
     def enter(self, n: int, key_a: np.uint64, key_b: np.uint64, *args: Any) -> int:
         """Fill the first ``n`` free rows of this shard with entrants."""
-        kern = _kernels()
-
         pop = self.pop
         if len(self.free_chunks) != self.n_chunks_here:  # (no retirement pass yet)
             self.free_chunks = [int(np.count_nonzero(pop.status[a:b] == 0))
@@ -459,8 +443,6 @@ class Shard:
     def score(self, args: Sequence[Any], n_occ: int, n_bins: int) -> list[Node]:
         """Applications, screening and scores; per chunk the histogram and counts per
         occupation (``args``: ``score_pass``'s after the rows, its keys as :class:`RowKey`)."""
-        kern = _kernels()
-
         rows = ("status", "occ", "origin", "degree", "log_skill", "ai_skill", "effort", "mark",
                 "score", "signal")
         shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,))
@@ -473,8 +455,6 @@ class Shard:
     def lottery(self, bar: NDArray[np.float64], noise: NDArray[np.float64], r: float,
                 key: np.uint64) -> NDArray[np.float64]:
         """The Tullock lottery against the bar; winners per occupation here."""
-        kern = _kernels()
-
         pop = self.pop
 
         def work(job: tuple[int, int, int]) -> NDArray[np.float64]:
@@ -494,8 +474,6 @@ class Shard:
         """The trim over this shard's winners, from the positions still to fill (``need``) and
         the winners still to see (``left``) of the shards before; returns them for the next
         shard."""
-        kern = _kernels()
-
         need, left = state
         pop = self.pop
         chunks = self.chunk_list
@@ -547,8 +525,6 @@ class Shard:
         from ``need`` still to take and ``left`` still to see). ``args`` are ``select_top_pass``'s
         (bar, center, half width, bins, cut bin). The hand-over counts come from the pass
         itself: run again (on scratch) with none and with all of the cut bin taken."""
-        kern = _kernels()
-
         need, left = state
         pop = self.pop
         shifted = shift_key(key, self.start)
@@ -568,8 +544,6 @@ class Shard:
     def settle(self, args: Sequence[Any], n_occ: int, n_wage_bins: int) -> list[Node]:
         """Steps 5-9 per chunk (``args``: ``settle_pass``'s after the rows, its key as
         :class:`RowKey`): the per-occupation and per-degree sums."""
-        kern = _kernels()
-
         rows = ("status", "occ", "origin", "degree", "tenure", "won", "signal", "effort",
                 "log_skill", "skill", "ai_skill", "wage", "agency", "failures", "blamed", "mark")
         shapes = ((n_occ,), (n_occ,), (n_occ,), (2, 3), (2, 4), (n_occ, 15), (n_wage_bins,),
