@@ -221,6 +221,22 @@ def test_numpy_sum_is_numpy_bit_for_bit(n: int, seed: int, stride: int) -> None:
     assert str(alg.numpy_sum(-np.zeros(1))) == str(np.sum(-np.zeros(1)))
 
 
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 300), k=st.integers(1, 30),
+       g=st.integers(0, 9))
+def test_the_records_sums_are_numpys_bit_for_bit(seed: int, n: int, k: int, g: int) -> None:
+    """The records' sums over occupations and over groups of them, against the NumPy
+    expressions they replace (``row.sum()`` and ``row[mask].sum()``), empty groups included."""
+    rng = np.random.default_rng(seed)
+    rows = rng.standard_normal((k, n)) * 10.0 ** rng.uniform(-4, 4, (k, n))
+    groups = rng.random((g, n)) < rng.uniform(0, 1, (g, 1))
+    totals, by_group = alg.sums_and_group_sums(rows, groups)
+    for i in range(k):
+        assert totals[i] == rows[i].sum()
+        for j in range(g):
+            assert str(by_group[i, j]) == str(rows[i][groups[j]].sum())
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_bins=st.sampled_from([1, 7, 300, 4096]),
        fill=st.floats(0.0, 1.0))

@@ -28,7 +28,7 @@ def _mix_py(z: int) -> int:
 
 def stream_key(seed: int, period: int, stream: int) -> np.uint64:
     """The 64-bit key of one (seed, period, stream); rows are counters under it."""
-    return np.uint64(_mix_py(period_key(seed, period) ^ stream))
+    return stream_key_of(period_key(seed, period), stream)
 
 
 def period_key(seed: int, period: int) -> int:
