@@ -140,14 +140,6 @@ def fold(nodes: Sequence[Node], n_chunks: int) -> Partial:
     return value(0, top)
 
 
-def _count_won(occ: NDArray[np.int16], won: NDArray[np.int8], out: NDArray[np.float64]) -> None:
-    """Winners per occupation (for the trim's hand-over to the next shard), a block at a time."""
-    out[:] = 0.0
-    for a in range(0, occ.size, INIT_BLOCK):
-        w = won[a:a + INIT_BLOCK] == 2
-        out += np.bincount(occ[a:a + INIT_BLOCK][w], minlength=out.size)[:out.size]
-
-
 class RowKey:
     """A stream key among a pass's arguments: each chunk gets it shifted to its first row."""
 
@@ -513,9 +505,8 @@ class Shard:
             pass
         if last:
             return state, None
-        kept = np.zeros(need.size)
-        _count_won(self.pop.occ, self.pop.won, kept)
-        return (need - kept, left - self.n_won), None
+        # each chunk kept exactly its quota: what is still to fill and to see (no scan of rows)
+        return (to_keep, to_see), None
 
     def select_top(self, state: tuple[NDArray[np.float64], NDArray[np.float64]],
                    args: Sequence[Any], key: np.uint64, last: bool
