@@ -4,8 +4,10 @@ in Mesa 3, side by side.
 Run: ``python benchmarks/engine.py [--quick] [--memory N ...] [--mesa-sizes N ...]``.
 
 - Throughput of the full step (all nine steps of MODEL.md §2, in the AI era) at 10^4, 10^5 and
-  10^6 workers on one core, in CPU seconds (the machine may be shared: wall time would measure
-  the neighbours), min and median of several blocks of periods, with the load average.
+  10^6 workers on one core (one thread: ``run.threads = 1``), in CPU seconds (the machine may
+  be shared: wall time would measure the neighbours), min and median of several blocks of
+  periods, with the load average; then the largest size on every core, its wall time and the
+  CPU time of all its threads.
 - Peak memory: each ``--memory`` size is built and stepped in a fresh process, and its peak
   resident memory is reported per worker, above the process's baseline and above the state.
 - Against Mesa: an idiomatic Mesa 3 version of the same rules (one Agent object per person,
@@ -44,9 +46,26 @@ TARGET_MESA_RATIO = 100
 CHECKED = ("employment", "real_wage", "effort_per_position", "agency_index", "wage_gini")
 
 
-def scenario(workers: int, records: bool = True) -> object:
-    return load_scenario("ai-baseline", {"run.workers": workers, "run.burn_in": 24,
-                                         "run.periods": 200, "run.person_records": records})
+def scenario(workers: int, records: bool = True, threads: int | None = None) -> object:
+    """The benchmarked scenario; ``threads`` for the row passes (default: the run's, all cores)."""
+    over: dict[str, object] = {"run.workers": workers, "run.burn_in": 24, "run.periods": 200,
+                               "run.person_records": records}
+    if threads is not None:
+        over["run.threads"] = threads
+    return load_scenario("ai-baseline", over)
+
+
+def wall_and_cpu_per_period(model: object, periods: int, repeats: int
+                            ) -> list[tuple[float, float]]:
+    """(wall seconds, CPU seconds of all threads) per period, one pair per block."""
+    out = []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(periods):
+            model.step()  # type: ignore[attr-defined]
+        out.append(((time.perf_counter() - wall) / periods,
+                    (time.process_time() - cpu) / periods))
+    return out
 
 
 def cpu_per_period(model: object, periods: int, repeats: int) -> list[float]:
@@ -67,11 +86,12 @@ def load() -> str:
 
 def throughput(sizes: list[int], repeats: int) -> None:
     economy = builtin_economy()
-    print(f"full step, one core, CPU time, {repeats} blocks each (load average {load()})")
+    print(f"full step, one thread on one core, CPU time, {repeats} blocks each (load average "
+          f"{load()})")
     print(f"{'workers':>11} {'s/period min':>13} {'median':>9} {'agent-steps/s min':>18} "
           f"{'median':>12} {'x target':>9}")
     for n in sizes:
-        model = LabourMarket(scenario(n), economy, 0)  # type: ignore[arg-type]
+        model = LabourMarket(scenario(n, threads=1), economy, 0)  # type: ignore[arg-type]
         for _ in range(26):  # compile and reach the AI era
             model.step()
         per = cpu_per_period(model, 4 if n >= 1_000_000 else 10, repeats)
@@ -80,6 +100,20 @@ def throughput(sizes: list[int], repeats: int) -> None:
               f"{n / lo / TARGET_STEPS_PER_S:>9.2f}")
     print(f"(target {TARGET_STEPS_PER_S:,.0f} agent-steps/s per core at 10^6 workers; load "
           f"average now {load()})")
+    # the same step on every core (the rows' chunks on threads): wall time, and the CPU time of
+    # all threads, whose agent-steps per CPU-second fall below one thread's where the cores
+    # contend for the shared cache and memory
+    n, cores = sizes[-1], os.cpu_count() or 1
+    if cores > 1 and n >= 2 * 262_144:
+        model = LabourMarket(scenario(n, threads=cores), economy, 0)  # type: ignore[arg-type]
+        for _ in range(26):
+            model.step()
+        pairs = wall_and_cpu_per_period(model, 4, repeats)
+        wall = min(p[0] for p in pairs)
+        cpu = min(p[1] for p in pairs)
+        print(f"{n:>11,} on {cores} threads: wall {wall:.4f} s/period min ({n / wall:,.0f} "
+              f"agent-steps/s), CPU {cpu:.4f} s/period min ({n / cpu:,.0f} agent-steps per "
+              "CPU-second)")
 
 
 def resident() -> int:
@@ -134,7 +168,7 @@ def against_mesa(sizes: list[int], periods: int) -> None:
     print(f"{'workers':>9} {'Mesa s/period min':>18} {'median':>8} {'engine min':>11} "
           f"{'median':>8} {'ratio min':>10} {'median':>8}")
     for n in sizes:
-        sc = scenario(n)
+        sc = scenario(n, threads=1)  # (one core against Mesa's one)
         mesa_model = MesaMarket(sc, economy, 0)  # type: ignore[arg-type]
         engine = LabourMarket(sc, economy, 0)  # type: ignore[arg-type]
         for _ in range(26):  # burn-in: both reach the AI era
