@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import time
 
 from neijuan.config import load_scenario
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.model import LabourMarket
+from neijuan.sim.state import peak_resident
 
 CHINA_WORKERS = 7.8e8  # China's labour force, about 780 million (the issue's figure)
 CHINA_QUARTERS = 80
@@ -33,8 +33,8 @@ TARGET_GIB = 24.0
 
 
 def peak_rss() -> int:
-    """Peak resident memory of this process so far, in bytes (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Peak resident memory of this process so far, in bytes."""
+    return peak_resident()
 
 
 def main() -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from neijuan.config import load_scenario
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.figures import period_figures
 from neijuan.sim.model import LabourMarket
-from neijuan.sim.state import bytes_per_row
+from neijuan.sim.state import bytes_per_row, peak_resident
 
 TARGET_STEPS_PER_S = 2e7
 TARGET_BYTES_ABOVE_STATE = 25
@@ -130,16 +129,16 @@ def memory_child(n: int, records: bool = True) -> None:
     small.step()  # compiled passes loaded before the baseline
     del small
     base = resident()
-    if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 > base + n * 10:
+    if peak_resident() > base + n * 10:
         print(f"{n:>13,} (too small to measure: the start-up peak hides it)")
         return
     model = LabourMarket(scenario(n, records), economy, 0)  # type: ignore[arg-type]
-    built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    built = peak_resident()
     start = time.process_time()
     model.step()
     model.step()
     step = (time.process_time() - start) / 2
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_resident()
     state = model.pop.nbytes(include_scratch=True)
     print(f"{n:>13,} {'kept' if records else 'dropped':>8} {model.pop.capacity / n:>9.2f} "
           f"{state / n:>12.1f} {(built - base) / n:>10.1f} {(peak - base) / n:>9.1f} "

@@ -3,6 +3,10 @@ figure is the same, bit for bit; the memory check counts what is kept."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -59,3 +63,20 @@ def test_the_memory_check_counts_what_is_kept(monkeypatch: pytest.MonkeyPatch) -
         + state.PROCESS_BYTES
     with pytest.raises(ResourceError, match=r"run\.person_records = false"):
         check_memory(rows, 1, records=True)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads Linux's /proc")
+def test_peak_memory_is_the_process_own_not_its_parents() -> None:
+    """A process started from a large one reports its own peak: ``ru_maxrss`` would report the
+    parent's (Linux carries it across the exec), and the benchmark's fresh-process memory
+    measurement read nothing but the parent's peak."""
+    before = state.peak_resident()
+    block = np.ones(300 * 2**20 // 8)  # 300 MiB, every page written
+    assert state.peak_resident() >= before + 250 * 2**20  # (it sees this process grow)
+    del block
+    child = subprocess.run(
+        [sys.executable, "-c", "from neijuan.sim.state import peak_resident; "
+         "print(peak_resident())"], check=True, capture_output=True, text=True)
+    own = int(child.stdout)
+    assert own < 200 * 2**20  # (the interpreter and NumPy: some 50 MiB)
+    assert own < state.peak_resident() - 250 * 2**20

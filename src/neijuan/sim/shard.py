@@ -295,10 +295,9 @@ class Shard:
 
     def memory(self) -> tuple[int, int, int]:
         """(rows, bytes of the rows' arrays, peak resident bytes of this process so far)."""
-        import resource
+        from neijuan.sim.state import peak_resident
 
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # (KiB on Linux)
-        return self.size, self.pop.nbytes(), int(peak)
+        return self.size, self.pop.nbytes(), peak_resident()
 
     # ------------------------------------------------------------------ the initial population
     def populate_layout(self, seed: int, n0: int, n_emp: int, emp_counts: NDArray[np.int64],

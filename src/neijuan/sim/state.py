@@ -136,6 +136,24 @@ def capacity_for(workers: int, growth_per_year: float, total_periods: int) -> in
     return math.ceil(workers * factor) + 16
 
 
+def peak_resident() -> int:
+    """Peak resident memory of this process so far, in bytes: the kernel's high-water mark of
+    its own address space (``VmHWM``). Not ``getrusage``'s ``ru_maxrss``: on Linux a process
+    started from another (``subprocess``, which execs after ``vfork``) inherits its parent's
+    peak there, so a child of a large process would report the parent's memory."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource  # (elsewhere: the best there is; macOS reports bytes, Linux kB)
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if os.uname().sysname == "Darwin" else peak * 1024)
+
+
 def available_memory() -> int:
     """Bytes the system can give now (``MemAvailable``), or total memory where unknown."""
     try:
