@@ -78,5 +78,5 @@ def test_peak_memory_is_the_process_own_not_its_parents() -> None:
         [sys.executable, "-c", "from neijuan.sim.state import peak_resident; "
          "print(peak_resident())"], check=True, capture_output=True, text=True)
     own = int(child.stdout)
-    assert own < 200 * 2**20  # (the interpreter and NumPy: some 50 MiB)
+    assert own < 200 * 2**20  # (the interpreter and NumPy: some 25 MiB)
     assert own < state.peak_resident() - 250 * 2**20
