@@ -27,10 +27,10 @@ from neijuan.errors import ConfigError, DataError
 from neijuan.sim.economy import (
     ROLES,
     Economy,
-    EconomyFile,
     builtin_economy,
     mobility_matrix,
 )
+from neijuan.sim.economy_file import EconomyFile
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
