@@ -32,11 +32,6 @@ TARGET_SECONDS = 3600.0
 TARGET_GIB = 24.0
 
 
-def peak_rss() -> int:
-    """Peak resident memory of this process so far, in bytes."""
-    return peak_resident()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -53,7 +48,7 @@ def main() -> None:
     small = LabourMarket(scenario.with_overrides({"run.workers": 1000}), economy, 1)
     small.step()  # (compiled passes loaded: the baseline is the process before its rows)
     del small
-    base = peak_rss()
+    base = peak_resident()
     wall, cpu = time.perf_counter(), time.process_time()
     model = LabourMarket(scenario, economy, 1)
     build_wall, build_cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -67,7 +62,7 @@ def main() -> None:
         era = "burn-in" if q < scenario.run.burn_in else "AI era"
         print(f"quarter {q + 1:>3} ({era}): {walls[-1]:6.2f} s wall, "
               f"{time.process_time() - cpu:6.2f} s CPU", flush=True)
-    peak = peak_rss()
+    peak = peak_resident()
     per_worker = (peak - base) / workers
     print(f"peak resident memory {peak / 2**30:.2f} GiB: {per_worker:.1f} B a worker above "
           f"the process's {base / 2**30:.2f} GiB")
