@@ -136,33 +136,37 @@ def capacity_for(workers: int, growth_per_year: float, total_periods: int) -> in
     return math.ceil(workers * factor) + 16
 
 
+def _proc_bytes(path: str, field: str) -> int | None:
+    """A ``field: N kB`` line of a Linux ``/proc`` file, in bytes (None elsewhere)."""
+    try:
+        with open(path, encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def peak_resident() -> int:
     """Peak resident memory of this process so far, in bytes: the kernel's high-water mark of
     its own address space (``VmHWM``). Not ``getrusage``'s ``ru_maxrss``: on Linux a process
     started from another (``subprocess``, which execs after ``vfork``) inherits its parent's
     peak there, so a child of a large process would report the parent's memory."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    peak = _proc_bytes("/proc/self/status", "VmHWM")
+    if peak is not None:
+        return peak
     import resource  # (elsewhere: the best there is; macOS reports bytes, Linux kB)
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if os.uname().sysname == "Darwin" else peak * 1024)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss if os.uname().sysname == "Darwin" else rss * 1024)
 
 
 def available_memory() -> int:
     """Bytes the system can give now (``MemAvailable``), or total memory where unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    free = _proc_bytes("/proc/meminfo", "MemAvailable")
+    if free is not None:
+        return free
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):
