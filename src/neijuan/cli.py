@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from neijuan.errors import NeijuanError
+from neijuan.errors import NeijuanError, is_interrupt
 
 app = typer.Typer(
     name="neijuan",
@@ -152,6 +152,9 @@ def main() -> None:
     except Exception as exc:
         if _state["debug"]:
             raise
+        if is_interrupt(exc):  # (a Ctrl-C that surfaced as another error)
+            err_console.print("interrupted", style="bold red")
+            sys.exit(130)
         message, status = _describe(exc)
         if status:
             err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False,

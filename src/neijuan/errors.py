@@ -23,3 +23,19 @@ class DataError(NeijuanError, ValueError):
 
 class ResourceError(NeijuanError, MemoryError):
     """A request would exceed the machine's resources (memory, disk); refused before starting."""
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is the user's Ctrl-C, or an error raised because of it.
+
+    A Ctrl-C that lands while a compiled or C function runs can surface as a ``SystemError``
+    ("... returned a result with an exception set") whose cause is the ``KeyboardInterrupt``;
+    the user interrupted, nothing is broken."""
+    seen: set[int] = set()
+    at: BaseException | None = exc
+    while at is not None and id(at) not in seen:
+        if isinstance(at, KeyboardInterrupt):
+            return True
+        seen.add(id(at))
+        at = at.__cause__ or at.__context__
+    return False

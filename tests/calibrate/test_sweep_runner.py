@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neijuan.calibrate.runner import plan_tasks
+from neijuan.calibrate.runner import RunStats, SweepInterrupted, plan_tasks, run_tasks
 from neijuan.calibrate.store import ChunkStore
 from neijuan.calibrate.sweep import plan, read_sweep, run_sweep
-from neijuan.errors import ConfigError
+from neijuan.errors import ConfigError, is_interrupt
 from neijuan.sim.figures import RUN_FIGURES
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -295,3 +295,69 @@ def test_a_lost_ray_worker_loses_no_row(tmp_path: Path) -> None:
     local, ray = read_sweep(tmp_path / "local"), read_sweep(tmp_path / "ray")
     assert ray.height == 8 and ray.select("point", "seed").is_unique().all()
     assert local.equals(ray)
+
+
+def _wrapped_interrupt() -> SystemError:
+    """What a Ctrl-C landing inside a C or compiled call raises: a SystemError caused by it."""
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as inner:
+            raise SystemError("<built-in method> returned a result with an exception set") \
+                from inner
+    except SystemError as outer:
+        return outer
+
+
+def test_a_ctrl_c_is_known_in_any_wrapping() -> None:
+    assert is_interrupt(KeyboardInterrupt())
+    assert is_interrupt(_wrapped_interrupt())
+    assert not is_interrupt(SystemError("a real bug"))
+    assert not is_interrupt(ValueError("bad input"))
+    looped = ValueError("a")
+    looped.__context__ = ValueError("b")
+    looped.__context__.__context__ = looped  # (a cycle ends the walk)
+    assert not is_interrupt(looped)
+
+
+@pytest.mark.parametrize("raised", ["plain", "wrapped", "bug"])
+def test_an_interrupted_run_says_how_to_resume_whatever_form_the_ctrl_c_took(raised: str) -> None:
+    """A Ctrl-C that surfaced as a SystemError used to end a sweep as an 'internal error'
+    (exit 3) instead of 'rerun the same command' (exit 130)."""
+    class Interrupting:
+        def run(self, *_: object) -> None:
+            if raised == "plain":
+                raise KeyboardInterrupt
+            raise _wrapped_interrupt() if raised == "wrapped" else SystemError("a real bug")
+
+    stats = RunStats(rows_total=10, rows_before=4)
+    task = plan_tasks([{}], ["p0"], [0], {}, 1)
+    call = lambda: run_tasks(None, task, lambda *_: None, stats=stats, meta={},  # noqa: E731
+                             backend=Interrupting())  # type: ignore[arg-type]
+    if raised == "bug":
+        with pytest.raises(SystemError, match="a real bug"):
+            call()
+        assert not stats.interrupted
+    else:
+        with pytest.raises(SweepInterrupted, match="4 of 10 rows are stored; rerun the same"):
+            call()
+        assert stats.interrupted
+
+
+@pytest.mark.parametrize("raised", ["wrapped", "bug"])
+def test_the_cli_reports_a_wrapped_ctrl_c_as_an_interruption(
+        raised: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import neijuan.cli as cli
+
+    def app() -> None:
+        raise _wrapped_interrupt() if raised == "wrapped" else SystemError("a real bug")
+
+    monkeypatch.setattr(cli, "app", app)
+    monkeypatch.setattr(sys, "argv", ["neijuan", "simulate"])
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    err = capsys.readouterr().err
+    if raised == "wrapped":
+        assert stop.value.code == 130 and "interrupted" in err
+    else:
+        assert stop.value.code == 3 and "internal error" in err

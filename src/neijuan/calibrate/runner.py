@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from neijuan.errors import NeijuanError
+from neijuan.errors import NeijuanError, is_interrupt
 
 ProgressFn = Callable[[int, int], None]  # (rows done, rows in total)
 META_COLUMNS = ("scenario", "version", "sweep", "provenance")
@@ -305,7 +305,9 @@ def run_tasks(base: Any, tasks: Sequence[Task], write: Callable[[Task, Any], Non
         return stats
     try:
         backend.run(base, tasks, meta, done_one, stats)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):  # (a SystemError whose cause is not a Ctrl-C: a bug)
+            raise
         stats.interrupted = True
         raise SweepInterrupted(
             f"interrupted: {stats.rows_before + stats.rows_written} of {stats.rows_total} rows "
