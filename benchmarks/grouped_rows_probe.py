@@ -155,6 +155,64 @@ def work_segments(status: Any, degree: Any, effort: Any, log_skill: Any, skill: 
         deg += np.array((n0, sum0, n1, sum1, vol_h, vol_m, fail_h, fail_m, fail_mb))
 
 
+@njit(error_model="numpy", nogil=True)
+def group_order(status: Any, occ: Any, n_occ: int) -> Any:  # pragma: no cover - compiled
+    """The permutation that groups a chunk's rows by occupation (a stable counting sort; rows
+    out of the labour force last): ``order[k]`` is the row that goes to place k."""
+    starts = np.zeros(n_occ + 2, np.int64)
+    for i in range(status.size):
+        starts[(occ[i] if status[i] != 0 else n_occ) + 1] += 1
+    for o in range(n_occ + 1):
+        starts[o + 1] += starts[o]
+    order = np.empty(status.size, np.int64)
+    for i in range(status.size):
+        j = occ[i] if status[i] != 0 else n_occ
+        order[starts[j]] = i
+        starts[j] += 1
+    return order
+
+
+@njit(error_model="numpy", nogil=True)
+def permute(rows: Any, order: Any, scratch: Any) -> None:  # pragma: no cover - compiled
+    """``rows[:] = rows[order]`` through a scratch array of the same type."""
+    for k in range(order.size):
+        scratch[k] = rows[order[k]]
+    rows[:] = scratch
+
+
+def regroup_cost(calls: list[dict[str, Any]], n_occ: int, seed: int = 0) -> None:
+    """What keeping each chunk's rows grouped would cost a quarter: the counting sort and the
+    move of every row array, (a) from the engine's row order and (b) from rows grouped a
+    quarter before, of which only the unemployed have drawn a new occupation (the steady state
+    of a grouped layout: most rows stay where they are)."""
+    rng = np.random.default_rng(seed)
+    scratch = {k: np.empty_like(v) for k, v in calls[0].items() if k in ROWS}
+
+    def run(batch: list[dict[str, Any]]) -> float:
+        start = time.process_time()
+        for c in batch:
+            order = group_order(c["status"], c["occ"], n_occ)
+            for name in ROWS:
+                permute(c[name], order, scratch[name][:order.size])
+        return time.process_time() - start
+
+    natural = [{k: v for k, v in c.items() if k in ROWS} for c in calls]
+    settled = []
+    for c in calls:
+        g = grouped(c)
+        rows = {k: v for k, v in g.items() if k in ROWS}
+        moving = rows["status"] == 2  # the unemployed search anew
+        rows["occ"][moving] = rng.integers(0, n_occ, int(moving.sum()))
+        settled.append(rows)
+    n_rows = sum(c["status"].size for c in calls)
+    print(f"regrouping every row array ({len(ROWS)}) of {len(calls)} chunks, {n_rows:,} rows, "
+          "CPU ms (min / median of 7)")
+    for label, source in (("from row order", natural), ("a quarter on", settled)):
+        times = sorted(run([{k: v.copy() for k, v in c.items()} for c in source])
+                       for _ in range(7))
+        print(f"  {label:16s} {times[0] * 1e3:7.1f} / {times[3] * 1e3:7.1f}")
+
+
 def capture(workers: int) -> list[dict[str, Any]]:
     """The settle pass's arguments, chunk by chunk, for one period in the AI era."""
     scenario = load_scenario("ai-baseline", {"run.workers": workers, "run.burn_in": 24,
@@ -203,7 +261,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1_000_000)
     args = parser.parse_args()
-    calls = [grouped(c) for c in capture(args.workers)]
+    captured = capture(args.workers)
+    calls = [grouped(c) for c in captured]
     work_names = list(inspect.signature(kern._settle_work.py_func).parameters)
     params = list(inspect.signature(work_segments.py_func).parameters)
 
@@ -236,6 +295,7 @@ def main() -> None:
             times.sort()
             print(f"  {label:16s} {times[0] * 1e3:7.1f} / {times[3] * 1e3:7.1f}")
 
+    regroup_cost(captured, int(captured[0]["bar"].size))
 
 if __name__ == "__main__":
     main()
