@@ -13,6 +13,12 @@ buffers come from Numba's allocator, which LLVM knows alias nothing. The probe l
 failure counters, the wage histogram, the skill's exact exp for large steps and 8 of the 12
 per-degree sums, so it bounds what the grouped layout could gain; it is not the engine.
 
+Then the same for the contest half (``kernels._settle_contest``) and the lottery
+(``kernels.select_lottery_pass``) against segment versions of them, and what keeping the rows
+grouped would cost a quarter: a counting sort of every row array, from the engine's row order
+and from rows grouped a quarter before, and moving only the rows that changed occupation into
+slack at the end of each occupation's segment.
+
 Not a test: a benchmark prints, it does not assert.
 """
 
@@ -31,10 +37,13 @@ from numba import njit
 
 import neijuan.sim.kernels as kern
 from neijuan.config import load_scenario
+from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT
 from neijuan.sim.economy import builtin_economy
+from neijuan.sim.effort import A_MAX, A_MIN, N_A
 from neijuan.sim.kernels import FAST
 from neijuan.sim.model import LabourMarket
 from neijuan.sim.rng import uniform
+from neijuan.sim.vmath import expf as vexpf
 from neijuan.sim.vmath import logf as vlogf
 
 ROWS = ("status", "occ", "origin", "degree", "tenure", "won", "signal", "effort", "log_skill",
@@ -238,6 +247,191 @@ def slack_layout(rows: dict[str, Any], n_occ: int, slack: float) -> tuple[dict[s
     return out, start, size, cap
 
 
+@njit(fastmath=FAST, error_model="numpy")
+def lottery_segments(status: Any, signal: Any, effort: Any, won: Any, seg_lo: Any, seg_hi: Any,
+                     seg_occ: Any, bar: Any, noise: Any, r: float, key: Any, n_won: Any
+                     ) -> None:  # pragma: no cover - compiled
+    """The Tullock lottery over each occupation's segment: its bar and noise loop constants,
+    the winners' count a reduction, the outcomes written to a block buffer and copied back."""
+    n_won[:] = 0.0
+    block = 256
+    out = np.empty(block, np.int8)
+    for s in range(seg_lo.size):
+        j = seg_occ[s]
+        b = bar[j]
+        inv = 1.0 / noise[j]
+        no_bar = b <= NO_BAR
+        count = 0.0
+        for start in range(seg_lo[s], seg_hi[s], block):
+            m = min(block, seg_hi[s] - start)
+            sig_b = signal[start:start + m]
+            eff_b = effort[start:start + m]
+            for q in range(m):
+                log_e = float(vlogf(np.float32(max(eff_b[q], EFFORT_FLOOR))))
+                x = (r * log_e + sig_b[q]) * inv
+                z = np.float32(min(max(x - b, -40.0), 40.0))
+                p = 1.0 / (1.0 + float(vexpf(-z)))
+                win = no_bar | (uniform(key, start + q) < p)
+                out[q] = 2 if win else 1
+                count += 1.0 if win else 0.0
+            won[start:start + m] = out[:m]
+        n_won[j] = count
+
+
+@njit(fastmath=FAST, error_model="numpy")
+def contest_segments(status: Any, origin: Any, tenure: Any, won: Any, signal: Any, effort: Any,
+                     skill: Any, ai_skill: Any, wage: Any, seg_lo: Any, seg_hi: Any,
+                     seg_occ: Any, bar: Any, noise: Any, br_rows: Any,
+                     value_of_efficiency: Any, aug_gain: Any, bargaining: Any, benefit: float,
+                     outside: Any, horizon: Any, r: float, effort_cost: float, adjustment: float,
+                     max_effort: float, incumbent_advantage: float, hires: Any,
+                     separations: Any, prize_won: Any) -> None:  # pragma: no cover - compiled
+    """Steps 5-6 over each occupation's segment: the outcome as selects, the prize and the best
+    response with the occupation's values and table row as loop constants, the counts and the
+    prize won as reductions, the new state in block buffers copied back."""
+    hires[:] = 0.0
+    separations[:] = 0.0
+    prize_won[:] = 0.0
+    block = 256
+    a_step = (A_MAX - A_MIN) / (N_A - 1)
+    new_status = np.empty(block, np.int8)
+    new_tenure = np.empty(block, np.int16)
+    new_origin = np.empty(block, np.int16)
+    new_wage = np.empty(block, np.float32)
+    new_effort = np.empty(block, np.float32)
+    cells = np.empty(block, np.int64)
+    fracs = np.empty(block, np.float64)
+    shifts = np.empty(block, np.float64)
+    lives = np.empty(block, np.bool_)
+    args = np.empty(block, np.float32)
+    for s in range(seg_lo.size):
+        j = seg_occ[s]
+        uplift = aug_gain[j]
+        beta = bargaining[j]
+        slope = beta * value_of_efficiency[j]
+        base = (1.0 - beta) * outside[j]
+        hz = horizon[j]
+        b = bar[j]
+        sig = noise[j]
+        scale = sig / r
+        table = br_rows[j]
+        respond = b > NO_BAR
+        n_hired = n_lost = won_prize = 0.0
+        for start in range(seg_lo[s], seg_hi[s], block):
+            m = min(block, seg_hi[s] - start)
+            st_b = status[start:start + m]
+            won_b = won[start:start + m]
+            sig_b = signal[start:start + m]
+            sk_b = skill[start:start + m]
+            z_b = ai_skill[start:start + m]
+            ten_b = tenure[start:start + m]
+            org_b = origin[start:start + m]
+            wage_b = wage[start:start + m]
+            eff_b = effort[start:start + m]
+            for q in range(m):
+                w = won_b[q] == 2
+                emp = st_b[q] == 1
+                hired = w & ~emp
+                lost = emp & ~w
+                k = sig_b[q] + (incumbent_advantage if hired else 0.0) - (
+                    incumbent_advantage if lost else 0.0)
+                new_tenure[q] = ten_b[q] + 1 if w & emp else 0
+                new_status[q] = 1 if w else 2
+                new_origin[q] = j if w else org_b[q]
+                new_wage[q] = wage_b[q] if w else 0.0
+                n_hired += 1.0 if hired else 0.0
+                n_lost += 1.0 if lost else 0.0
+                pay = slope * (sk_b[q] * (1.0 + uplift * z_b[q])) + base
+                prize = hz * max(pay - benefit, 0.0)
+                won_prize += prize if w else 0.0
+                live = respond & (prize > 0.0)
+                args[q] = np.float32(prize * r / (sig * effort_cost)) if live else np.float32(1.0)
+                shifts[q] = (sig * b - k) / r if live else 0.0
+                lives[q] = live
+            for q in range(m):  # (the logs and table positions: vectorised)
+                a = float(vlogf(args[q])) - shifts[q]
+                pos = max((a - A_MIN) * (1.0 / a_step), 0.0)
+                cell = min(int(pos), N_A - 2)
+                cells[q] = cell
+                fracs[q] = pos - cell
+            for q in range(m):  # (the table row, a loop constant: 16 kB, in L1)
+                lo = table[cells[q]]
+                hi = table[cells[q] + 1]
+                f = fracs[q]
+                both = (lo > NO_EFFORT / 2) & (hi > NO_EFFORT / 2)
+                zs = lo + f * (hi - lo) if both else (lo if f < 0.5 else hi)
+                x = max(scale * zs + shifts[q], -30.0)
+                e_br = min(float(vexpf(np.float32(x))), max_effort)
+                target = e_br if lives[q] & (zs > NO_EFFORT / 2) else 0.0
+                e = eff_b[q]
+                new_effort[q] = e + adjustment * (target - e)
+            status[start:start + m] = new_status[:m]
+            tenure[start:start + m] = new_tenure[:m]
+            origin[start:start + m] = new_origin[:m]
+            wage[start:start + m] = new_wage[:m]
+            effort[start:start + m] = new_effort[:m]
+        hires[j] = n_hired
+        separations[j] = n_lost
+        prize_won[j] = won_prize
+
+
+def contest_cost(calls: list[dict[str, Any]]) -> None:
+    """The engine's contest half against :func:`contest_segments` on the same grouped rows."""
+    names = list(inspect.signature(kern._settle_contest.py_func).parameters)
+    params = list(inspect.signature(contest_segments.py_func).parameters)
+
+    def engine(batch: list[dict[str, Any]]) -> None:
+        for c in batch:
+            kern._settle_contest(*[c[p] for p in names])
+
+    def probe(batch: list[dict[str, Any]]) -> None:
+        for c in batch:
+            lo, hi, oc = segments(c)
+            extra = {"seg_lo": lo, "seg_hi": hi, "seg_occ": oc}
+            contest_segments(*[extra[p] if p in extra else c[p] for p in params])
+
+    _alternate("the contest (steps 5-6)", calls, engine, probe)
+
+
+def _alternate(title: str, calls: list[dict[str, Any]], engine: Any, probe: Any) -> None:
+    def fresh() -> list[dict[str, Any]]:
+        return [{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in c.items()}
+                for c in calls]
+
+    for fn in (engine, probe):
+        fn(fresh())  # (compiled)
+    print(f"{title}, the same grouped rows, CPU ms (min / median of 7, alternating)")
+    for _ in range(2):
+        for label, fn in (("engine, blocks", engine), ("probe, segments", probe)):
+            times = []
+            for _ in range(7):
+                batch = fresh()
+                begin = time.process_time()
+                fn(batch)
+                times.append(time.process_time() - begin)
+            times.sort()
+            print(f"  {label:16s} {times[0] * 1e3:7.1f} / {times[3] * 1e3:7.1f}")
+
+
+def lottery_cost(calls: list[dict[str, Any]]) -> None:
+    """The engine's lottery pass against :func:`lottery_segments` on the same grouped rows."""
+    names = list(inspect.signature(kern.select_lottery_pass.py_func).parameters)
+    n_occ = int(calls[0]["bar"].size)
+    with_counts = [{**c, "n_won": np.zeros(n_occ), "key": np.uint64(12345)} for c in calls]
+
+    def engine(batch: list[dict[str, Any]]) -> None:
+        for c in batch:
+            kern.select_lottery_pass(*[c[p] for p in names])
+
+    def probe(batch: list[dict[str, Any]]) -> None:
+        for c in batch:
+            lo, hi, oc = segments(c)
+            lottery_segments(c["status"], c["signal"], c["effort"], c["won"], lo, hi, oc,
+                             c["bar"], c["noise"], c["r"], c["key"], c["n_won"])
+
+    _alternate("the lottery", with_counts, engine, probe)
+
+
 def regroup_cost(calls: list[dict[str, Any]], n_occ: int, seed: int = 0) -> None:
     """What keeping each chunk's rows grouped would cost a quarter: the counting sort and the
     move of every row array, (a) from the engine's row order and (b) from rows grouped a
@@ -381,6 +575,8 @@ def main() -> None:
             times.sort()
             print(f"  {label:16s} {times[0] * 1e3:7.1f} / {times[3] * 1e3:7.1f}")
 
+    contest_cost(calls)
+    lottery_cost(calls)
     regroup_cost(captured, int(captured[0]["bar"].size))
 
 if __name__ == "__main__":
