@@ -144,15 +144,10 @@ def main() -> None:
         sys.argv[1:] = [*flags, *(a for a in args if a not in flags)]
     try:
         app()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Exception) as exc:
         if _state["debug"]:
             raise
-        err_console.print("interrupted", style="bold red")
-        sys.exit(130)
-    except Exception as exc:
-        if _state["debug"]:
-            raise
-        if is_interrupt(exc):  # (a Ctrl-C that surfaced as another error)
+        if is_interrupt(exc):  # (Ctrl-C, also one that surfaced as another error)
             err_console.print("interrupted", style="bold red")
             sys.exit(130)
         message, status = _describe(exc)
