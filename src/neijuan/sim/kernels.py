@@ -37,6 +37,11 @@ UNEMPLOYED = 2
 FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 LOGISTIC_SD = 0.5513288954217920  # sqrt(3) / pi: logistic noise of unit variance
 BLOCK = 256  # rows per block of the passes that do their transcendental maths apart
+# Row and block indices are unsigned too (see occupation indices above): a signed `start + q`
+# kept every row access of the blocked passes testing for a negative index, and LLVM from
+# vectorising the loops that gather per-occupation values (measured: the lottery 7.8 -> 5.0 ms
+# a period at 10^6, results unchanged).
+U_BLOCK = np.uint64(BLOCK)
 A_STEP = (A_MAX - A_MIN) / (N_A - 1)
 
 
@@ -221,8 +226,9 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     xs = np.zeros(BLOCK, np.float64)       # the candidates' scores
     centers = np.zeros(BLOCK, np.float64)  # the centre of the histogram each one falls in
     cells = np.empty(BLOCK, np.int64)      # and the cell
-    for start in range(0, status.size, BLOCK):
-        m = min(BLOCK, status.size - start)
+    n_rows = np.uint64(status.size)
+    for start in range(np.uint64(0), n_rows, U_BLOCK):
+        m = min(U_BLOCK, n_rows - start)
         # the block's logarithms that need no occupation (vectorised)
         for q in range(m):
             i = start + q
@@ -360,8 +366,9 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
     bars = np.empty(BLOCK, np.float64)
     noises = np.empty(BLOCK, np.float64)  # 1 / noise
     wins = np.empty(BLOCK, np.bool_)
-    for start in range(0, status.size, BLOCK):
-        m = min(BLOCK, status.size - start)
+    n_rows = np.uint64(status.size)
+    for start in range(np.uint64(0), n_rows, U_BLOCK):
+        m = min(U_BLOCK, n_rows - start)
         for q in range(m):
             live = status[start + q] != OUT
             j = np.uint64(occ[start + q]) if live else np.uint64(0)
@@ -513,8 +520,9 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
     lo_v = np.empty(BLOCK, np.float64)
     hi_v = np.empty(BLOCK, np.float64)
     inv_r = 1.0 / r
-    for start in range(0, status.size, BLOCK):
-        m = min(BLOCK, status.size - start)
+    n_rows = np.uint64(status.size)
+    for start in range(np.uint64(0), n_rows, U_BLOCK):
+        m = min(U_BLOCK, n_rows - start)
         for q in range(m):
             i = start + q
             arg[q] = 1.0
@@ -627,8 +635,9 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
     sums_col = np.empty(BLOCK, np.int64)  # 2 with AI skill, 4 without
     log_skills = np.empty(BLOCK, np.float64)
     draws = np.empty(BLOCK, np.float64)   # the failure draw of each row
-    for start in range(0, status.size, BLOCK):
-        m = min(BLOCK, status.size - start)
+    n_rows = np.uint64(status.size)
+    for start in range(np.uint64(0), n_rows, U_BLOCK):
+        m = min(U_BLOCK, n_rows - start)
         for q in range(m):
             gains[q] = vlogf(np.float32(1.0 + learn_share * effort[start + q]))
             draws[q] = uniform(key, start + q)
