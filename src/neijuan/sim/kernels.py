@@ -227,6 +227,14 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     centers = np.zeros(BLOCK, np.float64)  # the centre of the histogram each one falls in
     cells = np.empty(BLOCK, np.int64)      # and the cell
     n_rows = np.uint64(status.size)
+    # the per-occupation values side by side, one row each (one base pointer in the row
+    # loop instead of one per value, reloaded from the stack)
+    par = np.empty((noise.size, 5))
+    par[:, 0] = aug_gain
+    par[:, 1] = test_sd
+    par[:, 2] = bayes_weight
+    par[:, 3] = inv_noise
+    par[:, 4] = center
     for start in range(np.uint64(0), n_rows, U_BLOCK):
         m = min(U_BLOCK, n_rows - start)
         # the block's logarithms that need no occupation (vectorised)
@@ -250,7 +258,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             else:
                 j = np.uint64(occ[i])
             contested[q] = j
-            uplifts[q] = aug_gain[j] * ai_skill[i]
+            uplifts[q] = par[j, 0] * ai_skill[i]
         for q in range(m):
             uplifts[q] = vlogf(np.float32(1.0 + uplifts[q]))
         for q in range(m):
@@ -260,20 +268,20 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
                 continue
             d = degree[i]
             j = np.uint64(contested[q])
-            test = log_skill[i] + test_sd[j] * tests[q]
+            test = log_skill[i] + par[j, 1] * tests[q]
             prior = degree_mean[d]
-            s_hat = prior + bayes_weight[j] * (test - prior)
+            s_hat = prior + par[j, 2] * (test - prior)
             ln_h = s_hat + uplifts[q]
             k = productivity_weight * ln_h - blame_penalty * mark[i]
             if st == EMPLOYED:
                 k += incumbent_advantage
-            x = (r * log_efforts[q] + k) * inv_noise[j]
+            x = (r * log_efforts[q] + k) * par[j, 3]
             signal[i] = k
             if gaussian_noise:
                 x += std_normal(key_noise, i)
             score[i] = x
             xs[q] = x
-            centers[q] = center[j]
+            centers[q] = par[j, 4]
         # the histogram cells (vectorised; rows out of the labour force get one they do not
         # use), then the sums in a loop of their own (measured: each a tenth to a fifth of the
         # pass faster than in the scoring loop; the same sums in the same order)
@@ -521,6 +529,16 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
     hi_v = np.empty(BLOCK, np.float64)
     inv_r = 1.0 / r
     n_rows = np.uint64(status.size)
+    # the per-occupation values side by side, one row each (one base pointer in the row
+    # loop instead of one per value, reloaded from the stack)
+    par = np.empty((bar.size, 7))
+    par[:, 0] = bar
+    par[:, 1] = noise
+    par[:, 2] = value_of_efficiency
+    par[:, 3] = aug_gain
+    par[:, 4] = bargaining
+    par[:, 5] = outside
+    par[:, 6] = horizon
     for start in range(np.uint64(0), n_rows, U_BLOCK):
         m = min(U_BLOCK, n_rows - start)
         for q in range(m):
@@ -552,15 +570,15 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
                 status[i] = UNEMPLOYED
                 tenure[i] = 0
                 wage[i] = 0.0
-            h = efficiency(skill[i], ai_skill[i], aug_gain[j])
-            beta = bargaining[j]
-            w_j = beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j]
-            prize = horizon[j] * max(w_j - benefit, 0.0)
+            h = efficiency(skill[i], ai_skill[i], par[j, 3])
+            beta = par[j, 4]
+            w_j = beta * par[j, 2] * h + (1.0 - beta) * par[j, 5]
+            prize = par[j, 6] * max(w_j - benefit, 0.0)
             if w:
                 prize_won[j] += prize
-            b = bar[j]
+            b = par[j, 0]
             if b > NO_BAR and prize > 0.0:
-                sig = noise[j]
+                sig = par[j, 1]
                 arg[q] = prize * r / (sig * effort_cost)
                 shift[q] = (sig * b - k) * inv_r
                 scale[q] = sig * inv_r
@@ -636,6 +654,25 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
     log_skills = np.empty(BLOCK, np.float64)
     draws = np.empty(BLOCK, np.float64)   # the failure draw of each row
     n_rows = np.uint64(status.size)
+    # the per-occupation values side by side, one row each: the row loop keeps one base
+    # pointer in a register instead of reloading sixteen from the stack
+    par = np.empty((occ_sums.shape[0], 16))
+    par[:, 0] = ai_focus
+    par[:, 1] = bargaining
+    par[:, 2] = value_of_efficiency
+    par[:, 3] = aug_gain
+    par[:, 4] = outside
+    par[:, 5] = keep_time
+    par[:, 6] = agency0
+    par[:, 7] = agency1
+    par[:, 8] = replaceable
+    par[:, 9] = ai_unit_cost
+    par[:, 10] = human0
+    par[:, 11] = human1
+    par[:, 12] = machine0
+    par[:, 13] = machine1
+    par[:, 14] = ai_failure
+    par[:, 15] = blame_ai
     for start in range(np.uint64(0), n_rows, U_BLOCK):
         m = min(U_BLOCK, n_rows - start)
         for q in range(m):
@@ -654,7 +691,7 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             sk = skill[i]
             # step 7: learning with diminishing returns, and obsolescence
             gain = gains[q]
-            focus = ai_focus[j]
+            focus = par[j, 0]
             learned = skill_rate * (1.0 - focus) * gain
             delta = learned - skill_depreciation
             ls_prev = log_skill[i]
@@ -689,9 +726,9 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
                 continue
             # step 8: the wage, on the skills after this quarter's learning (its log and the
             # sums of logs after the block's logs, below)
-            beta = bargaining[j]
-            h = efficiency(sk, z, aug_gain[j])
-            pay = max(beta * value_of_efficiency[j] * h + (1.0 - beta) * outside[j], 1e-6)
+            beta = par[j, 1]
+            h = efficiency(sk, z, par[j, 3])
+            pay = max(beta * par[j, 2] * h + (1.0 - beta) * par[j, 4], 1e-6)
             wage[i] = pay
             pays[q] = pay
             log_skills[q] = ls
@@ -699,34 +736,32 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             with_ai = z >= ai_threshold
             sums_at[q] = j
             sums_col[q] = 2 if with_ai else 4
-            if with_ai:
-                occ_sums[j, 1] += 1.0
-                occ_sums[j, 11] += ls
-            else:
-                occ_sums[j, 3] += 1.0
-                occ_sums[j, 12] += ls
+            # (columns chosen, not branched to: whether a person has AI skill is a coin toss
+            # for the predictor)
+            occ_sums[j, np.uint64(1 if with_ai else 3)] += 1.0
+            occ_sums[j, np.uint64(11 if with_ai else 12)] += ls
             occ_sums[j, 13] += ls * ls
             occ_sums[j, 7] += sk
             occ_sums[j, 8] += sk * z
             occ_sums[j, 9] += sk * z * z
             # step 9: agency (net of defensive review), decisions, failures and blame
-            kt = keep_time[j]
-            ag = min(max(agency0[j] + agency1[j] * z, 0.0), 1.0) * kt
+            kt = par[j, 5]
+            ag = min(max(par[j, 6] + par[j, 7] * z, 0.0), 1.0) * kt
             agency[i] = ag
             occ_sums[j, 5] += ag
             # needed: time originating on work AI cannot do, or cannot do more cheaply than this
             # person (their wage per efficiency unit against AI's price for the same work)
             # (branch-free: whether AI is cheaper than this person is a coin toss for the
             # predictor)
-            needed = ag - (replaceable[j] if pay > ai_unit_cost[j] * h else 0.0)
+            needed = ag - (par[j, 8] if pay > par[j, 9] * h else 0.0)
             occ_sums[j, 6] += 1.0 if needed < needed_threshold else 0.0
-            human = (human0[j] + human1[j] * z) * kt
-            machine = machine0[j] + machine1[j] * z
+            human = (par[j, 10] + par[j, 11] * z) * kt
+            machine = par[j, 12] + par[j, 13] * z
             vol_h += human
             vol_m += machine
             u = draws[q]
             p_h = human_failure * human
-            p_m = ai_failure[j] * machine
+            p_m = par[j, 14] * machine
             if u < p_h:
                 fail_h += 1.0
                 mark[i] += 1.0
@@ -735,7 +770,7 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
                     blamed[i] += 1
             elif u < p_h + p_m:
                 fail_m += 1.0
-                is_blamed = (u - p_h) < p_m * blame_ai[j]
+                is_blamed = (u - p_h) < p_m * par[j, 15]
                 if is_blamed:
                     fail_mb += 1.0
                     mark[i] += 1.0
