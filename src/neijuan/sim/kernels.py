@@ -543,13 +543,13 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
         m = min(U_BLOCK, n_rows - start)
         for q in range(m):
             i = start + q
-            arg[q] = 1.0
-            shift[q] = 0.0
-            scale[q] = 0.0
-            row[q] = 0
-            live[q] = False
             st = status[i]
             if st == OUT:
+                arg[q] = 1.0
+                shift[q] = 0.0
+                scale[q] = 0.0
+                row[q] = 0
+                live[q] = False
                 continue
             j = np.uint64(occ[i])
             w = won[i] == 2
@@ -576,14 +576,16 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
             prize = par[j, 6] * max(w_j - benefit, 0.0)
             if w:
                 prize_won[j] += prize
+            # (each buffer written once, by a select: whether a candidate responds is not
+            # worth a branch)
             b = par[j, 0]
-            if b > NO_BAR and prize > 0.0:
-                sig = par[j, 1]
-                arg[q] = prize * r / (sig * effort_cost)
-                shift[q] = (sig * b - k) * inv_r
-                scale[q] = sig * inv_r
-                row[q] = j
-                live[q] = True
+            sig = par[j, 1]
+            responds = (b > NO_BAR) & (prize > 0.0)
+            arg[q] = prize * r / (sig * effort_cost) if responds else 1.0
+            shift[q] = (sig * b - k) * inv_r if responds else 0.0
+            scale[q] = sig * inv_r if responds else 0.0
+            row[q] = j if responds else 0
+            live[q] = responds
         # step 6: best responses of the block, in three short loops: the log and the table
         # position (vectorised), the two table values (scalar loads), the interpolation and the
         # exp (vectorised)
