@@ -44,6 +44,16 @@ BLOCK = 256  # rows per block of the passes that do their transcendental maths a
 U_BLOCK = np.uint64(BLOCK)
 A_STEP = (A_MAX - A_MIN) / (N_A - 1)
 
+# Columns of the per-occupation values each pass packs side by side (``par``): the score pass,
+# the contest half and the work half of settling.
+(_S_AUG_GAIN, _S_TEST_SD, _S_BAYES_WEIGHT, _S_INV_NOISE, _S_CENTER,
+ _S_COLUMNS) = range(6)
+(_C_BAR, _C_NOISE, _C_VALUE, _C_AUG_GAIN, _C_BARGAINING, _C_OUTSIDE, _C_HORIZON,
+ _C_COLUMNS) = range(8)
+(_W_AI_FOCUS, _W_BARGAINING, _W_VALUE, _W_AUG_GAIN, _W_OUTSIDE, _W_KEEP_TIME, _W_AGENCY0,
+ _W_AGENCY1, _W_REPLACEABLE, _W_AI_UNIT_COST, _W_HUMAN0, _W_HUMAN1, _W_MACHINE0, _W_MACHINE1,
+ _W_AI_FAILURE, _W_BLAME_AI, _W_COLUMNS) = range(17)
+
 
 @njit(inline="always", cache=True)
 def efficiency(skill: float, z: float, aug_gain: float) -> float:  # pragma: no cover - compiled
@@ -229,12 +239,12 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     n_rows = np.uint64(status.size)
     # the per-occupation values side by side, one row each (one base pointer in the row
     # loop instead of one per value, reloaded from the stack)
-    par = np.empty((noise.size, 5))
-    par[:, 0] = aug_gain
-    par[:, 1] = test_sd
-    par[:, 2] = bayes_weight
-    par[:, 3] = inv_noise
-    par[:, 4] = center
+    par = np.empty((noise.size, _S_COLUMNS))
+    par[:, _S_AUG_GAIN] = aug_gain
+    par[:, _S_TEST_SD] = test_sd
+    par[:, _S_BAYES_WEIGHT] = bayes_weight
+    par[:, _S_INV_NOISE] = inv_noise
+    par[:, _S_CENTER] = center
     for start in range(np.uint64(0), n_rows, U_BLOCK):
         m = min(U_BLOCK, n_rows - start)
         # the block's logarithms that need no occupation (vectorised)
@@ -258,7 +268,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             else:
                 j = np.uint64(occ[i])
             contested[q] = j
-            uplifts[q] = par[j, 0] * ai_skill[i]
+            uplifts[q] = par[j, _S_AUG_GAIN] * ai_skill[i]
         for q in range(m):
             uplifts[q] = vlogf(np.float32(1.0 + uplifts[q]))
         for q in range(m):
@@ -268,20 +278,20 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
                 continue
             d = degree[i]
             j = np.uint64(contested[q])
-            test = log_skill[i] + par[j, 1] * tests[q]
+            test = log_skill[i] + par[j, _S_TEST_SD] * tests[q]
             prior = degree_mean[d]
-            s_hat = prior + par[j, 2] * (test - prior)
+            s_hat = prior + par[j, _S_BAYES_WEIGHT] * (test - prior)
             ln_h = s_hat + uplifts[q]
             k = productivity_weight * ln_h - blame_penalty * mark[i]
             if st == EMPLOYED:
                 k += incumbent_advantage
-            x = (r * log_efforts[q] + k) * par[j, 3]
+            x = (r * log_efforts[q] + k) * par[j, _S_INV_NOISE]
             signal[i] = k
             if gaussian_noise:
                 x += std_normal(key_noise, i)
             score[i] = x
             xs[q] = x
-            centers[q] = par[j, 4]
+            centers[q] = par[j, _S_CENTER]
         # the histogram cells (vectorised; rows out of the labour force get one they do not
         # use), then the sums in a loop of their own (measured: each a tenth to a fifth of the
         # pass faster than in the scoring loop; the same sums in the same order)
@@ -531,14 +541,14 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
     n_rows = np.uint64(status.size)
     # the per-occupation values side by side, one row each (one base pointer in the row
     # loop instead of one per value, reloaded from the stack)
-    par = np.empty((bar.size, 7))
-    par[:, 0] = bar
-    par[:, 1] = noise
-    par[:, 2] = value_of_efficiency
-    par[:, 3] = aug_gain
-    par[:, 4] = bargaining
-    par[:, 5] = outside
-    par[:, 6] = horizon
+    par = np.empty((bar.size, _C_COLUMNS))
+    par[:, _C_BAR] = bar
+    par[:, _C_NOISE] = noise
+    par[:, _C_VALUE] = value_of_efficiency
+    par[:, _C_AUG_GAIN] = aug_gain
+    par[:, _C_BARGAINING] = bargaining
+    par[:, _C_OUTSIDE] = outside
+    par[:, _C_HORIZON] = horizon
     for start in range(np.uint64(0), n_rows, U_BLOCK):
         m = min(U_BLOCK, n_rows - start)
         for q in range(m):
@@ -570,16 +580,16 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
                 status[i] = UNEMPLOYED
                 tenure[i] = 0
                 wage[i] = 0.0
-            h = efficiency(skill[i], ai_skill[i], par[j, 3])
-            beta = par[j, 4]
-            w_j = beta * par[j, 2] * h + (1.0 - beta) * par[j, 5]
-            prize = par[j, 6] * max(w_j - benefit, 0.0)
+            h = efficiency(skill[i], ai_skill[i], par[j, _C_AUG_GAIN])
+            beta = par[j, _C_BARGAINING]
+            w_j = beta * par[j, _C_VALUE] * h + (1.0 - beta) * par[j, _C_OUTSIDE]
+            prize = par[j, _C_HORIZON] * max(w_j - benefit, 0.0)
             if w:
                 prize_won[j] += prize
             # (each buffer written once, by a select: whether a candidate responds is not
             # worth a branch)
-            b = par[j, 0]
-            sig = par[j, 1]
+            b = par[j, _C_BAR]
+            sig = par[j, _C_NOISE]
             responds = (b > NO_BAR) & (prize > 0.0)
             arg[q] = prize * r / (sig * effort_cost) if responds else 1.0
             shift[q] = (sig * b - k) * inv_r if responds else 0.0
@@ -658,23 +668,23 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
     n_rows = np.uint64(status.size)
     # the per-occupation values side by side, one row each: the row loop keeps one base
     # pointer in a register instead of reloading sixteen from the stack
-    par = np.empty((occ_sums.shape[0], 16))
-    par[:, 0] = ai_focus
-    par[:, 1] = bargaining
-    par[:, 2] = value_of_efficiency
-    par[:, 3] = aug_gain
-    par[:, 4] = outside
-    par[:, 5] = keep_time
-    par[:, 6] = agency0
-    par[:, 7] = agency1
-    par[:, 8] = replaceable
-    par[:, 9] = ai_unit_cost
-    par[:, 10] = human0
-    par[:, 11] = human1
-    par[:, 12] = machine0
-    par[:, 13] = machine1
-    par[:, 14] = ai_failure
-    par[:, 15] = blame_ai
+    par = np.empty((occ_sums.shape[0], _W_COLUMNS))
+    par[:, _W_AI_FOCUS] = ai_focus
+    par[:, _W_BARGAINING] = bargaining
+    par[:, _W_VALUE] = value_of_efficiency
+    par[:, _W_AUG_GAIN] = aug_gain
+    par[:, _W_OUTSIDE] = outside
+    par[:, _W_KEEP_TIME] = keep_time
+    par[:, _W_AGENCY0] = agency0
+    par[:, _W_AGENCY1] = agency1
+    par[:, _W_REPLACEABLE] = replaceable
+    par[:, _W_AI_UNIT_COST] = ai_unit_cost
+    par[:, _W_HUMAN0] = human0
+    par[:, _W_HUMAN1] = human1
+    par[:, _W_MACHINE0] = machine0
+    par[:, _W_MACHINE1] = machine1
+    par[:, _W_AI_FAILURE] = ai_failure
+    par[:, _W_BLAME_AI] = blame_ai
     for start in range(np.uint64(0), n_rows, U_BLOCK):
         m = min(U_BLOCK, n_rows - start)
         for q in range(m):
@@ -693,7 +703,7 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             sk = skill[i]
             # step 7: learning with diminishing returns, and obsolescence
             gain = gains[q]
-            focus = par[j, 0]
+            focus = par[j, _W_AI_FOCUS]
             learned = skill_rate * (1.0 - focus) * gain
             delta = learned - skill_depreciation
             ls_prev = log_skill[i]
@@ -728,9 +738,9 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
                 continue
             # step 8: the wage, on the skills after this quarter's learning (its log and the
             # sums of logs after the block's logs, below)
-            beta = par[j, 1]
-            h = efficiency(sk, z, par[j, 3])
-            pay = max(beta * par[j, 2] * h + (1.0 - beta) * par[j, 4], 1e-6)
+            beta = par[j, _W_BARGAINING]
+            h = efficiency(sk, z, par[j, _W_AUG_GAIN])
+            pay = max(beta * par[j, _W_VALUE] * h + (1.0 - beta) * par[j, _W_OUTSIDE], 1e-6)
             wage[i] = pay
             pays[q] = pay
             log_skills[q] = ls
@@ -747,23 +757,23 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             occ_sums[j, 8] += sk * z
             occ_sums[j, 9] += sk * z * z
             # step 9: agency (net of defensive review), decisions, failures and blame
-            kt = par[j, 5]
-            ag = min(max(par[j, 6] + par[j, 7] * z, 0.0), 1.0) * kt
+            kt = par[j, _W_KEEP_TIME]
+            ag = min(max(par[j, _W_AGENCY0] + par[j, _W_AGENCY1] * z, 0.0), 1.0) * kt
             agency[i] = ag
             occ_sums[j, 5] += ag
             # needed: time originating on work AI cannot do, or cannot do more cheaply than this
             # person (their wage per efficiency unit against AI's price for the same work)
             # (branch-free: whether AI is cheaper than this person is a coin toss for the
             # predictor)
-            needed = ag - (par[j, 8] if pay > par[j, 9] * h else 0.0)
+            needed = ag - (par[j, _W_REPLACEABLE] if pay > par[j, _W_AI_UNIT_COST] * h else 0.0)
             occ_sums[j, 6] += 1.0 if needed < needed_threshold else 0.0
-            human = (par[j, 10] + par[j, 11] * z) * kt
-            machine = par[j, 12] + par[j, 13] * z
+            human = (par[j, _W_HUMAN0] + par[j, _W_HUMAN1] * z) * kt
+            machine = par[j, _W_MACHINE0] + par[j, _W_MACHINE1] * z
             vol_h += human
             vol_m += machine
             u = draws[q]
             p_h = human_failure * human
-            p_m = par[j, 14] * machine
+            p_m = par[j, _W_AI_FAILURE] * machine
             if u < p_h:
                 fail_h += 1.0
                 mark[i] += 1.0
@@ -772,7 +782,7 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
                     blamed[i] += 1
             elif u < p_h + p_m:
                 fail_m += 1.0
-                is_blamed = (u - p_h) < p_m * par[j, 15]
+                is_blamed = (u - p_h) < p_m * par[j, _W_BLAME_AI]
                 if is_blamed:
                     fail_mb += 1.0
                     mark[i] += 1.0
