@@ -211,8 +211,6 @@ def against_mesa(sizes: list[int], periods: int) -> None:
 
 def state_digest(workers: int, variant: str, quarters: int = 40) -> str:
     """SHA-256 (first 16 hex digits) of every series and state array after ``quarters``."""
-    from dataclasses import fields
-
     over: dict[str, object] = {"run.workers": workers, "run.burn_in": 24, "run.periods": 200}
     if variant == "authority":
         over["agency.liability_rule"] = "authority"
@@ -221,6 +219,13 @@ def state_digest(workers: int, variant: str, quarters: int = 40) -> str:
     model = LabourMarket(load_scenario("ai-baseline", over), builtin_economy(), 7)
     for _ in range(quarters):
         model.step()
+    return model_digest(model)
+
+
+def model_digest(model: LabourMarket) -> str:
+    """SHA-256 (first 16 hex digits) of every series and state array of ``model``."""
+    from dataclasses import fields
+
     h = hashlib.sha256()
     for table in (model.series(), model.occupation_series()):
         for name, values in sorted(table.items()):

@@ -19,7 +19,6 @@ Not a test: a benchmark prints, it does not assert.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.util
 import os
 import statistics
@@ -27,18 +26,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import fields
 from pathlib import Path
 from types import ModuleType
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np
 
 import neijuan.sim.kernels as kernels_here
 import neijuan.sim.shard as shard
-from engine import labour_force, scenario
+from engine import labour_force, model_digest, scenario
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.model import LabourMarket
 
@@ -77,17 +74,6 @@ def use(kernels: ModuleType) -> None:
     shard.kern = kernels  # type: ignore[attr-defined]
 
 
-def digest(model: LabourMarket) -> str:
-    h = hashlib.sha256()
-    for table in (model.series(), model.occupation_series()):
-        for name, values in sorted(table.items()):
-            h.update(name.encode())
-            h.update(np.ascontiguousarray(values).tobytes())
-    for field in fields(model.pop):
-        h.update(np.ascontiguousarray(getattr(model.pop, field.name)).tobytes())
-    return h.hexdigest()[:16]
-
-
 def same_bits(old: ModuleType, quarters: int = 30) -> bool:
     """Whether the two versions give the same state after ``quarters`` (20,000 workers)."""
     out = []
@@ -96,7 +82,7 @@ def same_bits(old: ModuleType, quarters: int = 30) -> bool:
         model = LabourMarket(scenario(20_000, threads=1), builtin_economy(), 3)  # type: ignore[arg-type]
         for _ in range(quarters):
             model.step()
-        out.append(digest(model))
+        out.append(model_digest(model))
     return out[0] == out[1]
 
 
