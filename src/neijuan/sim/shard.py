@@ -201,6 +201,9 @@ class Shard:
         self._pool: ThreadPoolExecutor | None = None
         self._br_rows: NDArray[np.float64] | None = None
         self._accumulators: dict[tuple[str, int], Partial] = {}
+        # per pass: (arguments, accumulator shapes, placeholder positions, key positions)
+        self._plans: dict[str, tuple[int, tuple[tuple[int, ...], ...], tuple[int, ...],
+                                     tuple[int, ...]]] = {}
 
     def set_threads(self, threads: int) -> None:
         """Run the chunks of each row pass on this many threads (the same results for any)."""
@@ -270,10 +273,25 @@ class Shard:
         faults, and kept ones would cost 1.4 B a worker at 7.8x10^8). So the sums returned are
         valid until the next call of the same pass here (the model uses them within the
         period)."""
-        args = [self._best_response_rows(a) if isinstance(a, BestResponseRows)
-                else a.resolve(self.economy) if isinstance(a, SearchCdf) else a for a in args]
-        keys = [k for k, a in enumerate(args) if isinstance(a, RowKey)]
-        kernel_name = getattr(kernel, "__name__", repr(kernel))
+        kernel_name = kernel.__name__
+        # where the placeholders and the keys are among the arguments: the same every period
+        # for a pass (found once; a few dozen type tests a call were a tenth of a small run's
+        # shard work)
+        plan = self._plans.get(kernel_name)
+        if plan is None or plan[0] != len(args) or plan[1] != tuple(shapes):
+            plan = (len(args), tuple(tuple(s) for s in shapes),
+                    tuple(k for k, a in enumerate(args)
+                          if isinstance(a, (BestResponseRows, SearchCdf))),
+                    tuple(k for k, a in enumerate(args) if isinstance(a, RowKey)))
+            self._plans[kernel_name] = plan
+            for key in [k for k in self._accumulators if k[0] == kernel_name]:
+                del self._accumulators[key]  # (kept for other shapes)
+        _, shapes, placeholders, keys = plan
+        args = list(args)
+        for k in placeholders:
+            a = args[k]
+            args[k] = (self._best_response_rows(a) if isinstance(a, BestResponseRows)
+                       else a.resolve(self.economy))
 
         def work(job: tuple[int, int, int]) -> tuple[int, Partial]:
             chunk, a, b = job
@@ -281,11 +299,12 @@ class Shard:
             for k in keys:
                 call[k] = shift_key(args[k].key, self.start + a)
             acc = self._accumulators.get((kernel_name, chunk))
-            if acc is None or [x.shape for x in acc] != [tuple(s) for s in shapes]:
+            if acc is None:
                 acc = tuple(np.zeros(s) for s in shapes)
                 if chunk - self.first_chunk < KEPT_ACCUMULATORS:
                     self._accumulators[(kernel_name, chunk)] = acc
-            kernel(*(getattr(self.pop, name)[a:b] for name in rows), *call, *acc)
+            pop = self.pop
+            kernel(*[getattr(pop, name)[a:b] for name in rows], *call, *acc)
             return chunk, acc
 
         tree = Fold()
@@ -407,12 +426,14 @@ class Shard:
         # the first n free rows in row order: each chunk takes what the chunks before left, so
         # the chunks can fill theirs at once (draws are keyed by row: the same rows, the same
         # entrants as one pass over the shard)
-        quota = np.minimum(self.free_chunks, np.maximum(
-            0, n - np.concatenate([[0], np.cumsum(self.free_chunks)[:-1]])))
+        quota, before = [], 0
+        for free in self.free_chunks:  # (a few chunks: Python's ints, not NumPy's calls)
+            quota.append(min(free, max(0, n - before)))
+            before += free
 
         def work(job: tuple[int, int, int]) -> int:
             chunk, a, b = job
-            take = int(quota[chunk - self.first_chunk])
+            take = quota[chunk - self.first_chunk]
             if take == 0:
                 return 0
             return int(kern.entry_pass(
@@ -427,7 +448,7 @@ class Shard:
         for (chunk, a, b), free in zip(self._chunks(), self.free_chunks, strict=True):
             k = chunk - self.first_chunk
             free_in_use = free - ((b - a) - self.used[k])
-            self.used[k] += max(0, int(quota[k]) - free_in_use)
+            self.used[k] += max(0, quota[k] - free_in_use)
         self.free_chunks = []  # (until the next retirement pass)
         return entered
 
