@@ -1,0 +1,144 @@
+"""Where a small run's period goes: the compiled row passes against everything else.
+
+Run: ``python benchmarks/period_phases.py [--workers N] [--periods P]``.
+
+At 10^4 workers a period is short (about 1.5 ms on the 2-core machine), and a fixed part of it
+does not shrink with the rows: the per-occupation algebra in Python and NumPy, the shards'
+book-keeping, the bars, the records. That fixed part decides the ratio against Mesa at 10^4
+(``benchmarks/engine.py``), so this benchmark splits a period into its phases. Each phase is
+timed by wrapping the method or function that does it (wall time, one thread); the step's own
+lines are what is left. Rows: the minimum and the median over the periods, and the share of the
+median period. The minimum is the phase on a quiet machine; the medians are taken in the same
+minutes, so their shares stay comparable when the machine is slow.
+
+Not a test: a benchmark prints, it does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from engine import load, scenario
+from neijuan.sim import kernels, market, shard, steps
+from neijuan.sim.economy import builtin_economy
+from neijuan.sim.model import LabourMarket
+
+# (owner, attribute, label, compiled): what is timed, none inside another except the shards'
+# methods, which include their row passes (timed too: the shards' own Python is the difference).
+# The model, the shards and the algebra call these through their modules and classes at run
+# time, so wrapping the attributes reaches every call.
+TIMED: list[tuple[Any, str, str, bool]] = [
+    *[(kernels, name, f"pass {name}", True) for name in (
+        "retire_pass", "entry_pass", "score_pass", "select_lottery_pass", "trim_ranks",
+        "trim_pass", "select_top_pass", "settle_pass", "solve_bars")],
+    *[(shard.Shard, name, f"shard.{name}", False) for name in (
+        "retire", "enter", "score", "lottery", "trim", "select_top", "settle")],
+    *[(market.MarketBase, name, name, False) for name in (
+        "phase_ai", "phase_production", "phase_positions", "phase_screen",
+        "frictional_positions", "entry_plan", "bargaining", "depreciation", "horizon",
+        "ai_focus", "replaceable_where_shrinking", "close_period", "record")],
+    *[(LabourMarket, name, name, False) for name in ("_degree_moments", "_stationary_entry")],
+    (steps, "gini_from_histogram", "gini_from_histogram", False),
+]
+# the shards' methods and the passes they call: (shard method, its passes)
+SHARD_PASSES = {
+    "shard.retire": ("pass retire_pass",),
+    "shard.enter": ("pass entry_pass",),
+    "shard.score": ("pass score_pass",),
+    "shard.lottery": ("pass select_lottery_pass",),
+    "shard.trim": ("pass trim_ranks", "pass trim_pass"),
+    "shard.select_top": ("pass select_top_pass",),
+    "shard.settle": ("pass settle_pass",),
+}
+
+
+def instrument(times: dict[str, list[float]]) -> None:
+    """Wrap every timed callable so that each call adds its wall time to ``times[label]``."""
+    for owner, name, label, _ in TIMED:
+        inner = getattr(owner, name)
+
+        def timed(*args: Any, _inner: Callable[..., Any] = inner, _label: str = label,
+                  **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return _inner(*args, **kwargs)
+            finally:
+                times[_label].append(time.perf_counter() - start)
+
+        setattr(owner, name, timed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=10_000, help="workers (10^4)")
+    parser.add_argument("--periods", type=int, default=400, help="periods timed (400)")
+    args = parser.parse_args()
+    model = LabourMarket(scenario(args.workers, threads=1),  # type: ignore[arg-type]
+                         builtin_economy(), 0)
+    for _ in range(30):  # compile and reach the AI era
+        model.step()
+    times: dict[str, list[float]] = defaultdict(list)
+    instrument(times)
+    per_period: list[dict[str, float]] = []
+    totals: list[float] = []
+    for _ in range(args.periods):
+        before = {k: sum(v) for k, v in times.items()}
+        start = time.perf_counter()
+        model.step()
+        totals.append(time.perf_counter() - start)
+        per_period.append({k: sum(v) - before.get(k, 0.0) for k, v in times.items()})
+    labels = sorted({k for p in per_period for k in p})
+
+    def series(label: str) -> list[float]:
+        return [p.get(label, 0.0) for p in per_period]
+
+    # the shards' own Python: the method less the passes it called, period by period
+    rows: dict[str, list[float]] = {}
+    for label in labels:
+        values = series(label)
+        if label in SHARD_PASSES:
+            passes = [series(p) for p in SHARD_PASSES[label]]
+            values = [v - sum(p[k] for p in passes) for k, v in enumerate(values)]
+            label = f"{label} (its Python)"
+        rows[label] = values
+    timed = [sum(p.values()) - sum(p.get(s, 0.0) for s in SHARD_PASSES for s in
+                                   SHARD_PASSES[s]) for p in per_period]
+    rows["step's own lines"] = [t - s for t, s in zip(totals, timed, strict=True)]
+    compiled = {f"pass {n}" for o, n, _, c in TIMED if c}
+    med_total = statistics.median(totals)
+    print(f"{args.workers:,} workers, {args.periods} periods, one thread, wall time (load "
+          f"average {load()})")
+    print(f"period: min {min(totals) * 1e6:,.0f} us, median {med_total * 1e6:,.0f} us")
+    print(f"{'phase':40s} {'min us':>8} {'median':>8} {'share':>6}")
+    groups = {"compiled row passes and bars": 0.0, "Python and NumPy": 0.0}
+    lows = {"compiled row passes and bars": 0.0, "Python and NumPy": 0.0}
+    for label, values in sorted(rows.items(), key=lambda kv: -statistics.median(kv[1])):
+        med = statistics.median(values)
+        if med <= 0 and max(values) <= 0:
+            continue
+        kind = "compiled row passes and bars" if label in compiled else "Python and NumPy"
+        groups[kind] += med
+        lows[kind] += min(values)
+        print(f"{label:40s} {min(values) * 1e6:>8.1f} {med * 1e6:>8.1f} "
+              f"{med / med_total:>6.1%}")
+    for kind, med in groups.items():
+        print(f"{'all ' + kind:40s} {lows[kind] * 1e6:>8.1f} {med * 1e6:>8.1f} "
+              f"{med / med_total:>6.1%}")
+    print("(the phases' minima come from different periods: their sum is below the fastest "
+          "period's; 'its Python' is a shard method less the passes it called)")
+
+
+if __name__ == "__main__":
+    main()
