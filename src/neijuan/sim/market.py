@@ -36,6 +36,7 @@ OPENINGS_FLOOR = 0.01       # every occupation keeps 1% of its positions' weight
 SHRINK_FULL = 0.05          # fall of positions (vs the labour force) at which AI-able work
                             # counts fully against being needed
 TIERS = ("low", "mid", "high", "ai")
+SUMMED_ROWS = 25            # the first rows of a period's raw records: summed over occupations
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ class MarketBase:
         self.record_rows: list[list[float]] = []
         self.occ_record_names: tuple[str, ...] | None = None
         self.occ_record_rows: list[F64] = []
+        # periods recorded but not yet derived into rows: (raw arrays, scalars) (see record)
+        self._raw_records: list[tuple[F64, tuple[float, ...]]] = []
         high = economy.sector_high_exposure[economy.occ_sector]
         # the groups the records sum over: the tiers, high and low exposure, more and less
         # exposed occupations
@@ -417,33 +420,79 @@ class MarketBase:
                work: WorkOutcome, scr: alg.Screen, value: F64, *, labour_force: float,
                entered: float, retired: float, separated: float, openings: F64,
                contested_openings: F64, skill_mean: float, depreciation: float) -> None:
-        """Append this period's raw sums (from which figures.py defines every figure).
+        """Keep this period's raw per-occupation arrays and scalars, copied (figures.py defines
+        every figure from the records).
 
-        The sums over occupations (and over groups of them: tiers, exposure) are taken in one
-        compiled call, bit for bit NumPy's (:func:`~neijuan.sim.steps.sums_and_group_sums`)."""
+        The records' sums over occupations (and over groups of them: tiers, exposure), the
+        AI-skill wage figures and the per-occupation ratios are derived from these when the
+        records are read (:meth:`series`, :meth:`occupation_series`), a period at a time with
+        the same operations as here: the same bits, and some 70 us less a period in a small
+        run, where they were a twentieth of it."""
         sc, econ = self.sc, self.econ
         mix = ai.mix
         hires = contest.hires
-        tiers = econ.occ_tier
-        asks_ai = np.where(tiers == 3, 1.0, mix.firm_augment)
-        revenue = prod.price * prod.out.output
-        new_employed = contest.employed
+        asks_ai = np.where(econ.occ_tier == 3, 1.0, mix.firm_augment)
+        at_work = np.maximum(prod.employed, 0.0)
+        summed = np.stack((
+            contest.employed, prod.employed, contest.positions, contest.candidates,
+            contest.applicants, hires, openings, contested_openings, prod.out.output,
+            prod.price * prod.out.output, work.wage_sum, contest.effort_sum, contest.prize_won,
+            prod.out.mpl * prod.units, self.land, work.ai_n, work.agency_sum,
+            work.retained_not_needed, ai.review * at_work, at_work,
+            scr.degree_weight * hires, scr.degree_required * hires,
+            # among AI-skill postings (where there are none yet: what AI-adopting firms would
+            # ask)
+            scr.degree_required_ai * (hires * asks_ai + 1e-9 * hires), hires * asks_ai,
+            self.consumption_weight * prod.price,
+            # then the AI-skill wage figures' inputs and the per-occupation records'
+            work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, mix.ai_use,
+            mix.labour_share, contest.bar, value, prod.units, prod.tfp, prod.price,
+            *work.skill_wage.T))
+        scalars = (float(self.period), self.years, ai.capability, ai.cost_ratio,
+                   ai.adoption_level, labour_force, entered, retired, separated, prod.ai_spend,
+                   self.mean_wage, sc.contest.effort_cost, sc.agency.human_failure_rate,
+                   sc.agency.ai_failure_rate, work.wage_gini, skill_mean, depreciation,
+                   *(float(b) for b in work.blame))
+        self._raw_records.append((summed, scalars))
+
+    def _derive_records(self) -> None:
+        """The economy-wide and per-occupation rows of the periods recorded since the last call
+        (see :meth:`record`); their raw arrays are then let go."""
+        for summed, scalars in self._raw_records:
+            rec, occ = self._record_row(summed, scalars)
+            if self.record_names is None:
+                self.record_names = tuple(rec)
+            elif tuple(rec) != self.record_names:
+                raise RuntimeError("a period recorded other series than the first")
+            self.record_rows.append(list(rec.values()))
+            if self.occ_record_names is None:
+                self.occ_record_names = tuple(occ)
+            elif tuple(occ) != self.occ_record_names:
+                raise RuntimeError("a period recorded other occupation series than the first")
+            self.occ_record_rows.append(np.array(list(occ.values()), dtype=np.float64))
+        self._raw_records.clear()
+
+    def _record_row(self, summed: F64, scalars: tuple[float, ...]
+                    ) -> tuple[dict[str, float], dict[str, F64]]:
+        """One period's records from its raw arrays: the sums over occupations and groups in one
+        compiled call, bit for bit NumPy's (:func:`~neijuan.sim.steps.sums_and_group_sums`)."""
+        (period, years, capability, cost_ratio, adoption_level, labour_force, entered, retired,
+         separated, ai_spend, mean_wage, effort_cost, human_failure_rate, ai_failure_rate,
+         wage_gini, skill_mean, depreciation, human_volume, machine_volume, failures_human,
+         failures_machine, failures_machine_blamed) = scalars
+        n_summed = SUMMED_ROWS
+        (new_employed, employed_at_production_o, positions_o, candidates_o, applicants_o,
+         hires_o) = summed[:6]
+        output_o, wage_sum, effort_sum_o = summed[8], summed[10], summed[11]
+        ai_n, agency_sum_o = summed[15], summed[16]
+        (ai_log_wage, non_ai_n, non_ai_log_wage, ai_use, labour_share, bar, value, units, tfp,
+         price) = summed[n_summed:n_summed + 10]
+        skill_wage = np.ascontiguousarray(summed[n_summed + 10:].T)
         # the AI-skill wage figures (premium, return, decomposition) in one compiled call
         premium, skill_ret, gap, ret, sel, spec, comp = alg.premium_figures(
-            work.ai_n, work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, work.skill_wage,
-            tiers == 3).tolist()
-        at_work = np.maximum(prod.employed, 0.0)
-        summed = (new_employed, prod.employed, contest.positions, contest.candidates,
-                  contest.applicants, hires, openings, contested_openings, prod.out.output,
-                  revenue, work.wage_sum, contest.effort_sum, contest.prize_won,
-                  prod.out.mpl * prod.units, self.land, work.ai_n, work.agency_sum,
-                  work.retained_not_needed, ai.review * at_work, at_work,
-                  scr.degree_weight * hires, scr.degree_required * hires,
-                  # among AI-skill postings (where there are none yet: what AI-adopting firms
-                  # would ask)
-                  scr.degree_required_ai * (hires * asks_ai + 1e-9 * hires), hires * asks_ai,
-                  self.consumption_weight * prod.price)
-        totals, by_group = alg.sums_and_group_sums(np.stack(summed), self.record_groups)
+            ai_n, ai_log_wage, non_ai_n, non_ai_log_wage, skill_wage,
+            self.econ.occ_tier == 3).tolist()
+        totals, by_group = alg.sums_and_group_sums(summed[:n_summed], self.record_groups)
         (employed, employed_at_production, positions, candidates, applicants, hires_sum,
          openings_sum, contested_sum, output, revenue_sum, wage_bill, effort_total, prize_won,
          mpl_real_total, land, ai_skilled, agency_sum, retained_not_needed, review_weighted,
@@ -451,8 +500,8 @@ class MarketBase:
          cpi) = totals.tolist()
         hires_total = max(hires_sum, 1e-12)
         rec: dict[str, float] = dict(
-            period=float(self.period), years=self.years, capability=ai.capability,
-            ai_cost=ai.cost_ratio, adoption=ai.adoption_level, labour_force=labour_force,
+            period=period, years=years, capability=capability,
+            ai_cost=cost_ratio, adoption=adoption_level, labour_force=labour_force,
             employed=employed, employed_at_production=employed_at_production,
             positions=positions, candidates=candidates, applicants=applicants, hires=hires_sum,
             entrants=entered, retirements=retired, separations=separated,
@@ -462,9 +511,9 @@ class MarketBase:
             ai_return_log=skill_ret,
             review_time=review_weighted / max(at_work_sum, 1e-12),
             output=output, revenue=revenue_sum,
-            ai_spend=prod.ai_spend, cpi=cpi, wage_bill=wage_bill,
-            mean_wage=self.mean_wage, effort_total=effort_total,
-            prize_won=prize_won, effort_cost=sc.contest.effort_cost,
+            ai_spend=ai_spend, cpi=cpi, wage_bill=wage_bill,
+            mean_wage=mean_wage, effort_total=effort_total,
+            prize_won=prize_won, effort_cost=effort_cost,
             mpl_real_total=mpl_real_total,
             land=land,
             degree_weight=degree_weight / hires_total,
@@ -475,12 +524,12 @@ class MarketBase:
             ai_skilled=ai_skilled,
             agency_sum=agency_sum,
             retained_not_needed=retained_not_needed,
-            human_volume=float(work.blame[0]), machine_volume=float(work.blame[1]),
-            failures_human=float(work.blame[2]), failures_machine=float(work.blame[3]),
-            failures_machine_blamed=float(work.blame[4]),
-            human_failure_rate=sc.agency.human_failure_rate,
-            ai_failure_rate=sc.agency.ai_failure_rate,
-            wage_gini=work.wage_gini, skill_mean=skill_mean, skill_depreciation=depreciation,
+            human_volume=human_volume, machine_volume=machine_volume,
+            failures_human=failures_human, failures_machine=failures_machine,
+            failures_machine_blamed=failures_machine_blamed,
+            human_failure_rate=human_failure_rate,
+            ai_failure_rate=ai_failure_rate,
+            wage_gini=wage_gini, skill_mean=skill_mean, skill_depreciation=depreciation,
         )
         # groups (record_groups' rows): the tiers, then high and low exposure, then the
         # occupations more and less exposed (postings, as PwC counts them)
@@ -492,38 +541,25 @@ class MarketBase:
             rec[f"employed_{group}_exposure"] = float(by_group[1, len(TIERS) + g])
         rec["openings_more_exposed"] = float(by_group[6, len(TIERS) + 2])
         rec["openings_less_exposed"] = float(by_group[6, len(TIERS) + 3])
-        self._append_record(rec)
         with np.errstate(invalid="ignore", divide="ignore"):
             occ_rec: dict[str, F64] = dict(
-                employed=new_employed, positions=contest.positions,
-                candidates=contest.candidates, applicants=contest.applicants, hires=hires,
-                mean_wage=np.where(new_employed > 0, work.wage_sum / np.maximum(new_employed,
-                                                                                1e-12), 0.0),
-                price=prod.price, output=prod.out.output, ai_use=mix.ai_use,
-                labour_share=mix.labour_share,
-                bar=np.where(contest.bar <= kern.NO_BAR, np.nan, contest.bar),
-                agency=np.where(new_employed > 0, work.agency_sum / np.maximum(new_employed,
-                                                                               1e-12), np.nan),
-                effort=np.where(contest.candidates > 0, contest.effort_sum / np.maximum(
-                    contest.candidates, 1e-12), 0.0),
+                employed=new_employed, positions=positions_o,
+                candidates=candidates_o, applicants=applicants_o, hires=hires_o,
+                mean_wage=np.where(new_employed > 0, wage_sum / np.maximum(new_employed,
+                                                                           1e-12), 0.0),
+                price=price,
+                output=output_o, ai_use=ai_use,
+                labour_share=labour_share,
+                bar=np.where(bar <= kern.NO_BAR, np.nan, bar),
+                agency=np.where(new_employed > 0, agency_sum_o / np.maximum(new_employed,
+                                                                            1e-12), np.nan),
+                effort=np.where(candidates_o > 0, effort_sum_o / np.maximum(
+                    candidates_o, 1e-12), 0.0),
                 value_of_efficiency=value,
-                employed_at_production=prod.employed, efficiency_units=prod.units,
-                tfp=prod.tfp,
+                employed_at_production=employed_at_production_o, efficiency_units=units,
+                tfp=tfp,
             )
-        if self.occ_record_names is None:
-            self.occ_record_names = tuple(occ_rec)
-        elif tuple(occ_rec) != self.occ_record_names:
-            raise RuntimeError("a period recorded other occupation series than the first")
-        # (one array a period, copied: later changes to the arrays recorded do not reach it)
-        self.occ_record_rows.append(np.array(list(occ_rec.values()), dtype=np.float64))
-
-    def _append_record(self, rec: dict[str, float]) -> None:
-        """One period's row of the economy-wide records (the same names every period)."""
-        if self.record_names is None:
-            self.record_names = tuple(rec)
-        elif len(rec) != len(self.record_names) or tuple(rec) != self.record_names:
-            raise RuntimeError("a period recorded other series than the first")
-        self.record_rows.append(list(rec.values()))
+        return rec, occ_rec
 
     # ---------------------------------------------------------------------------------- run
     def step(self) -> None:  # pragma: no cover - implemented by subclasses
@@ -539,6 +575,7 @@ class MarketBase:
 
     def series(self) -> dict[str, F64]:
         """Each economy-wide record over the periods run so far."""
+        self._derive_records()
         if self.record_names is None:
             return {}
         table = np.array(self.record_rows, dtype=np.float64)
@@ -546,6 +583,7 @@ class MarketBase:
 
     def occupation_series(self) -> dict[str, F64]:
         """Each per-occupation record: periods x occupations."""
+        self._derive_records()
         if self.occ_record_names is None:
             return {}
         table = np.stack(self.occ_record_rows)
