@@ -117,6 +117,10 @@ class MarketBase:
         self.eta = (np.full(economy.n_sectors, scenario.demand.eta) if scenario.demand.eta
                     is not None else economy.sector_eta)[economy.occ_sector]
         self.more_exposed = more_exposed_occupations(economy)
+        # what the AI phase reads every period and never changes in a run
+        self.task_speed = economy.sector_speed[economy.occ_sector][economy.task_occ]
+        self.task_split = alg.biased_split(economy.task_automation, economy.task_augmentation,
+                                           scenario.ai.automation_bias)
         # the records: one row a period (the names are those of the first period)
         self.record_names: tuple[str, ...] | None = None
         self.record_rows: list[list[float]] = []
@@ -247,11 +251,9 @@ class MarketBase:
         if sc.ai.enabled and years >= 0:
             cheaper = ai_price < self.human_cost
             allowed = (capability >= econ.task_threshold) & cheaper[econ.task_occ]
-            speed = econ.sector_speed[econ.occ_sector][econ.task_occ]
-            self.adoption = alg.bass_adoption(self.adoption, allowed, speed,
+            self.adoption = alg.bass_adoption(self.adoption, allowed, self.task_speed,
                                               sc.adoption.innovation, sc.adoption.imitation, 0.25)
-        automation, augmentation = alg.biased_split(econ.task_automation, econ.task_augmentation,
-                                                    sc.ai.automation_bias)
+        automation, augmentation = self.task_split
         feasible = capability >= econ.task_threshold if sc.ai.enabled and years >= 0 else None
         mix = alg.task_mix(econ, self.adoption, automation, augmentation, sc.agency,
                            sc.ai.reinstatement if sc.ai.enabled else 0.0,
