@@ -117,7 +117,8 @@ class MarketBase:
         self.eta = (np.full(economy.n_sectors, scenario.demand.eta) if scenario.demand.eta
                     is not None else economy.sector_eta)[economy.occ_sector]
         self.more_exposed = more_exposed_occupations(economy)
-        # what the AI phase reads every period and never changes in a run
+        # what the phases read every period and never changes in a run
+        self.specialists = np.flatnonzero(economy.occ_tier == 3)  # AI-specialist occupations
         self.task_speed = economy.sector_speed[economy.occ_sector][economy.task_occ]
         self.task_split = alg.biased_split(economy.task_automation, economy.task_augmentation,
                                            scenario.ai.automation_bias)
@@ -297,7 +298,7 @@ class MarketBase:
     def phase_positions(self, prod: ProductionState) -> F64:
         """Step 3: demand at this price (scaled with the labour force; for AI specialists also
         with last quarter's AI spending); positions = labour needed to meet it."""
-        sc, econ = self.sc, self.econ
+        sc = self.sc
         scale = (self.labour_force_target(self.period) / self.labour_force0
                  if sc.demand.growth_with_labour else 1.0)
         # income effect: demand in every sector rises with real output per head, relative to the
@@ -309,10 +310,9 @@ class MarketBase:
         demand = self.demand_scale * scale * prod.list_price ** (-self.eta)
         # AI-specialist work grows with the economy's AI spending (as a share of pre-AI output),
         # in proportion to the specialists' own baseline, whatever their size in the economy
-        specialist = econ.occ_tier == 3
-        if specialist.any() and sc.ai.specialist_demand > 0:
+        if self.specialists.size and sc.ai.specialist_demand > 0:
             spending_share = self.ai_spend / max(float(self.output0.sum()), 1e-300)
-            demand[specialist] *= 1.0 + sc.ai.specialist_demand * spending_share
+            demand[self.specialists] *= 1.0 + sc.ai.specialist_demand * spending_share
         self.ai_spend = prod.ai_spend
         return alg.positions_needed(demand, prod.out.output, prod.employed, prod.productivity,
                                     sc.production.land_share)
@@ -368,10 +368,13 @@ class MarketBase:
             OPENINGS_FLOOR * positions)
 
     def phase_screen(self, ai: AIState, positions: F64, degree_share: float, degree_gap: float,
-                     within_var: float) -> tuple[F64, F64, alg.Screen]:
-        """Step 5 (set-up): where applications go, the screen's noise, the Bayesian weights."""
+                     within_var: float, with_cdf: bool = True
+                     ) -> tuple[F64 | None, F64, alg.Screen]:
+        """Step 5 (set-up): where applications go, the screen's noise, the Bayesian weights.
+        ``with_cdf=False`` leaves the application probabilities out (``None``): the engine's
+        shards compute them where the rows are."""
         sc = self.sc
-        cdf = alg.search_cdf(self.econ, self.search_openings(positions))
+        cdf = alg.search_cdf(self.econ, self.search_openings(positions)) if with_cdf else None
         noise = sc.contest.noise * (1.0 - sc.ai.monitoring * ai.mix.firm_adoption)
         scr = alg.screen(sc, self.econ, ai.mix, degree_share, degree_gap, within_var,
                          ai.capability)

@@ -269,15 +269,15 @@ class LabourMarket(MarketBase):
 
         # 4. labour supply: retirements and separations, then a cohort of entrants
         hazard = 1.0 / (4.0 * sc.labour.working_years)
-        flows = np.array(shards.map("retire", self._key(STREAM_RETIRE), hazard,
-                                    sc.labour.separation), dtype=np.int64)
-        retired = int(flows[:, 0].sum())
-        separated = float(flows[:, 1].sum())
-        in_force = int(flows[:, 2].sum())  # (counted by the pass: no scan of the rows)
+        # (retired, separated, labour force after, free rows after) of each shard, in integers
+        flows = shards.map("retire", self._key(STREAM_RETIRE), hazard, sc.labour.separation)
+        retired = sum(int(f[0]) for f in flows)
+        separated = float(sum(int(f[1]) for f in flows))
+        in_force = sum(int(f[2]) for f in flows)  # (counted by the pass: no scan of the rows)
         n_entrants, degree_share, z_entrants = self.entry_plan(in_force, ai)
         # entrants fill the first free rows in row order: each shard its share of them
         share, left = [], round(n_entrants)
-        for free in flows[:, 3].tolist():  # (a shard takes what the ones before left)
+        for free in (int(f[3]) for f in flows):  # (a shard takes what the ones before left)
             share.append(min(max(left, 0), free))
             left -= free
         entry = (degree_share, 0.0, self.entrant_sd, self.entrant_gap, z_entrants, self.effort0,
@@ -288,7 +288,7 @@ class LabourMarket(MarketBase):
 
         # 5. search, screening and the contest
         _, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
-                                          self.within_var)
+                                          self.within_var, with_cdf=False)
         # (the application probabilities are computed where the rows are, from the openings)
         score_args = (SearchCdf(self.search_openings(positions)),
                       RowKey(self._key(STREAM_SEARCH)), RowKey(self._key(STREAM_TEST)),

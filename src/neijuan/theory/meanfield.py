@@ -174,6 +174,7 @@ class MeanFieldMarket(MarketBase):
 
         # 5. search and the contest
         cdf, noise, scr = self.phase_screen(ai, positions, 1.0, 0.0, 1e-9)
+        assert cdf is not None  # (asked for)
         probs = np.diff(np.concatenate([np.zeros((self.n_origin, 1)), cdf[1]], axis=1), axis=1)
         probs = np.clip(probs, 0.0, None)
         adv = c.incumbent_advantage
