@@ -37,6 +37,7 @@ SHRINK_FULL = 0.05          # fall of positions (vs the labour force) at which A
                             # counts fully against being needed
 TIERS = ("low", "mid", "high", "ai")
 SUMMED_ROWS = 25            # the first rows of a period's raw records: summed over occupations
+RECORD_BLOCK = 8            # periods whose records are derived together (see record)
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,11 @@ class MarketBase:
         self.task_speed = economy.sector_speed[economy.occ_sector][economy.task_occ]
         self.task_split = alg.biased_split(economy.task_automation, economy.task_augmentation,
                                            scenario.ai.automation_bias)
-        # the records: one row a period (the names are those of the first period)
-        self.record_names: tuple[str, ...] | None = None
-        self.record_rows: list[list[float]] = []
-        self.occ_record_names: tuple[str, ...] | None = None
-        self.occ_record_rows: list[F64] = []
-        # periods recorded but not yet derived into rows: (raw arrays, scalars) (see record)
+        # the records: periods recorded but not yet derived (raw arrays, scalars), then blocks
+        # of derived records, each (economy-wide series, per-occupation series) over the
+        # periods derived together (see record)
         self._raw_records: list[tuple[F64, tuple[float, ...]]] = []
+        self._record_blocks: list[tuple[dict[str, F64], dict[str, F64]]] = []
         high = economy.sector_high_exposure[economy.occ_sector]
         # the groups the records sum over: the tiers, high and low exposure, more and less
         # exposed occupations
@@ -429,16 +428,16 @@ class MarketBase:
         every figure from the records).
 
         The records' sums over occupations (and over groups of them: tiers, exposure), the
-        AI-skill wage figures and the per-occupation ratios are derived from these when the
-        records are read (:meth:`series`, :meth:`occupation_series`), a period at a time with
-        the same operations as here: the same bits, and some 70 us less a period in a small
-        run, where they were a twentieth of it."""
+        AI-skill wage figures and the per-occupation ratios are derived from these for
+        :data:`RECORD_BLOCK` periods at a time, or when the records are read (:meth:`series`,
+        :meth:`occupation_series`): the same values, bit for bit, for a fifth of the cost of
+        deriving them period by period (some 80 us a period, a twentieth of a small run's)."""
         sc, econ = self.sc, self.econ
         mix = ai.mix
         hires = contest.hires
         asks_ai = np.where(econ.occ_tier == 3, 1.0, mix.firm_augment)
         at_work = np.maximum(prod.employed, 0.0)
-        summed = np.stack((
+        summed = np.array((  # (np.array copies a list of equal arrays in C: np.stack is 3x slower)
             contest.employed, prod.employed, contest.positions, contest.candidates,
             contest.applicants, hires, openings, contested_openings, prod.out.output,
             prod.price * prod.out.output, work.wage_sum, contest.effort_sum, contest.prize_won,
@@ -452,69 +451,63 @@ class MarketBase:
             # then the AI-skill wage figures' inputs and the per-occupation records'
             work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, mix.ai_use,
             mix.labour_share, contest.bar, value, prod.units, prod.tfp, prod.price,
-            *work.skill_wage.T))
+            *work.skill_wage.T), dtype=np.float64)
         scalars = (float(self.period), self.years, ai.capability, ai.cost_ratio,
                    ai.adoption_level, labour_force, entered, retired, separated, prod.ai_spend,
                    self.mean_wage, sc.contest.effort_cost, sc.agency.human_failure_rate,
                    sc.agency.ai_failure_rate, work.wage_gini, skill_mean, depreciation,
                    *(float(b) for b in work.blame))
         self._raw_records.append((summed, scalars))
+        if len(self._raw_records) >= RECORD_BLOCK:
+            self._derive_records()
 
     def _derive_records(self) -> None:
-        """The economy-wide and per-occupation rows of the periods recorded since the last call
-        (see :meth:`record`); their raw arrays are then let go."""
-        for summed, scalars in self._raw_records:
-            rec, occ = self._record_row(summed, scalars)
-            if self.record_names is None:
-                self.record_names = tuple(rec)
-            elif tuple(rec) != self.record_names:
-                raise RuntimeError("a period recorded other series than the first")
-            self.record_rows.append(list(rec.values()))
-            if self.occ_record_names is None:
-                self.occ_record_names = tuple(occ)
-            elif tuple(occ) != self.occ_record_names:
-                raise RuntimeError("a period recorded other occupation series than the first")
-            self.occ_record_rows.append(np.array(list(occ.values()), dtype=np.float64))
-        self._raw_records.clear()
+        """The economy-wide and per-occupation records of the periods recorded since the last
+        call (see :meth:`record`), all of them at once; their raw arrays are then let go.
 
-    def _record_row(self, summed: F64, scalars: tuple[float, ...]
-                    ) -> tuple[dict[str, float], dict[str, F64]]:
-        """One period's records from its raw arrays: the sums over occupations and groups in one
-        compiled call, bit for bit NumPy's (:func:`~neijuan.sim.steps.sums_and_group_sums`)."""
-        (period, years, capability, cost_ratio, adoption_level, labour_force, entered, retired,
-         separated, ai_spend, mean_wage, effort_cost, human_failure_rate, ai_failure_rate,
-         wage_gini, skill_mean, depreciation, human_volume, machine_volume, failures_human,
-         failures_machine, failures_machine_blamed) = scalars
+        Each period's sums over occupations and groups are taken as before, row by row in one
+        compiled call for all the periods (:func:`~neijuan.sim.steps.sums_and_group_sums`,
+        bit for bit NumPy's ``sum`` of each row; NumPy's own ``sum`` over an axis of a 3-d
+        array does not add in the same order); the rest is elementwise over the periods."""
+        if not self._raw_records:
+            return
+        raw = np.array([summed for summed, _ in self._raw_records])  # periods x rows x occ
+        scalars = np.array([sc for _, sc in self._raw_records], dtype=np.float64)
+        self._raw_records.clear()
+        n_periods, n_occ = raw.shape[0], raw.shape[2]
         n_summed = SUMMED_ROWS
-        (new_employed, employed_at_production_o, positions_o, candidates_o, applicants_o,
-         hires_o) = summed[:6]
-        output_o, wage_sum, effort_sum_o = summed[8], summed[10], summed[11]
-        ai_n, agency_sum_o = summed[15], summed[16]
-        (ai_log_wage, non_ai_n, non_ai_log_wage, ai_use, labour_share, bar, value, units, tfp,
-         price) = summed[n_summed:n_summed + 10]
-        skill_wage = np.ascontiguousarray(summed[n_summed + 10:].T)
-        # the AI-skill wage figures (premium, return, decomposition) in one compiled call
-        premium, skill_ret, gap, ret, sel, spec, comp = alg.premium_figures(
-            ai_n, ai_log_wage, non_ai_n, non_ai_log_wage, skill_wage,
-            self.econ.occ_tier == 3).tolist()
-        totals, by_group = alg.sums_and_group_sums(summed[:n_summed], self.record_groups)
+        flat = np.ascontiguousarray(raw[:, :n_summed, :]).reshape(n_periods * n_summed, n_occ)
+        totals_flat, by_group_flat = alg.sums_and_group_sums(flat, self.record_groups)
+        totals = totals_flat.reshape(n_periods, n_summed)
+        by_group = by_group_flat.reshape(n_periods, n_summed, -1)
+        extra = raw[:, n_summed:, :]
+        specialist = self.econ.occ_tier == 3
+        # the AI-skill wage figures (premium, return, decomposition): one compiled call a period
+        premium = np.array([alg.premium_figures(
+            raw[p, 15], extra[p, 0], extra[p, 1], extra[p, 2],
+            np.ascontiguousarray(extra[p, 10:].T), specialist) for p in range(n_periods)])
         (employed, employed_at_production, positions, candidates, applicants, hires_sum,
          openings_sum, contested_sum, output, revenue_sum, wage_bill, effort_total, prize_won,
          mpl_real_total, land, ai_skilled, agency_sum, retained_not_needed, review_weighted,
          at_work_sum, degree_weight, degree_required, degree_required_ai, ai_hires,
-         cpi) = totals.tolist()
-        hires_total = max(hires_sum, 1e-12)
-        rec: dict[str, float] = dict(
+         cpi) = totals.T
+        (period, years, capability, cost_ratio, adoption_level, labour_force, entered, retired,
+         separated, ai_spend, mean_wage, effort_cost, human_failure_rate, ai_failure_rate,
+         wage_gini, skill_mean, depreciation, human_volume, machine_volume, failures_human,
+         failures_machine, failures_machine_blamed) = scalars.T
+        hires_total = np.maximum(hires_sum, 1e-12)
+        rec: dict[str, F64] = dict(
             period=period, years=years, capability=capability,
             ai_cost=cost_ratio, adoption=adoption_level, labour_force=labour_force,
             employed=employed, employed_at_production=employed_at_production,
             positions=positions, candidates=candidates, applicants=applicants, hires=hires_sum,
             entrants=entered, retirements=retired, separations=separated,
             openings=openings_sum, contested_openings=contested_sum,
-            ai_gap_log=gap, ai_gap_return=ret, ai_gap_selection=sel, ai_gap_specialist=spec,
-            ai_gap_composition=comp,
-            ai_return_log=skill_ret,
-            review_time=review_weighted / max(at_work_sum, 1e-12),
+            ai_gap_log=premium[:, 2], ai_gap_return=premium[:, 3],
+            ai_gap_selection=premium[:, 4], ai_gap_specialist=premium[:, 5],
+            ai_gap_composition=premium[:, 6],
+            ai_return_log=premium[:, 1],
+            review_time=review_weighted / np.maximum(at_work_sum, 1e-12),
             output=output, revenue=revenue_sum,
             ai_spend=ai_spend, cpi=cpi, wage_bill=wage_bill,
             mean_wage=mean_wage, effort_total=effort_total,
@@ -523,9 +516,10 @@ class MarketBase:
             land=land,
             degree_weight=degree_weight / hires_total,
             degree_required=degree_required / hires_total,
-            degree_required_ai=degree_required_ai / max(ai_hires + 1e-9 * hires_total, 1e-300),
+            degree_required_ai=degree_required_ai / np.maximum(ai_hires + 1e-9 * hires_total,
+                                                               1e-300),
             ai_postings=ai_hires / hires_total,
-            ai_premium_log=premium,
+            ai_premium_log=premium[:, 0],
             ai_skilled=ai_skilled,
             agency_sum=agency_sum,
             retained_not_needed=retained_not_needed,
@@ -539,32 +533,37 @@ class MarketBase:
         # groups (record_groups' rows): the tiers, then high and low exposure, then the
         # occupations more and less exposed (postings, as PwC counts them)
         for t, name in enumerate(TIERS):
-            rec[f"employed_{name}"] = float(by_group[0, t])
-            rec[f"wage_bill_{name}"] = float(by_group[10, t])
+            rec[f"employed_{name}"] = by_group[:, 0, t]
+            rec[f"wage_bill_{name}"] = by_group[:, 10, t]
         for g, group in enumerate(("high", "low")):
-            rec[f"revenue_{group}_exposure"] = float(by_group[9, len(TIERS) + g])
-            rec[f"employed_{group}_exposure"] = float(by_group[1, len(TIERS) + g])
-        rec["openings_more_exposed"] = float(by_group[6, len(TIERS) + 2])
-        rec["openings_less_exposed"] = float(by_group[6, len(TIERS) + 3])
+            rec[f"revenue_{group}_exposure"] = by_group[:, 9, len(TIERS) + g]
+            rec[f"employed_{group}_exposure"] = by_group[:, 1, len(TIERS) + g]
+        rec["openings_more_exposed"] = by_group[:, 6, len(TIERS) + 2]
+        rec["openings_less_exposed"] = by_group[:, 6, len(TIERS) + 3]
+        new_employed, candidates_o = raw[:, 0], raw[:, 3]
+        (_, _, _, ai_use, labour_share, bar, value, units, tfp, price) = extra[:, :10].transpose(
+            1, 0, 2)
         with np.errstate(invalid="ignore", divide="ignore"):
-            occ_rec: dict[str, F64] = dict(
-                employed=new_employed, positions=positions_o,
-                candidates=candidates_o, applicants=applicants_o, hires=hires_o,
-                mean_wage=np.where(new_employed > 0, wage_sum / np.maximum(new_employed,
-                                                                           1e-12), 0.0),
-                price=price,
-                output=output_o, ai_use=ai_use,
+            occ: dict[str, F64] = dict(
+                employed=new_employed, positions=raw[:, 2],
+                candidates=candidates_o, applicants=raw[:, 4], hires=raw[:, 5],
+                mean_wage=np.where(new_employed > 0, raw[:, 10] / np.maximum(new_employed,
+                                                                             1e-12), 0.0),
+                price=price, output=raw[:, 8], ai_use=ai_use,
                 labour_share=labour_share,
                 bar=np.where(bar <= kern.NO_BAR, np.nan, bar),
-                agency=np.where(new_employed > 0, agency_sum_o / np.maximum(new_employed,
-                                                                            1e-12), np.nan),
-                effort=np.where(candidates_o > 0, effort_sum_o / np.maximum(
-                    candidates_o, 1e-12), 0.0),
+                agency=np.where(new_employed > 0, raw[:, 16] / np.maximum(new_employed,
+                                                                          1e-12), np.nan),
+                effort=np.where(candidates_o > 0, raw[:, 11] / np.maximum(candidates_o, 1e-12),
+                                0.0),
                 value_of_efficiency=value,
-                employed_at_production=employed_at_production_o, efficiency_units=units,
+                employed_at_production=raw[:, 1], efficiency_units=units,
                 tfp=tfp,
             )
-        return rec, occ_rec
+        self._record_blocks.append(({k: np.ascontiguousarray(v, dtype=np.float64)
+                                     for k, v in rec.items()},
+                                    {k: np.ascontiguousarray(v, dtype=np.float64)
+                                     for k, v in occ.items()}))
 
     # ---------------------------------------------------------------------------------- run
     def step(self) -> None:  # pragma: no cover - implemented by subclasses
@@ -581,19 +580,20 @@ class MarketBase:
     def series(self) -> dict[str, F64]:
         """Each economy-wide record over the periods run so far."""
         self._derive_records()
-        if self.record_names is None:
+        if not self._record_blocks:
             return {}
-        table = np.array(self.record_rows, dtype=np.float64)
-        return {k: np.ascontiguousarray(table[:, i]) for i, k in enumerate(self.record_names)}
+        names = self._record_blocks[0][0]
+        return {k: np.concatenate([block[k] for block, _ in self._record_blocks])
+                for k in names}
 
     def occupation_series(self) -> dict[str, F64]:
         """Each per-occupation record: periods x occupations."""
         self._derive_records()
-        if self.occ_record_names is None:
+        if not self._record_blocks:
             return {}
-        table = np.stack(self.occ_record_rows)
-        return {k: np.ascontiguousarray(table[:, i, :])
-                for i, k in enumerate(self.occ_record_names)}
+        names = self._record_blocks[0][1]
+        return {k: np.concatenate([block[k] for _, block in self._record_blocks])
+                for k in names}
 
 
 def log_wage_bins() -> tuple[int, float, float]:
