@@ -430,8 +430,9 @@ class MarketBase:
         The records' sums over occupations (and over groups of them: tiers, exposure), the
         AI-skill wage figures and the per-occupation ratios are derived from these for
         :data:`RECORD_BLOCK` periods at a time, or when the records are read (:meth:`series`,
-        :meth:`occupation_series`): the same values, bit for bit, for a fifth of the cost of
-        deriving them period by period (some 80 us a period, a twentieth of a small run's)."""
+        :meth:`occupation_series`): the same values, bit for bit, for about a fifth less than
+        deriving them period by period (measured at 10^4 workers: 45-54 us a period against
+        59-67)."""
         sc, econ = self.sc, self.econ
         mix = ai.mix
         hires = contest.hires
