@@ -37,7 +37,7 @@ SHRINK_FULL = 0.05          # fall of positions (vs the labour force) at which A
                             # counts fully against being needed
 TIERS = ("low", "mid", "high", "ai")
 SUMMED_ROWS = 25            # the first rows of a period's raw records: summed over occupations
-RECORD_BLOCK = 8            # periods whose records are derived together (see record)
+RECORD_BLOCK = 32           # periods whose records are derived together (see record)
 
 
 @dataclass(frozen=True)
@@ -432,7 +432,10 @@ class MarketBase:
         :data:`RECORD_BLOCK` periods at a time, or when the records are read (:meth:`series`,
         :meth:`occupation_series`): the same values, bit for bit, for about a fifth less than
         deriving them period by period (measured at 10^4 workers: 45-54 us a period against
-        59-67)."""
+        59-67). A block's derivation has a fixed part (some 90 us at 20 occupations: the dicts
+        of some 70 records) and a part per period (11-13 us), so blocks of 32 periods cost
+        about 16 us a period against 32 with blocks of 8; the raw records of a block take
+        39 x 32 x 8 bytes an occupation (8 MB at 800 occupations)."""
         sc, econ = self.sc, self.econ
         mix = ai.mix
         hires = contest.hires
@@ -483,10 +486,9 @@ class MarketBase:
         by_group = by_group_flat.reshape(n_periods, n_summed, -1)
         extra = raw[:, n_summed:, :]
         specialist = self.econ.occ_tier == 3
-        # the AI-skill wage figures (premium, return, decomposition): one compiled call a period
-        premium = np.array([alg.premium_figures(
-            raw[p, 15], extra[p, 0], extra[p, 1], extra[p, 2],
-            np.ascontiguousarray(extra[p, 10:].T), specialist) for p in range(n_periods)])
+        # the AI-skill wage figures (premium, return, decomposition): one compiled call for the block
+        premium = alg.premium_figures_by_period(
+            raw, (15, n_summed, n_summed + 1, n_summed + 2, n_summed + 10), specialist)
         (employed, employed_at_production, positions, candidates, applicants, hires_sum,
          openings_sum, contested_sum, output, revenue_sum, wage_bill, effort_total, prize_won,
          mpl_real_total, land, ai_skilled, agency_sum, retained_not_needed, review_weighted,

@@ -718,6 +718,27 @@ def premium_figures(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64, skill: F64
                             np.ascontiguousarray(specialist, dtype=np.bool_))
 
 
+def premium_figures_by_period(raw: F64, rows: tuple[int, int, int, int, int],
+                              specialist: NDArray[np.bool_]) -> F64:
+    """:func:`premium_figures` of every period of a block of records in one compiled call.
+    ``raw``: periods x rows x occupations; ``rows``: where ``n_ai``, ``sum_ai``, ``n_non``,
+    ``sum_non`` and the first of the four ``skill`` rows are (the same bits as one call a
+    period, for a fifth of the cost at 20 occupations)."""
+    return _premium_figures_by_period(np.ascontiguousarray(raw, dtype=np.float64),
+                                      *rows, np.ascontiguousarray(specialist, dtype=np.bool_))
+
+
+@njit(cache=True, error_model="numpy")
+def _premium_figures_by_period(raw: F64, n_ai: int, sum_ai: int, n_non: int, sum_non: int,
+                               skill: int, specialist: NDArray[np.bool_]
+                               ) -> F64:  # pragma: no cover - compiled
+    out = np.empty((raw.shape[0], 7))
+    for p in range(raw.shape[0]):
+        out[p] = _premium_figures(raw[p, n_ai], raw[p, sum_ai], raw[p, n_non], raw[p, sum_non],
+                                  np.ascontiguousarray(raw[p, skill:skill + 4].T), specialist)
+    return out
+
+
 @njit(cache=True, error_model="numpy")
 def _masked_sum(values: F64, mask: NDArray[np.bool_], scratch: F64) -> float:
     # pragma: no cover - compiled
