@@ -296,64 +296,163 @@ def _ces_scalar(h: float, k: float, gamma: float, sigma: float) -> float:  # pra
     return total ** (1.0 / rho) if total > 0 else 0.0
 
 
+AI_HALVINGS = 48       # the bisection's halvings: the bracket is 35 wide, 48 leave 1e-13
+AI_ROOT_TOL = 2e-13    # |log(P dY/dK / p_K)| beyond which a decision is certain, times
+                       # 1 + 1 / |rho| (see _ai_threshold)
+
+
+@njit(cache=True, error_model="numpy")
+def _ai_revenue(mid: float, h: float, gamma: float, human: float, ai_coef: float, land: float,
+                tfp: float, price: float, land_share: float, sigma: float, rho: float,
+                inv_s: float, cobb: bool) -> tuple[float, float, bool]:  # pragma: no cover
+    """``(P dY/dK, AI's share of the composite, whether the composite is positive)`` at
+    K = e^mid: the bisection's test of :func:`_ai_input`, operation for operation (so that its
+    decisions are the same bits)."""
+    km = math.exp(mid)
+    share = 1.0 - gamma
+    if cobb:
+        x = _ces_scalar(h, km, gamma, sigma)
+    else:
+        total = human
+        if km > 0:
+            term = ai_coef * km**rho
+            total += term
+            share = term / total if total > 0 else 1.0
+            x = total ** (1.0 / rho) if total > 0 else 0.0
+        else:
+            x = 0.0 if rho < 0 else (total ** (1.0 / rho) if total > 0 else 0.0)
+    if x <= 0:
+        return 0.0, share, False
+    tilt = (land / x) ** land_share if land_share != 0.0 else 1.0
+    scale = tfp * (1.0 - land_share) * tilt
+    dxdk = ai_coef * (x / km) ** inv_s if not cobb else (
+        (1.0 - gamma) ** inv_s * (x / km) ** inv_s)
+    return price * scale * dxdk, share, True
+
+
+@njit(cache=True, error_model="numpy")
+def _ai_threshold(lo0: float, hi0: float, h: float, gamma: float, human: float, ai_coef: float,
+                  land: float, tfp: float, price: float, ai_price: float, land_share: float,
+                  sigma: float, rho: float, inv_s: float, cobb: bool
+                  ) -> tuple[float, float, bool]:  # pragma: no cover - compiled
+    """``(t, margin, ok)``: the bisection on [lo0, hi0] decides "up" at every midpoint below
+    t - margin and "down" at every one above t + margin (t may be +-inf: all one way). ``ok``
+    False: not shown (the bisection must test every midpoint).
+
+    t is the root of g(u) = log(P dY/dK (e^u) / p_K) by safeguarded Newton (g' = -(alpha s +
+    (1 - s) / sigma), s AI's share of the composite), started where it is without land (a
+    closed form). g falls with u (diminishing returns), so the decisions beyond t +- margin
+    follow from the bisection's own test at the two points t +- margin (computed as the
+    bisection computes it) being the right way round by at least ``tol``, some 200 times the
+    test's worst rounding error (a few units in the last place, times 1 / |rho| through the
+    CES power)."""
+    log_p = math.log(ai_price)
+    tol = AI_ROOT_TOL * (1.0 + (0.0 if cobb else 1.0 / abs(rho)))
+    a, b = lo0, hi0
+    u = math.log(h)
+    if not cobb and ai_coef > 0:  # without land: X / K = c, so K^rho (c^rho - (1 - G)^(1/s)) = ...
+        c = (ai_price / (price * tfp * ai_coef)) ** sigma
+        gap = c**rho - ai_coef
+        if gap * rho > 0 and human > 0:  # (K > 0 exists)
+            u = math.log(human / gap) / rho
+    u = min(max(u, a), b)
+    slope = -1.0
+    checked_lo = checked_hi = False
+    converged = False
+    for _ in range(100):
+        lhs, share, ok = _ai_revenue(u, h, gamma, human, ai_coef, land, tfp, price, land_share,
+                                     sigma, rho, inv_s, cobb)
+        if not ok or not lhs > 0:
+            return 0.0, 0.0, False
+        g = math.log(lhs) - log_p
+        if g > 0:
+            a = u
+        else:
+            b = u
+        checked_lo |= u == lo0
+        checked_hi |= u == hi0
+        slope = -(land_share * share + inv_s * (1.0 - share))
+        nxt = u - g / slope if slope < 0 else 0.5 * (a + b)
+        if nxt >= hi0 and not checked_hi:  # the root may be past the bracket: test its end
+            nxt = hi0
+        elif nxt <= lo0 and not checked_lo:
+            nxt = lo0
+        elif not a < nxt < b:
+            if (u == hi0 and g >= tol and lhs > ai_price) or (
+                    u == lo0 and g <= -tol and not lhs > ai_price):
+                return (math.inf if u == hi0 else -math.inf), 0.0, True  # all one way
+            nxt = 0.5 * (a + b)
+        done = abs(nxt - u) <= 1e-12 * max(1.0, abs(u)) or b - a <= 1e-14 * max(1.0, abs(u))
+        u = nxt
+        if done:
+            converged = True
+            break
+    if not converged or not slope < 0:
+        return 0.0, 0.0, False
+    margin = max(2.0 * tol / -slope, 1e-13 * max(1.0, abs(u)))
+    for _ in range(4):  # (a wider margin where the slope changes fast)
+        below, above = u - margin, u + margin
+        good = True
+        if below > lo0:
+            lhs, _, ok = _ai_revenue(below, h, gamma, human, ai_coef, land, tfp, price,
+                                     land_share, sigma, rho, inv_s, cobb)
+            good = ok and lhs > ai_price and math.log(lhs) - log_p >= tol
+        if good and above < hi0:
+            lhs, _, ok = _ai_revenue(above, h, gamma, human, ai_coef, land, tfp, price,
+                                     land_share, sigma, rho, inv_s, cobb)
+            good = ok and lhs > 0 and not lhs > ai_price and math.log(lhs) - log_p <= -tol
+        if good:
+            return u, margin, True
+        margin *= 8.0
+    return 0.0, 0.0, False
+
+
 @njit(cache=True, error_model="numpy")
 def _ai_input(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
               land_share: float, sigma: float) -> F64:  # pragma: no cover - compiled
     """AI task work K per occupation: P dY/dK = p_K, by bisection on log K in
-    [log H - 30, log H + log 100] (dY/dK falls with K)."""
-    # The occupations' searches are independent: all of them advance one halving at a time, so
-    # that the processor overlaps their chains of exp and powers. The powers that do not change
-    # along a search (those of gamma, 1 - gamma and H) are taken once per occupation, and
-    # y ** 0 is 1, so alpha = 0 skips that power: each occupation's arithmetic is unchanged
-    # (the same calls on the same values as _ces_scalar's).
+    [log H - 30, log H + log 100] (dY/dK falls with K): 48 halvings, the result e^(mid) of the
+    last bracket.
+
+    The bisection is replayed, not run: its decision at a midpoint is known without the test
+    wherever the midpoint is clearly on one side of the root (:func:`_ai_threshold`, some 8
+    tests of the marginal product), and tested (:func:`_ai_revenue`, the same operations) only
+    within a hair of it (some 10 of the 48 midpoints). The result is the bisection's, bit for
+    bit, for about a third of its tests; where the root cannot be shown, every midpoint is
+    tested."""
     n = h.size
     k = np.zeros(n)
-    lo = np.zeros(n)
-    hi = np.zeros(n)
-    todo = np.zeros(n, dtype=np.bool_)
-    human = np.zeros(n)   # G^(1/s) H^rho
-    ai_coef = np.zeros(n)  # (1 - G)^(1/s)
     cobb = abs(sigma - 1.0) < 1e-9
     rho = (sigma - 1.0) / sigma
     inv_s = 1.0 / sigma
     for o in range(n):
         if gamma[o] >= 1.0 - 1e-12 or h[o] <= 0:
             continue
-        todo[o] = True
-        lo[o] = math.log(h[o]) - 30.0
-        hi[o] = math.log(h[o]) + math.log(100.0)
+        lo = math.log(h[o]) - 30.0
+        hi = math.log(h[o]) + math.log(100.0)
+        human = 0.0   # G^(1/s) H^rho
+        ai_coef = 0.0  # (1 - G)^(1/s)
         if not cobb:
-            human[o] = gamma[o] ** inv_s * max(h[o], 1e-300) ** rho
-            ai_coef[o] = (1.0 - gamma[o]) ** inv_s
-    for _ in range(48):  # the bracket is 35 wide: 48 halvings leave 1e-13
-        for o in range(n):
-            if not todo[o]:
-                continue
-            mid = 0.5 * (lo[o] + hi[o])
-            km = math.exp(mid)
-            if cobb:
-                x = _ces_scalar(h[o], km, gamma[o], sigma)
+            human = gamma[o] ** inv_s * max(h[o], 1e-300) ** rho
+            ai_coef = (1.0 - gamma[o]) ** inv_s
+        t, margin, shown = _ai_threshold(lo, hi, h[o], gamma[o], human, ai_coef, land[o],
+                                         tfp[o], price[o], ai_price[o], land_share, sigma, rho,
+                                         inv_s, cobb)
+        for _ in range(AI_HALVINGS):
+            mid = 0.5 * (lo + hi)
+            if shown and mid < t - margin:
+                up = True
+            elif shown and mid > t + margin:
+                up = False
             else:
-                total = human[o]
-                if km > 0:
-                    total += ai_coef[o] * km**rho
-                    x = total ** (1.0 / rho) if total > 0 else 0.0
-                else:
-                    x = 0.0 if rho < 0 else (total ** (1.0 / rho) if total > 0 else 0.0)
-            if x <= 0:
-                lo[o] = mid
-                continue
-            tilt = (land[o] / x) ** land_share if land_share != 0.0 else 1.0
-            scale = tfp[o] * (1.0 - land_share) * tilt
-            dxdk = ai_coef[o] * (x / km) ** inv_s if not cobb else (
-                (1.0 - gamma[o]) ** inv_s * (x / km) ** inv_s)
-            if price[o] * scale * dxdk > ai_price[o]:
-                lo[o] = mid
+                lhs, _, ok = _ai_revenue(mid, h[o], gamma[o], human, ai_coef, land[o], tfp[o],
+                                         price[o], land_share, sigma, rho, inv_s, cobb)
+                up = not ok or lhs > ai_price[o]
+            if up:
+                lo = mid
             else:
-                hi[o] = mid
-    for o in range(n):
-        if todo[o]:
-            k[o] = math.exp(0.5 * (lo[o] + hi[o]))
+                hi = mid
+        k[o] = math.exp(0.5 * (lo + hi))
     return k
 
 
