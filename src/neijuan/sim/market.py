@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.sim import kernels as kern
+from neijuan.sim import phase_kernels
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NORMAL
 from neijuan.sim.economy import Economy, more_exposed_occupations
@@ -394,24 +395,12 @@ class MarketBase:
         the burn-in) the calibration of the pre-AI equilibrium."""
         sc = self.sc
         new_employed = contest.employed
-        total = float(new_employed.sum())
-        self.mean_wage = float(work.wage_sum.sum() / max(total, 1.0))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_worker = np.where(prod.employed > 0,
-                                  prod.units / np.maximum(prod.employed, 1.0), 1.0)
-            self.human_cost = np.where(new_employed > 0, work.wage_sum / np.maximum(
-                new_employed, 1e-12) / per_worker, self.human_cost)
-            incumbents = contest.candidates - contest.applicants
-            finding = np.where(contest.applicants > 0, contest.hires / np.maximum(
-                contest.applicants, 1e-12), 1.0)
-            separation = np.where(incumbents > 0, contest.separations / np.maximum(
-                incumbents, 1e-12), 0.0)
-        self.finding = FLOW_SMOOTHING * self.finding + (1 - FLOW_SMOOTHING) * finding
-        self.separation = FLOW_SMOOTHING * self.separation + (1 - FLOW_SMOOTHING) * separation
-        self.occ_mean_wage = np.where(new_employed > 0, work.wage_sum / np.maximum(
-            new_employed, 1e-12), self.occ_mean_wage)
-        self.benefit = sc.wages.replacement * self.mean_wage
-        self.outside = self.outside_options()
+        (total, self.mean_wage, self.benefit, self.human_cost, self.finding, self.separation,
+         self.occ_mean_wage, self.outside) = phase_kernels.close_flows(
+            prod.employed, prod.units, new_employed, work.wage_sum, contest.candidates,
+            contest.applicants, contest.hires, contest.separations, self.human_cost,
+            self.finding, self.separation, self.occ_mean_wage, FLOW_SMOOTHING,
+            sc.wages.replacement, sc.contest.discount)
         if self.years < 0:
             self.recalibrate(new_employed)
             self.calibrate_demand(total)
