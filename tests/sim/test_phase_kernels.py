@@ -64,3 +64,68 @@ def test_close_flows_is_the_numpy_algebra(seed: int, n: int, with_nan: bool) -> 
     want = close_flows_reference(*args, *scalars)
     for g, w in zip(got, want, strict=True):
         assert same(g, w)
+
+
+def nan_somewhere(rng: np.random.Generator, arrays: tuple[F64, ...]) -> None:
+    a = arrays[int(rng.integers(0, len(arrays)))]
+    a[int(rng.integers(0, a.size))] = np.nan
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80), with_nan=st.booleans())
+def test_adoption_and_uplift_are_the_numpy_algebra(seed: int, n: int, with_nan: bool) -> None:
+    rng = np.random.default_rng(seed)
+    n_occ = max(1, n // 4)
+    adoption = rng.uniform(0.0, 1.0, n) * (rng.random(n) < 0.7)
+    threshold, speed = rng.uniform(0.0, 1.0, n), rng.uniform(0.2, 3.0, n)
+    task_occ = rng.integers(0, n_occ, n).astype(np.int64)
+    ai_price, human_cost = rng.uniform(0.1, 2.0, n_occ), rng.uniform(0.1, 2.0, n_occ)
+    if with_nan:
+        nan_somewhere(rng, (adoption, threshold, speed, ai_price, human_cost))
+    capability, p, q = float(rng.uniform(0, 1)), float(rng.uniform(0, 0.1)), float(rng.uniform(0, 1))
+    # steps.bass_adoption, as it was written, where AI can do the task and is cheaper
+    allowed = (capability >= threshold) & (ai_price < human_cost)[task_occ]
+    rate = (p + q * adoption) * (1.0 - adoption) * speed * 0.25
+    want = np.where(allowed, np.minimum(adoption + rate, 1.0), adoption)
+    got = pk.adopt(adoption, capability, threshold, ai_price, human_cost, task_occ, speed, p, q,
+                   0.25)
+    assert same(got, want)
+    # the uplift of augmented work and the review's cost (MarketBase.phase_ai)
+    augmented, review = rng.uniform(0.0, 0.5, n_occ), rng.uniform(0.0, 0.5, n_occ)
+    ai_use, share = rng.uniform(0.0, 1.0, n_occ), rng.dirichlet(np.ones(n_occ))
+    uplift, w0 = float(rng.uniform(0, 2)), float(rng.uniform(0, 1))
+    if with_nan:
+        nan_somewhere(rng, (augmented, review, ai_use))
+    plain = 1.0 + augmented * uplift * w0
+    aug_gain = augmented * uplift * (1.0 - w0) / plain
+    aug_scale = plain * (1.0 - review)
+    want_all = (aug_gain, aug_scale, float((ai_use * share).sum()), ai_price * aug_scale)
+    got_all = pk.ai_scales(augmented, review, uplift, w0, ai_use, share, ai_price)
+    for g, w in zip(got_all, want_all, strict=True):
+        assert same(g, w)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), with_nan=st.booleans())
+def test_settle_inputs_are_the_numpy_algebra(seed: int, n: int, with_nan: bool) -> None:
+    rng = np.random.default_rng(seed)
+    separation, finding = rng.uniform(0.0, 0.3, n), rng.uniform(0.0, 1.0, n)
+    ai_use, tier = rng.uniform(0.0, 1.0, n), rng.integers(0, 4, n).astype(np.int64)
+    positions, positions_ref = counts(rng, n), counts(rng, n)
+    replaceable = rng.uniform(0.0, 1.0, n)
+    hist_x = rng.normal(0.0, 50.0, (n, 1024)) * (rng.random((n, 1024)) < 0.1)
+    candidates, center = counts(rng, n), rng.normal(0.0, 1.0, n)
+    if with_nan:
+        nan_somewhere(rng, (separation, finding, ai_use, positions, positions_ref, replaceable,
+                            candidates))
+    r, room, focus = float(rng.uniform(0, 0.05)), float(rng.uniform(0.8, 1.3)), 0.3
+    assert same(pk.horizon(separation, finding, r, 80.0),
+                np.minimum(1.0 / (r + separation + finding), 80.0))
+    assert same(pk.ai_focus(ai_use, tier, focus), focus * np.minimum(ai_use + (tier == 3), 1.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fall = 1.0 - positions / np.maximum(positions_ref * room, 1e-300)
+        assert same(pk.shrinking_weight(positions, positions_ref, room, 0.05, replaceable),
+                    np.clip(fall / 0.05, 0.0, 1.0) * replaceable)
+        assert same(pk.score_centres(hist_x, candidates, center),
+                    np.where(candidates > 0, hist_x.sum(axis=1) / np.maximum(candidates, 1.0),
+                             center))

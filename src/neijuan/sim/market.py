@@ -226,8 +226,8 @@ class MarketBase:
     def horizon(self) -> F64:
         """Quarters of wage rent a job is worth over unemployment, 1 / (r + s + f): the prize is
         W - U = (w - b) / (r + s + f)."""
-        r = self.sc.contest.discount
-        return np.minimum(1.0 / (r + self.separation + self.finding), MAX_PRIZE_QUARTERS)
+        return phase_kernels.horizon(self.separation, self.finding, self.sc.contest.discount,
+                                     MAX_PRIZE_QUARTERS)
 
     def bargaining(self, positions: F64, candidates: F64) -> F64:
         """Step 8: workers' share of the marginal revenue product, eroded by competition for
@@ -250,10 +250,11 @@ class MarketBase:
         cost_ratio = alg.ai_cost_ratio(years, sc.ai)
         ai_price = cost_ratio * self.human_cost0
         if sc.ai.enabled and years >= 0:
-            cheaper = ai_price < self.human_cost
-            allowed = (capability >= econ.task_threshold) & cheaper[econ.task_occ]
-            self.adoption = alg.bass_adoption(self.adoption, allowed, self.task_speed,
-                                              sc.adoption.innovation, sc.adoption.imitation, 0.25)
+            # Bass diffusion where AI can do the task and is cheaper than people
+            self.adoption = phase_kernels.adopt(
+                self.adoption, capability, econ.task_threshold, ai_price, self.human_cost,
+                econ.task_occ, self.task_speed, sc.adoption.innovation, sc.adoption.imitation,
+                0.25)
         automation, augmentation = self.task_split
         feasible = capability >= econ.task_threshold if sc.ai.enabled and years >= 0 else None
         mix = alg.task_mix(econ, self.adoption, automation, augmentation, sc.agency,
@@ -270,12 +271,13 @@ class MarketBase:
         # efficiency = s (1 + G u w0 + G u (1 - w0) z) = aug_scale * s * (1 + aug_gain * z); the
         # per-person passes see aug_gain; aug_scale multiplies efficiency units and their value.
         # Time in defensive review produces nothing: it scales every person's output by (1 - d).
-        plain = 1.0 + mix.augmented * sc.ai.uplift * sc.ai.uplift_without_skill
-        aug_gain = mix.augmented * sc.ai.uplift * (1.0 - sc.ai.uplift_without_skill) / plain
-        aug_scale = plain * (1.0 - review)
-        adoption_level = float((mix.ai_use * econ.occ_share).sum())
+        # (plain = 1 + G u w0, aug_gain = G u (1 - w0) / plain, aug_scale = plain (1 - d); the
+        # adoption level is AI use weighted by employment shares)
+        aug_gain, aug_scale, adoption_level, unit_cost = phase_kernels.ai_scales(
+            mix.augmented, review, sc.ai.uplift, sc.ai.uplift_without_skill, mix.ai_use,
+            econ.occ_share, ai_price)
         return AIState(capability, d_capability, cost_ratio, ai_price, mix, aug_scale, aug_gain,
-                       adoption_level, blame_prob, review, pass_rate, ai_price * aug_scale)
+                       adoption_level, blame_prob, review, pass_rate, unit_cost)
 
     def phase_production(self, ai: AIState, employed: F64, raw_units: F64) -> ProductionState:
         """Step 2: output from people (efficiency units) and AI task work at its price."""
@@ -328,11 +330,10 @@ class MarketBase:
             self.labour_ref = self.labour_force_target(self.period)
             return np.zeros_like(positions)
         room = self.labour_force_target(self.period) / self.labour_ref
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fall = 1.0 - positions / np.maximum(self.positions_ref * room, 1e-300)
-        # fully where positions fell 5% or more behind the labour force, in proportion below
-        weight = np.clip(fall / SHRINK_FULL, 0.0, 1.0)
-        return weight * ai.mix.replaceable
+        # fall = 1 - M / (M_ref room): fully where positions fell 5% or more behind the labour
+        # force, in proportion below
+        return phase_kernels.shrinking_weight(positions, self.positions_ref, room, SHRINK_FULL,
+                                              ai.mix.replaceable)
 
     def frictional_positions(self, positions: F64, candidates: F64, applicants: F64
                              ) -> tuple[F64, F64, F64]:
@@ -382,8 +383,8 @@ class MarketBase:
 
     def ai_focus(self, ai: AIState) -> F64:
         """Step 7: share of learning spent on AI skill, by occupation contested."""
-        return self.sc.learning.ai_focus * np.minimum(ai.mix.ai_use + (self.econ.occ_tier == 3),
-                                                      1.0)
+        return phase_kernels.ai_focus(ai.mix.ai_use, self.econ.occ_tier,
+                                      self.sc.learning.ai_focus)
 
     def depreciation(self, ai: AIState) -> float:
         """Step 7: log-skill loss this quarter: the base rate plus obsolescence from AI progress."""

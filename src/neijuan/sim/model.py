@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.sim import kernels as kern
-from neijuan.sim import rng
+from neijuan.sim import phase_kernels, rng
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
@@ -319,9 +319,7 @@ class LabourMarket(MarketBase):
                                   (bar, self.center, SCORE_HALF_WIDTH, N_SCORE_BINS, cut),
                                   self._key(STREAM_SELECT))
             self.n_won = np.sum(won, axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.center = np.where(candidates > 0, self.hist_x.sum(axis=1) / np.maximum(
-                candidates, 1.0), self.center)
+        self.center = phase_kernels.score_centres(self.hist_x, candidates, self.center)
 
         # 6-9. effort toward the best response; learning and obsolescence; wages, agency, blame
         value = prod.price * prod.out.mpl * ai.aug_scale  # revenue product of a kernel unit

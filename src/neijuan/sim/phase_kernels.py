@@ -61,3 +61,93 @@ def close_flows(employed_at_production: F64, units: F64, employed: F64, wage_sum
         lam = find[o] / (discount + sep[o] + find[o])
         outside[o] = benefit + lam * _nan_max(wage[o] - benefit, 0.0)
     return total, mean_wage, benefit, cost, find, sep, wage, outside
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _nan_min(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``np.minimum``: NaN if either is."""
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+@njit(cache=True, error_model="numpy")
+def adopt(adoption: F64, capability: float, task_threshold: F64, ai_price: F64,
+          human_cost: F64, task_occ: NDArray[np.int64], speed: F64, innovation: float,
+          imitation: float, dt_years: float) -> F64:  # pragma: no cover - compiled
+    """Step 1: Bass (1969) diffusion among firms, per task, dA = (p + q A)(1 - A) dt, only where
+    AI can do the task (capability at its threshold) and is cheaper than people in the task's
+    occupation; adoption never reverses."""
+    out = np.empty(adoption.size)
+    for i in range(adoption.size):
+        a = adoption[i]
+        o = task_occ[i]
+        if capability >= task_threshold[i] and ai_price[o] < human_cost[o]:
+            rate = (innovation + imitation * a) * (1.0 - a) * speed[i] * dt_years
+            out[i] = _nan_min(a + rate, 1.0)
+        else:
+            out[i] = a
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def ai_scales(augmented: F64, review: F64, uplift: float, without_skill: float, ai_use: F64,
+              occ_share: F64, ai_price: F64
+              ) -> tuple[F64, F64, float, F64]:  # pragma: no cover - compiled
+    """Step 1's uplift of augmented work and the cost of defensive review: ``(aug_gain,
+    aug_scale, adoption level, AI unit cost)`` (see :meth:`MarketBase.phase_ai`)."""
+    n = augmented.size
+    gain = np.empty(n)
+    scale = np.empty(n)
+    cost = np.empty(n)
+    weighted = np.empty(n)
+    for o in range(n):
+        plain = 1.0 + augmented[o] * uplift * without_skill
+        gain[o] = augmented[o] * uplift * (1.0 - without_skill) / plain
+        scale[o] = plain * (1.0 - review[o])
+        cost[o] = ai_price[o] * scale[o]
+        weighted[o] = ai_use[o] * occ_share[o]
+    return gain, scale, numpy_sum(weighted), cost
+
+
+@njit(cache=True, error_model="numpy")
+def horizon(separation: F64, finding: F64, discount: float, cap: float
+            ) -> F64:  # pragma: no cover - compiled
+    """:meth:`MarketBase.horizon`: min(1 / (r + s + f), cap)."""
+    out = np.empty(separation.size)
+    for o in range(separation.size):
+        out[o] = _nan_min(1.0 / (discount + separation[o] + finding[o]), cap)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def ai_focus(ai_use: F64, tier: NDArray[np.int64], focus: float
+             ) -> F64:  # pragma: no cover - compiled
+    """:meth:`MarketBase.ai_focus`: focus * min(AI use + [AI-specialist role], 1)."""
+    out = np.empty(ai_use.size)
+    for o in range(ai_use.size):
+        out[o] = focus * _nan_min(ai_use[o] + (1.0 if tier[o] == 3 else 0.0), 1.0)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def shrinking_weight(positions: F64, positions_ref: F64, room: float, full: float,
+                     replaceable: F64) -> F64:  # pragma: no cover - compiled
+    """:meth:`MarketBase.replaceable_where_shrinking` after the burn-in: the replaceable share
+    weighted by how far positions fell behind the labour force (clipped to [0, 1])."""
+    out = np.empty(positions.size)
+    for o in range(positions.size):
+        fall = 1.0 - positions[o] / _nan_max(positions_ref[o] * room, 1e-300)
+        out[o] = _nan_min(_nan_max(fall / full, 0.0), 1.0) * replaceable[o]
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def score_centres(hist_x: F64, candidates: F64, center: F64) -> F64:  # pragma: no cover
+    """The candidates' mean score per occupation (sum over the histogram's cells / count),
+    last quarter's where there are none."""
+    out = np.empty(candidates.size)
+    for o in range(candidates.size):
+        out[o] = (numpy_sum(hist_x[o]) / _nan_max(candidates[o], 1.0) if candidates[o] > 0
+                  else center[o])
+    return out

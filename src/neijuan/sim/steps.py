@@ -41,14 +41,6 @@ def ai_cost_ratio(years: float, ai: AIParams) -> float:
     return ai.cost_start * (1.0 - ai.cost_decline) ** max(years, 0.0)
 
 
-def bass_adoption(adoption: F64, allowed: NDArray[np.bool_], speed: F64, innovation: float,
-                  imitation: float, dt_years: float) -> F64:
-    """Bass (1969) diffusion among firms, per task: dA = (p + q A)(1 - A) dt, only where AI can do
-    the task and is cheaper than people (``allowed``); adoption never reverses."""
-    rate = (innovation + imitation * adoption) * (1.0 - adoption) * speed * dt_years
-    return np.where(allowed, np.minimum(adoption + rate, 1.0), adoption)
-
-
 def biased_split(automation: F64, augmentation: F64, bias: float) -> tuple[F64, F64]:
     """Shift AI use toward automation (bias > 0) or augmentation (bias < 0), keeping the task's
     total AI share: the augment-first and automate-first scenarios."""
