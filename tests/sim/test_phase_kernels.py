@@ -129,3 +129,24 @@ def test_settle_inputs_are_the_numpy_algebra(seed: int, n: int, with_nan: bool) 
         assert same(pk.score_centres(hist_x, candidates, center),
                     np.where(candidates > 0, hist_x.sum(axis=1) / np.maximum(candidates, 1.0),
                              center))
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), with_nan=st.booleans())
+def test_record_products_are_the_numpy_algebra(seed: int, n: int, with_nan: bool) -> None:
+    rng = np.random.default_rng(seed)
+    price, output, mpl, units = (rng.uniform(0.1, 3.0, n), counts(rng, n),
+                                 rng.uniform(0.1, 3.0, n), counts(rng, n))
+    review, employed = rng.uniform(0.0, 0.5, n), counts(rng, n) - 1e-3
+    weight, required, required_ai = (rng.uniform(0, 1, n) for _ in range(3))
+    hires, tier, augment = counts(rng, n), rng.integers(0, 4, n).astype(np.int64), rng.random(n)
+    consumption = rng.dirichlet(np.ones(n))
+    if with_nan:
+        nan_somewhere(rng, (price, output, mpl, units, review, employed, hires, augment))
+    asks_ai = np.where(tier == 3, 1.0, augment)
+    at_work = np.maximum(employed, 0.0)
+    want = np.array((price * output, mpl * units, review * at_work, at_work, weight * hires,
+                     required * hires, required_ai * (hires * asks_ai + 1e-9 * hires),
+                     hires * asks_ai, consumption * price))
+    assert same(pk.record_products(price, output, mpl, units, review, employed, weight, required,
+                                   required_ai, hires, tier, augment, consumption), want)

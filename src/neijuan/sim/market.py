@@ -429,19 +429,17 @@ class MarketBase:
         sc, econ = self.sc, self.econ
         mix = ai.mix
         hires = contest.hires
-        asks_ai = np.where(econ.occ_tier == 3, 1.0, mix.firm_augment)
-        at_work = np.maximum(prod.employed, 0.0)
+        products = phase_kernels.record_products(
+            prod.price, prod.out.output, prod.out.mpl, prod.units, ai.review, prod.employed,
+            scr.degree_weight, scr.degree_required, scr.degree_required_ai, hires,
+            econ.occ_tier, mix.firm_augment, self.consumption_weight)
         summed = np.array((  # (np.array copies a list of equal arrays in C: np.stack is 3x slower)
             contest.employed, prod.employed, contest.positions, contest.candidates,
             contest.applicants, hires, openings, contested_openings, prod.out.output,
-            prod.price * prod.out.output, work.wage_sum, contest.effort_sum, contest.prize_won,
-            prod.out.mpl * prod.units, self.land, work.ai_n, work.agency_sum,
-            work.retained_not_needed, ai.review * at_work, at_work,
-            scr.degree_weight * hires, scr.degree_required * hires,
-            # among AI-skill postings (where there are none yet: what AI-adopting firms would
-            # ask)
-            scr.degree_required_ai * (hires * asks_ai + 1e-9 * hires), hires * asks_ai,
-            self.consumption_weight * prod.price,
+            products[0], work.wage_sum, contest.effort_sum, contest.prize_won,
+            products[1], self.land, work.ai_n, work.agency_sum,
+            work.retained_not_needed, products[2], products[3], products[4], products[5],
+            products[6], products[7], products[8],
             # then the AI-skill wage figures' inputs and the per-occupation records'
             work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, mix.ai_use,
             mix.labour_share, contest.bar, value, prod.units, prod.tfp, prod.price,

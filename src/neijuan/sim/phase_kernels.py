@@ -151,3 +151,30 @@ def score_centres(hist_x: F64, candidates: F64, center: F64) -> F64:  # pragma: 
         out[o] = (numpy_sum(hist_x[o]) / _nan_max(candidates[o], 1.0) if candidates[o] > 0
                   else center[o])
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def record_products(price: F64, output: F64, mpl: F64, units: F64, review: F64,
+                    employed_at_production: F64, degree_weight: F64, degree_required: F64,
+                    degree_required_ai: F64, hires: F64, tier: NDArray[np.int64],
+                    firm_augment: F64, consumption_weight: F64) -> F64:  # pragma: no cover
+    """The products among a period's records (:meth:`MarketBase.record`), rows: revenue,
+    the marginal product's value of the units, review time, people at work, the degree's
+    weight and requirement among hires, the requirement among AI-skill postings (what
+    AI-adopting firms would ask where there are none yet), AI-skill postings, the price
+    index's terms."""
+    n = price.size
+    out = np.empty((9, n))
+    for o in range(n):
+        at_work = _nan_max(employed_at_production[o], 0.0)
+        asks_ai = 1.0 if tier[o] == 3 else firm_augment[o]
+        out[0, o] = price[o] * output[o]
+        out[1, o] = mpl[o] * units[o]
+        out[2, o] = review[o] * at_work
+        out[3, o] = at_work
+        out[4, o] = degree_weight[o] * hires[o]
+        out[5, o] = degree_required[o] * hires[o]
+        out[6, o] = degree_required_ai[o] * (hires[o] * asks_ai + 1e-9 * hires[o])
+        out[7, o] = hires[o] * asks_ai
+        out[8, o] = consumption_weight[o] * price[o]
+    return out
