@@ -150,3 +150,25 @@ def test_record_products_are_the_numpy_algebra(seed: int, n: int, with_nan: bool
                      hires * asks_ai, consumption * price))
     assert same(pk.record_products(price, output, mpl, units, review, employed, weight, required,
                                    required_ai, hires, tier, augment, consumption), want)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), with_nan=st.booleans())
+def test_search_frictions_are_the_numpy_algebra(seed: int, n: int, with_nan: bool) -> None:
+    rng = np.random.default_rng(seed)
+    positions, candidates = counts(rng, n), counts(rng, n) * 2.0
+    applicants = candidates * rng.uniform(0.0, 1.0, n) * (rng.random(n) < 0.9)
+    if with_nan:
+        nan_somewhere(rng, (positions, candidates, applicants))
+    # MarketBase.frictional_positions, as it was written
+    incumbents = np.maximum(candidates - applicants, 0.0)
+    openings = np.maximum(positions - incumbents, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        lam = np.where(openings > 0, applicants / np.maximum(openings, 1e-300), 0.0)
+        want = (positions - openings * np.exp(-lam), openings,
+                openings * (1.0 - np.exp(-lam) * (1.0 + lam)))
+    got_openings, got_lam, minus = pk.openings_and_load(positions, candidates, applicants)
+    fillable, contested = pk.filled_and_contested(positions, got_openings, got_lam,
+                                                  np.exp(minus))
+    for g, w in zip((fillable, got_openings, contested), want, strict=True):
+        assert same(g, w)

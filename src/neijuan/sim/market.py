@@ -344,13 +344,14 @@ class MarketBase:
         Poisson(U / V) number of them: V e^(-U/V) openings receive none and stay unfilled this
         quarter, and V (1 - e^(-U/V) (1 + U/V)) receive more than one (a contest among
         applicants). Returns ``(fillable positions, openings, contested openings)``."""
-        incumbents = np.maximum(candidates - applicants, 0.0)
-        openings = np.maximum(positions - incumbents, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            lam = np.where(openings > 0, applicants / np.maximum(openings, 1e-300), 0.0)
-        unfilled = openings * np.exp(-lam)
-        contested = openings * (1.0 - np.exp(-lam) * (1.0 + lam))
-        return positions - unfilled, openings, contested
+        # V = max(M - max(C - U, 0), 0), lam = U / V; unfilled V e^-lam, contested
+        # V (1 - e^-lam (1 + lam)) (the arithmetic compiled, the exponential NumPy's)
+        openings, lam, minus_lam = phase_kernels.openings_and_load(positions, candidates,
+                                                                   applicants)
+        none_reached = np.exp(minus_lam)  # (-lam <= 0: no overflow)
+        fillable, contested = phase_kernels.filled_and_contested(positions, openings, lam,
+                                                                 none_reached)
+        return fillable, openings, contested
 
     def entry_plan(self, in_force: float, ai: AIState) -> tuple[float, float, float]:
         """Step 4: how many enter (the labour force grows at g_L), their degree share (rising)

@@ -178,3 +178,34 @@ def record_products(price: F64, output: F64, mpl: F64, units: F64, review: F64,
         out[7, o] = hires[o] * asks_ai
         out[8, o] = consumption_weight[o] * price[o]
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def openings_and_load(positions: F64, candidates: F64, applicants: F64
+                      ) -> tuple[F64, F64, F64]:  # pragma: no cover - compiled
+    """Step 5's search frictions, before the exponential (NumPy's, see the module's note):
+    ``(openings V, applicants per opening U / V, -U / V)``."""
+    n = positions.size
+    openings = np.empty(n)
+    load = np.empty(n)
+    minus = np.empty(n)
+    for o in range(n):
+        incumbents = _nan_max(candidates[o] - applicants[o], 0.0)
+        openings[o] = _nan_max(positions[o] - incumbents, 0.0)
+        load[o] = applicants[o] / _nan_max(openings[o], 1e-300) if openings[o] > 0 else 0.0
+        minus[o] = -load[o]
+    return openings, load, minus
+
+
+@njit(cache=True, error_model="numpy")
+def filled_and_contested(positions: F64, openings: F64, load: F64, none_reached: F64
+                         ) -> tuple[F64, F64]:  # pragma: no cover - compiled
+    """Step 5's search frictions, after the exponential (``none_reached`` = e^(-U/V)):
+    ``(fillable positions, contested openings)``."""
+    n = positions.size
+    fillable = np.empty(n)
+    contested = np.empty(n)
+    for o in range(n):
+        fillable[o] = positions[o] - openings[o] * none_reached[o]
+        contested[o] = openings[o] * (1.0 - none_reached[o] * (1.0 + load[o]))
+    return fillable, contested
