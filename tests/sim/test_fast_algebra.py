@@ -249,6 +249,14 @@ def test_numpy_sum_is_numpy_bit_for_bit(n: int, seed: int, stride: int) -> None:
     assert str(alg.numpy_sum(-np.zeros(1))) == str(np.sum(-np.zeros(1)))
 
 
+@settings(max_examples=100, deadline=None)
+@given(rows=st.integers(0, 30), cols=st.integers(0, 3000), seed=st.integers(0, 2**32 - 1))
+def test_numpy_row_sums_are_numpys_bit_for_bit(rows: int, cols: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m = rng.standard_normal((rows, cols)) * (rng.random((rows, cols)) < 0.2)
+    assert np.array_equal(alg.numpy_row_sums(m), m.sum(axis=1))
+
+
 @settings(max_examples=150, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 300), k=st.integers(1, 30),
        g=st.integers(0, 9))

