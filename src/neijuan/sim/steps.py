@@ -742,8 +742,8 @@ def _pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - 
     wrap-around test of negative ones, so the eight sums become one vector add, 1.7x faster.)"""
     if n < 8:
         res = 0.0
-        for i in range(n):
-            res += a[start + i]
+        for k in range(n):
+            res += a[start + k]
         return res
     s = np.uint64(start)
     one = np.uint64(1)
@@ -756,7 +756,7 @@ def _pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - 
     r6 = a[s + np.uint64(6)]
     r7 = a[s + np.uint64(7)]
     whole = np.uint64(n - n % 8)
-    i = np.uint64(8)
+    i: np.uint64 = np.uint64(8)
     while i < whole:
         j = s + i
         r0 += a[j]
