@@ -172,3 +172,36 @@ def test_search_frictions_are_the_numpy_algebra(seed: int, n: int, with_nan: boo
                                                   np.exp(minus))
     for g, w in zip((fillable, got_openings, contested), want, strict=True):
         assert same(g, w)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), with_nan=st.booleans(),
+       land_share=st.sampled_from([0.0, 0.3]))
+def test_positions_are_the_numpy_algebra(seed: int, n: int, with_nan: bool,
+                                         land_share: float) -> None:
+    rng = np.random.default_rng(seed)
+    demand_scale, price_term = counts(rng, n), rng.uniform(0.2, 3.0, n)
+    specialist = rng.random(n) < 0.2
+    output, employed, productivity = counts(rng, n), counts(rng, n), counts(rng, n)
+    positions, candidates = counts(rng, n), counts(rng, n)
+    if with_nan:
+        nan_somewhere(rng, (demand_scale, price_term, output, employed, productivity,
+                            positions, candidates))
+    scale, boost = float(rng.uniform(0.5, 2.0)), float(rng.uniform(1.0, 3.0))
+    # MarketBase.phase_positions and steps.positions_needed, as they were written
+    want_demand = demand_scale * scale * price_term
+    want_demand[np.flatnonzero(specialist)] *= boost
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(output > 0, want_demand / output, 0.0)
+        scaled = employed * ratio ** (1.0 / (1.0 - land_share))
+        fallback = np.where(productivity > 0, want_demand / productivity, 0.0)
+        want = np.where((employed > 0) & (output > 0), scaled, fallback)
+        demand, got_ratio = pk.demand_and_ratio(demand_scale, scale, price_term, specialist,
+                                                boost, output)
+        got = pk.positions_from(got_ratio ** (1.0 / (1.0 - land_share)), demand, employed,
+                                output, productivity)
+        assert same(demand, want_demand) and same(got_ratio, ratio) and same(got, want)
+        # bargaining's retention, min(M / max(C, 1), 1) where there are candidates
+        assert same(pk.retention(positions, candidates),
+                    np.where(candidates > 0, np.minimum(positions / np.maximum(candidates, 1.0),
+                                                        1.0), 1.0))

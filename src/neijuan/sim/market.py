@@ -120,7 +120,8 @@ class MarketBase:
                     is not None else economy.sector_eta)[economy.occ_sector]
         self.more_exposed = more_exposed_occupations(economy)
         # what the phases read every period and never changes in a run
-        self.specialists = np.flatnonzero(economy.occ_tier == 3)  # AI-specialist occupations
+        self.specialists = economy.occ_tier == 3  # AI-specialist occupations
+        self.has_specialists = bool(self.specialists.any())
         self.task_speed = economy.sector_speed[economy.occ_sector][economy.task_occ]
         self.task_split = alg.biased_split(economy.task_automation, economy.task_augmentation,
                                            scenario.ai.automation_bias)
@@ -233,9 +234,7 @@ class MarketBase:
         """Step 8: workers' share of the marginal revenue product, eroded by competition for
         positions: beta * (M / N)^xi (with more candidates per position a firm can replace a
         worker more easily, so it concedes less of the rent)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            retention = np.where(candidates > 0, np.minimum(positions / np.maximum(candidates, 1.0),
-                                                            1.0), 1.0)
+        retention = phase_kernels.retention(positions, candidates)  # min(M / max(C, 1), 1)
         return self.sc.wages.bargaining * retention ** self.sc.wages.competition
 
     # -------------------------------------------------------------------------------- phases
@@ -309,15 +308,21 @@ class MarketBase:
             self.income_ref = self.income_last
         income = (self.income_last / self.income_ref if self.income_ref > 0 else 1.0)
         scale *= max(income, 1e-6) ** sc.demand.income_elasticity
-        demand = self.demand_scale * scale * prod.list_price ** (-self.eta)
         # AI-specialist work grows with the economy's AI spending (as a share of pre-AI output),
         # in proportion to the specialists' own baseline, whatever their size in the economy
-        if self.specialists.size and sc.ai.specialist_demand > 0:
+        boost = 1.0
+        if self.has_specialists and sc.ai.specialist_demand > 0:
             spending_share = self.ai_spend / max(float(self.output0.sum()), 1e-300)
-            demand[self.specialists] *= 1.0 + sc.ai.specialist_demand * spending_share
+            boost = 1.0 + sc.ai.specialist_demand * spending_share
         self.ai_spend = prod.ai_spend
-        return alg.positions_needed(demand, prod.out.output, prod.employed, prod.productivity,
-                                    sc.production.land_share)
+        # D = A scale P^-eta (the powers NumPy's, the rest compiled), positions
+        # M = E (D / Y)^(1 / (1 - alpha))
+        demand, ratio = phase_kernels.demand_and_ratio(
+            self.demand_scale, scale, prod.list_price ** (-self.eta), self.specialists, boost,
+            prod.out.output)
+        return phase_kernels.positions_from(
+            ratio ** (1.0 / (1.0 - sc.production.land_share)), demand, prod.employed,
+            prod.out.output, prod.productivity)
 
     def replaceable_where_shrinking(self, ai: AIState, positions: F64) -> F64:
         """Step 9: the share of a person's time AI could take on counts against being needed

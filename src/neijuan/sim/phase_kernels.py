@@ -209,3 +209,43 @@ def filled_and_contested(positions: F64, openings: F64, load: F64, none_reached:
         fillable[o] = positions[o] - openings[o] * none_reached[o]
         contested[o] = openings[o] * (1.0 - none_reached[o] * (1.0 + load[o]))
     return fillable, contested
+
+
+@njit(cache=True, error_model="numpy")
+def retention(positions: F64, candidates: F64) -> F64:  # pragma: no cover - compiled
+    """Step 8: positions per candidate, capped at 1 (1 where there are no candidates)."""
+    out = np.empty(positions.size)
+    for o in range(positions.size):
+        out[o] = (_nan_min(positions[o] / _nan_max(candidates[o], 1.0), 1.0)
+                  if candidates[o] > 0 else 1.0)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def demand_and_ratio(demand_scale: F64, scale: float, price_term: F64,
+                     specialist: NDArray[np.bool_], boost: float, output: F64
+                     ) -> tuple[F64, F64]:  # pragma: no cover - compiled
+    """Step 3: demand D = (A scale) P^-eta (times ``boost`` for AI-specialist work) and D / Y
+    where there is output (0 elsewhere): ``(demand, ratio)``."""
+    n = demand_scale.size
+    demand = np.empty(n)
+    ratio = np.empty(n)
+    for o in range(n):
+        d = demand_scale[o] * scale * price_term[o]
+        demand[o] = d * boost if specialist[o] else d
+        ratio[o] = demand[o] / output[o] if output[o] > 0 else 0.0
+    return demand, ratio
+
+
+@njit(cache=True, error_model="numpy")
+def positions_from(ratio_power: F64, demand: F64, employed: F64, output: F64,
+                   productivity_last: F64) -> F64:  # pragma: no cover - compiled
+    """Step 3: positions M = E (D / Y)^(1 / (1 - alpha)) where the occupation produces, else
+    D / y at last quarter's productivity (0 where it had none)."""
+    out = np.empty(demand.size)
+    for o in range(demand.size):
+        if employed[o] > 0 and output[o] > 0:
+            out[o] = employed[o] * ratio_power[o]
+        else:
+            out[o] = demand[o] / productivity_last[o] if productivity_last[o] > 0 else 0.0
+    return out

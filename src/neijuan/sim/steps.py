@@ -547,16 +547,6 @@ def prices(productivity: F64, productivity0: F64, employed: F64, positions: F64,
     return base, base * scarcity
 
 
-def positions_needed(demand: F64, output: F64, employed: F64, productivity_last: F64,
-                     land_share: float) -> F64:
-    """Step 3: positions = labour needed to meet demand. With constant returns M = D / y; with a
-    fixed factor output per worker falls with scale, M = E (D / Y)^(1 / (1 - alpha))."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = employed * np.where(output > 0, demand / output, 0.0) ** (1.0 / (1.0 - land_share))
-        fallback = np.where(productivity_last > 0, demand / productivity_last, 0.0)
-    return np.where((employed > 0) & (output > 0), scaled, fallback)
-
-
 # --------------------------------------------------------------------- step 5: the screen's bar
 def top_m_cut(hist_n: F64, hist_x: F64, positions: F64, candidates: F64
               ) -> tuple[F64, NDArray[np.int64], F64, F64]:
