@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from neijuan.sim import phase_kernels as pk
+from neijuan.sim import steps
 
 F64 = NDArray[np.float64]
 
@@ -205,3 +206,65 @@ def test_positions_are_the_numpy_algebra(seed: int, n: int, with_nan: bool,
         assert same(pk.retention(positions, candidates),
                     np.where(candidates > 0, np.minimum(positions / np.maximum(candidates, 1.0),
                                                         1.0), 1.0))
+
+
+def ces_reference(h: F64, k: F64, gamma: F64, sigma: float) -> F64:
+    """steps.ces's CES branch as it was written in NumPy."""
+    h = np.maximum(h, 1e-300)
+    k = np.maximum(k, 0.0)
+    ai_share = np.where(1.0 - gamma > 1e-12, 1.0 - gamma, 0.0)
+    rho = (sigma - 1.0) / sigma
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        k_term = np.where(k > 0, k**rho, np.inf if rho < 0 else 0.0)
+        total = gamma ** (1.0 / sigma) * h**rho + np.where(
+            ai_share > 0, ai_share ** (1.0 / sigma) * k_term, 0.0)
+        return np.where(np.isfinite(total) & (total > 0), total ** (1.0 / rho), 0.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), with_nan=st.booleans(),
+       sigma=st.sampled_from([0.5, 0.8, 1.0, 1.25, 2.0, 3.0]),
+       land_share=st.sampled_from([0.0, 0.1, 0.3]), kappa=st.sampled_from([0.0, 0.6, 1.0]))
+def test_production_is_the_numpy_algebra(seed: int, n: int, with_nan: bool, sigma: float,
+                                         land_share: float, kappa: float) -> None:
+    """steps.prices and steps.produce, staged (compiled arithmetic, NumPy's powers between),
+    against the NumPy expressions they were (sigma 0.5 and 2 take NumPy's shortcuts for
+    powers of 2, 1/2 and -1)."""
+    rng = np.random.default_rng(seed)
+    h, k = counts(rng, n), counts(rng, n) * rng.uniform(0.0, 2.0, n)
+    gamma = np.where(rng.random(n) < 0.2, 1.0, rng.uniform(0.0, 1.0, n))
+    productivity, productivity0 = counts(rng, n), counts(rng, n)
+    employed, positions = counts(rng, n), counts(rng, n)
+    eta = rng.uniform(0.0, 3.0, n)
+    tfp, land = rng.uniform(0.5, 2.0, n), counts(rng, n)
+    if with_nan:
+        nan_somewhere(rng, (h, k, gamma, productivity, employed, positions, eta, land))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(productivity0 > 0, productivity / productivity0, 1.0)
+        base = np.where(ratio > 0, ratio, 1.0) ** (-kappa)
+        fill = np.where(positions > 0, np.minimum(employed / np.maximum(positions, 1e-300), 1.0),
+                        1.0)
+        scarcity = np.minimum(np.where(fill > 0, fill, 1.0) ** (-1.0 / np.maximum(eta, 0.1)),
+                              3.0)
+    got = steps.prices(productivity, productivity0, employed, positions, eta, kappa)
+    assert same(got[0], base) and same(got[1], base * scarcity)
+    if sigma != 1.0:
+        assert same(steps.ces(h, k, gamma, sigma), ces_reference(h, k, gamma, sigma))
+    # the output and the marginal product from a composite (steps.produce after the CES)
+    x = np.where(h > 0, steps.ces(h, k, gamma, sigma), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        y = tfp * land**land_share * np.maximum(x, 0.0) ** (1.0 - land_share)
+        mpl = np.where(h > 0, tfp * (1.0 - land_share) * (land / np.maximum(x, 1e-300))
+                       ** land_share * (gamma * x / np.maximum(h, 1e-300)) ** (1.0 / sigma),
+                       0.0)
+        xx, x_pos, land_per, share_per = pk.output_bases(steps.ces(h, k, gamma, sigma), h, land,
+                                                         gamma)
+        got_y, got_mpl = pk.output_and_mpl(tfp, land**land_share, x_pos ** (1.0 - land_share),
+                                           land_per**land_share, share_per ** (1.0 / sigma), h,
+                                           land_share)
+    assert same(xx, x) and same(got_y, y) and same(got_mpl, mpl)
+    # output per worker and per head
+    productivity_new, income = pk.productivity_and_income(y, employed, productivity, 123.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        want = np.where(employed > 0, y / np.maximum(employed, 1.0), productivity)
+    assert same(productivity_new, want) and same(income, float(y.sum()) / 123.0)

@@ -286,12 +286,11 @@ class MarketBase:
                                        self.positions_last, self.eta, sc.demand.kappa)
         out = alg.produce(units, ai.mix.labour_share, ai.ai_price, price, self.tfp, self.land,
                           sc.production.land_share, sc.production.sigma)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            productivity = np.where(employed > 0, out.output / np.maximum(employed, 1.0),
-                                    self.productivity)
+        # output per worker (last quarter's where nobody works), output per head
+        productivity, self.income_last = phase_kernels.productivity_and_income(
+            out.output, employed, self.productivity, self.labour_force_target(self.period))
         self.productivity = productivity
         self.price = price
-        self.income_last = float(out.output.sum()) / self.labour_force_target(self.period)
         return ProductionState(employed, units, price, out, productivity,
                                float((ai.ai_price * out.ai_input).sum()), self.tfp.copy(),
                                list_price)

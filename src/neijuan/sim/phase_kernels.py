@@ -17,15 +17,9 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from neijuan.sim.steps import _nan_max, numpy_row_sums, numpy_sum
+from neijuan.sim.exact import np_maximum, np_minimum, numpy_row_sums, numpy_sum, py_max
 
 F64 = NDArray[np.float64]
-
-
-@njit(inline="always", cache=True, error_model="numpy")
-def _py_max(a: float, b: float) -> float:  # pragma: no cover - compiled
-    """Python's ``max(a, b)``: ``a`` unless ``b`` is greater (so ``max(nan, 1.0)`` is NaN)."""
-    return b if b > a else a
 
 
 @njit(cache=True, error_model="numpy")
@@ -39,7 +33,7 @@ def close_flows(employed_at_production: F64, units: F64, employed: F64, wage_sum
     given for the last four are left as they are."""
     n = employed.size
     total = numpy_sum(employed)
-    mean_wage = numpy_sum(wage_sum) / _py_max(total, 1.0)
+    mean_wage = numpy_sum(wage_sum) / py_max(total, 1.0)
     benefit = replacement * mean_wage
     cost = np.empty(n)
     find = np.empty(n)
@@ -47,28 +41,20 @@ def close_flows(employed_at_production: F64, units: F64, employed: F64, wage_sum
     wage = np.empty(n)
     outside = np.empty(n)
     for o in range(n):
-        per_worker = (units[o] / _nan_max(employed_at_production[o], 1.0)
+        per_worker = (units[o] / np_maximum(employed_at_production[o], 1.0)
                       if employed_at_production[o] > 0 else 1.0)
-        cost[o] = (wage_sum[o] / _nan_max(employed[o], 1e-12) / per_worker
+        cost[o] = (wage_sum[o] / np_maximum(employed[o], 1e-12) / per_worker
                    if employed[o] > 0 else human_cost[o])
         incumbents = candidates[o] - applicants[o]
-        f = hires[o] / _nan_max(applicants[o], 1e-12) if applicants[o] > 0 else 1.0
-        s = separations[o] / _nan_max(incumbents, 1e-12) if incumbents > 0 else 0.0
+        f = hires[o] / np_maximum(applicants[o], 1e-12) if applicants[o] > 0 else 1.0
+        s = separations[o] / np_maximum(incumbents, 1e-12) if incumbents > 0 else 0.0
         find[o] = smoothing * finding[o] + (1 - smoothing) * f
         sep[o] = smoothing * separation[o] + (1 - smoothing) * s
-        wage[o] = (wage_sum[o] / _nan_max(employed[o], 1e-12) if employed[o] > 0
+        wage[o] = (wage_sum[o] / np_maximum(employed[o], 1e-12) if employed[o] > 0
                    else occ_mean_wage[o])
         lam = find[o] / (discount + sep[o] + find[o])
-        outside[o] = benefit + lam * _nan_max(wage[o] - benefit, 0.0)
+        outside[o] = benefit + lam * np_maximum(wage[o] - benefit, 0.0)
     return total, mean_wage, benefit, cost, find, sep, wage, outside
-
-
-@njit(inline="always", cache=True, error_model="numpy")
-def _nan_min(a: float, b: float) -> float:  # pragma: no cover - compiled
-    """``np.minimum``: NaN if either is."""
-    if a != a or b != b:
-        return a + b
-    return a if a <= b else b
 
 
 @njit(cache=True, error_model="numpy")
@@ -84,7 +70,7 @@ def adopt(adoption: F64, capability: float, task_threshold: F64, ai_price: F64,
         o = task_occ[i]
         if capability >= task_threshold[i] and ai_price[o] < human_cost[o]:
             rate = (innovation + imitation * a) * (1.0 - a) * speed[i] * dt_years
-            out[i] = _nan_min(a + rate, 1.0)
+            out[i] = np_minimum(a + rate, 1.0)
         else:
             out[i] = a
     return out
@@ -116,7 +102,7 @@ def horizon(separation: F64, finding: F64, discount: float, cap: float
     """:meth:`MarketBase.horizon`: min(1 / (r + s + f), cap)."""
     out = np.empty(separation.size)
     for o in range(separation.size):
-        out[o] = _nan_min(1.0 / (discount + separation[o] + finding[o]), cap)
+        out[o] = np_minimum(1.0 / (discount + separation[o] + finding[o]), cap)
     return out
 
 
@@ -126,7 +112,7 @@ def ai_focus(ai_use: F64, tier: NDArray[np.int64], focus: float
     """:meth:`MarketBase.ai_focus`: focus * min(AI use + [AI-specialist role], 1)."""
     out = np.empty(ai_use.size)
     for o in range(ai_use.size):
-        out[o] = focus * _nan_min(ai_use[o] + (1.0 if tier[o] == 3 else 0.0), 1.0)
+        out[o] = focus * np_minimum(ai_use[o] + (1.0 if tier[o] == 3 else 0.0), 1.0)
     return out
 
 
@@ -137,8 +123,8 @@ def shrinking_weight(positions: F64, positions_ref: F64, room: float, full: floa
     weighted by how far positions fell behind the labour force (clipped to [0, 1])."""
     out = np.empty(positions.size)
     for o in range(positions.size):
-        fall = 1.0 - positions[o] / _nan_max(positions_ref[o] * room, 1e-300)
-        out[o] = _nan_min(_nan_max(fall / full, 0.0), 1.0) * replaceable[o]
+        fall = 1.0 - positions[o] / np_maximum(positions_ref[o] * room, 1e-300)
+        out[o] = np_minimum(np_maximum(fall / full, 0.0), 1.0) * replaceable[o]
     return out
 
 
@@ -149,7 +135,7 @@ def score_centres(hist_x: F64, candidates: F64, center: F64) -> F64:  # pragma: 
     sums = numpy_row_sums(hist_x)
     out = np.empty(candidates.size)
     for o in range(candidates.size):
-        out[o] = sums[o] / _nan_max(candidates[o], 1.0) if candidates[o] > 0 else center[o]
+        out[o] = sums[o] / np_maximum(candidates[o], 1.0) if candidates[o] > 0 else center[o]
     return out
 
 
@@ -166,7 +152,7 @@ def record_products(price: F64, output: F64, mpl: F64, units: F64, review: F64,
     n = price.size
     out = np.empty((9, n))
     for o in range(n):
-        at_work = _nan_max(employed_at_production[o], 0.0)
+        at_work = np_maximum(employed_at_production[o], 0.0)
         asks_ai = 1.0 if tier[o] == 3 else firm_augment[o]
         out[0, o] = price[o] * output[o]
         out[1, o] = mpl[o] * units[o]
@@ -190,9 +176,9 @@ def openings_and_load(positions: F64, candidates: F64, applicants: F64
     load = np.empty(n)
     minus = np.empty(n)
     for o in range(n):
-        incumbents = _nan_max(candidates[o] - applicants[o], 0.0)
-        openings[o] = _nan_max(positions[o] - incumbents, 0.0)
-        load[o] = applicants[o] / _nan_max(openings[o], 1e-300) if openings[o] > 0 else 0.0
+        incumbents = np_maximum(candidates[o] - applicants[o], 0.0)
+        openings[o] = np_maximum(positions[o] - incumbents, 0.0)
+        load[o] = applicants[o] / np_maximum(openings[o], 1e-300) if openings[o] > 0 else 0.0
         minus[o] = -load[o]
     return openings, load, minus
 
@@ -216,7 +202,7 @@ def retention(positions: F64, candidates: F64) -> F64:  # pragma: no cover - com
     """Step 8: positions per candidate, capped at 1 (1 where there are no candidates)."""
     out = np.empty(positions.size)
     for o in range(positions.size):
-        out[o] = (_nan_min(positions[o] / _nan_max(candidates[o], 1.0), 1.0)
+        out[o] = (np_minimum(positions[o] / np_maximum(candidates[o], 1.0), 1.0)
                   if candidates[o] > 0 else 1.0)
     return out
 
@@ -249,3 +235,119 @@ def positions_from(ratio_power: F64, demand: F64, employed: F64, output: F64,
         else:
             out[o] = demand[o] / productivity_last[o] if productivity_last[o] > 0 else 0.0
     return out
+
+
+# --------------------------------------------------------------------------- step 2: production
+# steps.produce in stages: each stage's arithmetic compiled, the powers between them NumPy's
+# (``array ** float`` as written there, so that NumPy's shortcuts for 0, 1/2, 1, 2 and -1 apply
+# as before)
+@njit(cache=True, error_model="numpy")
+def price_bases(productivity: F64, productivity0: F64, employed: F64, positions: F64,
+                eta: F64) -> tuple[F64, F64, F64]:  # pragma: no cover - compiled
+    """:func:`~neijuan.sim.steps.prices` before its powers: ``(y / y0 (1 where not positive),
+    fill E / M capped at 1 (1 where not positive), -1 / max(eta, 0.1))``."""
+    n = productivity.size
+    ratio = np.empty(n)
+    fill = np.empty(n)
+    exponent = np.empty(n)
+    for o in range(n):
+        r = productivity[o] / productivity0[o] if productivity0[o] > 0 else 1.0
+        ratio[o] = r if r > 0 else 1.0
+        f = (np_minimum(employed[o] / np_maximum(positions[o], 1e-300), 1.0) if positions[o] > 0
+             else 1.0)
+        fill[o] = f if f > 0 else 1.0
+        exponent[o] = -1.0 / np_maximum(eta[o], 0.1)
+    return ratio, fill, exponent
+
+
+@njit(cache=True, error_model="numpy")
+def scarce_price(base: F64, scarcity: F64, cap: float) -> F64:  # pragma: no cover - compiled
+    """The price paid: list price times the scarcity factor, capped."""
+    out = np.empty(base.size)
+    for o in range(base.size):
+        out[o] = base[o] * np_minimum(scarcity[o], cap)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def ces_inputs(h: F64, k: F64, gamma: F64) -> tuple[F64, F64, F64]:  # pragma: no cover
+    """:func:`~neijuan.sim.steps.ces` before its powers: ``(max(H, 1e-300), max(K, 0), AI's
+    task share 1 - G where above 1e-12, else 0)``."""
+    n = h.size
+    h_c = np.empty(n)
+    k_c = np.empty(n)
+    ai_share = np.empty(n)
+    for o in range(n):
+        h_c[o] = np_maximum(h[o], 1e-300)
+        k_c[o] = np_maximum(k[o], 0.0)
+        ai_share[o] = 1.0 - gamma[o] if 1.0 - gamma[o] > 1e-12 else 0.0
+    return h_c, k_c, ai_share
+
+
+@njit(cache=True, error_model="numpy")
+def ces_total(k_c: F64, k_rho: F64, gamma_s: F64, h_rho: F64, ai_share: F64, ai_share_s: F64,
+              rho: float) -> F64:  # pragma: no cover - compiled
+    """The CES sum G^(1/s) H^rho + (1 - G)^(1/s) K^rho (K^rho as +inf at K = 0 when rho < 0)."""
+    out = np.empty(k_c.size)
+    for o in range(k_c.size):
+        k_term = k_rho[o] if k_c[o] > 0 else (np.inf if rho < 0 else 0.0)
+        out[o] = gamma_s[o] * h_rho[o] + (ai_share_s[o] * k_term if ai_share[o] > 0 else 0.0)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def ces_composite(total: F64, total_power: F64) -> F64:  # pragma: no cover - compiled
+    """X = (CES sum)^(1/rho) where the sum is a positive number, else 0."""
+    out = np.empty(total.size)
+    for o in range(total.size):
+        t = total[o]
+        out[o] = total_power[o] if (np.isfinite(t) and t > 0) else 0.0
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def output_bases(x: F64, h: F64, land: F64, gamma: F64
+                 ) -> tuple[F64, F64, F64, F64]:  # pragma: no cover - compiled
+    """The composite where there are people (0 elsewhere) and the bases of the output's and
+    the marginal product's powers: ``(X, max(X, 0), T / max(X, 1e-300), G X / max(H,
+    1e-300))``."""
+    n = x.size
+    xx = np.empty(n)
+    x_pos = np.empty(n)
+    land_per = np.empty(n)
+    share_per = np.empty(n)
+    for o in range(n):
+        xo = x[o] if h[o] > 0 else 0.0
+        xx[o] = xo
+        x_pos[o] = np_maximum(xo, 0.0)
+        land_per[o] = land[o] / np_maximum(xo, 1e-300)
+        share_per[o] = gamma[o] * xo / np_maximum(h[o], 1e-300)
+    return xx, x_pos, land_per, share_per
+
+
+@njit(cache=True, error_model="numpy")
+def output_and_mpl(tfp: F64, land_power: F64, x_power: F64, land_per_power: F64,
+                   share_per_power: F64, h: F64, land_share: float
+                   ) -> tuple[F64, F64]:  # pragma: no cover - compiled
+    """Y = A T^alpha X^(1 - alpha) and dY/dH = A (1 - alpha) (T / X)^alpha (G X / H)^(1/s)
+    (0 where there are no people), from the powers."""
+    n = tfp.size
+    y = np.empty(n)
+    mpl = np.empty(n)
+    for o in range(n):
+        y[o] = tfp[o] * land_power[o] * x_power[o]
+        mpl[o] = (tfp[o] * (1.0 - land_share) * land_per_power[o] * share_per_power[o]
+                  if h[o] > 0 else 0.0)
+    return y, mpl
+
+
+@njit(cache=True, error_model="numpy")
+def productivity_and_income(output: F64, employed: F64, productivity: F64, labour_force: float
+                            ) -> tuple[F64, float]:  # pragma: no cover - compiled
+    """Output per worker (last quarter's where nobody works) and output per member of the
+    labour force."""
+    out = np.empty(output.size)
+    for o in range(output.size):
+        out[o] = (output[o] / np_maximum(employed[o], 1.0) if employed[o] > 0
+                  else productivity[o])
+    return out, numpy_sum(output) / labour_force

@@ -17,8 +17,10 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from neijuan.config import AgencyParams, AIParams, Scenario
+from neijuan.sim import phase_kernels
 from neijuan.sim.constants import NO_BAR, NO_POSITIONS
 from neijuan.sim.economy import Economy
+from neijuan.sim.exact import np_maximum, numpy_sum
 
 F64 = NDArray[np.float64]
 
@@ -98,14 +100,6 @@ def task_mix(econ: Economy, adoption: F64, automation: F64, augmentation: F64,
     return TaskMix(*out)
 
 
-@njit(inline="always", cache=True, error_model="numpy")
-def _nan_max(a: float, b: float) -> float:  # pragma: no cover - compiled
-    """``np.maximum``: NaN if either is (Python's ``max`` keeps the first when the second is)."""
-    if a != a or b != b:
-        return a + b
-    return a if a >= b else b
-
-
 @njit(cache=True, error_model="numpy")
 def _task_mix(n: int, idx: NDArray[np.int64], alpha: F64, orig: F64, adoption: F64,
               automation: F64, augmentation: F64, can: NDArray[np.bool_], omega: float,
@@ -136,8 +130,8 @@ def _task_mix(n: int, idx: NDArray[np.int64], alpha: F64, orig: F64, adoption: F
         orig_mass[o] += ao
         aug_mass[o] += al * g
         ai_use[o] += al * a
-        firm_adoption[o] = _nan_max(firm_adoption[o], a)
-        firm_augment[o] = _nan_max(firm_augment[o], a if augmentation[t] > 0 else 0.0)
+        firm_adoption[o] = np_maximum(firm_adoption[o], a)
+        firm_augment[o] = np_maximum(firm_augment[o], a if augmentation[t] > 0 else 0.0)
         time[o] += al * (1.0 - m * keep_review)
         own[o] += ao * (1.0 - m - g)
         aug_orig[o] += ao * g
@@ -318,19 +312,19 @@ def ces(h: F64, k: F64, gamma: F64, sigma: float) -> F64:
     """X = [G^(1/s) H^((s-1)/s) + (1-G)^(1/s) K^((s-1)/s)]^(s/(s-1)) (Cobb-Douglas at s = 1).
 
     Where people do (almost) all the tasks (1 - G < 1e-12) the AI term is absent, whatever K."""
-    h = np.maximum(h, 1e-300)
-    k = np.maximum(k, 0.0)
-    ai_share = np.where(1.0 - gamma > 1e-12, 1.0 - gamma, 0.0)
+    # max(H, 1e-300), max(K, 0), 1 - G where above 1e-12 (else 0): the arithmetic compiled in
+    # stages, the powers and logs NumPy's between them (phase_kernels)
+    h, k, ai_share = phase_kernels.ces_inputs(h, k, gamma)
     if abs(sigma - 1.0) < 1e-9:
         g = np.clip(gamma, 1e-12, 1.0)
         log_k = np.where(ai_share > 0, np.log(np.maximum(k, 1e-300)), 0.0)
         return np.exp(g * np.log(h) + np.where(ai_share > 0, (1.0 - g) * log_k, 0.0))
     rho = (sigma - 1.0) / sigma
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        k_term = np.where(k > 0, k**rho, np.inf if rho < 0 else 0.0)
-        total = gamma ** (1.0 / sigma) * h**rho + np.where(
-            ai_share > 0, ai_share ** (1.0 / sigma) * k_term, 0.0)
-        return np.where(np.isfinite(total) & (total > 0), total ** (1.0 / rho), 0.0)
+        # G^(1/s) H^rho + (1 - G)^(1/s) K^rho, K^rho = inf at K = 0 when rho < 0
+        total = phase_kernels.ces_total(k, k**rho, gamma ** (1.0 / sigma), h**rho, ai_share,
+                                        ai_share ** (1.0 / sigma), rho)
+        return phase_kernels.ces_composite(total, total ** (1.0 / rho))
 
 
 @njit(cache=True, error_model="numpy")
@@ -519,15 +513,14 @@ def produce(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
     alpha = 0 and A = 1 this is Acemoglu-Restrepo's W = (Gamma Y / L)^(1/sigma).
     """
     k = _ai_input(h, gamma, ai_price, price, tfp, land, land_share, sigma)
-    x = ces(h, k, gamma, sigma)
-    x = np.where(h > 0, x, 0.0)
-    y = tfp * land**land_share * np.maximum(x, 0.0) ** (1.0 - land_share)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mpl = np.where(
-            h > 0,
-            tfp * (1.0 - land_share) * (land / np.maximum(x, 1e-300)) ** land_share
-            * (gamma * x / np.maximum(h, 1e-300)) ** (1.0 / sigma),
-            0.0)
+    # Y = A T^alpha max(X, 0)^(1 - alpha), dY/dH = A (1 - alpha) (T / max(X, 1e-300))^alpha
+    # (G X / max(H, 1e-300))^(1/s) (0 without people): compiled, the powers NumPy's
+    x, x_pos, land_per, share_per = phase_kernels.output_bases(ces(h, k, gamma, sigma), h, land,
+                                                               gamma)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        y, mpl = phase_kernels.output_and_mpl(
+            tfp, land**land_share, x_pos ** (1.0 - land_share), land_per**land_share,
+            share_per ** (1.0 / sigma), h, land_share)
     return Output(ai_input=k, composite=x, output=y, mpl=mpl)
 
 
@@ -538,13 +531,12 @@ def prices(productivity: F64, productivity0: F64, employed: F64, positions: F64,
     kappa), P0 = (y / y0)^-kappa: it sets demand, hence positions. Where positions went
     unfilled, supply fell short of demand, so the price paid rises along the demand curve,
     P = P0 (E / M)^(-1/eta) (capped at 3x): it sets revenue and the marginal revenue product."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(productivity0 > 0, productivity / productivity0, 1.0)
-        base = np.where(ratio > 0, ratio, 1.0) ** (-kappa)
-        fill = np.where(positions > 0, np.minimum(employed / np.maximum(positions, 1e-300), 1.0),
-                        1.0)
-        scarcity = np.minimum(np.where(fill > 0, fill, 1.0) ** (-1.0 / np.maximum(eta, 0.1)), 3.0)
-    return base, base * scarcity
+    # ratio y / y0 and fill E / M (capped at 1), each 1 where not positive, and the exponent
+    # -1 / max(eta, 0.1): compiled; the powers NumPy's; P = P0 min(fill^exponent, 3)
+    ratio, fill, exponent = phase_kernels.price_bases(productivity, productivity0, employed,
+                                                      positions, eta)
+    base = ratio ** (-kappa)
+    return base, phase_kernels.scarce_price(base, fill**exponent, 3.0)
 
 
 # --------------------------------------------------------------------- step 5: the screen's bar
@@ -723,110 +715,6 @@ def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
         weighted[b] = counts[b] * ((cum - income) + cum)
     lorenz_area = numpy_sum(weighted) / (2.0 * cum * total)
     return 1.0 - 2.0 * lorenz_area
-
-
-@njit(cache=True, error_model="numpy")
-def _pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - compiled
-    """NumPy's ``pairwise_sum`` on a run of at most 128: fewer than 8 in order, else 8
-    interleaved partial sums combined as a tree, then the rest in order. (Unsigned indices: no
-    wrap-around test of negative ones, so the eight sums become one vector add, 1.7x faster.)"""
-    if n < 8:
-        res = 0.0
-        for k in range(n):
-            res += a[start + k]
-        return res
-    s = np.uint64(start)
-    one = np.uint64(1)
-    r0 = a[s]
-    r1 = a[s + one]
-    r2 = a[s + np.uint64(2)]
-    r3 = a[s + np.uint64(3)]
-    r4 = a[s + np.uint64(4)]
-    r5 = a[s + np.uint64(5)]
-    r6 = a[s + np.uint64(6)]
-    r7 = a[s + np.uint64(7)]
-    whole = np.uint64(n - n % 8)
-    i: np.uint64 = np.uint64(8)
-    while i < whole:
-        j = s + i
-        r0 += a[j]
-        r1 += a[j + one]
-        r2 += a[j + np.uint64(2)]
-        r3 += a[j + np.uint64(3)]
-        r4 += a[j + np.uint64(4)]
-        r5 += a[j + np.uint64(5)]
-        r6 += a[j + np.uint64(6)]
-        r7 += a[j + np.uint64(7)]
-        i += np.uint64(8)
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < np.uint64(n):
-        res += a[s + i]
-        i += one
-    return res
-
-
-SUM_STACK = 64  # depth of numpy_sum's explicit stack (halvings of runs over 128)
-
-
-@njit(cache=True, error_model="numpy")
-def numpy_sum(a: F64) -> float:  # pragma: no cover - compiled
-    """``np.sum`` of a one-dimensional float64 array, bit for bit, inside compiled code: NumPy's
-    pairwise summation (runs longer than 128 halved at a multiple of 8, left half + right
-    half), walked with an explicit stack (a recursive function breaks Numba's on-disk cache)."""
-    if a.size <= 128:
-        return 0.0 + _pairwise_block(a, 0, a.size)
-    return _pairwise_sum(a, np.empty((3, SUM_STACK), dtype=np.int64), np.empty(SUM_STACK))
-
-
-@njit(cache=True, error_model="numpy")
-def numpy_row_sums(m: F64) -> F64:  # pragma: no cover - compiled
-    """``m.sum(axis=1)`` of a C-contiguous 2-d array, bit for bit (each row's pairwise sum),
-    with one stack for all the rows."""
-    out = np.empty(m.shape[0])
-    stack = np.empty((3, SUM_STACK), dtype=np.int64)
-    values = np.empty(SUM_STACK)
-    for r in range(m.shape[0]):
-        out[r] = (0.0 + _pairwise_block(m[r], 0, m.shape[1]) if m.shape[1] <= 128
-                  else _pairwise_sum(m[r], stack, values))
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def _pairwise_sum(a: F64, stack: NDArray[np.int64], values: F64
-                  ) -> float:  # pragma: no cover - compiled
-    """:func:`numpy_sum` of a run over 128, on the caller's stack (rows: start, size, stage)."""
-    starts, sizes, stage = stack[0], stack[1], stack[2]
-    top = 0
-    n_values = 0
-    starts[0] = 0
-    sizes[0] = a.size
-    stage[0] = 0
-    while top >= 0:
-        m = sizes[top]
-        if m <= 128:
-            values[n_values] = _pairwise_block(a, starts[top], m)
-            n_values += 1
-            top -= 1
-            continue
-        half = m // 2
-        half -= half % 8
-        if stage[top] == 0:  # the left half first
-            stage[top] = 1
-            starts[top + 1] = starts[top]
-            sizes[top + 1] = half
-            stage[top + 1] = 0
-            top += 1
-        elif stage[top] == 1:  # then the right half
-            stage[top] = 2
-            starts[top + 1] = starts[top] + half
-            sizes[top + 1] = m - half
-            stage[top + 1] = 0
-            top += 1
-        else:  # both done: left + right
-            n_values -= 1
-            values[n_values - 1] = values[n_values - 1] + values[n_values]
-            top -= 1
-    return 0.0 + values[0]
 
 
 def within_occupation_premium(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64,
