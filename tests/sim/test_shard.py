@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import neijuan.sim.shard as shard
 from neijuan.config import load_scenario
 from neijuan.errors import ConfigError
+from neijuan.sim import rng
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.model import LabourMarket
 from neijuan.sim.run import simulate
@@ -407,3 +408,8 @@ def test_a_stream_key_from_the_periods_mix_is_the_stream_key(seed: int, period: 
                                                               stream: int) -> None:
     """The model mixes seed and period once a period: the keys must not change."""
     assert stream_key_of(period_key(seed, period), stream) == stream_key(seed, period, stream)
+    # and the compiled keys of all of a period's streams at once are the same
+    mix = period_key(seed, period)
+    streams = np.array([stream, 1, 102], dtype=np.uint64)
+    assert [int(k) for k in rng.stream_keys(np.uint64(mix), streams)] == [
+        int(stream_key_of(mix, int(s))) for s in streams]

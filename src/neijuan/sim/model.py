@@ -81,6 +81,10 @@ def prepare_engine(notify: Callable[[str], None] | None = None) -> bool:
 N_SCORE_BINS = 1024
 SCORE_HALF_WIDTH = 40.0
 ENTRY_SKILL_STREAM = STREAM_ENTRY + 100
+# the streams a step draws from (their keys are made together, once a period)
+PERIOD_STREAMS = (STREAM_ROUND, STREAM_RETIRE, STREAM_ENTRY, ENTRY_SKILL_STREAM, STREAM_SEARCH,
+                  STREAM_TEST, STREAM_NOISE, STREAM_SELECT, STREAM_TRIM, STREAM_FAILURE)
+PERIOD_STREAM_IDS = np.array(PERIOD_STREAMS, dtype=np.uint64)
 
 
 def largest_remainder(shares: F64, total: int) -> NDArray[np.int64]:
@@ -158,13 +162,18 @@ class LabourMarket(MarketBase):
         self.center = np.zeros(n)
         self.last_bar = np.full(n, NO_BAR)
         self._period_mix = (-1, 0)  # (period, its period_key)
+        self._period_keys: dict[int, np.uint64] = {}  # this period's key of each stream
         self._populate()
 
     def _key(self, stream: int) -> np.uint64:
-        """``stream_key(seed, period, stream)``, the seed and period mixed once a period."""
+        """``stream_key(seed, period, stream)``: the seed and period mixed once a period, the
+        keys of the streams a step draws from all at once."""
         if self._period_mix[0] != self.period:
             self._period_mix = (self.period, period_key(self.seed, self.period))
-        return stream_key_of(self._period_mix[1], stream)
+            self._period_keys = dict(zip(PERIOD_STREAMS, rng.stream_keys(
+                np.uint64(self._period_mix[1]), PERIOD_STREAM_IDS), strict=True))
+        key = self._period_keys.get(stream)
+        return key if key is not None else stream_key_of(self._period_mix[1], stream)
 
     @property
     def pop(self) -> Population:
