@@ -85,6 +85,7 @@ ENTRY_SKILL_STREAM = STREAM_ENTRY + 100
 PERIOD_STREAMS = (STREAM_ROUND, STREAM_RETIRE, STREAM_ENTRY, ENTRY_SKILL_STREAM, STREAM_SEARCH,
                   STREAM_TEST, STREAM_NOISE, STREAM_SELECT, STREAM_TRIM, STREAM_FAILURE)
 PERIOD_STREAM_IDS = np.array(PERIOD_STREAMS, dtype=np.uint64)
+STREAM_INDEX = {stream: k for k, stream in enumerate(PERIOD_STREAMS)}
 
 
 def largest_remainder(shares: F64, total: int) -> NDArray[np.int64]:
@@ -161,19 +162,22 @@ class LabourMarket(MarketBase):
         self.contested_openings = np.zeros(n)
         self.center = np.zeros(n)
         self.last_bar = np.full(n, NO_BAR)
-        self._period_mix = (-1, 0)  # (period, its period_key)
-        self._period_keys: dict[int, np.uint64] = {}  # this period's key of each stream
+        self._keys_period = -1  # the period whose stream keys _keys holds
+        self._keys = np.zeros(len(PERIOD_STREAMS), dtype=np.uint64)
         self._populate()
 
     def _key(self, stream: int) -> np.uint64:
-        """``stream_key(seed, period, stream)``: the seed and period mixed once a period, the
-        keys of the streams a step draws from all at once."""
-        if self._period_mix[0] != self.period:
-            self._period_mix = (self.period, period_key(self.seed, self.period))
-            self._period_keys = dict(zip(PERIOD_STREAMS, rng.stream_keys(
-                np.uint64(self._period_mix[1]), PERIOD_STREAM_IDS), strict=True))
-        key = self._period_keys.get(stream)
-        return key if key is not None else stream_key_of(self._period_mix[1], stream)
+        """``stream_key(seed, period, stream)``: the keys of the streams a step draws from are
+        made together, once a period."""
+        if self._keys_period != self.period:
+            self._keys = rng.period_stream_keys(np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF),
+                                                np.uint64(self.period & 0xFFFFFFFF),
+                                                PERIOD_STREAM_IDS)
+            self._keys_period = self.period
+        index = STREAM_INDEX.get(stream)
+        if index is None:
+            return stream_key_of(period_key(self.seed, self.period), stream)
+        return self._keys[index]
 
     @property
     def pop(self) -> Population:

@@ -71,10 +71,12 @@ def uniforms(key: np.uint64, n: int) -> NDArray[np.float64]:  # pragma: no cover
 
 
 @njit(cache=True)
-def stream_keys(period_mix: np.uint64, streams: NDArray[np.uint64]
-                ) -> NDArray[np.uint64]:  # pragma: no cover - compiled
-    """``streams.stream_key_of(period_mix, s)`` for each stream s in one call (the pure-Python
-    mixer costs about a microsecond a key; a period asks for ten)."""
+def period_stream_keys(seed: np.uint64, period: np.uint64, streams: NDArray[np.uint64]
+                       ) -> NDArray[np.uint64]:  # pragma: no cover - compiled
+    """``streams.stream_key(seed, period, s)`` for each stream s in one call (``seed`` below
+    2^64, ``period`` below 2^32; the pure-Python mixer costs about a microsecond a key, and a
+    period asks for ten): the period's mix of the seed, then each stream's."""
+    period_mix = mix64((mix64(seed + _GOLDEN) ^ period) + _GOLDEN)
     out = np.empty(streams.size, dtype=np.uint64)
     for s in range(streams.size):
         out[s] = mix64((period_mix ^ streams[s]) + _GOLDEN)
