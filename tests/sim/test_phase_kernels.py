@@ -93,15 +93,18 @@ def test_adoption_and_uplift_are_the_numpy_algebra(seed: int, n: int, with_nan: 
     assert same(got, want)
     # the uplift of augmented work and the review's cost (MarketBase.phase_ai)
     augmented, review = rng.uniform(0.0, 0.5, n_occ), rng.uniform(0.0, 0.5, n_occ)
+    pass_rate = rng.uniform(0.0, 1.0, n_occ)
     ai_use, share = rng.uniform(0.0, 1.0, n_occ), rng.dirichlet(np.ones(n_occ))
-    uplift, w0 = float(rng.uniform(0, 2)), float(rng.uniform(0, 1))
+    uplift, w0, fail = float(rng.uniform(0, 2)), float(rng.uniform(0, 1)), 0.03
     if with_nan:
-        nan_somewhere(rng, (augmented, review, ai_use))
+        nan_somewhere(rng, (augmented, review, ai_use, pass_rate))
     plain = 1.0 + augmented * uplift * w0
     aug_gain = augmented * uplift * (1.0 - w0) / plain
     aug_scale = plain * (1.0 - review)
-    want_all = (aug_gain, aug_scale, float((ai_use * share).sum()), ai_price * aug_scale)
-    got_all = pk.ai_scales(augmented, review, uplift, w0, ai_use, share, ai_price)
+    want_all = (aug_gain, aug_scale, float((ai_use * share).sum()), ai_price * aug_scale,
+                1.0 - review, fail * pass_rate)
+    got_all = pk.ai_scales(augmented, review, pass_rate, uplift, w0, fail, ai_use, share,
+                           ai_price)
     for g, w in zip(got_all, want_all, strict=True):
         assert same(g, w)
 

@@ -58,6 +58,8 @@ class AIState:
     review: F64               # share of working time in defensive review
     pass_rate: F64            # share of AI failures the review lets through
     ai_unit_cost: F64         # AI's cost for a person's efficiency unit of work (needed or not)
+    keep_time: F64            # share of working time not in defensive review, 1 - review
+    ai_failure: F64           # rate of AI failures that get past the review
 
 
 @dataclass(frozen=True)
@@ -272,11 +274,11 @@ class MarketBase:
         # Time in defensive review produces nothing: it scales every person's output by (1 - d).
         # (plain = 1 + G u w0, aug_gain = G u (1 - w0) / plain, aug_scale = plain (1 - d); the
         # adoption level is AI use weighted by employment shares)
-        aug_gain, aug_scale, adoption_level, unit_cost = phase_kernels.ai_scales(
-            mix.augmented, review, sc.ai.uplift, sc.ai.uplift_without_skill, mix.ai_use,
-            econ.occ_share, ai_price)
+        aug_gain, aug_scale, adoption_level, unit_cost, keep, failing = phase_kernels.ai_scales(
+            mix.augmented, review, pass_rate, sc.ai.uplift, sc.ai.uplift_without_skill,
+            ag.ai_failure_rate, mix.ai_use, econ.occ_share, ai_price)
         return AIState(capability, d_capability, cost_ratio, ai_price, mix, aug_scale, aug_gain,
-                       adoption_level, blame_prob, review, pass_rate, unit_cost)
+                       adoption_level, blame_prob, review, pass_rate, unit_cost, keep, failing)
 
     def phase_production(self, ai: AIState, employed: F64, raw_units: F64) -> ProductionState:
         """Step 2: output from people (efficiency units) and AI task work at its price."""

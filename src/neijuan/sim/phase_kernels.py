@@ -77,23 +77,28 @@ def adopt(adoption: F64, capability: float, task_threshold: F64, ai_price: F64,
 
 
 @njit(cache=True, error_model="numpy")
-def ai_scales(augmented: F64, review: F64, uplift: float, without_skill: float, ai_use: F64,
-              occ_share: F64, ai_price: F64
-              ) -> tuple[F64, F64, float, F64]:  # pragma: no cover - compiled
+def ai_scales(augmented: F64, review: F64, pass_rate: F64, uplift: float, without_skill: float,
+              ai_failure_rate: float, ai_use: F64, occ_share: F64, ai_price: F64
+              ) -> tuple[F64, F64, float, F64, F64, F64]:  # pragma: no cover - compiled
     """Step 1's uplift of augmented work and the cost of defensive review: ``(aug_gain,
-    aug_scale, adoption level, AI unit cost)`` (see :meth:`MarketBase.phase_ai`)."""
+    aug_scale, adoption level, AI unit cost, time kept from review 1 - d, AI failures past the
+    review)`` (see :meth:`MarketBase.phase_ai`)."""
     n = augmented.size
     gain = np.empty(n)
     scale = np.empty(n)
     cost = np.empty(n)
+    keep = np.empty(n)
+    failing = np.empty(n)
     weighted = np.empty(n)
     for o in range(n):
         plain = 1.0 + augmented[o] * uplift * without_skill
         gain[o] = augmented[o] * uplift * (1.0 - without_skill) / plain
-        scale[o] = plain * (1.0 - review[o])
+        keep[o] = 1.0 - review[o]
+        scale[o] = plain * keep[o]
         cost[o] = ai_price[o] * scale[o]
+        failing[o] = ai_failure_rate * pass_rate[o]
         weighted[o] = ai_use[o] * occ_share[o]
-    return gain, scale, numpy_sum(weighted), cost
+    return gain, scale, numpy_sum(weighted), cost, keep, failing
 
 
 @njit(cache=True, error_model="numpy")

@@ -66,6 +66,8 @@ Node = tuple[int, int, Partial]  # chunks [l, r) of the tree and their sums
 
 def shift_key(key: np.uint64 | int, first_row: int) -> np.uint64:
     """The key under which local row i draws what global row ``first_row + i`` draws."""
+    if first_row == 0 and type(key) is np.uint64:  # (the first chunk of a run: the key itself)
+        return key
     return np.uint64((int(key) + first_row * _GOLDEN) & _MASK)
 
 
