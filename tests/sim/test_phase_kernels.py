@@ -271,3 +271,17 @@ def test_production_is_the_numpy_algebra(seed: int, n: int, with_nan: bool, sigm
     with np.errstate(divide="ignore", invalid="ignore"):
         want = np.where(employed > 0, y / np.maximum(employed, 1.0), productivity)
     assert same(productivity_new, want) and same(income, float(y.sum()) / 123.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), with_nan=st.booleans())
+def test_search_and_screen_noise_are_the_numpy_algebra(seed: int, n: int, with_nan: bool
+                                                       ) -> None:
+    rng = np.random.default_rng(seed)
+    hires, positions, employed = counts(rng, n), counts(rng, n), counts(rng, n)
+    adoption = rng.uniform(0.0, 1.0, n)
+    if with_nan:
+        nan_somewhere(rng, (hires, positions, employed, adoption))
+    assert same(pk.search_openings(hires, positions, employed, 0.01),
+                hires + np.maximum(positions - employed, 0.0) + (0.01 * positions))
+    assert same(pk.screen_noise(adoption, 1.3, 0.4), 1.3 * (1.0 - 0.4 * adoption))

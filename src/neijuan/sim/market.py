@@ -372,8 +372,8 @@ class MarketBase:
     def search_openings(self, positions: F64) -> F64:
         """Step 5 (search): the openings applications go to: last quarter's hires plus positions
         not filled now (vacancies)."""
-        return self.hires_last + np.maximum(positions - self.employed_last, 0.0) + (
-            OPENINGS_FLOOR * positions)
+        return phase_kernels.search_openings(self.hires_last, positions, self.employed_last,
+                                             OPENINGS_FLOOR)
 
     def phase_screen(self, ai: AIState, positions: F64, degree_share: float, degree_gap: float,
                      within_var: float, with_cdf: bool = True
@@ -383,7 +383,8 @@ class MarketBase:
         shards compute them where the rows are."""
         sc = self.sc
         cdf = alg.search_cdf(self.econ, self.search_openings(positions)) if with_cdf else None
-        noise = sc.contest.noise * (1.0 - sc.ai.monitoring * ai.mix.firm_adoption)
+        noise = phase_kernels.screen_noise(ai.mix.firm_adoption, sc.contest.noise,
+                                           sc.ai.monitoring)
         scr = alg.screen(sc, self.econ, ai.mix, degree_share, degree_gap, within_var,
                          ai.capability)
         return cdf, noise, scr

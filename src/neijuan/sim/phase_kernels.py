@@ -356,3 +356,24 @@ def productivity_and_income(output: F64, employed: F64, productivity: F64, labou
         out[o] = (output[o] / np_maximum(employed[o], 1.0) if employed[o] > 0
                   else productivity[o])
     return out, numpy_sum(output) / labour_force
+
+
+@njit(cache=True, error_model="numpy")
+def search_openings(hires_last: F64, positions: F64, employed_last: F64, floor: float
+                    ) -> F64:  # pragma: no cover - compiled
+    """Step 5 (search): last quarter's hires, plus positions not filled now, plus a floor."""
+    out = np.empty(positions.size)
+    for o in range(positions.size):
+        out[o] = (hires_last[o] + np_maximum(positions[o] - employed_last[o], 0.0)
+                  + floor * positions[o])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def screen_noise(firm_adoption: F64, noise: float, monitoring: float
+                 ) -> F64:  # pragma: no cover - compiled
+    """Step 5: the screen's noise, cut by AI monitoring where firms adopt AI."""
+    out = np.empty(firm_adoption.size)
+    for o in range(firm_adoption.size):
+        out[o] = noise * (1.0 - monitoring * firm_adoption[o])
+    return out
