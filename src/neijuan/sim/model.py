@@ -367,12 +367,11 @@ class LabourMarket(MarketBase):
             hires=self.hires.copy(), separations=self.separations.copy(),
             employed=self.n_won.copy(), effort_sum=self.effort_sum.copy(),
             prize_won=self.prize_won.copy(), bar=bar)
-        sums = self.occ_sums
+        cols = self.occ_sums.T.copy()  # (the per-occupation sums as rows: one copy, not nine)
         work = WorkOutcome(
-            wage_sum=sums[:, 0].copy(), ai_n=sums[:, 1].copy(), ai_log_wage=sums[:, 2].copy(),
-            non_ai_n=sums[:, 3].copy(), non_ai_log_wage=sums[:, 4].copy(),
-            agency_sum=sums[:, 5].copy(), retained_not_needed=sums[:, 6].copy(),
-            skill_wage=sums[:, 11:15].copy(),
+            wage_sum=cols[0], ai_n=cols[1], ai_log_wage=cols[2], non_ai_n=cols[3],
+            non_ai_log_wage=cols[4], agency_sum=cols[5], retained_not_needed=cols[6],
+            skill_wage=cols[11:15].T,
             blame=self.blame_sums.copy(),
             wage_gini=alg.gini_from_histogram(self.wage_hist, self.log_wage_min,
                                               self.log_wage_max))
