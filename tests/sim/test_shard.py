@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import neijuan.sim.shard as shard
 from neijuan.config import load_scenario
 from neijuan.errors import ConfigError
-from neijuan.sim import rng
+from neijuan.sim import kernels, rng
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.model import LabourMarket
 from neijuan.sim.run import simulate
@@ -412,3 +412,25 @@ def test_a_stream_key_from_the_periods_mix_is_the_stream_key(seed: int, period: 
     streams = np.array([stream, 1, 102], dtype=np.uint64)
     keys = rng.period_stream_keys(np.uint64(seed), np.uint64(period), streams)
     assert [int(k) for k in keys] == [int(stream_key(seed, period, int(s))) for s in streams]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans())
+def test_the_compiled_trim_quota_is_the_numpy_branch(seed: int, all_here: bool) -> None:
+    """Where every winner still to see is in the chunk (one chunk, one shard: the usual case)
+    the compiled quota is the NumPy branch's; where a draw is needed it declines and changes
+    nothing."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    n_c = rng.integers(0, 50, n).astype(np.float64)
+    to_see = n_c if all_here else n_c + rng.integers(0, 5, n)
+    to_keep = np.floor(to_see * rng.uniform(0.5, 1.2, n))
+    keep, see = to_keep.copy(), to_see.copy()
+    done, kept = kernels.trim_quota(keep, see, n_c)
+    over = to_see > to_keep
+    if np.any(over & (to_see > n_c)):
+        assert not done and np.array_equal(keep, to_keep) and np.array_equal(see, to_see)
+        return
+    want = np.where(over, to_keep.astype(np.int64), n_c).astype(np.float64)
+    assert done and np.array_equal(kept, want)
+    assert np.array_equal(keep, to_keep - want) and np.array_equal(see, to_see - n_c)

@@ -448,6 +448,29 @@ def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             won[i] = 1
 
 
+@njit(cache=True, error_model="numpy")
+def trim_quota(to_keep: NDArray[np.float64], to_see: NDArray[np.float64],
+               n_chunk: NDArray[np.float64]
+               ) -> tuple[bool, NDArray[np.float64]]:  # pragma: no cover - compiled
+    """One chunk's share of the winners kept by the trim where no draw is needed: in each
+    occupation with more winners still to see than positions to fill, the chunk holds all of
+    those left to see, so it keeps exactly the positions left (truncated to a count); elsewhere
+    all its winners. Updates ``to_keep`` and ``to_see`` and returns ``(True, kept)``, or
+    ``(False, _)`` and changes nothing where an occupation needs the hypergeometric draw (or a
+    count is not finite): the caller then draws, as NumPy."""
+    n = to_keep.size
+    kept = np.empty(n)
+    for o in range(n):
+        finite = np.isfinite(to_keep[o]) and np.isfinite(to_see[o]) and np.isfinite(n_chunk[o])
+        if not finite or (to_see[o] > to_keep[o] and to_see[o] > n_chunk[o]):
+            return False, kept
+    for o in range(n):
+        kept[o] = float(np.int64(to_keep[o])) if to_see[o] > to_keep[o] else n_chunk[o]
+        to_keep[o] -= kept[o]
+        to_see[o] -= n_chunk[o]
+    return True, kept
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def trim_ranks(drops: NDArray[np.int64], n_won: NDArray[np.int64], key: np.uint64
                ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled

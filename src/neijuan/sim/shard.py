@@ -498,6 +498,10 @@ class Shard:
         quotas = []
         to_keep, to_see = need.copy(), left.copy()
         for (chunk, _, _), n_c in zip(chunks, self.n_won_chunks, strict=True):
+            done, kept = kern.trim_quota(to_keep, to_see, n_c)  # (no draw needed: compiled)
+            if done:
+                quotas.append(kept)
+                continue
             over = to_see > to_keep
             if np.any(over & (to_see > n_c)):
                 draw = np.random.default_rng([int(key), chunk]).hypergeometric(
