@@ -774,18 +774,24 @@ def premium_figures_by_period(raw: F64, rows: tuple[int, int, int, int, int],
     ``raw``: periods x rows x occupations; ``rows``: where ``n_ai``, ``sum_ai``, ``n_non``,
     ``sum_non`` and the first of the four ``skill`` rows are (the same bits as one call a
     period, for a fifth of the cost at 20 occupations)."""
-    return _premium_figures_by_period(np.ascontiguousarray(raw, dtype=np.float64),
-                                      *rows, np.ascontiguousarray(specialist, dtype=np.bool_))
+    n_ai, sum_ai, n_non, sum_non, skill = rows
+    # (the skill rows as periods x occupations x 4, copied here: a transposed copy inside the
+    # compiled function cost seconds of its first compilation)
+    return _premium_figures_by_period(
+        np.ascontiguousarray(raw[:, [n_ai, sum_ai, n_non, sum_non], :], dtype=np.float64),
+        np.ascontiguousarray(raw[:, skill:skill + 4, :].transpose(0, 2, 1), dtype=np.float64),
+        np.ascontiguousarray(specialist, dtype=np.bool_))
 
 
 @njit(cache=True, error_model="numpy")
-def _premium_figures_by_period(raw: F64, n_ai: int, sum_ai: int, n_non: int, sum_non: int,
-                               skill: int, specialist: NDArray[np.bool_]
+def _premium_figures_by_period(counts: F64, skill: F64, specialist: NDArray[np.bool_]
                                ) -> F64:  # pragma: no cover - compiled
-    out = np.empty((raw.shape[0], 7))
-    for p in range(raw.shape[0]):
-        out[p] = _premium_figures(raw[p, n_ai], raw[p, sum_ai], raw[p, n_non], raw[p, sum_non],
-                                  np.ascontiguousarray(raw[p, skill:skill + 4].T), specialist)
+    out = np.empty((counts.shape[0], 7))
+    for p in range(counts.shape[0]):
+        figures = _premium_figures(counts[p, 0], counts[p, 1], counts[p, 2], counts[p, 3],
+                                   skill[p], specialist)
+        for j in range(7):  # (element by element: an array assignment compiles for seconds)
+            out[p, j] = figures[j]
     return out
 
 
