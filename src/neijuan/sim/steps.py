@@ -212,6 +212,19 @@ def _review_bisection_numpy(scale: F64, rate: float, cap: float) -> F64:
     return 0.5 * (lo + hi)
 
 
+@njit(inline="always", cache=True)
+def _known_side(mid: float, t: float, margin: float, shown: bool
+                ) -> int:  # pragma: no cover - compiled
+    """A replayed bisection's decision at ``mid`` where it is known without the test: 1 "up"
+    (below t - margin), 0 "down" (above t + margin), -1 to be tested (within the margin, or the
+    threshold not shown)."""
+    if shown and mid < t - margin:
+        return 1
+    if shown and mid > t + margin:
+        return 0
+    return -1
+
+
 REVIEW_ROOT_TOL = 1e-11  # |target - mid| (relative) beyond which a decision is certain
 
 
@@ -279,10 +292,9 @@ def _review_bisection(scale: F64, rate: float, cap: float, steps: int
         hi = cap
         for k in range(steps):
             mid = 0.5 * (lo + hi)
-            if shown and mid < t - margin:
-                up = True
-            elif shown and mid > t + margin:
-                up = False
+            side = _known_side(mid, t, margin, shown)
+            if side >= 0:
+                up = side == 1
             else:
                 v = scale[o] * math.exp(rate * mid)
                 target = min(v, cap)
@@ -485,10 +497,9 @@ def _ai_input(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64
                                          inv_s, cobb)
         for _ in range(AI_HALVINGS):
             mid = 0.5 * (lo + hi)
-            if shown and mid < t - margin:
-                up = True
-            elif shown and mid > t + margin:
-                up = False
+            side = _known_side(mid, t, margin, shown)
+            if side >= 0:
+                up = side == 1
             else:
                 lhs, _, ok = _ai_revenue(mid, h[o], gamma[o], human, ai_coef, land[o], tfp[o],
                                          price[o], land_share, sigma, rho, inv_s, cobb)
