@@ -456,7 +456,7 @@ class MarketBase:
                    ai.adoption_level, labour_force, entered, retired, separated, prod.ai_spend,
                    self.mean_wage, sc.contest.effort_cost, sc.agency.human_failure_rate,
                    sc.agency.ai_failure_rate, work.wage_gini, skill_mean, depreciation,
-                   *(float(b) for b in work.blame))
+                   *work.blame.tolist())
         self._raw_records.append((summed, scalars))
         if len(self._raw_records) >= RECORD_BLOCK:
             self._derive_records()

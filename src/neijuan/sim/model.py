@@ -114,6 +114,12 @@ def initial_degree_propensity(econ: Economy, degree_share: float) -> F64:
     return p
 
 
+def _shard_total(parts: list[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """``np.sum(parts, axis=0)``: the shards' counts added (one shard: 0 + its counts, as NumPy's
+    sum of one adds it to the identity, for a tenth of the time)."""
+    return parts[0] + 0.0 if len(parts) == 1 else np.sum(parts, axis=0)
+
+
 def available_cores() -> int:
     """The cores this process may run on (its CPU affinity where the system says)."""
     try:
@@ -253,6 +259,8 @@ class LabourMarket(MarketBase):
         same operations in the same order as NumPy's on the two-row arrays (a tenth of the
         time)."""
         (c0, s0, q0), (c1, s1, q1) = stats.tolist()
+        # mean log skill of everyone counted, as NumPy sums a column of two: (0 + a) + b
+        self.skill_mean = ((0.0 + s0) + s1) / max((0.0 + c0) + c1, 1.0)
         n0, n1 = max(c0, 1.0), max(c1, 1.0)
         m0, m1 = s0 / n0, s1 / n1
         v0, v1 = max(q0 / n0 - m0 * m0, 1e-9), max(q1 / n1 - m1 * m1, 1e-9)
@@ -320,8 +328,8 @@ class LabourMarket(MarketBase):
         if self.kind == LOGISTIC:
             bar = kern.solve_bars(self.hist_n, self.hist_x, fillable, candidates, self.last_bar)
             self.last_bar = bar
-            self.n_won = np.sum(shards.map("lottery", bar, noise, c.r,
-                                           self._key(STREAM_SELECT)), axis=0)
+            self.n_won = _shard_total(shards.map("lottery", bar, noise, c.r,
+                                                 self._key(STREAM_SELECT)))
             if np.any(self.n_won > fillable):
                 shards.chain("trim", (fillable, self.n_won), self._key(STREAM_TRIM))
                 self.n_won = np.minimum(self.n_won, fillable)
@@ -331,7 +339,7 @@ class LabourMarket(MarketBase):
             _, won = shards.chain("select_top", (take, in_cut),
                                   (bar, self.center, SCORE_HALF_WIDTH, N_SCORE_BINS, cut),
                                   self._key(STREAM_SELECT))
-            self.n_won = np.sum(won, axis=0)
+            self.n_won = _shard_total(won)
         self.center = phase_kernels.score_centres(self.hist_x, candidates, self.center)
 
         # 6-9. effort toward the best response; learning and obsolescence; wages, agency, blame
@@ -376,12 +384,11 @@ class LabourMarket(MarketBase):
             wage_gini=alg.gini_from_histogram(self.wage_hist, self.log_wage_min,
                                               self.log_wage_max))
         self.close_period(prod, contest, work)
-        n_stats = max(self.degree_stats[:, 0].sum(), 1.0)
         self.record(ai, prod, contest, work, scr, value,
                     labour_force=float(in_force + entered),
                     entered=float(entered), retired=float(retired), separated=separated,
                     openings=self.openings, contested_openings=self.contested_openings,
-                    skill_mean=float(self.degree_stats[:, 1].sum() / n_stats),
+                    skill_mean=self.skill_mean,
                     depreciation=depreciation)
         self.period += 1
 
