@@ -61,9 +61,9 @@ def test_close_flows_is_the_numpy_algebra(seed: int, n: int, with_nan: bool) -> 
     if with_nan:  # (NaN goes where NumPy's rules send it)
         args[int(rng.integers(0, len(args)))][int(rng.integers(0, n))] = np.nan
     scalars = (0.5, float(rng.uniform(0.0, 1.0)), float(rng.uniform(0.0, 0.1)))
-    got = pk.close_flows(*args, *scalars)
+    total, mean_wage, benefit, rows = pk.close_flows(*args, *scalars)
     want = close_flows_reference(*args, *scalars)
-    for g, w in zip(got, want, strict=True):
+    for g, w in zip((total, mean_wage, benefit, *rows), want, strict=True):
         assert same(g, w)
 
 
@@ -101,10 +101,11 @@ def test_adoption_and_uplift_are_the_numpy_algebra(seed: int, n: int, with_nan: 
     plain = 1.0 + augmented * uplift * w0
     aug_gain = augmented * uplift * (1.0 - w0) / plain
     aug_scale = plain * (1.0 - review)
-    want_all = (aug_gain, aug_scale, float((ai_use * share).sum()), ai_price * aug_scale,
+    want_all = (float((ai_use * share).sum()), aug_gain, aug_scale, ai_price * aug_scale,
                 1.0 - review, fail * pass_rate)
-    got_all = pk.ai_scales(augmented, review, pass_rate, uplift, w0, fail, ai_use, share,
-                           ai_price)
+    level, rows = pk.ai_scales(augmented, review, pass_rate, uplift, w0, fail, ai_use, share,
+                               ai_price)
+    got_all = (level, *rows)
     for g, w in zip(got_all, want_all, strict=True):
         assert same(g, w)
 

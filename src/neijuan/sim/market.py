@@ -274,9 +274,10 @@ class MarketBase:
         # Time in defensive review produces nothing: it scales every person's output by (1 - d).
         # (plain = 1 + G u w0, aug_gain = G u (1 - w0) / plain, aug_scale = plain (1 - d); the
         # adoption level is AI use weighted by employment shares)
-        aug_gain, aug_scale, adoption_level, unit_cost, keep, failing = phase_kernels.ai_scales(
+        adoption_level, rows = phase_kernels.ai_scales(
             mix.augmented, review, pass_rate, sc.ai.uplift, sc.ai.uplift_without_skill,
             ag.ai_failure_rate, mix.ai_use, econ.occ_share, ai_price)
+        aug_gain, aug_scale, unit_cost, keep, failing = rows
         return AIState(capability, d_capability, cost_ratio, ai_price, mix, aug_scale, aug_gain,
                        adoption_level, blame_prob, review, pass_rate, unit_cost, keep, failing)
 
@@ -353,7 +354,7 @@ class MarketBase:
         # V = max(M - max(C - U, 0), 0), lam = U / V; unfilled V e^-lam, contested
         # V (1 - e^-lam (1 + lam)) (the arithmetic compiled, the exponential NumPy's)
         openings, lam, minus_lam = phase_kernels.openings_and_load(positions, candidates,
-                                                                   applicants)
+                                                                   applicants)  # (rows)
         none_reached = np.exp(minus_lam)  # (-lam <= 0: no overflow)
         fillable, contested = phase_kernels.filled_and_contested(positions, openings, lam,
                                                                  none_reached)
@@ -404,12 +405,12 @@ class MarketBase:
         the burn-in) the calibration of the pre-AI equilibrium."""
         sc = self.sc
         new_employed = contest.employed
-        (total, self.mean_wage, self.benefit, self.human_cost, self.finding, self.separation,
-         self.occ_mean_wage, self.outside) = phase_kernels.close_flows(
+        total, self.mean_wage, self.benefit, rows = phase_kernels.close_flows(
             prod.employed, prod.units, new_employed, work.wage_sum, contest.candidates,
             contest.applicants, contest.hires, contest.separations, self.human_cost,
             self.finding, self.separation, self.occ_mean_wage, FLOW_SMOOTHING,
             sc.wages.replacement, sc.contest.discount)
+        self.human_cost, self.finding, self.separation, self.occ_mean_wage, self.outside = rows
         if self.years < 0:
             self.recalibrate(new_employed)
             self.calibrate_demand(total)

@@ -27,19 +27,17 @@ def close_flows(employed_at_production: F64, units: F64, employed: F64, wage_sum
                 candidates: F64, applicants: F64, hires: F64, separations: F64,
                 human_cost: F64, finding: F64, separation: F64, occ_mean_wage: F64,
                 smoothing: float, replacement: float, discount: float
-                ) -> tuple[float, float, float, F64, F64, F64, F64, F64]:  # pragma: no cover
+                ) -> tuple[float, float, float, F64]:  # pragma: no cover - compiled
     """:meth:`MarketBase.close_period`'s arithmetic: ``(employed total, mean wage, benefit,
-    human cost, finding, separation, occupation mean wage, outside option)``; the arrays
-    given for the last four are left as they are."""
+    rows)``, the rows human cost, finding, separation, occupation mean wage and outside option
+    (one array: each array returned costs a conversion); the arrays given are left as they
+    are."""
     n = employed.size
     total = numpy_sum(employed)
     mean_wage = numpy_sum(wage_sum) / py_max(total, 1.0)
     benefit = replacement * mean_wage
-    cost = np.empty(n)
-    find = np.empty(n)
-    sep = np.empty(n)
-    wage = np.empty(n)
-    outside = np.empty(n)
+    rows = np.empty((5, n))
+    cost, find, sep, wage, outside = rows[0], rows[1], rows[2], rows[3], rows[4]
     for o in range(n):
         per_worker = (units[o] / np_maximum(employed_at_production[o], 1.0)
                       if employed_at_production[o] > 0 else 1.0)
@@ -54,7 +52,7 @@ def close_flows(employed_at_production: F64, units: F64, employed: F64, wage_sum
                    else occ_mean_wage[o])
         lam = find[o] / (discount + sep[o] + find[o])
         outside[o] = benefit + lam * np_maximum(wage[o] - benefit, 0.0)
-    return total, mean_wage, benefit, cost, find, sep, wage, outside
+    return total, mean_wage, benefit, rows
 
 
 @njit(cache=True, error_model="numpy")
@@ -79,16 +77,13 @@ def adopt(adoption: F64, capability: float, task_threshold: F64, ai_price: F64,
 @njit(cache=True, error_model="numpy")
 def ai_scales(augmented: F64, review: F64, pass_rate: F64, uplift: float, without_skill: float,
               ai_failure_rate: float, ai_use: F64, occ_share: F64, ai_price: F64
-              ) -> tuple[F64, F64, float, F64, F64, F64]:  # pragma: no cover - compiled
-    """Step 1's uplift of augmented work and the cost of defensive review: ``(aug_gain,
-    aug_scale, adoption level, AI unit cost, time kept from review 1 - d, AI failures past the
-    review)`` (see :meth:`MarketBase.phase_ai`)."""
+              ) -> tuple[float, F64]:  # pragma: no cover - compiled
+    """Step 1's uplift of augmented work and the cost of defensive review: ``(adoption level,
+    rows)``, the rows aug_gain, aug_scale, AI unit cost, time kept from review 1 - d and AI
+    failures past the review (see :meth:`MarketBase.phase_ai`)."""
     n = augmented.size
-    gain = np.empty(n)
-    scale = np.empty(n)
-    cost = np.empty(n)
-    keep = np.empty(n)
-    failing = np.empty(n)
+    rows = np.empty((5, n))
+    gain, scale, cost, keep, failing = rows[0], rows[1], rows[2], rows[3], rows[4]
     weighted = np.empty(n)
     for o in range(n):
         plain = 1.0 + augmented[o] * uplift * without_skill
@@ -98,7 +93,7 @@ def ai_scales(augmented: F64, review: F64, pass_rate: F64, uplift: float, withou
         cost[o] = ai_price[o] * scale[o]
         failing[o] = ai_failure_rate * pass_rate[o]
         weighted[o] = ai_use[o] * occ_share[o]
-    return gain, scale, numpy_sum(weighted), cost, keep, failing
+    return numpy_sum(weighted), rows
 
 
 @njit(cache=True, error_model="numpy")
@@ -173,19 +168,18 @@ def record_products(price: F64, output: F64, mpl: F64, units: F64, review: F64,
 
 @njit(cache=True, error_model="numpy")
 def openings_and_load(positions: F64, candidates: F64, applicants: F64
-                      ) -> tuple[F64, F64, F64]:  # pragma: no cover - compiled
+                      ) -> F64:  # pragma: no cover - compiled
     """Step 5's search frictions, before the exponential (NumPy's, see the module's note):
-    ``(openings V, applicants per opening U / V, -U / V)``."""
+    rows openings V, applicants per opening U / V, -U / V."""
     n = positions.size
-    openings = np.empty(n)
-    load = np.empty(n)
-    minus = np.empty(n)
+    rows = np.empty((3, n))
+    openings, load, minus = rows[0], rows[1], rows[2]
     for o in range(n):
         incumbents = np_maximum(candidates[o] - applicants[o], 0.0)
         openings[o] = np_maximum(positions[o] - incumbents, 0.0)
         load[o] = applicants[o] / np_maximum(openings[o], 1e-300) if openings[o] > 0 else 0.0
         minus[o] = -load[o]
-    return openings, load, minus
+    return rows
 
 
 @njit(cache=True, error_model="numpy")
@@ -248,13 +242,12 @@ def positions_from(ratio_power: F64, demand: F64, employed: F64, output: F64,
 # as before)
 @njit(cache=True, error_model="numpy")
 def price_bases(productivity: F64, productivity0: F64, employed: F64, positions: F64,
-                eta: F64) -> tuple[F64, F64, F64]:  # pragma: no cover - compiled
-    """:func:`~neijuan.sim.steps.prices` before its powers: ``(y / y0 (1 where not positive),
-    fill E / M capped at 1 (1 where not positive), -1 / max(eta, 0.1))``."""
+                eta: F64) -> F64:  # pragma: no cover - compiled
+    """:func:`~neijuan.sim.steps.prices` before its powers, rows: y / y0 (1 where not
+    positive), fill E / M capped at 1 (1 where not positive), -1 / max(eta, 0.1)."""
     n = productivity.size
-    ratio = np.empty(n)
-    fill = np.empty(n)
-    exponent = np.empty(n)
+    rows = np.empty((3, n))
+    ratio, fill, exponent = rows[0], rows[1], rows[2]
     for o in range(n):
         r = productivity[o] / productivity0[o] if productivity0[o] > 0 else 1.0
         ratio[o] = r if r > 0 else 1.0
@@ -262,7 +255,7 @@ def price_bases(productivity: F64, productivity0: F64, employed: F64, positions:
              else 1.0)
         fill[o] = f if f > 0 else 1.0
         exponent[o] = -1.0 / np_maximum(eta[o], 0.1)
-    return ratio, fill, exponent
+    return rows
 
 
 @njit(cache=True, error_model="numpy")
@@ -275,18 +268,17 @@ def scarce_price(base: F64, scarcity: F64, cap: float) -> F64:  # pragma: no cov
 
 
 @njit(cache=True, error_model="numpy")
-def ces_inputs(h: F64, k: F64, gamma: F64) -> tuple[F64, F64, F64]:  # pragma: no cover
-    """:func:`~neijuan.sim.steps.ces` before its powers: ``(max(H, 1e-300), max(K, 0), AI's
-    task share 1 - G where above 1e-12, else 0)``."""
+def ces_inputs(h: F64, k: F64, gamma: F64) -> F64:  # pragma: no cover - compiled
+    """:func:`~neijuan.sim.steps.ces` before its powers, rows: max(H, 1e-300), max(K, 0), AI's
+    task share 1 - G where above 1e-12, else 0."""
     n = h.size
-    h_c = np.empty(n)
-    k_c = np.empty(n)
-    ai_share = np.empty(n)
+    rows = np.empty((3, n))
+    h_c, k_c, ai_share = rows[0], rows[1], rows[2]
     for o in range(n):
         h_c[o] = np_maximum(h[o], 1e-300)
         k_c[o] = np_maximum(k[o], 0.0)
         ai_share[o] = 1.0 - gamma[o] if 1.0 - gamma[o] > 1e-12 else 0.0
-    return h_c, k_c, ai_share
+    return rows
 
 
 @njit(cache=True, error_model="numpy")
@@ -312,22 +304,20 @@ def ces_composite(total: F64, total_power: F64) -> F64:  # pragma: no cover - co
 
 @njit(cache=True, error_model="numpy")
 def output_bases(x: F64, h: F64, land: F64, gamma: F64
-                 ) -> tuple[F64, F64, F64, F64]:  # pragma: no cover - compiled
+                 ) -> F64:  # pragma: no cover - compiled
     """The composite where there are people (0 elsewhere) and the bases of the output's and
-    the marginal product's powers: ``(X, max(X, 0), T / max(X, 1e-300), G X / max(H,
-    1e-300))``."""
+    the marginal product's powers, rows: X, max(X, 0), T / max(X, 1e-300), G X / max(H,
+    1e-300)."""
     n = x.size
-    xx = np.empty(n)
-    x_pos = np.empty(n)
-    land_per = np.empty(n)
-    share_per = np.empty(n)
+    rows = np.empty((4, n))
+    xx, x_pos, land_per, share_per = rows[0], rows[1], rows[2], rows[3]
     for o in range(n):
         xo = x[o] if h[o] > 0 else 0.0
         xx[o] = xo
         x_pos[o] = np_maximum(xo, 0.0)
         land_per[o] = land[o] / np_maximum(xo, 1e-300)
         share_per[o] = gamma[o] * xo / np_maximum(h[o], 1e-300)
-    return xx, x_pos, land_per, share_per
+    return rows
 
 
 @njit(cache=True, error_model="numpy")

@@ -545,7 +545,7 @@ def prices(productivity: F64, productivity0: F64, employed: F64, positions: F64,
     # ratio y / y0 and fill E / M (capped at 1), each 1 where not positive, and the exponent
     # -1 / max(eta, 0.1): compiled; the powers NumPy's; P = P0 min(fill^exponent, 3)
     ratio, fill, exponent = phase_kernels.price_bases(productivity, productivity0, employed,
-                                                      positions, eta)
+                                                      positions, eta)  # (rows)
     base = ratio ** (-kappa)
     return base, phase_kernels.scarce_price(base, fill**exponent, 3.0)
 
