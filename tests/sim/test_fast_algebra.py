@@ -149,7 +149,8 @@ def test_defensive_review_falls_back_on_a_near_tie() -> None:
     result is still the reference's (here: the fixed point is the first midpoint, cap / 2)."""
     cap = AGENCY.max_review
     scale = np.array([0.5 * cap * math.exp(AGENCY.review_detection * 0.5 * cap)])
-    close = alg._review_bisection(scale, -AGENCY.review_detection, cap, 40)[3]
+    close = alg._review_bisection(np.ones(1), scale, 1.0, 1.0, -AGENCY.review_detection, cap,
+                                  40)[3]  # (blame 1, failure rate 1, coefficient 1: the scale)
     assert close
     blame = np.ones(1)
     machine = scale / (AGENCY.defensive_review * 0.1)

@@ -188,16 +188,19 @@ def defensive_review(blame_prob: F64, machine: F64, ai_failure: float, agency: A
     (relative: some 450 units in the last place), and then every decision is checked against
     NumPy's exponentials of the same midpoints (and, should one differ, NumPy's bisection is
     run). So the result is NumPy's bisection's, bit for bit."""
-    base = blame_prob * ai_failure * np.maximum(machine, 0.0)
-    scale = np.ascontiguousarray(agency.defensive_review * base, dtype=np.float64)
     rate = -agency.review_detection
     cap = agency.max_review
-    review, mids, above, close = _review_bisection(scale, rate, cap, REVIEW_HALVINGS)
+    # (scale = delta * (P(blamed) * phi_ai * max(Q, 0)), made by the compiled bisection too)
+    (review, exponent, scale), mids, above, close = _review_bisection(
+        np.ascontiguousarray(blame_prob, dtype=np.float64),
+        np.ascontiguousarray(machine, dtype=np.float64), ai_failure, agency.defensive_review,
+        rate, cap, REVIEW_HALVINGS)
     if close:
         target = np.minimum(scale[:, None] * np.exp(rate * mids), cap)
         if not np.array_equal(target > mids, above):
             review = _review_bisection_numpy(scale, rate, cap)
-    return review, np.exp(rate * review)
+            exponent = rate * review
+    return review, np.exp(exponent)
 
 
 def _review_bisection_numpy(scale: F64, rate: float, cap: float) -> F64:
@@ -272,19 +275,24 @@ def _review_threshold(scale: float, rate: float, cap: float
 
 
 @njit(cache=True, error_model="numpy")
-def _review_bisection(scale: F64, rate: float, cap: float, steps: int
+def _review_bisection(blame_prob: F64, machine: F64, ai_failure: float, coefficient: float,
+                      rate: float, cap: float, steps: int
                       ) -> tuple[F64, F64, NDArray[np.bool_], bool]:  # pragma: no cover
-    """The bisection of :func:`defensive_review` for all occupations at once, with its
-    midpoints, its branch decisions (target above the midpoint), and whether any comparison it
-    tested was within 1e-13.
+    """The bisection of :func:`defensive_review` for all occupations at once: rows the fixed
+    point d, rate d and the scale ``coefficient * (blame_prob * ai_failure * max(machine, 0))``;
+    its midpoints, its branch decisions (target above the midpoint), and whether any comparison
+    it tested was within 1e-13.
 
     Replayed, not run: a midpoint clearly on one side of the fixed point
     (:func:`_review_threshold`) is decided without its exponential; only those within a hair
     of it are tested (some 2 of 40, against 5 Newton steps and 2 checks)."""
-    n = scale.size
+    n = blame_prob.size
     mids = np.empty((n, steps))
     above = np.empty((n, steps), dtype=np.bool_)
-    review = np.empty(n)
+    rows = np.empty((3, n))
+    review, exponent, scale = rows[0], rows[1], rows[2]
+    for o in range(n):
+        scale[o] = coefficient * (blame_prob[o] * ai_failure * np_maximum(machine[o], 0.0))
     close = False
     for o in range(n):
         t, margin, shown = _review_threshold(scale[o], rate, cap)
@@ -308,7 +316,8 @@ def _review_bisection(scale: F64, rate: float, cap: float, steps: int
             else:
                 hi = mid
         review[o] = 0.5 * (lo + hi)
-    return review, mids, above, close
+        exponent[o] = rate * review[o]
+    return rows, mids, above, close
 
 
 # ---------------------------------------------------------------------------- step 2: production
