@@ -221,7 +221,9 @@ class MarketBase:
     def outside_options(self) -> F64:
         """Step 8: each occupation's outside option, the flow value of unemployment
         rU = b + lambda (w - b), lambda = f / (r + s + f) (a job-search asset value: with fewer
-        jobs to find, f falls and so do the outside option and the wage)."""
+        jobs to find, f falls and so do the outside option and the wage). Used at calibration;
+        each period's comes with the flows (:func:`~neijuan.sim.phase_kernels.close_flows`,
+        the same formula)."""
         r = self.sc.contest.discount
         lam = self.finding / (r + self.separation + self.finding)
         return self.benefit + lam * np.maximum(self.occ_mean_wage - self.benefit, 0.0)
