@@ -358,11 +358,11 @@ class MesaMarket(mesa.Model, MarketBase):
         p.human0, p.human1 = mix.human0.tolist(), mix.human1.tolist()
         p.machine0, p.machine1 = mix.machine0.tolist(), mix.machine1.tolist()
         p.human_failure = sc.agency.human_failure_rate
-        p.ai_failure = (sc.agency.ai_failure_rate * ai.pass_rate).tolist()
-        p.blame_ai, p.keep_time = ai.blame_prob.tolist(), (1.0 - ai.review).tolist()
+        p.ai_failure = ai.ai_failure.tolist()
+        p.blame_ai, p.keep_time = ai.blame_prob.tolist(), ai.keep_time.tolist()
         p.mark_keep = 1.0 - sc.agency.mark_decay
         p.replaceable = (self.replaceable_where_shrinking(ai, positions)
-                         * (1.0 - ai.review)).tolist()
+                         * ai.keep_time).tolist()
         p.ai_unit_cost = ai.ai_unit_cost.tolist()
         p.needed_threshold, p.ai_threshold = sc.agency.threshold, sc.screening.ai_skill_threshold
         self.hires, self.separations, self.prize_won = [0.0] * n, [0.0] * n, [0.0] * n

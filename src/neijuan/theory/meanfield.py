@@ -236,7 +236,7 @@ class MeanFieldMarket(MarketBase):
         self.eU[:, :n] = prior + psi * (br_app[None, :] - prior)
 
         # 8-9. wages, agency and expected blame
-        keep_time = 1.0 - ai.review
+        keep_time = ai.keep_time  # (1 - review)
         a = np.clip(ai.mix.agency0, 0.0, 1.0) * keep_time
         wage_sum = new_E * wage
         counts = np.zeros(self.n_wage_bins)
