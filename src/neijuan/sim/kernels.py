@@ -330,10 +330,18 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
         if m <= 0:
             bar[o] = NO_POSITIONS
             continue
+        # the occupied cells lie between the first and the last (found by a vectorised
+        # reduction: a candidate's cell is near the centre, so most of the row is empty)
+        first = n_bins
+        last = -1
+        for b in range(n_bins):
+            occupied = hist_n[o, b] > 0
+            first = min(first, b if occupied else n_bins)
+            last = max(last, b if occupied else -1)
         k = 0
         lo = 1e300
         hi = -1e300
-        for b in range(n_bins):
+        for b in range(first, last + 1):
             c = hist_n[o, b]
             if c > 0:
                 counts[k] = c

@@ -47,7 +47,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.errors import ConfigError, NeijuanError
-from neijuan.sim import kernels as kern  # (loaded on first use: see neijuan.sim)
+from neijuan.sim import effort as _effort  # (these three loaded on first use: see neijuan.sim)
+from neijuan.sim import kernels as kern
+from neijuan.sim import steps as _steps
 from neijuan.sim.state import EMPLOYED, UNEMPLOYED, Population
 from neijuan.sim.streams import STREAM_INIT, chunk_key
 
@@ -158,9 +160,7 @@ class BestResponseRows:
 
     def resolve(self, economy: Economy | None, out: NDArray[np.float64] | None = None
                 ) -> NDArray[np.float64]:
-        from neijuan.sim import effort
-
-        return effort.rows_for(self.rho, self.kind, out)
+        return _effort.rows_for(self.rho, self.kind, out)
 
 
 class SearchCdf:
@@ -172,11 +172,9 @@ class SearchCdf:
         self.openings = openings
 
     def resolve(self, economy: Economy | None) -> NDArray[np.float64]:
-        from neijuan.sim import steps
-
         if economy is None:
             raise RuntimeError("set_economy must run first")
-        return steps.search_cdf(economy, self.openings)
+        return _steps.search_cdf(economy, self.openings)
 
 
 class Shard:
@@ -227,6 +225,9 @@ class Shard:
         with ``used_only`` each chunk stops at its high-water mark (the rows after it are out of
         the labour force and have never been in it: a pass over them would change nothing)."""
         chunks = self.chunk_list
+        if len(chunks) == 1:  # (a run of up to CHUNK_ROWS rows: no list, no map, no pool)
+            c, a, b = chunks[0]
+            return (work((c, a, a + self.used[0]) if used_only else (c, a, b)),)
         if used_only:
             chunks = [(c, a, a + used) for (c, a, _), used in zip(chunks, self.used, strict=True)]
         if self.threads == 1 or len(chunks) == 1:
@@ -256,9 +257,7 @@ class Shard:
 
     def _best_response_rows(self, rows: BestResponseRows) -> NDArray[np.float64]:
         """The rows, written into this shard's own array (kept from one period to the next)."""
-        from neijuan.sim.effort import N_A
-
-        shape = (rows.rho.size, N_A)
+        shape = (rows.rho.size, _effort.N_A)
         if self._br_rows is None or self._br_rows.shape != shape:
             self._br_rows = np.full(shape, 0.0)  # (written now: see Population.allocate)
         return rows.resolve(self.economy, self._br_rows)
@@ -414,17 +413,17 @@ class Shard:
         by_chunk = list(self._map_chunks(work, used_only=True))
         # free rows per chunk after retirement (entry fills the first ones, chunk by chunk)
         self.free_chunks = [(b - a) - int(f[2]) for (_, a, b), f in zip(
-            self._chunks(), by_chunk, strict=True)]
-        flows = _total(by_chunk)
-        retired, in_force = int(flows[0]), int(flows[2])
-        return retired, int(flows[1]), in_force, self.size - in_force
+            self.chunk_list, by_chunk, strict=True)]
+        flows = by_chunk[0] if len(by_chunk) == 1 else _total(by_chunk)
+        retired, separated, in_force = (int(x) for x in flows.tolist())
+        return retired, separated, in_force, self.size - in_force
 
     def enter(self, n: int, key_a: np.uint64, key_b: np.uint64, *args: Any) -> int:
         """Fill the first ``n`` free rows of this shard with entrants."""
         pop = self.pop
         if len(self.free_chunks) != self.n_chunks_here:  # (no retirement pass yet)
             self.free_chunks = [int(np.count_nonzero(pop.status[a:b] == 0))
-                                for _, a, b in self._chunks()]
+                                for _, a, b in self.chunk_list]
         # the first n free rows in row order: each chunk takes what the chunks before left, so
         # the chunks can fill theirs at once (draws are keyed by row: the same rows, the same
         # entrants as one pass over the shard)
@@ -447,7 +446,7 @@ class Shard:
 
         entered = sum(self._map_chunks(work))
         # entrants past a chunk's free rows in use fill the never-used rows after its mark
-        for (chunk, a, b), free in zip(self._chunks(), self.free_chunks, strict=True):
+        for (chunk, a, b), free in zip(self.chunk_list, self.free_chunks, strict=True):
             k = chunk - self.first_chunk
             free_in_use = free - ((b - a) - self.used[k])
             self.used[k] += max(0, quota[k] - free_in_use)
