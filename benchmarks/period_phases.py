@@ -42,7 +42,7 @@ from neijuan.sim.model import LabourMarket
 TIMED: list[tuple[Any, str, str, bool]] = [
     *[(kernels, name, f"pass {name}", True) for name in (
         "retire_pass", "entry_pass", "score_pass", "select_lottery_pass", "trim_ranks",
-        "trim_pass", "select_top_pass", "settle_pass", "solve_bars")],
+        "select_top_pass", "settle_pass", "solve_bars")],
     *[(shard.Shard, name, f"shard.{name}", False) for name in (
         "retire", "enter", "score", "lottery", "trim", "select_top", "settle")],
     *[(market.MarketBase, name, name, False) for name in (
@@ -58,7 +58,7 @@ SHARD_PASSES = {
     "shard.enter": ("pass entry_pass",),
     "shard.score": ("pass score_pass",),
     "shard.lottery": ("pass select_lottery_pass",),
-    "shard.trim": ("pass trim_ranks", "pass trim_pass"),
+    "shard.trim": ("pass trim_ranks",),
     "shard.select_top": ("pass select_top_pass",),
     "shard.settle": ("pass settle_pass",),
 }

@@ -482,7 +482,7 @@ def trim_quota(to_keep: NDArray[np.float64], to_see: NDArray[np.float64],
 @njit(cache=True, error_model="numpy", nogil=True)
 def trim_ranks(drops: NDArray[np.int64], n_won: NDArray[np.int64], key: np.uint64
                ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
-    """The ranks the trim drops, ``(drop_ranks, drop_start)`` as :func:`trim_pass` reads them: in
+    """The ranks the trim drops, ``(drop_ranks, drop_start)`` as :func:`settle_pass` reads them: in
     each occupation o a uniformly random set of ``drops[o]`` of its ``n_won[o]`` winners' ranks,
     sorted, by Floyd's algorithm (one draw per rank dropped; Bentley & Floyd 1987) on the
     counter-based stream ``key``, draw ``o + n_occ * t`` for the step that may add rank t."""
@@ -511,32 +511,6 @@ def trim_ranks(drops: NDArray[np.int64], n_won: NDArray[np.int64], key: np.uint6
     return drop_ranks, drop_start
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def trim_pass(occ: NDArray[np.int16], won: NDArray[np.int8], drop_ranks: NDArray[np.int64],
-              drop_start: NDArray[np.int64]) -> None:  # pragma: no cover - compiled
-    """Where the lottery drew more winners than positions, turn the winners of given ranks
-    into losers: in occupation o, counting its winners in row order from 0, those ranked
-    ``drop_ranks[drop_start[o]:drop_start[o + 1]]`` (sorted). The ranks are a uniformly random
-    subset drawn beforehand, so the kept winners are a uniformly random subset of exactly the
-    positions; the pass only counts (no draw; its one branch is almost never taken: the excess
-    is a few winners)."""
-    n_occ = drop_start.size - 1
-    seen = np.zeros(n_occ + 1, np.int64)  # winners so far; the last slot counts the others
-    at = drop_start[:n_occ].copy()        # the next rank to drop, per occupation
-    next_rank = np.full(n_occ + 1, -1, np.int64)
-    for o in range(n_occ):
-        if at[o] < drop_start[o + 1]:
-            next_rank[o] = drop_ranks[at[o]]
-    for i in range(occ.size):
-        j = np.uint64(occ[i]) if won[i] == 2 else np.uint64(n_occ)
-        rank = seen[j]
-        seen[j] = rank + 1
-        if rank == next_rank[j]:
-            won[i] = 1
-            at[j] += 1
-            next_rank[j] = drop_ranks[at[j]] if at[j] < drop_start[j + 1] else -1
-
-
 # ------------------------------------- steps 5-9: settle the contest, effort, learning, wages
 @njit(cache=True, fastmath=FAST, error_model="numpy")
 def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
@@ -548,13 +522,26 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
                     aug_gain: NDArray[np.float64],
                     bargaining: NDArray[np.float64], benefit: float, outside: NDArray[np.float64],
                     horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
-                    max_effort: float, incumbent_advantage: float, hires: NDArray[np.float64],
-                    separations: NDArray[np.float64], prize_won: NDArray[np.float64]
-                 ) -> None:  # pragma: no cover - compiled
+                    max_effort: float, incumbent_advantage: float,
+                    drop_ranks: NDArray[np.int64], drop_start: NDArray[np.int64],
+                    hires: NDArray[np.float64], separations: NDArray[np.float64],
+                    prize_won: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
     """Steps 5-6: the contest's outcome, the prize, the best response, effort.
+
+    The outcome first takes the trim's drops (where the lottery drew more winners than
+    positions; ``drop_ranks`` and ``drop_start`` as :func:`trim_ranks` gives them): counting
+    each occupation's winners in row order from 0, those of the ranks dropped lose. This pass
+    reads every row's outcome anyway, so no pass of its own walks the rows to count them.
 
     In blocks of rows: the outcome and the prize row by row, then the best responses of the
     block in a loop of their own (branch-free, vectorised: a log, a table look-up, an exp)."""
+    n_occ = bar.size
+    seen = np.zeros(n_occ, np.int64)      # winners so far, per occupation
+    drop_at = drop_start[:n_occ].copy()   # the next rank to drop, per occupation
+    next_rank = np.full(n_occ, -1, np.int64)
+    for g in range(n_occ):
+        if drop_at[g] < drop_start[g + 1]:
+            next_rank[g] = drop_ranks[drop_at[g]]
     hires[:] = 0.0
     separations[:] = 0.0
     prize_won[:] = 0.0
@@ -594,6 +581,15 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
                 continue
             j = np.uint64(occ[i])
             w = won[i] == 2
+            if w:  # (the trim: its one branch is almost never taken, the excess is a few)
+                rank = seen[j]
+                seen[j] = rank + 1
+                if rank == next_rank[j]:
+                    w = False
+                    won[i] = 1
+                    drop_at[j] += 1
+                    next_rank[j] = (drop_ranks[drop_at[j]] if drop_at[j] < drop_start[j + 1]
+                                    else -1)
             k = signal[i]
             if w:
                 if st == EMPLOYED:
@@ -878,15 +874,18 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
                 blame_ai: NDArray[np.float64], keep_time: NDArray[np.float64], mark_keep: float,
                 replaceable: NDArray[np.float64], ai_unit_cost: NDArray[np.float64],
                 needed_threshold: float, ai_threshold: float, key: np.uint64,
-                log_wage_min: float, log_wage_max: float,
+                log_wage_min: float, log_wage_max: float, drop_ranks: NDArray[np.int64],
+                drop_start: NDArray[np.int64],
                 hires: NDArray[np.float64], separations: NDArray[np.float64],
                 prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
                 learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
                 wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
                 ) -> None:  # pragma: no cover - compiled
-    """Apply the contest's outcome (step 5); each candidate's effort moves toward its best
-    response (step 6) and part of it becomes learning, against obsolescence (step 7); then each
-    employed person's wage (step 8) and agency, decisions, failures and blame (step 9).
+    """Apply the contest's outcome (step 5), less the trim's drops (``drop_ranks``,
+    ``drop_start``: see :func:`trim_ranks`; none under top-M); each candidate's effort moves
+    toward its best response (step 6) and part of it becomes learning, against obsolescence
+    (step 7); then each employed person's wage (step 8) and agency, decisions, failures and
+    blame (step 9).
 
     The prize is the value of holding the job over being unemployed, W - U = (w - b) * horizon,
     with w the wage the person would earn in the occupation contested and horizon = 1 / (discount
@@ -916,7 +915,8 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
     _settle_contest(
         status, occ, origin, tenure, won, signal, effort, skill, ai_skill, wage, bar, noise,
         br_rows, value_of_efficiency, aug_gain, bargaining, benefit, outside, horizon, r,
-        effort_cost, adjustment, max_effort, incumbent_advantage, hires, separations, prize_won)
+        effort_cost, adjustment, max_effort, incumbent_advantage, drop_ranks, drop_start, hires,
+        separations, prize_won)
     _settle_work(
         status, occ, degree, effort, log_skill, skill, ai_skill, wage, agency, failures, blamed,
         mark, value_of_efficiency, aug_gain, bargaining, outside, learn_share, skill_rate,

@@ -201,6 +201,9 @@ class Shard:
         self._pool: ThreadPoolExecutor | None = None
         self._br_rows: NDArray[np.float64] | None = None
         self._accumulators: dict[tuple[str, int], Partial] = {}
+        # the trim's drops of each chunk, (ranks, start) as kernels.trim_ranks gives them, from
+        # the trim to the settle pass that applies them (a chunk without drops has none here)
+        self._drops: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         # per pass: (arguments, accumulator shapes, placeholder positions, key positions)
         self._plans: dict[str, tuple[int, tuple[tuple[int, ...], ...], tuple[int, ...],
                                      tuple[int, ...]]] = {}
@@ -263,9 +266,11 @@ class Shard:
         return rows.resolve(self.economy, self._br_rows)
 
     def _folded(self, kernel: Callable[..., Any], rows: Sequence[str], args: Sequence[Any],
-                shapes: Sequence[tuple[int, ...]]) -> list[Node]:
-        """Run ``kernel(*row arrays, *args, *accumulators)`` chunk by chunk (each
-        :class:`RowKey` of ``args`` shifted to the chunk's first row) and fold the accumulators.
+                shapes: Sequence[tuple[int, ...]],
+                per_chunk: Callable[[int], tuple[Any, ...]] | None = None) -> list[Node]:
+        """Run ``kernel(*row arrays, *args, *per_chunk(chunk), *accumulators)`` chunk by chunk
+        (each :class:`RowKey` of ``args`` shifted to the chunk's first row) and fold the
+        accumulators.
 
         The kernel sets every accumulator (it zeroes them first). Those of the shard's first
         :data:`KEPT_ACCUMULATORS` chunks are the shard's own arrays, kept from one period to the
@@ -305,6 +310,8 @@ class Shard:
                 if chunk - self.first_chunk < KEPT_ACCUMULATORS:
                     self._accumulators[(kernel_name, chunk)] = acc
             pop = self.pop
+            if per_chunk is not None:
+                call += per_chunk(chunk)
             kernel(*[getattr(pop, name)[a:b] for name in rows], *call, *acc)
             return chunk, acc
 
@@ -469,6 +476,7 @@ class Shard:
                 key: np.uint64) -> NDArray[np.float64]:
         """The Tullock lottery against the bar; winners per occupation here."""
         pop = self.pop
+        self._drops = {}  # (until the trim, if this period has one)
 
         def work(job: tuple[int, int, int]) -> NDArray[np.float64]:
             _, a, b = job
@@ -486,14 +494,14 @@ class Shard:
              last: bool) -> tuple[tuple[NDArray[np.float64], NDArray[np.float64]], None]:
         """The trim over this shard's winners, from the positions still to fill (``need``) and
         the winners still to see (``left``) of the shards before; returns them for the next
-        shard."""
+        shard. The rows are not walked here: the settle pass drops the winners of the ranks
+        drawn, as it reads each row's outcome (see ``kernels._settle_contest``)."""
         need, left = state
-        pop = self.pop
         chunks = self.chunk_list
         # how many of each chunk's winners are kept: the chunks in row order, each taking its
         # share of the positions left by a hypergeometric draw (how many of a uniformly random
-        # subset of the winners fall in it); then each chunk, on the threads, drops a uniformly
-        # random subset of its own winners (the excess is a few winners)
+        # subset of the winners fall in it); then each chunk drops a uniformly random subset of
+        # its own winners (the excess is a few winners)
         quotas = []
         to_keep, to_see = need.copy(), left.copy()
         for (chunk, _, _), n_c in zip(chunks, self.n_won_chunks, strict=True):
@@ -514,20 +522,14 @@ class Shard:
             to_keep -= kept
             to_see -= n_c
 
-        def work(job: tuple[int, int, int]) -> None:
-            chunk, a, b = job
-            k = chunk - self.first_chunk
-            drops = (self.n_won_chunks[k] - quotas[k]).astype(np.int64)
-            if not drops.any():
-                return
-            # which of the chunk's winners lose: in each occupation a uniformly random subset
-            # of ranks (the winners counted in row order), from a stream of the chunk's own
-            ranks, start = kern.trim_ranks(drops, self.n_won_chunks[k].astype(np.int64),
-                                           chunk_key(key, chunk))
-            kern.trim_pass(pop.occ[a:b], pop.won[a:b], ranks, start)
-
-        for _ in self._map_chunks(work, used_only=True):
-            pass
+        for (chunk, _, _), n_c, kept in zip(chunks, self.n_won_chunks, quotas, strict=True):
+            drops = (n_c - kept).astype(np.int64)
+            if drops.any():
+                # which of the chunk's winners lose: in each occupation a uniformly random
+                # subset of ranks (the winners counted in row order), from a stream of the
+                # chunk's own
+                self._drops[chunk] = kern.trim_ranks(drops, n_c.astype(np.int64),
+                                                     chunk_key(key, chunk))
         if last:
             return state, None
         # each chunk kept exactly its quota: what is still to fill and to see (no scan of rows)
@@ -543,6 +545,7 @@ class Shard:
         itself: run again (on scratch) with none and with all of the cut bin taken."""
         need, left = state
         pop = self.pop
+        self._drops = {}  # (top-M takes exactly the positions: nothing to trim)
         shifted = shift_key(key, self.start)
         n_won = np.zeros(need.size)
         select = cast(Callable[..., None], kern.select_top_pass)
@@ -558,13 +561,22 @@ class Shard:
         return (need - (n_won - none), left - (every - none)), n_won
 
     def settle(self, args: Sequence[Any], n_occ: int, n_wage_bins: int) -> list[Node]:
-        """Steps 5-9 per chunk (``args``: ``settle_pass``'s after the rows, its key as
-        :class:`RowKey`): the per-occupation and per-degree sums."""
+        """Steps 5-9 per chunk (``args``: ``settle_pass``'s after the rows and before the
+        trim's drops, its key as :class:`RowKey`; each chunk adds its own drops): the
+        per-occupation and per-degree sums."""
         rows = ("status", "occ", "origin", "degree", "tenure", "won", "signal", "effort",
                 "log_skill", "skill", "ai_skill", "wage", "agency", "failures", "blamed", "mark")
         shapes = ((n_occ,), (n_occ,), (n_occ,), (2, 3), (2, 4), (n_occ, 15), (n_wage_bins,),
                   (5,))
-        return self._folded(kern.settle_pass, rows, args, shapes)
+        none = (np.empty(0, np.int64), np.zeros(n_occ + 1, np.int64))
+        drops = self._drops
+
+        def drops_of(chunk: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+            return drops.get(chunk, none)
+
+        nodes = self._folded(kern.settle_pass, rows, args, shapes, drops_of)
+        self._drops = {}  # (applied)
+        return nodes
 
 
 # ------------------------------------------------------------------------------- sets of shards
