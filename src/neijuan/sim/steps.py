@@ -726,9 +726,17 @@ def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
     if total <= 0:
         return 0.0
     n = counts.size
-    weighted = np.empty(n)
-    cum = 0.0
+    # the running sum between the first and the last occupied bin (a vectorised reduction finds
+    # them): before it the sum is 0 and after it constant, and an empty bin weighs 0 either way
+    first = n
+    last = -1
     for b in range(n):
+        occupied = counts[b] != 0.0
+        first = min(first, b if occupied else n)
+        last = max(last, b if occupied else -1)
+    weighted = np.zeros(n)
+    cum = 0.0
+    for b in range(first, last + 1):
         income = counts[b] * centres[b]
         cum = cum + income
         # NumPy: prev = cum - income, recomputed from the running sum (not the previous one)
