@@ -41,10 +41,10 @@ from neijuan.sim.model import LabourMarket
 # time, so wrapping the attributes reaches every call.
 TIMED: list[tuple[Any, str, str, bool]] = [
     *[(kernels, name, f"pass {name}", True) for name in (
-        "retire_pass", "entry_pass", "score_pass", "select_lottery_pass", "trim_ranks",
+        "retire_pass", "score_pass", "select_lottery_pass", "trim_ranks",
         "select_top_pass", "settle_pass", "solve_bars")],
     *[(shard.Shard, name, f"shard.{name}", False) for name in (
-        "retire", "enter", "score", "lottery", "trim", "select_top", "settle")],
+        "retire", "score", "lottery", "trim", "select_top", "settle")],
     *[(market.MarketBase, name, name, False) for name in (
         "phase_ai", "phase_production", "phase_positions", "phase_screen",
         "frictional_positions", "entry_plan", "bargaining", "depreciation", "horizon",
@@ -55,7 +55,6 @@ TIMED: list[tuple[Any, str, str, bool]] = [
 # the shards' methods and the passes they call: (shard method, its passes)
 SHARD_PASSES = {
     "shard.retire": ("pass retire_pass",),
-    "shard.enter": ("pass entry_pass",),
     "shard.score": ("pass score_pass",),
     "shard.lottery": ("pass select_lottery_pass",),
     "shard.trim": ("pass trim_ranks",),

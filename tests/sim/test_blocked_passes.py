@@ -31,13 +31,41 @@ F64 = NDArray[np.float64]
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-def uniform_np(key: Any, rows: NDArray[np.int64]) -> F64:
-    """``rng.uniform`` (SplitMix64 on key + row * golden) in NumPy's wrapping uint64."""
-    z = np.uint64(key) + rows.astype(np.uint64) * _GOLDEN
+def _mix_np(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64's finaliser in NumPy's wrapping uint64."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
+    return z ^ (z >> np.uint64(31))
+
+
+def uniform_np(key: Any, rows: NDArray[np.int64], second: bool = False) -> F64:
+    """``rng.uniform`` (SplitMix64 on key + row * golden), or ``rng.uniform2`` (mixed again
+    with the golden ratio), in NumPy's wrapping uint64."""
+    z = _mix_np(np.uint64(key) + rows.astype(np.uint64) * _GOLDEN)
+    if second:
+        z = _mix_np(z ^ _GOLDEN)
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0 ** -53
+
+
+def _entered(a: dict[str, Any]) -> dict[str, Any]:
+    """The rows after entry, in NumPy: the first ``n_entrants`` free rows take entrants (MODEL.md
+    step 4), unemployed, searching from the entry pool of their degree."""
+    a = {name: v.copy() if isinstance(v, np.ndarray) else v for name, v in a.items()}
+    rows = np.flatnonzero(a["status"] == OUT)[:a["n_entrants"]]
+    d = (uniform_np(a["key_entry"], rows) < a["degree_share"]).astype(np.int64)
+    normal = np.sqrt(-2.0 * np.log(uniform_np(a["key_entry_skill"], rows))) * np.cos(
+        2.0 * np.pi * uniform_np(a["key_entry_skill"], rows, second=True))
+    a["degree"][rows] = d
+    a["log_skill"][rows] = (a["skill_mean"] + a["degree_gap"] * (d - a["degree_share"])
+                            + a["skill_sd"] * normal)
+    a["ai_skill"][rows] = np.minimum(
+        1.0, -a["ai_skill_mean"] * np.log(uniform_np(a["key_entry"], rows, second=True)))
+    a["status"][rows] = UNEMPLOYED
+    a["origin"][rows] = a["noise"].size + d
+    a["effort"][rows] = a["effort0"]
+    a["mark"][rows] = 0.0
+    a["entrant_rows"] = rows
+    return a
 
 
 def _named(fn: Callable[..., Any], args: list[Any]) -> dict[str, Any]:
@@ -84,6 +112,17 @@ def period() -> dict[str, dict[str, Any]]:
 def test_score_pass_matches_the_step_in_numpy(period: dict[str, dict[str, Any]]) -> None:
     a, out = period["score_pass"]["before"], period["score_pass"]["after"]
     assert not a["gaussian_noise"]  # (the default contest is Tullock's)
+    # entry first: this period has entrants (the rows passed end where the last one enters)
+    a = _entered(a)
+    entrants = a["entrant_rows"]
+    assert entrants.size == a["n_entrants"] > 0
+    assert out["entered"][0] == entrants.size
+    for name in ("status", "degree", "origin", "effort", "mark"):
+        np.testing.assert_array_equal(out[name][entrants], a[name][entrants], err_msg=name)
+    np.testing.assert_allclose(out["log_skill"][entrants], a["log_skill"][entrants], rtol=1e-6)
+    np.testing.assert_allclose(out["skill"][entrants], np.exp(a["log_skill"][entrants]),
+                               rtol=1e-6)
+    np.testing.assert_allclose(out["ai_skill"][entrants], a["ai_skill"][entrants], rtol=1e-6)
     st = a["status"]
     rows = np.arange(st.size)
     live = st != OUT

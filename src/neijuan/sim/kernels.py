@@ -128,43 +128,34 @@ def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uin
     return n
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
-def entry_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
-               degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
-               skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
-               effort: NDArray[np.float32], wage: NDArray[np.float32], tenure: NDArray[np.int16],
-               agency: NDArray[np.float32], failures: NDArray[np.uint16],
-               blamed: NDArray[np.uint16], mark: NDArray[np.float32], n_entrants: int,
-               key_a: np.uint64,
-               key_b: np.uint64, degree_share: float, skill_mean: float, skill_sd: float,
-               degree_gap: float, ai_skill_mean: float, effort0: float, n_occ: int
-               ) -> int:  # pragma: no cover - compiled
-    """Fill free rows with a cohort of entrants (unemployed, searching from an entry pool)."""
-    filled = 0
-    for i in range(status.size):
-        if filled >= n_entrants:
-            break
-        if status[i] != OUT:
-            continue
-        d = 1 if uniform(key_a, i) < degree_share else 0
-        degree[i] = d
-        ls = skill_mean + degree_gap * (d - degree_share) + skill_sd * std_normal(key_b, i)
-        log_skill[i] = ls
-        skill[i] = math.exp(ls)
-        # AI skill: exponential with the cohort's mean, capped at 1
-        ai_skill[i] = min(1.0, -ai_skill_mean * math.log(uniform2(key_a, i)))
-        status[i] = UNEMPLOYED
-        origin[i] = n_occ + d
-        occ[i] = -1
-        effort[i] = effort0
-        wage[i] = 0.0
-        tenure[i] = 0
-        agency[i] = 0.0
-        failures[i] = 0
-        blamed[i] = 0
-        mark[i] = 0.0
-        filled += 1
-    return filled
+@njit(inline="always", cache=True)
+def _enter(i: int, status: NDArray[np.int8], occ: NDArray[np.int16],
+           origin: NDArray[np.int16], degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
+           skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
+           effort: NDArray[np.float32], wage: NDArray[np.float32], tenure: NDArray[np.int16],
+           agency: NDArray[np.float32], failures: NDArray[np.uint16],
+           blamed: NDArray[np.uint16], mark: NDArray[np.float32], key_a: np.uint64,
+           key_b: np.uint64, degree_share: float, skill_mean: float, skill_sd: float,
+           degree_gap: float, ai_skill_mean: float, effort0: float, n_occ: int
+           ) -> None:  # pragma: no cover - compiled
+    """An entrant in free row ``i`` (step 4): unemployed, searching from the entry pool."""
+    d = 1 if uniform(key_a, i) < degree_share else 0
+    degree[i] = d
+    ls = skill_mean + degree_gap * (d - degree_share) + skill_sd * std_normal(key_b, i)
+    log_skill[i] = ls
+    skill[i] = math.exp(ls)
+    # AI skill: exponential with the cohort's mean, capped at 1
+    ai_skill[i] = min(1.0, -ai_skill_mean * math.log(uniform2(key_a, i)))
+    status[i] = UNEMPLOYED
+    origin[i] = n_occ + d
+    occ[i] = -1
+    effort[i] = effort0
+    wage[i] = 0.0
+    tenure[i] = 0
+    agency[i] = 0.0
+    failures[i] = 0
+    blamed[i] = 0
+    mark[i] = 0.0
 
 
 # --------------------------------------------------------------- step 5: search and the contest
@@ -196,7 +187,10 @@ def _search(cdf_row: NDArray[np.float64], u: float) -> int:  # pragma: no cover 
 @njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
 def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
-               ai_skill: NDArray[np.float32], effort: NDArray[np.float32],
+               skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
+               effort: NDArray[np.float32], wage: NDArray[np.float32],
+               tenure: NDArray[np.int16], agency: NDArray[np.float32],
+               failures: NDArray[np.uint16], blamed: NDArray[np.uint16],
                mark: NDArray[np.float32], score: NDArray[np.float32],
                signal: NDArray[np.float32], search_cdf: NDArray[np.float64],
                key_search: np.uint64, key_test: np.uint64,
@@ -205,12 +199,19 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
                aug_gain: NDArray[np.float64], blame_penalty: float,
                productivity_weight: float, incumbent_advantage: float, r: float,
                noise: NDArray[np.float64], gaussian_noise: bool,
-               center: NDArray[np.float64], half_width: float,
-               hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
+               center: NDArray[np.float64], half_width: float, key_entry: np.uint64,
+               key_entry_skill: np.uint64, degree_share: float, skill_mean: float,
+               skill_sd: float, degree_gap: float, ai_skill_mean: float, effort0: float,
+               n_entrants: int, hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
                candidates: NDArray[np.float64], applicants: NDArray[np.float64],
-               effort_sum: NDArray[np.float64]
-                 ) -> None:  # pragma: no cover - compiled
-    """Applications, screening and the log score of every candidate.
+               effort_sum: NDArray[np.float64], entered: NDArray[np.float64]
+               ) -> None:  # pragma: no cover - compiled
+    """Entry, applications, screening and the log score of every candidate.
+
+    First (step 4), the first ``n_entrants`` free rows in row order take a cohort of entrants
+    (:func:`_enter`): the pass reads every row's status anyway, so no pass of its own walks the
+    rows to find the free ones; ``entered[0]`` counts them. Each then applies as the unemployed
+    do.
 
     The unemployed apply to one occupation drawn along the mobility network (weights: mobility
     times last period's openings; urn-ball). Every candidate, incumbent or applicant, is scored:
@@ -223,6 +224,10 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     signal and effort, and ``score`` is a placeholder (no array keeps it).
     """
     n_bins = hist_n.shape[1]
+    n_occ = noise.size
+    filled = 0
+    # an entrant's log effort, as the block's loop takes it from the effort the entrant gets
+    log_effort0 = vlogf(np.float32(max(float(np.float32(effort0)), EFFORT_FLOOR)))
     hist_n[:, :] = 0.0
     hist_x[:, :] = 0.0
     candidates[:] = 0.0
@@ -259,7 +264,15 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             uplifts[q] = 0.0
             st = status[i]
             if st == OUT:
-                continue
+                if filled >= n_entrants:
+                    continue
+                _enter(i, status, occ, origin, degree, log_skill, skill, ai_skill, effort, wage,
+                       tenure, agency, failures, blamed, mark, key_entry, key_entry_skill,
+                       degree_share, skill_mean, skill_sd, degree_gap, ai_skill_mean, effort0,
+                       n_occ)
+                filled += 1
+                log_efforts[q] = log_effort0
+                st = UNEMPLOYED
             if st == UNEMPLOYED:
                 j = np.uint64(_search(search_cdf[degree[i], np.uint64(origin[i])],
                                       uniform(key_search, i)))
@@ -310,6 +323,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             effort_sum[j] += effort[i]
     for o in range(candidates.size):  # (counts: the histogram's are exact)
         candidates[o] = hist_n[o].sum()
+    entered[0] = filled
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")

@@ -301,11 +301,7 @@ class LabourMarket(MarketBase):
         for free in (int(f[3]) for f in flows):  # (a shard takes what the ones before left)
             share.append(min(max(left, 0), free))
             left -= free
-        entry = (degree_share, 0.0, self.entrant_sd, self.entrant_gap, z_entrants, self.effort0,
-                 econ.n_occ)
-        entered = sum(shards.map_each("enter", [
-            (int(n), self._key(STREAM_ENTRY), self._key(ENTRY_SKILL_STREAM), *entry)
-            for n in share]))
+        # (the entrants enter in the score pass, which reads every row's status anyway)
 
         # 5. search, screening and the contest
         _, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
@@ -316,10 +312,15 @@ class LabourMarket(MarketBase):
                       RowKey(self._key(STREAM_NOISE)), self.degree_mean,
                       scr.bayes_weight, scr.test_sd, ai.aug_gain, sc.agency.blame_penalty,
                       c.productivity_weight, c.incumbent_advantage, c.r, noise,
-                      self.kind == NORMAL, self.center, SCORE_HALF_WIDTH)
-        (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum) = fold(
-            [nd for part in shards.map("score", score_args, econ.n_occ, N_SCORE_BINS)
+                      self.kind == NORMAL, self.center, SCORE_HALF_WIDTH,
+                      RowKey(self._key(STREAM_ENTRY)), RowKey(self._key(ENTRY_SKILL_STREAM)),
+                      degree_share, 0.0, self.entrant_sd, self.entrant_gap, z_entrants,
+                      self.effort0)
+        (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum,
+         entrants) = fold([nd for part in shards.map_each(
+             "score", [(int(n), score_args, econ.n_occ, N_SCORE_BINS) for n in share])
              for nd in part], shards.n_chunks)
+        entered = int(entrants[0])
         candidates = self.candidates.copy()
         # search frictions: openings no applicant reached stay unfilled this quarter
         fillable, self.openings, self.contested_openings = self.frictional_positions(

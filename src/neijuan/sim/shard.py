@@ -425,48 +425,44 @@ class Shard:
         retired, separated, in_force = (int(x) for x in flows.tolist())
         return retired, separated, in_force, self.size - in_force
 
-    def enter(self, n: int, key_a: np.uint64, key_b: np.uint64, *args: Any) -> int:
-        """Fill the first ``n`` free rows of this shard with entrants."""
+    def _entry_quotas(self, n: int) -> list[int]:
+        """The entrants each chunk takes: the first ``n`` free rows of this shard in row order,
+        each chunk what the chunks before left (draws are keyed by row: the same rows, the same
+        entrants as one pass over the shard). Each chunk's high-water mark moves first past the
+        never-used rows its entrants will fill, so that the pass walks them."""
         pop = self.pop
         if len(self.free_chunks) != self.n_chunks_here:  # (no retirement pass yet)
             self.free_chunks = [int(np.count_nonzero(pop.status[a:b] == 0))
                                 for _, a, b in self.chunk_list]
-        # the first n free rows in row order: each chunk takes what the chunks before left, so
-        # the chunks can fill theirs at once (draws are keyed by row: the same rows, the same
-        # entrants as one pass over the shard)
         quota, before = [], 0
         for free in self.free_chunks:  # (a few chunks: Python's ints, not NumPy's calls)
             quota.append(min(free, max(0, n - before)))
             before += free
-
-        def work(job: tuple[int, int, int]) -> int:
-            chunk, a, b = job
-            take = quota[chunk - self.first_chunk]
-            if take == 0:
-                return 0
-            return int(kern.entry_pass(
-                pop.status[a:b], pop.occ[a:b], pop.origin[a:b], pop.degree[a:b],
-                pop.log_skill[a:b], pop.skill[a:b], pop.ai_skill[a:b], pop.effort[a:b],
-                pop.wage[a:b], pop.tenure[a:b], pop.agency[a:b], pop.failures[a:b],
-                pop.blamed[a:b], pop.mark[a:b], take, shift_key(key_a, self.start + a),
-                shift_key(key_b, self.start + a), *args))
-
-        entered = sum(self._map_chunks(work))
         # entrants past a chunk's free rows in use fill the never-used rows after its mark
-        for (chunk, a, b), free in zip(self.chunk_list, self.free_chunks, strict=True):
+        for (chunk, a, b), free, take in zip(self.chunk_list, self.free_chunks, quota,
+                                             strict=True):
             k = chunk - self.first_chunk
             free_in_use = free - ((b - a) - self.used[k])
-            self.used[k] += max(0, quota[k] - free_in_use)
+            self.used[k] += max(0, take - free_in_use)
         self.free_chunks = []  # (until the next retirement pass)
-        return entered
+        return quota
 
-    def score(self, args: Sequence[Any], n_occ: int, n_bins: int) -> list[Node]:
-        """Applications, screening and scores; per chunk the histogram and counts per
-        occupation (``args``: ``score_pass``'s after the rows, its keys as :class:`RowKey`)."""
-        rows = ("status", "occ", "origin", "degree", "log_skill", "ai_skill", "effort", "mark",
-                "score", "signal")
-        shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,))
-        return self._folded(kern.score_pass, rows, args, shapes)
+    def score(self, entrants: int, args: Sequence[Any], n_occ: int, n_bins: int
+              ) -> list[Node]:
+        """Entry into the first ``entrants`` free rows, then applications, screening and
+        scores; per chunk the histogram and counts per occupation and the entrants
+        (``args``: ``score_pass``'s after the rows and before the entrants a chunk takes, its
+        keys as :class:`RowKey`)."""
+        quota = self._entry_quotas(entrants)
+        first = self.first_chunk
+        rows = ("status", "occ", "origin", "degree", "log_skill", "skill", "ai_skill", "effort",
+                "wage", "tenure", "agency", "failures", "blamed", "mark", "score", "signal")
+        shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,), (1,))
+
+        def entrants_of(chunk: int) -> tuple[int]:
+            return (quota[chunk - first],)
+
+        return self._folded(kern.score_pass, rows, args, shapes, entrants_of)
 
     def keep_scores(self) -> None:
         """Keep each candidate's observed score (top-M selects on it; Tullock recomputes it)."""
