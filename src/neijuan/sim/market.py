@@ -38,6 +38,7 @@ SHRINK_FULL = 0.05          # fall of positions (vs the labour force) at which A
                             # counts fully against being needed
 TIERS = ("low", "mid", "high", "ai")
 SUMMED_ROWS = 25            # the first rows of a period's raw records: summed over occupations
+GROUPED_ROWS = (0, 1, 6, 9, 10)  # of those, the ones summed over groups of occupations too
 RECORD_BLOCK = 32           # periods whose records are derived together (see record)
 
 
@@ -480,9 +481,13 @@ class MarketBase:
         n_periods, n_occ = raw.shape[0], raw.shape[2]
         n_summed = SUMMED_ROWS
         flat = np.ascontiguousarray(raw[:, :n_summed, :]).reshape(n_periods * n_summed, n_occ)
-        totals_flat, by_group_flat = alg.sums_and_group_sums(flat, self.record_groups)
-        totals = totals_flat.reshape(n_periods, n_summed)
-        by_group = by_group_flat.reshape(n_periods, n_summed, -1)
+        totals = alg.sums_and_group_sums(flat, self.record_groups[:0])[0].reshape(
+            n_periods, n_summed)
+        # (the group sums of the rows read below only: a fifth of the rows)
+        grouped = np.ascontiguousarray(raw[:, GROUPED_ROWS, :]).reshape(-1, n_occ)
+        by_group_flat = alg.sums_and_group_sums(grouped, self.record_groups)[1].reshape(
+            n_periods, len(GROUPED_ROWS), -1)
+        by_group = {row: by_group_flat[:, k] for k, row in enumerate(GROUPED_ROWS)}
         extra = raw[:, n_summed:, :]
         specialist = self.econ.occ_tier == 3
         # the AI-skill wage figures (premium, return, decomposition): one compiled call for the block
@@ -535,13 +540,13 @@ class MarketBase:
         # groups (record_groups' rows): the tiers, then high and low exposure, then the
         # occupations more and less exposed (postings, as PwC counts them)
         for t, name in enumerate(TIERS):
-            rec[f"employed_{name}"] = by_group[:, 0, t]
-            rec[f"wage_bill_{name}"] = by_group[:, 10, t]
+            rec[f"employed_{name}"] = by_group[0][:, t]
+            rec[f"wage_bill_{name}"] = by_group[10][:, t]
         for g, group in enumerate(("high", "low")):
-            rec[f"revenue_{group}_exposure"] = by_group[:, 9, len(TIERS) + g]
-            rec[f"employed_{group}_exposure"] = by_group[:, 1, len(TIERS) + g]
-        rec["openings_more_exposed"] = by_group[:, 6, len(TIERS) + 2]
-        rec["openings_less_exposed"] = by_group[:, 6, len(TIERS) + 3]
+            rec[f"revenue_{group}_exposure"] = by_group[9][:, len(TIERS) + g]
+            rec[f"employed_{group}_exposure"] = by_group[1][:, len(TIERS) + g]
+        rec["openings_more_exposed"] = by_group[6][:, len(TIERS) + 2]
+        rec["openings_less_exposed"] = by_group[6][:, len(TIERS) + 3]
         new_employed, candidates_o = raw[:, 0], raw[:, 3]
         (_, _, _, ai_use, labour_share, bar, value, units, tfp, price) = extra[:, :10].transpose(
             1, 0, 2)
