@@ -481,9 +481,10 @@ class MarketBase:
         n_periods, n_occ = raw.shape[0], raw.shape[2]
         n_summed = SUMMED_ROWS
         flat = np.ascontiguousarray(raw[:, :n_summed, :]).reshape(n_periods * n_summed, n_occ)
+        # the totals (no groups), then the group sums of only the rows read by group below
+        # (a fifth of the rows)
         totals = alg.sums_and_group_sums(flat, self.record_groups[:0])[0].reshape(
             n_periods, n_summed)
-        # (the group sums of the rows read below only: a fifth of the rows)
         grouped = np.ascontiguousarray(raw[:, GROUPED_ROWS, :]).reshape(-1, n_occ)
         by_group_flat = alg.sums_and_group_sums(grouped, self.record_groups)[1].reshape(
             n_periods, len(GROUPED_ROWS), -1)
