@@ -84,7 +84,7 @@ def period() -> dict[str, dict[str, Any]]:
         model.step()
     captured: dict[str, dict[str, Any]] = {}
     originals = {}
-    names = ("score_pass", "select_lottery_pass", "settle_pass")
+    names = ("score_pass", "solve_bars", "select_lottery_pass", "settle_pass")
     for name in names:
         fn = getattr(kern, name)
         originals[name] = fn
@@ -94,7 +94,8 @@ def period() -> dict[str, dict[str, Any]]:
             out = _fn(*args)
             after = [a.copy() if isinstance(a, np.ndarray) else a for a in args]  # (the trim
             # and later passes write to the same arrays)
-            captured[_name] = {"before": _named(_fn, before), "after": _named(_fn, after)}
+            captured[_name] = {"before": _named(_fn, before), "after": _named(_fn, after),
+                               "out": out}
             return out
 
         setattr(kern, name, wrapped)
@@ -166,6 +167,30 @@ def test_score_pass_matches_the_step_in_numpy(period: dict[str, dict[str, Any]])
     expected = np.zeros_like(out["hist_n"])
     np.add.at(expected, (j[live], cells[live]), 1.0)
     assert np.abs(out["hist_n"] - expected).sum() <= 2  # (a score on a bin's edge may move)
+
+
+def test_the_bars_give_as_many_expected_winners_as_positions(
+        period: dict[str, dict[str, Any]]) -> None:
+    """Each occupation's Tullock bar solves sum over cells n_c / (1 + e^-(mean_c - b)) = M
+    (the cells of the score histogram, in NumPy's exp): the solver's own logistic is its
+    vectorised double-precision one. No bar where the candidates do not exceed the positions."""
+    a = period["solve_bars"]["before"]
+    bar = period["solve_bars"]["out"]
+    n, x, m, cand = a["hist_n"], a["hist_x"], a["positions"], a["candidates"]
+    contested = cand > m
+    assert contested.sum() >= 5
+    assert (bar[~contested] == NO_BAR).all()
+    for o in np.flatnonzero(contested & (m > 0)):
+        cells = n[o] > 0
+        means = x[o, cells] / n[o, cells]
+        z = np.clip(means - bar[o], -40.0, 40.0)
+        won = (n[o, cells] / (1.0 + np.exp(-z))).sum()
+        assert abs(won - m[o]) < 1e-8 * max(m[o], 1.0)
+    # (a bar off by a thousandth misses the equation by far more than the tolerance)
+    o = int(np.flatnonzero(contested & (m > 0))[0])
+    cells = n[o] > 0
+    off = (n[o, cells] / (1.0 + np.exp(-((x[o, cells] / n[o, cells]) - bar[o] - 1e-3)))).sum()
+    assert abs(off - m[o]) > 1e-6 * max(m[o], 1.0)
 
 
 def test_lottery_matches_the_step_in_numpy(period: dict[str, dict[str, Any]]) -> None:

@@ -1,6 +1,7 @@
 """The row passes' single-precision log and exp (``neijuan.sim.vmath``) against NumPy in float64:
 within 2 units in the last place (log) and 5 (exp) over every range the engine feeds them, and
-exact where an exact value exists (log 1 = 0, the powers of two)."""
+exact where an exact value exists (log 1 = 0, the powers of two); the bars' double-precision
+logistic against extended precision."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from numba import njit
 from numpy.typing import NDArray
 
-from neijuan.sim.vmath import expf, logf
+from neijuan.sim.vmath import exp_neg, expf, logf, logistic
 
 F32 = NDArray[np.float32]
 
@@ -31,6 +32,20 @@ def _log_all(x: F32) -> F32:
 
 def _exp_all(x: F32) -> F32:
     return _apply(expf, x)  # type: ignore[no-any-return]
+
+
+def _exp_neg_all(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return _apply(exp_neg, x)  # type: ignore[no-any-return]
+
+
+def _logistic_all(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return _apply(logistic, x)  # type: ignore[no-any-return]
+
+
+def ulps64(got: NDArray[np.float64], exact: NDArray[np.longdouble]) -> NDArray[np.float64]:
+    """Error in units of the last place of the float64 nearest the (extended) exact value."""
+    spacing = np.spacing(np.abs(exact).astype(np.float64))
+    return np.asarray(np.abs(got.astype(np.longdouble) - exact) / spacing, dtype=np.float64)
 
 
 def ulps(got: F32, exact: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -80,3 +95,31 @@ def test_log_then_exp_returns_the_number(x: float) -> None:
     back = _exp_all(_log_all(v))[0]
     if -87.0 <= np.log(x) <= 88.0:
         assert abs(float(back) - x) <= 1e-5 * x
+
+
+def test_the_double_exp_is_within_two_ulps_where_the_bars_use_it() -> None:
+    """exp(-a) over [0, 40] (the bars' solver clamps the logistic's argument to +-40) and past
+    it, against NumPy's exp in extended precision (x86's long double; where long double is
+    double, against NumPy's double, one ulp looser)."""
+    rng = np.random.default_rng(7)
+    a = np.concatenate([rng.uniform(0.0, 40.0, 200_000), rng.uniform(0.0, 1e-3, 10_000),
+                        rng.uniform(40.0, 700.0, 10_000), np.arange(0.0, 41.0)])
+    exact = np.exp(-a.astype(np.longdouble))
+    slack = 0.0 if np.finfo(np.longdouble).eps < np.finfo(np.float64).eps else 1.0
+    assert ulps64(_exp_neg_all(a), exact).max() <= 2.0 + slack
+    assert _exp_neg_all(np.array([0.0]))[0] == 1.0
+
+
+def test_the_logistic_is_within_three_ulps_and_symmetric() -> None:
+    rng = np.random.default_rng(8)
+    z = np.concatenate([rng.uniform(-40.0, 40.0, 200_000), rng.uniform(-1e-3, 1e-3, 10_000)])
+    zl = z.astype(np.longdouble)
+    exact = 1 / (1 + np.exp(-zl))
+    slack = 0.0 if np.finfo(np.longdouble).eps < np.finfo(np.float64).eps else 1.0
+    got = _logistic_all(z)
+    assert ulps64(got, exact).max() <= 3.0 + slack
+    assert _logistic_all(np.array([0.0]))[0] == 0.5
+    # p(z) + p(-z) = 1 to double precision, and p rises with z
+    np.testing.assert_allclose(got + _logistic_all(-z), 1.0, rtol=0, atol=4e-16)
+    order = np.argsort(z)
+    assert (np.diff(got[order]) >= 0).all()

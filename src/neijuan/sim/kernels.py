@@ -21,10 +21,11 @@ from numba import njit
 from numpy.typing import NDArray
 
 from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT, NO_POSITIONS
-from neijuan.sim.effort import A_MAX, A_MIN, N_A, cdf
+from neijuan.sim.effort import A_MAX, A_MIN, N_A
 from neijuan.sim.rng import std_normal, uniform, uniform2
 from neijuan.sim.vmath import expf as vexpf
 from neijuan.sim.vmath import logf as vlogf
+from neijuan.sim.vmath import logistic
 
 OUT = 0
 EMPLOYED = 1
@@ -370,8 +371,8 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
         for _ in range(200):
             won = 0.0
             slope = 0.0
-            for q in range(k):
-                p = cdf(means[q] - x, 0)
+            for q in range(k):  # (vectorised: the logistic is branch-free)
+                p = logistic(min(max(means[q] - x, -40.0), 40.0))
                 won += counts[q] * p
                 slope += counts[q] * p * (1.0 - p)
             excess = won - m

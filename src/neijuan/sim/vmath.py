@@ -1,4 +1,5 @@
-"""Single-precision ``log`` and ``exp`` that the compiler can vectorise (the row passes' hot path).
+"""Single-precision ``log`` and ``exp`` that the compiler can vectorise (the row passes' hot path),
+and a double-precision logistic for the bars' solver.
 
 Why: the C library's ``logf``/``exp`` are calls the compiler cannot vectorise (the PyPI llvmlite
 has no vector maths library), and each call spills every live floating-point register. These are
@@ -7,10 +8,14 @@ branch-free polynomials on the float's bits (the classic Cephes reductions: the 
 becomes SIMD code. Accuracy: within 2 units in the last place of single precision over the
 ranges the engine uses (tested against NumPy in float64), but they do not round like the C
 library: results are statistically, not bitwise, the same as with ``logf``/``exp``.
+The logistic (double precision, within a few units in the last place) is the Tullock bars'
+solver's: about 6000 evaluations a period at 20 occupations, a twentieth of a 10^4-worker
+period as calls of the C library's ``exp``, a third of that vectorised.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -31,6 +36,12 @@ _E = tuple(np.float32(c) for c in (
     1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
     5.0000001201e-1))
 _EXP_HI = np.float32(88.0)
+# double precision: n ln 2 in two parts (Cephes), and exp(r) by its Taylor series to degree 13
+# on |r| <= ln 2 / 2 (the truncation is below 5e-18 of the result)
+_LOG2E_64 = 1.4426950408889634
+_LN2_HI_64 = 0.693147180369123816490
+_LN2_LO_64 = 1.90821492927058770002e-10
+_TAYLOR_64 = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))
 _EXP_LO = np.float32(-87.0)
 _F32 = np.float32
 
@@ -64,8 +75,25 @@ def _bits_f32(typingctx: Any, i: Any) -> Any:
     return types.float32(i), codegen
 
 
+def _pow2_f64(typingctx: Any, n: Any) -> Any:
+    """2^n as the float64 with exponent field n + 1023 (``n`` an integer in [-1022, 1023])."""
+    if not isinstance(n, types.Integer):
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        i64 = ir.IntType(64)
+        value = args[0]
+        if n.bitwidth != 64:
+            value = builder.sext(value, i64) if n.signed else builder.zext(value, i64)
+        field = builder.add(value, ir.Constant(i64, 1023))
+        return builder.bitcast(builder.shl(field, ir.Constant(i64, 52)), ir.DoubleType())
+
+    return types.float64(n), codegen
+
+
 f32_bits: Any = intrinsic(_f32_bits)
 bits_f32: Any = intrinsic(_bits_f32)
+pow2_f64: Any = intrinsic(_pow2_f64)
 
 
 @njit(inline="always", cache=True)
@@ -103,3 +131,21 @@ def expf(x: np.float32) -> np.float32:  # pragma: no cover - compiled
     q = _horner(r, _E)
     y = q * r * r + r + _F32(1.0)
     return y * bits_f32((np.int32(n) + np.int32(127)) << np.int32(23))
+
+
+@njit(inline="always", cache=True)
+def exp_neg(a: float) -> float:  # pragma: no cover - compiled
+    """e^-a in double precision for ``a`` in [0, 700] (no checks: callers clamp), branch-free."""
+    x = -a
+    n = np.floor(x * _LOG2E_64 + 0.5)
+    r = x - n * _LN2_HI_64 - n * _LN2_LO_64
+    return _horner(r, _TAYLOR_64) * pow2_f64(np.int64(n))
+
+
+@njit(inline="always", cache=True)
+def logistic(z: float) -> float:  # pragma: no cover - compiled
+    """1 / (1 + e^-z) in double precision for ``z`` in [-700, 700], branch-free (as e^z / (1 +
+    e^z) below 0, so that nothing cancels)."""
+    e = exp_neg(abs(z))
+    inv = 1.0 / (1.0 + e)
+    return inv if z >= 0 else e * inv
