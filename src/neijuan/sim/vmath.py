@@ -83,8 +83,9 @@ def _pow2_f64(typingctx: Any, n: Any) -> Any:
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         i64 = ir.IntType(64)
         value = args[0]
-        if n.bitwidth != 64:
-            value = builder.sext(value, i64) if n.signed else builder.zext(value, i64)
+        if getattr(n, "bitwidth", 64) != 64:
+            signed = getattr(n, "signed", True)
+            value = builder.sext(value, i64) if signed else builder.zext(value, i64)
         field = builder.add(value, ir.Constant(i64, 1023))
         return builder.bitcast(builder.shl(field, ir.Constant(i64, 52)), ir.DoubleType())
 
@@ -97,8 +98,7 @@ pow2_f64: Any = intrinsic(_pow2_f64)
 
 
 @njit(inline="always", cache=True)
-def _horner(x: np.float32, coefficients: tuple[np.float32, ...]
-            ) -> np.float32:  # pragma: no cover - compiled
+def _horner(x: Any, coefficients: tuple[Any, ...]) -> Any:  # pragma: no cover - compiled
     """The polynomial with these coefficients (highest power first) at ``x``."""
     p = coefficients[0]
     for c in coefficients[1:]:
