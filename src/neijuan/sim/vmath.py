@@ -36,14 +36,14 @@ _E = tuple(np.float32(c) for c in (
     1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
     5.0000001201e-1))
 _EXP_HI = np.float32(88.0)
+_EXP_LO = np.float32(-87.0)
+_F32 = np.float32
 # double precision: n ln 2 in two parts (Cephes), and exp(r) by its Taylor series to degree 13
 # on |r| <= ln 2 / 2 (the truncation is below 5e-18 of the result)
 _LOG2E_64 = 1.4426950408889634
 _LN2_HI_64 = 0.693147180369123816490
 _LN2_LO_64 = 1.90821492927058770002e-10
 _TAYLOR_64 = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))
-_EXP_LO = np.float32(-87.0)
-_F32 = np.float32
 
 
 def _f32_bits(typingctx: Any, x: Any) -> Any:
