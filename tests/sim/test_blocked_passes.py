@@ -340,3 +340,26 @@ def test_the_search_finds_what_searchsorted_finds_counting_or_bisecting(n: int, 
     for draw in (u, float(cdf[rng.integers(n)])):  # (and a draw exactly on an entry)
         expected = min(int(np.searchsorted(cdf, draw, side="left")), n - 1)
         assert kern._search(cdf, draw) == expected
+
+
+def test_the_block_functions_can_declare_their_arrays_unaliased() -> None:
+    """The vectorised block functions (learning, scores, the lottery) read per-occupation values
+    by index while they write other arrays; they vectorise only where their arrays are declared
+    not to alias (``kernels.NOALIAS``, Numba's flag mapped to an ``njit`` option). A Numba that
+    no longer takes the mapping would leave them scalar: the same bits, slower."""
+    from numba import njit
+
+    assert kern.NOALIAS == {"noalias": True}
+
+    @njit(**kern.NOALIAS)  # type: ignore[call-overload]  # (an option mapped at run time)
+    def copy(src: NDArray[np.float64], dst: NDArray[np.float64]) -> None:
+        for i in range(src.size):
+            dst[i] = src[i]
+
+    src = np.arange(4.0)
+    dst = np.zeros(4)
+    copy(src, dst)
+    assert dst.tolist() == src.tolist()
+    ir = next(iter(copy.inspect_llvm().values()))
+    header = next(line for line in ir.splitlines() if line.startswith("define") and "copy" in line)
+    assert header.count("noalias") >= 4  # (each array's data and meminfo pointers, both arrays)

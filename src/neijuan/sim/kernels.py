@@ -15,6 +15,7 @@ loop the C library's calls kept the passes scalar and waiting on each row's chai
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -36,6 +37,32 @@ UNEMPLOYED = 2
 # The row passes release the GIL (nogil): a shard runs its chunks on several threads at once.
 # fast-math without the no-NaN/no-inf assumptions (the code compares against sentinels)
 FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
+# the same without reassociation: a loop that must give the bits a row-by-row loop gave writes
+# that loop's association out, and fused multiply-adds form only where a product feeds a sum
+FAST_ORDERED = {"nsz", "arcp", "contract", "afn"}
+
+
+def _noalias() -> dict[str, Any]:
+    """``noalias=True`` for :func:`numba.njit` where this Numba takes it, else nothing.
+
+    Numba gives a compiled function's array arguments no ``noalias``, so LLVM cannot prove
+    that a loop's stores into one array miss the per-occupation values it reads from another by
+    index (not an affine index: no bounds to check at run time), and keeps the loop scalar. The
+    block functions below are never given two arguments that overlap where one is written, so
+    they declare it, and their loops are vectorised. Numba has the flag (its parallel back end
+    sets it) but does not map it to an ``njit`` option; it is mapped here. Where a Numba release
+    moves it, they compile without it: scalar loops, the same results."""
+    try:
+        from numba.core import cpu, options
+
+        if not hasattr(cpu.CPUTargetOptions, "noalias"):
+            cpu.CPUTargetOptions.noalias = options.TargetOptions.Mapping("noalias")
+    except (ImportError, AttributeError):  # pragma: no cover - a Numba without the flag
+        return {}
+    return {"noalias": True}
+
+
+NOALIAS: dict[str, Any] = _noalias()
 LOGISTIC_SD = 0.5513288954217920  # sqrt(3) / pi: logistic noise of unit variance
 BLOCK = 256  # rows per block of the passes that do their transcendental maths apart
 # Row and block indices are unsigned too (see occupation indices above): a signed `start + q`
@@ -45,15 +72,13 @@ BLOCK = 256  # rows per block of the passes that do their transcendental maths a
 U_BLOCK = np.uint64(BLOCK)
 A_STEP = (A_MAX - A_MIN) / (N_A - 1)
 
-# Columns of the per-occupation values each pass packs side by side (``par``): the score pass,
-# the contest half and the work half of settling.
-(_S_AUG_GAIN, _S_TEST_SD, _S_BAYES_WEIGHT, _S_INV_NOISE, _S_CENTER,
- _S_COLUMNS) = range(6)
+# Columns of the per-occupation values each pass packs side by side (``par``): the contest half
+# and the work half of settling.
 (_C_BAR, _C_NOISE, _C_VALUE, _C_AUG_GAIN, _C_BARGAINING, _C_OUTSIDE, _C_HORIZON,
  _C_COLUMNS) = range(8)
-(_W_AI_FOCUS, _W_BARGAINING, _W_VALUE, _W_AUG_GAIN, _W_OUTSIDE, _W_KEEP_TIME, _W_AGENCY0,
- _W_AGENCY1, _W_REPLACEABLE, _W_AI_UNIT_COST, _W_HUMAN0, _W_HUMAN1, _W_MACHINE0, _W_MACHINE1,
- _W_AI_FAILURE, _W_BLAME_AI, _W_COLUMNS) = range(17)
+(_W_BARGAINING, _W_VALUE, _W_AUG_GAIN, _W_OUTSIDE, _W_KEEP_TIME, _W_AGENCY0, _W_AGENCY1,
+ _W_REPLACEABLE, _W_AI_UNIT_COST, _W_HUMAN0, _W_HUMAN1, _W_MACHINE0, _W_MACHINE1, _W_AI_FAILURE,
+ _W_BLAME_AI, _W_COLUMNS) = range(16)
 
 
 @njit(inline="always", cache=True)
@@ -185,6 +210,40 @@ def _search(cdf_row: NDArray[np.float64], u: float) -> int:  # pragma: no cover 
     return lo
 
 
+@njit(cache=True, fastmath=FAST_ORDERED, error_model="numpy", inline="never", **NOALIAS)
+def _score_block(m: int, status: NDArray[np.int8], degree: NDArray[np.uint8],
+                 log_skill: NDArray[np.float32], mark: NDArray[np.float32],
+                 signal: NDArray[np.float32], tests: NDArray[np.float32],
+                 uplifts: NDArray[np.float32], log_efforts: NDArray[np.float32],
+                 contested: NDArray[np.int64], degree_mean: NDArray[np.float64],
+                 test_sd: NDArray[np.float64], bayes_weight: NDArray[np.float64],
+                 inv_noise: NDArray[np.float64], center: NDArray[np.float64],
+                 productivity_weight: float, blame_penalty: float,
+                 incumbent_advantage: float, r: float, xs: NDArray[np.float64],
+                 centers: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
+    """The log scores of a block of ``m`` rows (``status``, ``degree``, ``log_skill``, ``mark``
+    and ``signal`` are the block's slices), branch-free and vectorised: each candidate's
+    non-effort part ``k`` into ``signal`` and score ``x`` into ``xs`` (without the screen's
+    Gaussian noise), and the centre of the occupation's histogram; rows out of the labour
+    force keep their signal. The arithmetic is written in the association the row-by-row loop
+    compiled to and compiled without reassociation, so that the vector loop gives the same
+    bits."""
+    for q in range(m):
+        st = status[q]
+        live = st != OUT
+        j = np.uint64(contested[q] if live else 0)  # (set for the labour force only)
+        prior = degree_mean[np.uint64(degree[q])]
+        # the firm's estimate of log skill: the degree group's mean and a noisy skill test,
+        # weighted by their precision
+        s_hat = bayes_weight[j] * ((log_skill[q] - prior) + test_sd[j] * tests[q]) + prior
+        ln_h = s_hat + uplifts[q]
+        k = productivity_weight * ln_h - blame_penalty * mark[q]
+        k = k + incumbent_advantage if st == EMPLOYED else k
+        signal[q] = k if live else signal[q]
+        xs[q] = (r * log_efforts[q] + k) * inv_noise[j]
+        centers[q] = center[j]
+
+
 @njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
 def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
@@ -243,14 +302,6 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     centers = np.zeros(BLOCK, np.float64)  # the centre of the histogram each one falls in
     cells = np.empty(BLOCK, np.int64)      # and the cell
     n_rows = np.uint64(status.size)
-    # the per-occupation values side by side, one row each (one base pointer in the row
-    # loop instead of one per value, reloaded from the stack)
-    par = np.empty((noise.size, _S_COLUMNS))
-    par[:, _S_AUG_GAIN] = aug_gain
-    par[:, _S_TEST_SD] = test_sd
-    par[:, _S_BAYES_WEIGHT] = bayes_weight
-    par[:, _S_INV_NOISE] = inv_noise
-    par[:, _S_CENTER] = center
     for start in range(np.uint64(0), n_rows, U_BLOCK):
         m = min(U_BLOCK, n_rows - start)
         # the block's logarithms that need no occupation (vectorised)
@@ -282,30 +333,19 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             else:
                 j = np.uint64(occ[i])
             contested[q] = j
-            uplifts[q] = par[j, _S_AUG_GAIN] * ai_skill[i]
+            uplifts[q] = aug_gain[j] * ai_skill[i]
         for q in range(m):
             uplifts[q] = vlogf(np.float32(1.0 + uplifts[q]))
-        for q in range(m):
-            i = start + q
-            st = status[i]
-            if st == OUT:
-                continue
-            d = degree[i]
-            j = np.uint64(contested[q])
-            test = log_skill[i] + par[j, _S_TEST_SD] * tests[q]
-            prior = degree_mean[d]
-            s_hat = prior + par[j, _S_BAYES_WEIGHT] * (test - prior)
-            ln_h = s_hat + uplifts[q]
-            k = productivity_weight * ln_h - blame_penalty * mark[i]
-            if st == EMPLOYED:
-                k += incumbent_advantage
-            x = (r * log_efforts[q] + k) * par[j, _S_INV_NOISE]
-            signal[i] = k
-            if gaussian_noise:
-                x += std_normal(key_noise, i)
-            score[i] = x
-            xs[q] = x
-            centers[q] = par[j, _S_CENTER]
+        block = slice(start, start + m)
+        _score_block(m, status[block], degree[block], log_skill[block], mark[block],
+                     signal[block], tests, uplifts, log_efforts, contested, degree_mean,
+                     test_sd, bayes_weight, inv_noise, center, productivity_weight,
+                     blame_penalty, incumbent_advantage, r, xs, centers)
+        if gaussian_noise:  # (top-M: the screen's noise is drawn now, the score observed)
+            for q in range(m):
+                i = start + q
+                if status[i] != OUT:
+                    xs[q] += std_normal(key_noise, i)
         # the histogram cells (vectorised; rows out of the labour force get one they do not
         # use), then the sums in a loop of their own (measured: each a tenth to a fifth of the
         # pass faster than in the scoring loop; the same sums in the same order)
@@ -318,6 +358,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
                 continue
             j = np.uint64(contested[q])
             x = xs[q]
+            score[i] = x
             cell = np.uint64(cells[q])
             hist_n[j, cell] += 1.0
             hist_x[j, cell] += x
@@ -390,6 +431,27 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
     return bar
 
 
+@njit(cache=True, fastmath=FAST, error_model="numpy", inline="never", **NOALIAS)
+def _lottery_block(m: int, status: NDArray[np.int8], occ: NDArray[np.int16],
+                   signal: NDArray[np.float32], effort: NDArray[np.float32],
+                   bar: NDArray[np.float64], inv_noise: NDArray[np.float64], r: float,
+                   key: np.uint64, first: int, won: NDArray[np.int8]
+                   ) -> None:  # pragma: no cover - compiled
+    """The lottery for a block of ``m`` rows from row ``first`` (the row arrays are the
+    block's slices), branch-free and vectorised: 0 out of the labour force, 1 lost,
+    2 won; where the occupation has no bar every candidate wins."""
+    for q in range(m):
+        live = status[q] != OUT
+        j = np.uint64(occ[q]) if live else np.uint64(0)
+        b = bar[j] if live else NO_BAR
+        log_e = float(vlogf(np.float32(max(effort[q], EFFORT_FLOOR))))
+        x = (r * log_e + signal[q]) * inv_noise[j]
+        z = np.float32(min(max(x - b, -40.0), 40.0))
+        p = 1.0 / (1.0 + float(vexpf(-z)))
+        wins = (b <= NO_BAR) | (uniform(key, first + q) < p)
+        won[q] = (np.int8(2) if wins else np.int8(1)) if live else np.int8(0)
+
+
 @njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
 def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                         signal: NDArray[np.float32], effort: NDArray[np.float32],
@@ -404,33 +466,16 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
     winners' count row by row."""
     n_won[:] = 0.0
     inv_noise = 1.0 / noise
-    bars = np.empty(BLOCK, np.float64)
-    noises = np.empty(BLOCK, np.float64)  # 1 / noise
-    wins = np.empty(BLOCK, np.bool_)
     n_rows = np.uint64(status.size)
     for start in range(np.uint64(0), n_rows, U_BLOCK):
         m = min(U_BLOCK, n_rows - start)
-        for q in range(m):
-            live = status[start + q] != OUT
-            j = np.uint64(occ[start + q]) if live else np.uint64(0)
-            bars[q] = bar[j] if live else NO_BAR
-            noises[q] = inv_noise[j]
-        for q in range(m):
+        _lottery_block(m, status[start:start + m], occ[start:start + m],
+                       signal[start:start + m], effort[start:start + m], bar, inv_noise, r,
+                       key, start, won[start:start + m])
+        for q in range(m):  # (the winners' count: exact in any order)
             i = start + q
-            log_e = float(vlogf(np.float32(max(effort[i], EFFORT_FLOOR))))
-            x = (r * log_e + signal[i]) * noises[q]
-            z = np.float32(min(max(x - bars[q], -40.0), 40.0))
-            p = 1.0 / (1.0 + float(vexpf(-z)))
-            wins[q] = (bars[q] <= NO_BAR) | (uniform(key, i) < p)
-        for q in range(m):
-            i = start + q
-            if status[i] == OUT:
-                won[i] = 0
-            elif wins[q]:
-                won[i] = 2
+            if won[i] == 2:
                 n_won[np.uint64(occ[i])] += 1.0
-            else:
-                won[i] = 1
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
@@ -669,6 +714,64 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
                 effort[i] = e + adjustment * (target[q] - e)
 
 
+@njit(cache=True, fastmath=FAST_ORDERED, error_model="numpy", inline="never", **NOALIAS)
+def _learning_block(m: int, status: NDArray[np.int8], occ: NDArray[np.int16],
+                    degree: NDArray[np.uint8], gains: NDArray[np.float32],
+                    ai_focus: NDArray[np.float64], log_skill: NDArray[np.float32],
+                    skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
+                    mark: NDArray[np.float32], skill_rate: float, skill_depreciation: float,
+                    ai_rate: float, ai_depreciation: float, mark_keep: float,
+                    sums_at: NDArray[np.int64], skills: NDArray[np.float64],
+                    ai_skills: NDArray[np.float64], log_skills: NDArray[np.float64],
+                    learned_b: NDArray[np.float64], before_b: NDArray[np.float64],
+                    degrees: NDArray[np.float64], live_b: NDArray[np.bool_],
+                    exact_b: NDArray[np.bool_]) -> None:  # pragma: no cover - compiled
+    """Step 7 for a block of ``m`` rows (the state arrays are the block's slices), branch-free
+    and vectorised: learning with diminishing returns and obsolescence, and the fading of
+    blame marks; rows out of the labour force are written back unchanged. For the sums and
+    step 8 it leaves, per row: the occupation of the employed (-1 for the others), skill and AI
+    skill in double precision, log skill before and after, learning, the degree, and whether
+    the row is in the labour force.
+
+    Skill moves by ``s exp(delta)`` as the second-order series in ``delta``; where ``|delta|
+    >= 0.02`` (``exact_b``, almost never) the caller puts the exact exponential in its place.
+    The arithmetic is written in the association the row-by-row loop compiled to and compiled
+    without reassociation, so that the vector loop gives the same bits."""
+    for q in range(m):
+        st = status[q]
+        live = st != OUT
+        j = np.uint64(occ[q] if live else 0)  # (an entrant's occupation is -1 until it applies)
+        gain = gains[q]
+        focus = ai_focus[j]
+        learned = (skill_rate * gain) * (1.0 - focus)
+        delta = learned - skill_depreciation
+        ls_before = log_skill[q]
+        ls = ls_before + delta
+        sk_before = skill[q]
+        sk = sk_before * (1.0 + delta * (1.0 + 0.5 * delta))
+        z_before = ai_skill[q]
+        z = ((1.0 - z_before) * (ai_rate * focus)) * gain - (z_before * ai_depreciation
+                                                             - z_before)
+        z = z if z > 0.0 else 0.0
+        z = z if z < 1.0 else 1.0
+        mk_before = mark[q]
+        mk = mk_before * mark_keep
+        mk = mk if mk > 1e-3 else 0.0
+        log_skill[q] = ls if live else ls_before
+        skill[q] = sk if live else sk_before
+        ai_skill[q] = z if live else z_before
+        mark[q] = mk if live else mk_before
+        sums_at[q] = np.int64(j) if st == EMPLOYED else np.int64(-1)
+        skills[q] = sk
+        ai_skills[q] = z
+        log_skills[q] = ls
+        learned_b[q] = learned
+        before_b[q] = ls_before
+        degrees[q] = float(degree[q])
+        live_b[q] = live
+        exact_b[q] = live & (abs(delta) >= 0.02)
+
+
 @njit(cache=True, fastmath=FAST, error_model="numpy")
 def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArray[np.uint8],
                  effort: NDArray[np.float32], log_skill: NDArray[np.float32],
@@ -692,7 +795,11 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
                  learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
                  wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
                  ) -> None:  # pragma: no cover - compiled
-    """Steps 7-9: learning and obsolescence; wages, agency, failures and blame."""
+    """Steps 7-9: learning and obsolescence; wages, agency, failures and blame.
+
+    In blocks of rows: learning in a vectorised loop (:func:`_learning_block`), then the
+    per-degree sums, the wages, agency and failures row by row, then the wages' logarithms
+    (vectorised) and their sums."""
     occ_sums[:, :] = 0.0
     wage_hist[:] = 0.0
     n_bins = wage_hist.size
@@ -707,11 +814,17 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
     sums_col = np.empty(BLOCK, np.int64)  # 2 with AI skill, 4 without
     log_skills = np.empty(BLOCK, np.float64)
     draws = np.empty(BLOCK, np.float64)   # the failure draw of each row
+    skills = np.empty(BLOCK, np.float64)  # skill and AI skill after learning
+    ai_skills = np.empty(BLOCK, np.float64)
+    learned_b = np.empty(BLOCK, np.float64)
+    before_b = np.empty(BLOCK, np.float64)  # log skill before learning
+    degrees = np.empty(BLOCK, np.float64)
+    live_b = np.empty(BLOCK, np.bool_)
+    exact_b = np.empty(BLOCK, np.bool_)   # learning too large for the series: the exact exp
     n_rows = np.uint64(status.size)
     # the per-occupation values side by side, one row each: the row loop keeps one base
-    # pointer in a register instead of reloading sixteen from the stack
+    # pointer in a register instead of reloading fifteen from the stack
     par = np.empty((occ_sums.shape[0], _W_COLUMNS))
-    par[:, _W_AI_FOCUS] = ai_focus
     par[:, _W_BARGAINING] = bargaining
     par[:, _W_VALUE] = value_of_efficiency
     par[:, _W_AUG_GAIN] = aug_gain
@@ -732,52 +845,45 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
         for q in range(m):
             gains[q] = vlogf(np.float32(1.0 + learn_share * effort[start + q]))
             draws[q] = uniform(key, start + q)
+        # step 7: learning with diminishing returns, and obsolescence
+        block = slice(start, start + m)
+        _learning_block(m, status[block], occ[block], degree[block], gains, ai_focus,
+                        log_skill[block], skill[block], ai_skill[block], mark[block],
+                        skill_rate, skill_depreciation, ai_rate, ai_depreciation, mark_keep,
+                        sums_at, skills, ai_skills, log_skills, learned_b, before_b, degrees,
+                        live_b, exact_b)
         for q in range(m):
-            i = start + q
             pays[q] = 1.0
-            sums_at[q] = -1
-            st = status[i]
-            if st == OUT:
+            if not live_b[q]:
                 continue
-            j = np.uint64(occ[i])
-            w = st == EMPLOYED
-            z = ai_skill[i]
-            sk = skill[i]
-            # step 7: learning with diminishing returns, and obsolescence
-            gain = gains[q]
-            focus = par[j, _W_AI_FOCUS]
-            learned = skill_rate * (1.0 - focus) * gain
-            delta = learned - skill_depreciation
-            ls_prev = log_skill[i]
-            ls = ls_prev + delta
-            log_skill[i] = ls
-            # s * exp(delta): a second-order series where delta is small (it almost always is)
-            sk = sk * (1.0 + delta * (1.0 + 0.5 * delta)) if abs(delta) < 0.02 else math.exp(ls)
-            skill[i] = sk
-            z = min(max(z + ai_rate * focus * gain * (1.0 - z) - ai_depreciation * z, 0.0), 1.0)
-            ai_skill[i] = z
-            # (a store for every row: whether a record still carries a fading mark is a coin
-            # toss for the predictor; measured 12% of the pass)
-            mk = mark[i] * mark_keep
-            mark[i] = mk if mk > 1e-3 else 0.0
-            # (scalars, not array slots: the row loop keeps them in registers; branch-free, the
-            # degree is a coin toss for the predictor)
-            d1 = float(degree[i])
+            ls = log_skills[q]
+            learned = learned_b[q]
+            ls_prev = before_b[q]
+            # (scalars, not array slots: the row loop keeps them in registers; branch-free,
+            # the degree is a coin toss for the predictor)
+            d1 = degrees[q]
             d0 = 1.0 - d1
             n1 += d1
             s1 += d1 * ls
             q1 += d1 * ls * ls
             l1 += d1 * learned
             ll1 += d1 * learned * learned
-            sl1 += d1 * ls_prev * learned
+            sl1 += d1 * (ls_prev * learned)
             n0 += d0
             s0 += d0 * ls
             q0 += d0 * ls * ls
             l0 += d0 * learned
             ll0 += d0 * learned * learned
-            sl0 += d0 * ls_prev * learned
-            if not w:
+            sl0 += d0 * (ls_prev * learned)
+            if exact_b[q]:
+                skills[q] = math.exp(ls)
+                skill[start + q] = skills[q]
+            if sums_at[q] < 0:
                 continue
+            i = start + q
+            j = np.uint64(sums_at[q])
+            sk = skills[q]
+            z = ai_skills[q]
             # step 8: the wage, on the skills after this quarter's learning (its log and the
             # sums of logs after the block's logs, below)
             beta = par[j, _W_BARGAINING]
@@ -785,10 +891,8 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             pay = max(beta * par[j, _W_VALUE] * h + (1.0 - beta) * par[j, _W_OUTSIDE], 1e-6)
             wage[i] = pay
             pays[q] = pay
-            log_skills[q] = ls
             occ_sums[j, 0] += pay
             with_ai = z >= ai_threshold
-            sums_at[q] = j
             sums_col[q] = 2 if with_ai else 4
             # (columns chosen, not branched to: whether a person has AI skill is a coin toss
             # for the predictor)
