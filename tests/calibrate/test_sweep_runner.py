@@ -344,6 +344,28 @@ def test_an_interrupted_run_says_how_to_resume_whatever_form_the_ctrl_c_took(rai
         assert stats.interrupted
 
 
+def test_a_ctrl_c_raised_twice_still_says_how_to_resume(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polars turns a Ctrl-C it sees into a KeyboardInterrupt of its own and leaves Python's
+    signal pending, so the same Ctrl-C raises again at the next call, while the first is being
+    handled; the sweep then ended with exit 130 and no message (one Ctrl-C in some 25)."""
+    import neijuan.calibrate.runner as runner
+
+    class Interrupting:
+        def run(self, *_: object) -> None:
+            raise KeyboardInterrupt
+
+    def pending_signal(exc: BaseException) -> bool:
+        raise KeyboardInterrupt  # (the pending signal, raised at the handler's first call)
+
+    monkeypatch.setattr(runner, "is_interrupt", pending_signal)
+    stats = RunStats(rows_total=10, rows_before=4)
+    task = plan_tasks([{}], ["p0"], [0], {}, 1)
+    with pytest.raises(SweepInterrupted, match="4 of 10 rows are stored; rerun the same"):
+        run_tasks(None, task, lambda *_: None, stats=stats, meta={},
+                  backend=Interrupting())  # type: ignore[arg-type]
+    assert stats.interrupted
+
+
 @pytest.mark.parametrize("raised", ["wrapped", "bug"])
 def test_the_cli_reports_a_wrapped_ctrl_c_as_an_interruption(
         raised: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
