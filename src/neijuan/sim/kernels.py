@@ -910,8 +910,11 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
             # needed: time originating on work AI cannot do, or cannot do more cheaply than this
             # person (their wage per efficiency unit against AI's price for the same work)
             # (branch-free: whether AI is cheaper than this person is a coin toss for the
-            # predictor)
-            needed = ag - (par[j, _W_REPLACEABLE] if pay > par[j, _W_AI_UNIT_COST] * h else 0.0)
+            # predictor where AI's price is near the wage, as before AI spreads. Written as a
+            # select between a value and 0, LLVM made it a branch around the value's load:
+            # measured, a fifth of this pass in the burn-in. The product by 0 or 1 is exact.)
+            replaced = par[j, _W_REPLACEABLE] * (1.0 if pay > par[j, _W_AI_UNIT_COST] * h else 0.0)
+            needed = ag - replaced
             occ_sums[j, 6] += 1.0 if needed < needed_threshold else 0.0
             human = (par[j, _W_HUMAN0] + par[j, _W_HUMAN1] * z) * kt
             machine = par[j, _W_MACHINE0] + par[j, _W_MACHINE1] * z
