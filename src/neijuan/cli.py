@@ -144,6 +144,13 @@ def main() -> None:
         sys.argv[1:] = [*flags, *(a for a in args if a not in flags)]
     try:
         app()
+    except SystemExit as stop:
+        # Typer ends a command that a Ctrl-C stops with exit 130 and not a word (it raises its
+        # Exit from the KeyboardInterrupt); one that has said why it stopped raises its own Exit
+        said = stop.__context__
+        if stop.code == 130 and said is not None and isinstance(said.__cause__, KeyboardInterrupt):
+            err_console.print("interrupted", style="bold red")
+        raise
     except (KeyboardInterrupt, Exception) as exc:
         if _state["debug"]:
             raise

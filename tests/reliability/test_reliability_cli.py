@@ -283,3 +283,37 @@ def test_manifest_is_json_with_the_promised_fields(tmp_path: Path) -> None:
         raise RuntimeError("crash")
     assert read_manifest(tmp_path / "r", checksums=True)["command"] == "neijuan x"  # old, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+@pytest.mark.parametrize("says_why", [False, True])
+def test_a_ctrl_c_in_a_command_says_interrupted_once(
+        says_why: bool, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Typer ends a command that a Ctrl-C stops with exit 130 and no word, so ``neijuan
+    simulate`` stopped silently; the CLI now says 'interrupted'. A command that says why it
+    stopped (a sweep: how many rows are stored) and raises its own exit is not repeated."""
+    import typer
+
+    import neijuan.cli as cli
+
+    app = typer.Typer()
+
+    @app.command()
+    def work() -> None:
+        if says_why:
+            typer.echo("stopped: 4 of 10 rows are stored", err=True)
+            raise typer.Exit(130)
+        raise KeyboardInterrupt
+
+    @app.command()
+    def other() -> None:  # (two commands: the first is not the app's only one)
+        pass
+
+    monkeypatch.setattr(cli, "app", app)
+    monkeypatch.setattr(sys, "argv", ["neijuan", "work"])
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 130
+    assert ("interrupted" in err) != says_why
+    assert ("rows are stored" in err) == says_why
