@@ -8,7 +8,8 @@ with the kernels of ``REV`` (``src/neijuan/sim/kernels.py`` as it was at that re
 as a module of its own) and with this tree's, ``B`` periods each, alternating for ``R`` rounds.
 Both versions then see the same minutes and the same state. It prints each version's CPU time
 a period and the median of the rounds' ratios. This is valid only for changes to the kernels:
-the benchmark refuses to run when anything else under ``src/neijuan`` differs from ``REV``.
+the benchmark refuses to run when anything else under ``src/neijuan`` differs from ``REV`` (but
+``codegen.py``, the kernels' compile options).
 First it checks that the two versions give the same bits: two fresh models, one with each
 version, step the same quarters, and their state digests are compared. When they differ, the
 state under alternation is a mix of the two versions, and the benchmark says so.
@@ -41,6 +42,7 @@ from neijuan.sim.model import LabourMarket
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNELS = "src/neijuan/sim/kernels.py"
+CODEGEN = "src/neijuan/sim/codegen.py"  # (how the kernels are compiled: part of them here)
 
 
 def _git(*args: str) -> subprocess.CompletedProcess[str]:
@@ -62,8 +64,9 @@ def kernels_at(rev: str, folder: Path) -> ModuleType:
 
 
 def only_kernels_differ(rev: str) -> list[str]:
-    """Files under src/neijuan, other than the kernels, that differ from ``rev``."""
-    out = _git("diff", "--name-only", rev, "--", "src/neijuan", f":!{KERNELS}")
+    """Files under src/neijuan, other than the kernels and their compile options, that differ
+    from ``rev``."""
+    out = _git("diff", "--name-only", rev, "--", "src/neijuan", f":!{KERNELS}", f":!{CODEGEN}")
     if out.returncode != 0:
         raise SystemExit(f"git diff against {rev!r} failed: {out.stderr.strip()}")
     return [line for line in out.stdout.splitlines() if line.endswith(".py")]

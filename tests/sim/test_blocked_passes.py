@@ -363,3 +363,66 @@ def test_the_block_functions_can_declare_their_arrays_unaliased() -> None:
     ir = next(iter(copy.inspect_llvm().values()))
     header = next(line for line in ir.splitlines() if line.startswith("define") and "copy" in line)
     assert header.count("noalias") >= 4  # (each array's data and meminfo pointers, both arrays)
+
+
+def _host_has_avx512() -> bool:
+    import llvmlite.binding as llvm
+
+    return "+avx512f" in llvm.get_host_cpu_features().flatten().split(",")
+
+
+def test_the_passes_ask_for_the_widest_vectors() -> None:
+    """The passes are compiled with ``kernels.WIDE``: each function marked for 512-bit vectors
+    (LLVM's tuning for Intel's AVX-512 processors otherwise keeps them at 256 bits). Where the
+    processor has AVX-512 the marked loop uses its 512-bit registers and the unmarked one does
+    not; a Numba that no longer takes the mapping would leave the passes at half width."""
+    from numba import njit
+
+    from neijuan.sim.codegen import PREFER_VECTOR_WIDTH
+
+    assert "pipeline_class" in kern.WIDE
+
+    def scale(src: NDArray[np.float32], dst: NDArray[np.float32]) -> None:
+        for i in range(src.size):
+            dst[i] = src[i] * np.float32(2.0) + np.float32(1.0)
+
+    wide = njit(**kern.WIDE)(scale)
+    plain = njit(scale)
+    src = np.arange(1000, dtype=np.float32)
+    for fn in (wide, plain):
+        dst = np.zeros_like(src)
+        fn(src, dst)
+        assert dst.tolist() == (src * 2 + 1).tolist()
+    ir = next(iter(wide.inspect_llvm().values()))
+    header = next(line for line in ir.splitlines() if line.startswith("define") and "scale" in line
+                  and "cpython" not in line)
+    attributes = header.rsplit("#", 1)[-1].split()[0]  # the function's attribute group
+    group = next(line for line in ir.splitlines() if line.startswith(f"attributes #{attributes}"))
+    assert PREFER_VECTOR_WIDTH in group
+    if _host_has_avx512():
+        assert "zmm" in next(iter(wide.inspect_asm().values()))
+        assert "zmm" not in next(iter(plain.inspect_asm().values()))
+
+
+def test_the_bars_have_the_same_bits_at_any_vector_width() -> None:
+    """The bars' Newton sums are added in a fixed order (eight running sums, then a fixed
+    tree), not in the order the vectoriser's lanes give: compiled without the wide vectors, the
+    solver gives the same bits on random histograms. (Left to the vectoriser, the sums moved the
+    bars, so every Tullock result, in the last bits between 256-bit and 512-bit code. Where the
+    processor has no AVX-512 both compile alike and agree anyway.)"""
+    from numba import njit
+
+    options = {k: v for k, v in kern.solve_bars.targetoptions.items() if k != "nopython"}
+    narrow = njit(**options)(kern.solve_bars.py_func)  # (the same options, less the width)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        n_occ, n_bins = 6, 200
+        hist_n = np.where(rng.random((n_occ, n_bins)) < 0.3,
+                          rng.integers(1, 50, (n_occ, n_bins)), 0).astype(np.float64)
+        hist_x = hist_n * rng.normal(0.0, 3.0, (n_occ, n_bins))
+        candidates = hist_n.sum(axis=1)
+        positions = np.floor(candidates * rng.uniform(0.2, 1.1, n_occ))
+        warm = rng.normal(0.0, 2.0, n_occ)
+        expected = narrow(hist_n, hist_x, positions, candidates, warm)
+        assert kern.solve_bars(hist_n, hist_x, positions, candidates, warm).tobytes() == \
+            expected.tobytes()

@@ -15,12 +15,12 @@ loop the C library's calls kept the passes scalar and waiting on each row's chai
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from neijuan.sim.codegen import NOALIAS, WIDE
 from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT, NO_POSITIONS
 from neijuan.sim.effort import A_MAX, A_MIN, N_A
 from neijuan.sim.rng import std_normal, uniform, uniform2
@@ -42,28 +42,8 @@ FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 FAST_ORDERED = {"nsz", "arcp", "contract", "afn"}
 
 
-def _noalias() -> dict[str, Any]:
-    """``noalias=True`` for :func:`numba.njit` where this Numba takes it, else nothing.
-
-    Numba gives a compiled function's array arguments no ``noalias``, so LLVM cannot prove
-    that a loop's stores into one array miss the per-occupation values it reads from another by
-    index (not an affine index: no bounds to check at run time), and keeps the loop scalar. The
-    block functions below are never given two arguments that overlap where one is written, so
-    they declare it, and their loops are vectorised. Numba has the flag (its parallel back end
-    sets it) but does not map it to an ``njit`` option; it is mapped here. Where a Numba release
-    moves it, they compile without it: scalar loops, the same results."""
-    try:
-        from numba.core import cpu, options
-
-        if not hasattr(cpu.CPUTargetOptions, "noalias"):
-            cpu.CPUTargetOptions.noalias = options.TargetOptions.Mapping("noalias")
-    except (ImportError, AttributeError):  # pragma: no cover - a Numba without the flag
-        return {}
-    return {"noalias": True}
-
-
-NOALIAS: dict[str, Any] = _noalias()
 LOGISTIC_SD = 0.5513288954217920  # sqrt(3) / pi: logistic noise of unit variance
+LANES = 8  # running sums of the bars' Newton sums, written out (a fixed order: see solve_bars)
 BLOCK = 256  # rows per block of the passes that do their transcendental maths apart
 # Row and block indices are unsigned too (see occupation indices above): a signed `start + q`
 # kept every row access of the blocked passes testing for a negative index, and LLVM from
@@ -89,7 +69,7 @@ def efficiency(skill: float, z: float, aug_gain: float) -> float:  # pragma: no 
 
 
 # ------------------------------------------------------------------------------ step 2: production
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, fastmath=FAST, error_model="numpy", **WIDE)
 def production_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                     skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
                     aug_gain: NDArray[np.float64],
@@ -105,7 +85,7 @@ def production_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             efficiency_units[o] += efficiency(skill[i], ai_skill[i], aug_gain[o])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", **WIDE)
 def skill_moments_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                        skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
                        out: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
@@ -123,7 +103,7 @@ def skill_moments_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             out[o, 2] += sz * z
 
 # ---------------------------------------------------------------------------- step 4: labour supply
-@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True, **WIDE)
 def retire_pass(status: NDArray[np.int8], wage: NDArray[np.float32], key: np.uint64,
                 hazard: float, separation: float, flows: NDArray[np.float64]
                 ) -> int:  # pragma: no cover - compiled
@@ -210,7 +190,7 @@ def _search(cdf_row: NDArray[np.float64], u: float) -> int:  # pragma: no cover 
     return lo
 
 
-@njit(cache=True, fastmath=FAST_ORDERED, error_model="numpy", inline="never", **NOALIAS)
+@njit(cache=True, fastmath=FAST_ORDERED, error_model="numpy", inline="never", **NOALIAS, **WIDE)
 def _score_block(m: int, status: NDArray[np.int8], degree: NDArray[np.uint8],
                  log_skill: NDArray[np.float32], mark: NDArray[np.float32],
                  signal: NDArray[np.float32], tests: NDArray[np.float32],
@@ -244,7 +224,7 @@ def _score_block(m: int, status: NDArray[np.int8], degree: NDArray[np.uint8],
         centers[q] = center[j]
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True, **WIDE)
 def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
                skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
@@ -368,7 +348,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     entered[0] = filled
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, fastmath=FAST_ORDERED, error_model="numpy", **WIDE)
 def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
                positions: NDArray[np.float64], candidates: NDArray[np.float64],
                warm: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - compiled
@@ -377,8 +357,10 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
     from last quarter's bar. Occupations with no more candidates than positions get no bar."""
     n_occ, n_bins = hist_n.shape
     bar = np.full(n_occ, NO_BAR)
-    counts = np.empty(n_bins)
-    means = np.empty(n_bins)
+    counts = np.zeros(n_bins + LANES)  # (padded to whole groups of lanes with empty cells)
+    means = np.zeros(n_bins + LANES)
+    won_cells = np.empty(n_bins + LANES)
+    slope_cells = np.empty(n_bins + LANES)
     for o in range(n_occ):
         m = positions[o]
         if candidates[o] <= m:
@@ -406,16 +388,44 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
                 lo = min(lo, mu)
                 hi = max(hi, mu)
                 k += 1
+        padded = -(-k // LANES) * LANES
+        counts[k:padded] = 0.0  # (an empty cell adds exactly nothing)
+        means[k:padded] = means[0]
         lo -= 60.0
         hi += 60.0
         x = warm[o] if lo < warm[o] < hi else 0.5 * (lo + hi)
         for _ in range(200):
-            won = 0.0
-            slope = 0.0
-            for q in range(k):  # (vectorised: the logistic is branch-free)
+            # each cell's share of the winners and of the slope (vectorised: the logistic is
+            # branch-free), then their sums in LANES running sums, cell q into sum q % LANES,
+            # added up in a fixed tree: the same order whatever the width of the processor's
+            # vectors (a sum left to the vectoriser is added in the order its vectors give: the
+            # bars, so every Tullock result, differed in the last bits between 256-bit and
+            # 512-bit code)
+            for q in range(padded):
                 p = logistic(min(max(means[q] - x, -40.0), 40.0))
-                won += counts[q] * p
-                slope += counts[q] * p * (1.0 - p)
+                won_cells[q] = counts[q] * p
+                slope_cells[q] = counts[q] * p * (1.0 - p)
+            w0 = w1 = w2 = w3 = w4 = w5 = w6 = w7 = 0.0
+            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+            for g in range(0, padded, LANES):
+                w0 += won_cells[g]
+                w1 += won_cells[g + 1]
+                w2 += won_cells[g + 2]
+                w3 += won_cells[g + 3]
+                w4 += won_cells[g + 4]
+                w5 += won_cells[g + 5]
+                w6 += won_cells[g + 6]
+                w7 += won_cells[g + 7]
+                s0 += slope_cells[g]
+                s1 += slope_cells[g + 1]
+                s2 += slope_cells[g + 2]
+                s3 += slope_cells[g + 3]
+                s4 += slope_cells[g + 4]
+                s5 += slope_cells[g + 5]
+                s6 += slope_cells[g + 6]
+                s7 += slope_cells[g + 7]
+            won = ((w0 + w1) + (w2 + w3)) + ((w4 + w5) + (w6 + w7))
+            slope = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
             excess = won - m
             if abs(excess) < 1e-9 * max(m, 1.0):
                 break
@@ -431,7 +441,7 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
     return bar
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy", inline="never", **NOALIAS)
+@njit(cache=True, fastmath=FAST, error_model="numpy", inline="never", **NOALIAS, **WIDE)
 def _lottery_block(m: int, status: NDArray[np.int8], occ: NDArray[np.int16],
                    signal: NDArray[np.float32], effort: NDArray[np.float32],
                    bar: NDArray[np.float64], inv_noise: NDArray[np.float64], r: float,
@@ -452,7 +462,7 @@ def _lottery_block(m: int, status: NDArray[np.int8], occ: NDArray[np.int16],
         won[q] = (np.int8(2) if wins else np.int8(1)) if live else np.int8(0)
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy", nogil=True, **WIDE)
 def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                         signal: NDArray[np.float32], effort: NDArray[np.float32],
                         bar: NDArray[np.float64], noise: NDArray[np.float64], r: float,
@@ -478,7 +488,7 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                 n_won[np.uint64(occ[i])] += 1.0
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, fastmath=FAST, error_model="numpy", **WIDE)
 def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                     score: NDArray[np.float32], bar: NDArray[np.float64],
                     center: NDArray[np.float64], half_width: float, n_bins: int,
@@ -516,7 +526,7 @@ def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             won[i] = 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", **WIDE)
 def trim_quota(to_keep: NDArray[np.float64], to_see: NDArray[np.float64],
                n_chunk: NDArray[np.float64]
                ) -> tuple[bool, NDArray[np.float64]]:  # pragma: no cover - compiled
@@ -539,7 +549,7 @@ def trim_quota(to_keep: NDArray[np.float64], to_see: NDArray[np.float64],
     return True, kept
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, **WIDE)
 def trim_ranks(drops: NDArray[np.int64], n_won: NDArray[np.int64], key: np.uint64
                ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
     """The ranks the trim drops, ``(drop_ranks, drop_start)`` as :func:`settle_pass` reads them: in
@@ -572,7 +582,7 @@ def trim_ranks(drops: NDArray[np.int64], n_won: NDArray[np.int64], key: np.uint6
 
 
 # ------------------------------------- steps 5-9: settle the contest, effort, learning, wages
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, fastmath=FAST, error_model="numpy", **WIDE)
 def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                     tenure: NDArray[np.int16], won: NDArray[np.int8], signal: NDArray[np.float32],
                     effort: NDArray[np.float32], skill: NDArray[np.float32],
@@ -714,7 +724,7 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
                 effort[i] = e + adjustment * (target[q] - e)
 
 
-@njit(cache=True, fastmath=FAST_ORDERED, error_model="numpy", inline="never", **NOALIAS)
+@njit(cache=True, fastmath=FAST_ORDERED, error_model="numpy", inline="never", **NOALIAS, **WIDE)
 def _learning_block(m: int, status: NDArray[np.int8], occ: NDArray[np.int16],
                     degree: NDArray[np.uint8], gains: NDArray[np.float32],
                     ai_focus: NDArray[np.float64], log_skill: NDArray[np.float32],
@@ -772,7 +782,7 @@ def _learning_block(m: int, status: NDArray[np.int8], occ: NDArray[np.int16],
         exact_b[q] = live & (abs(delta) >= 0.02)
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, fastmath=FAST, error_model="numpy", **WIDE)
 def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArray[np.uint8],
                  effort: NDArray[np.float32], log_skill: NDArray[np.float32],
                  skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
@@ -973,7 +983,7 @@ def _settle_work(status: NDArray[np.int8], occ: NDArray[np.int16], degree: NDArr
     blame_sums[4] = fail_mb
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, **WIDE)
 def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                 degree: NDArray[np.uint8], tenure: NDArray[np.int16], won: NDArray[np.int8],
                 signal: NDArray[np.float32], effort: NDArray[np.float32],
