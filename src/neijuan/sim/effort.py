@@ -29,6 +29,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from neijuan.sim.constants import LOGISTIC, NO_EFFORT, NORMAL  # noqa: F401 - re-exported
+from neijuan.sim.exact import known_side
 
 RHO_MIN, RHO_MAX, N_RHO = 0.01, 100.0, 241
 A_MIN, A_MAX, N_A = -40.0, 60.0, 2001
@@ -62,9 +63,78 @@ def dlog_density(z: float, kind: int) -> float:  # pragma: no cover - compiled
     return -z
 
 
+TABLE_ROOT_TOL = 1e-13  # |g| (relative to its terms' size) beyond which a side is certain
+
+
+@njit(inline="always", cache=True)
+def _g(z: float, rho: float, a: float, kind: int) -> float:  # pragma: no cover - compiled
+    """The first-order condition g(z) = ln f(z) - rho z + a, as the bisection evaluates it."""
+    return log_density(z, kind) - rho * z + a
+
+
+@njit(inline="always", cache=True)
+def _g_and_slope(z: float, rho: float, a: float, kind: int
+                 ) -> tuple[float, float]:  # pragma: no cover - compiled
+    """g(z) and g'(z) for Newton's method (one exponential for both in the logistic case; not
+    the bisection's bits, which Newton does not need)."""
+    if kind == LOGISTIC:
+        az = abs(z)
+        e = math.exp(-az)
+        below_half = e / (1.0 + e)  # F(-|z|)
+        f_z = 1.0 - below_half if z >= 0 else below_half
+        return -az - 2.0 * math.log1p(e) - rho * z + a, 1.0 - 2.0 * f_z - rho
+    return -0.5 * z * z - 0.9189385332046727 - rho * z + a, -z - rho
+
+
+@njit(cache=True, error_model="numpy")
+def _root_threshold(lo: float, hi: float, start: float, rho: float, a: float, kind: int
+                    ) -> tuple[float, float, bool]:  # pragma: no cover - compiled
+    """``(t, margin, ok)``: the bisection of :func:`_solve_table` on ``[lo, hi]`` (``g(lo) >= 0
+    >= g(hi)``, g falling on it) decides "up" at every midpoint below t - margin and "down"
+    above t + margin. ``ok`` False: not shown (every midpoint is evaluated).
+
+    g is concave (the log of a log-concave density less a line), so Newton's iterates from a
+    point right of the root (``start``, or ``hi``) fall to it without passing it. The sides are
+    then checked: g at t - margin and t + margin beyond ``TABLE_ROOT_TOL`` times the largest
+    size of g's terms on the interval (some 450 units in the last place of it, a hundred times
+    what the rounding of g's three terms can move it); g falls on the interval, so every
+    midpoint beyond them is on the same side, as the bisection would compute it."""
+    z = start if lo < start < hi and _g(start, rho, a, kind) <= 0.0 else hi
+    for _ in range(60):
+        value, slope = _g_and_slope(z, rho, a, kind)
+        if not slope < 0.0:
+            break
+        step = value / slope
+        z -= step
+        if not lo <= z <= hi:
+            return 0.0, 0.0, False
+        if abs(step) <= 1e-15 * max(abs(z), 1.0):
+            break
+    # the largest size of g's terms on [lo, hi] (ln f within |z| + ln 4, or z^2 / 2 + 1)
+    reach = max(abs(lo), abs(hi))
+    size = abs(a) + rho * reach + (reach + 1.4 if kind == LOGISTIC else 0.5 * reach * reach + 1.0)
+    _, slope = _g_and_slope(z, rho, a, kind)
+    margin = max(2.0 * TABLE_ROOT_TOL * size / max(-slope, 1e-300), 1e-13 * max(abs(z), 1.0))
+    for _ in range(4):  # (a wider margin where a check fails)
+        below, above = z - margin, z + margin
+        good = below <= lo or _g(below, rho, a, kind) > TABLE_ROOT_TOL * size
+        good = good and (above >= hi or _g(above, rho, a, kind) < -TABLE_ROOT_TOL * size)
+        if good:
+            return z, margin, True
+        margin *= 8.0
+    return 0.0, 0.0, False
+
+
 @njit(cache=True, error_model="numpy")
 def _solve_table(rhos: NDArray[np.float64], a_grid: NDArray[np.float64], kind: int
                  ) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """The root of g on its decreasing branch for every (rho, a), by bisection to 1e-12.
+
+    The bisection is replayed (:func:`neijuan.sim.exact.known_side`): Newton's root, from the
+    last cell's, decides every midpoint clearly on one side of it, and only the few within a
+    hair of it are evaluated. Its bits are the full bisection's (a test compares the two);
+    it takes a third of the time (the table is built once a process, on the first run of each
+    contest rule)."""
     out = np.empty((rhos.size, a_grid.size))
     for i in range(rhos.size):
         rho = rhos[i]
@@ -73,25 +143,37 @@ def _solve_table(rhos: NDArray[np.float64], a_grid: NDArray[np.float64], kind: i
             zc = -1.0e3 if rho >= 1.0 else math.log((1.0 - rho) / (1.0 + rho))
         else:
             zc = -rho
+        last = math.nan  # the root of the cell before (a rises along the row: so does the root)
         for j in range(a_grid.size):
             a = a_grid[j]
             zlo = zc
-            glo = log_density(zlo, kind) - rho * zlo + a
+            glo = _g(zlo, rho, a, kind)
             if glo < 0.0:
                 out[i, j] = NO_EFFORT
                 continue
             zhi = max(zlo, 0.0) + 1.0
-            while log_density(zhi, kind) - rho * zhi + a > 0.0:
+            while _g(zhi, rho, a, kind) > 0.0:
                 zhi = zhi * 2.0 + 1.0
+            # a point right of the root: one Newton step from the last root, left of this one
+            # (g concave: the step lands at or beyond the root)
+            start = zhi
+            if last == last:
+                value, slope = _g_and_slope(last, rho, a, kind)
+                if slope < 0.0:
+                    start = last - value / slope
+            t, margin, shown = _root_threshold(zlo, zhi, start, rho, a, kind)
             for _ in range(200):
                 zm = 0.5 * (zlo + zhi)
-                if log_density(zm, kind) - rho * zm + a > 0.0:
+                side = known_side(zm, t, margin, shown)
+                up = side == 1 if side >= 0 else _g(zm, rho, a, kind) > 0.0
+                if up:
                     zlo = zm
                 else:
                     zhi = zm
                 if zhi - zlo < 1e-12:
                     break
             z = 0.5 * (zlo + zhi)
+            last = z
             if cdf(z, kind) * rho < math.exp(log_density(z, kind)):
                 out[i, j] = NO_EFFORT  # the interior optimum pays less than no effort
             else:

@@ -20,7 +20,7 @@ from neijuan.config import AgencyParams, AIParams, Scenario
 from neijuan.sim import phase_kernels
 from neijuan.sim.constants import NO_BAR, NO_POSITIONS
 from neijuan.sim.economy import Economy
-from neijuan.sim.exact import np_maximum, numpy_sum
+from neijuan.sim.exact import known_side, np_maximum, numpy_sum
 
 F64 = NDArray[np.float64]
 
@@ -215,19 +215,6 @@ def _review_bisection_numpy(scale: F64, rate: float, cap: float) -> F64:
     return 0.5 * (lo + hi)
 
 
-@njit(inline="always", cache=True)
-def _known_side(mid: float, t: float, margin: float, shown: bool
-                ) -> int:  # pragma: no cover - compiled
-    """A replayed bisection's decision at ``mid`` where it is known without the test: 1 "up"
-    (below t - margin), 0 "down" (above t + margin), -1 to be tested (within the margin, or the
-    threshold not shown)."""
-    if shown and mid < t - margin:
-        return 1
-    if shown and mid > t + margin:
-        return 0
-    return -1
-
-
 REVIEW_ROOT_TOL = 1e-11  # |target - mid| (relative) beyond which a decision is certain
 
 
@@ -300,7 +287,7 @@ def _review_bisection(blame_prob: F64, machine: F64, ai_failure: float, coeffici
         hi = cap
         for k in range(steps):
             mid = 0.5 * (lo + hi)
-            side = _known_side(mid, t, margin, shown)
+            side = known_side(mid, t, margin, shown)
             if side >= 0:
                 up = side == 1
             else:
@@ -506,7 +493,7 @@ def _ai_input(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64
                                          inv_s, cobb)
         for _ in range(AI_HALVINGS):
             mid = 0.5 * (lo + hi)
-            side = _known_side(mid, t, margin, shown)
+            side = known_side(mid, t, margin, shown)
             if side >= 0:
                 up = side == 1
             else:

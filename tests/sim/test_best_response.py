@@ -1,0 +1,86 @@
+"""The best-response table: its replayed bisection gives the full bisection's bits."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numba import njit
+from numpy.typing import NDArray
+
+from neijuan.sim import effort
+from neijuan.sim.effort import LOGISTIC, NO_EFFORT, NORMAL, cdf, log_density
+
+
+@njit(error_model="numpy")
+def _bisection_table(rhos: NDArray[np.float64], a_grid: NDArray[np.float64], kind: int
+                     ) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """The table as the bisection computes it with every midpoint evaluated (the statement the
+    replay must reproduce)."""
+    out = np.empty((rhos.size, a_grid.size))
+    for i in range(rhos.size):
+        rho = rhos[i]
+        if kind == LOGISTIC:
+            zc = -1.0e3 if rho >= 1.0 else math.log((1.0 - rho) / (1.0 + rho))
+        else:
+            zc = -rho
+        for j in range(a_grid.size):
+            a = a_grid[j]
+            zlo = zc
+            if log_density(zlo, kind) - rho * zlo + a < 0.0:
+                out[i, j] = NO_EFFORT
+                continue
+            zhi = max(zlo, 0.0) + 1.0
+            while log_density(zhi, kind) - rho * zhi + a > 0.0:
+                zhi = zhi * 2.0 + 1.0
+            for _ in range(200):
+                zm = 0.5 * (zlo + zhi)
+                if log_density(zm, kind) - rho * zm + a > 0.0:
+                    zlo = zm
+                else:
+                    zhi = zm
+                if zhi - zlo < 1e-12:
+                    break
+            z = 0.5 * (zlo + zhi)
+            if cdf(z, kind) * rho < math.exp(log_density(z, kind)):
+                out[i, j] = NO_EFFORT
+            else:
+                out[i, j] = z
+    return out
+
+
+@pytest.mark.parametrize("kind", [LOGISTIC, NORMAL])
+def test_the_replayed_table_is_the_full_bisections_bit_for_bit(kind: int) -> None:
+    """Every cell of the engine's table (241 x 2,001) against the bisection that evaluates every
+    midpoint: the replay decides most midpoints from Newton's root without evaluating them, and
+    must decide each as the evaluation would."""
+    log_rho, a_grid, table = effort.best_response_table(kind)
+    expected = _bisection_table(np.exp(log_rho), a_grid, kind)
+    assert table.tobytes() == expected.tobytes()
+    assert (table > NO_EFFORT / 2).sum() > table.size // 3  # (most cells take part)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(math.log(effort.RHO_MIN), math.log(effort.RHO_MAX)),
+       st.floats(effort.A_MIN, effort.A_MAX), st.sampled_from([LOGISTIC, NORMAL]))
+def test_the_replayed_root_decides_as_the_evaluation_off_the_grid(log_rho: float, a: float,
+                                                                  kind: int) -> None:
+    """Off the table's grid too (rho and a anywhere in its range, each cell on its own, with no
+    last root to start from): the same bits as the full bisection."""
+    rhos, grid = np.array([math.exp(log_rho)]), np.array([a])
+    got = effort._solve_table(rhos, grid, kind)
+    assert got.tobytes() == _bisection_table(rhos, grid, kind).tobytes()
+
+
+def test_the_threshold_is_refused_where_newton_leaves_the_interval() -> None:
+    """A root finder that cannot place the root inside the bracket shows nothing (then every
+    midpoint is evaluated): here the bracket [0, 1] lies wholly left of the root."""
+    rho, a = 0.5, 40.0  # (the root is near a / (1 + rho) = 27)
+    t, margin, shown = effort._root_threshold(0.0, 1.0, 1.0, rho, a, LOGISTIC)
+    assert not shown
+    t, margin, shown = effort._root_threshold(0.0, 64.0, 64.0, rho, a, LOGISTIC)
+    assert shown and 0.0 < margin < 1e-6
+    assert effort._g(t - margin, rho, a, LOGISTIC) > 0.0 > effort._g(t + margin, rho, a, LOGISTIC)
