@@ -348,6 +348,24 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     entered[0] = filled
 
 
+@njit(inline="always", cache=True)
+def _lane_sum(cells: NDArray[np.float64], padded: int) -> float:  # pragma: no cover - compiled
+    """The sum of ``cells[:padded]`` (a multiple of :data:`LANES`) in LANES running sums, cell q
+    into sum q % LANES, added up in a fixed tree: the same bits whatever the width of the
+    processor's vectors (the compiler may run the eight sums as one vector)."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    for g in range(0, padded, LANES):
+        s0 += cells[g]
+        s1 += cells[g + 1]
+        s2 += cells[g + 2]
+        s3 += cells[g + 3]
+        s4 += cells[g + 4]
+        s5 += cells[g + 5]
+        s6 += cells[g + 6]
+        s7 += cells[g + 7]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
 @njit(cache=True, fastmath=FAST_ORDERED, error_model="numpy", **WIDE)
 def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
                positions: NDArray[np.float64], candidates: NDArray[np.float64],
@@ -396,36 +414,15 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
         x = warm[o] if lo < warm[o] < hi else 0.5 * (lo + hi)
         for _ in range(200):
             # each cell's share of the winners and of the slope (vectorised: the logistic is
-            # branch-free), then their sums in LANES running sums, cell q into sum q % LANES,
-            # added up in a fixed tree: the same order whatever the width of the processor's
-            # vectors (a sum left to the vectoriser is added in the order its vectors give: the
-            # bars, so every Tullock result, differed in the last bits between 256-bit and
-            # 512-bit code)
+            # branch-free), then their sums in a fixed order (a sum left to the vectoriser is
+            # added in the order its vectors give: the bars, so every Tullock result, differed
+            # in the last bits between 256-bit and 512-bit code)
             for q in range(padded):
                 p = logistic(min(max(means[q] - x, -40.0), 40.0))
                 won_cells[q] = counts[q] * p
                 slope_cells[q] = counts[q] * p * (1.0 - p)
-            w0 = w1 = w2 = w3 = w4 = w5 = w6 = w7 = 0.0
-            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-            for g in range(0, padded, LANES):
-                w0 += won_cells[g]
-                w1 += won_cells[g + 1]
-                w2 += won_cells[g + 2]
-                w3 += won_cells[g + 3]
-                w4 += won_cells[g + 4]
-                w5 += won_cells[g + 5]
-                w6 += won_cells[g + 6]
-                w7 += won_cells[g + 7]
-                s0 += slope_cells[g]
-                s1 += slope_cells[g + 1]
-                s2 += slope_cells[g + 2]
-                s3 += slope_cells[g + 3]
-                s4 += slope_cells[g + 4]
-                s5 += slope_cells[g + 5]
-                s6 += slope_cells[g + 6]
-                s7 += slope_cells[g + 7]
-            won = ((w0 + w1) + (w2 + w3)) + ((w4 + w5) + (w6 + w7))
-            slope = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+            won = _lane_sum(won_cells, padded)
+            slope = _lane_sum(slope_cells, padded)
             excess = won - m
             if abs(excess) < 1e-9 * max(m, 1.0):
                 break
