@@ -12,7 +12,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from neijuan.sim import effort
-from neijuan.sim.effort import LOGISTIC, NO_EFFORT, NORMAL, cdf, log_density
+from neijuan.sim.effort import LOGISTIC, NO_EFFORT, NORMAL, branch_start, cdf, log_density
 
 
 @njit(error_model="numpy")
@@ -23,10 +23,7 @@ def _bisection_table(rhos: NDArray[np.float64], a_grid: NDArray[np.float64], kin
     out = np.empty((rhos.size, a_grid.size))
     for i in range(rhos.size):
         rho = rhos[i]
-        if kind == LOGISTIC:
-            zc = -1.0e3 if rho >= 1.0 else math.log((1.0 - rho) / (1.0 + rho))
-        else:
-            zc = -rho
+        zc = branch_start(rho, kind)
         for j in range(a_grid.size):
             a = a_grid[j]
             zlo = zc

@@ -73,6 +73,14 @@ def _g(z: float, rho: float, a: float, kind: int) -> float:  # pragma: no cover 
 
 
 @njit(inline="always", cache=True)
+def branch_start(rho: float, kind: int) -> float:  # pragma: no cover - compiled
+    """Where g's decreasing branch starts: g'(z) = dlog_density(z) - rho < 0 for z above it."""
+    if kind == LOGISTIC:
+        return -1.0e3 if rho >= 1.0 else math.log((1.0 - rho) / (1.0 + rho))
+    return -rho
+
+
+@njit(inline="always", cache=True)
 def _g_and_slope(z: float, rho: float, a: float, kind: int
                  ) -> tuple[float, float]:  # pragma: no cover - compiled
     """g(z) and g'(z) for Newton's method (one exponential for both in the logistic case; not
@@ -138,11 +146,7 @@ def _solve_table(rhos: NDArray[np.float64], a_grid: NDArray[np.float64], kind: i
     out = np.empty((rhos.size, a_grid.size))
     for i in range(rhos.size):
         rho = rhos[i]
-        # start of the decreasing branch: g'(z) = dlog_density(z) - rho < 0 for z > zc
-        if kind == LOGISTIC:
-            zc = -1.0e3 if rho >= 1.0 else math.log((1.0 - rho) / (1.0 + rho))
-        else:
-            zc = -rho
+        zc = branch_start(rho, kind)
         last = math.nan  # the root of the cell before (a rises along the row: so does the root)
         for j in range(a_grid.size):
             a = a_grid[j]
