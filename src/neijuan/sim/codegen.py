@@ -48,8 +48,8 @@ def _wide() -> dict[str, Any]:
     the client parts with AVX-512) prefers 256-bit vectors, against the clock slow-down of the
     first of them; Numba compiles for the host with that tuning. The passes' vectorised loops
     (logarithms, exponentials, draws over a block of rows) then do half the work an
-    instruction could. Measured on an AVX-512 Xeon: the full step 18% faster at 10^6 workers
-    (docs/performance.md, sixth round). On a processor without AVX-512 the attribute changes
+    instruction could. Measured on an AVX-512 Xeon: 7% of a quarter at 10^6 workers, in-model and
+    alternated (docs/performance.md, sixth round). On a processor without AVX-512 the attribute changes
     nothing (the vectors stay as wide as the registers), and LLVM's tuning for AMD's Zen 4 and 5
     already uses 512 bits.
 

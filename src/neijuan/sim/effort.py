@@ -141,7 +141,7 @@ def _solve_table(rhos: NDArray[np.float64], a_grid: NDArray[np.float64], kind: i
     The bisection is replayed (:func:`neijuan.sim.exact.known_side`): Newton's root, from the
     last cell's, decides every midpoint clearly on one side of it, and only the few within a
     hair of it are evaluated. Its bits are the full bisection's (a test compares the two);
-    it takes a third of the time (the table is built once a process, on the first run of each
+    it takes about half the time (the table is built once a process, on the first run of each
     contest rule)."""
     out = np.empty((rhos.size, a_grid.size))
     for i in range(rhos.size):
