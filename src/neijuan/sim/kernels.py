@@ -479,10 +479,14 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
         _lottery_block(m, status[start:start + m], occ[start:start + m],
                        signal[start:start + m], effort[start:start + m], bar, inv_noise, r,
                        key, start, won[start:start + m])
-        for q in range(m):  # (the winners' count: exact in any order)
+        # the winners' count (exact in any order), branch-free: a loser adds 0 to occupation
+        # 0. Where applicants are many, winning is a coin toss for the predictor: measured at
+        # 10^6 with 31% unemployed, the pass 5.8 -> 4.0 ms; written as a test or a select,
+        # the compiler kept the branch.
+        for q in range(m):
             i = start + q
-            if won[i] == 2:
-                n_won[np.uint64(occ[i])] += 1.0
+            wins = np.int64(won[i] == 2)
+            n_won[np.uint64(np.int64(occ[i]) * wins)] += np.float64(wins)
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy", **WIDE)
