@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from numba import njit
 from numpy.typing import NDArray
 
-from neijuan.sim import effort
+from neijuan.sim import effort, libm
 from neijuan.sim.effort import LOGISTIC, NO_EFFORT, NORMAL, branch_start, cdf, log_density
 
 
@@ -55,7 +55,7 @@ def test_the_replayed_table_is_the_full_bisections_bit_for_bit(kind: int) -> Non
     midpoint: the replay decides most midpoints from Newton's root without evaluating them, and
     must decide each as the evaluation would."""
     log_rho, a_grid, table = effort.best_response_table(kind)
-    expected = _bisection_table(np.exp(log_rho), a_grid, kind)
+    expected = _bisection_table(libm.exp(log_rho), a_grid, kind)
     assert table.tobytes() == expected.tobytes()
     assert (table > NO_EFFORT / 2).sum() > table.size // 3  # (most cells take part)
 

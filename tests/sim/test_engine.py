@@ -16,6 +16,7 @@ import pytest
 import neijuan.sim.model as mdl
 import neijuan.sim.shard as shard
 from neijuan.config import load_scenario
+from neijuan.sim import libm
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.state import EMPLOYED, UNEMPLOYED
 from neijuan.sim.streams import STREAM_INIT
@@ -35,7 +36,7 @@ def _drawn_whole(model: mdl.LabourMarket) -> dict[str, np.ndarray]:
     rng = np.random.default_rng([model.seed, STREAM_INIT])
     p_deg = mdl.initial_degree_propensity(econ, lab.degree_share)[occ]
     degree = (rng.random(n0) < p_deg).astype(np.uint8)
-    log_w = np.log(econ.occ_wage)
+    log_w = libm.log(econ.occ_wage)
     log_skill = (lab.degree_skill_gap * (degree - degree.mean())
                  + lab.sorting * (log_w[occ] - (econ.occ_share * log_w).sum())
                  + lab.skill_sd * rng.standard_normal(n0)).astype(np.float32)
@@ -43,7 +44,7 @@ def _drawn_whole(model: mdl.LabourMarket) -> dict[str, np.ndarray]:
     ai_skill = np.minimum(1.0, rng.exponential(1.0, n0) * z_mean).astype(np.float32)
     status = np.where(np.arange(n0) < n_emp, EMPLOYED, UNEMPLOYED).astype(np.int8)
     return {"occ": occ, "degree": degree, "log_skill": log_skill, "ai_skill": ai_skill,
-            "status": status, "skill": np.exp(log_skill)}
+            "status": status, "skill": libm.exp(log_skill).astype(np.float32)}
 
 
 @pytest.mark.parametrize("workers", [100, 977, 5000])

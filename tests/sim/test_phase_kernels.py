@@ -1,17 +1,33 @@
 """The compiled phase arithmetic (:mod:`neijuan.sim.phase_kernels`) is the NumPy expressions it
-replaced, bit for bit: each reference below is the NumPy code as it was written in the phases."""
+replaced, bit for bit: each reference below is the NumPy code as it was written in the phases,
+its powers and exponentials the C library's (``cpow``, ``libm``), as the simulator takes them."""
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 from numpy.typing import NDArray
 
+from neijuan.sim import libm, steps
 from neijuan.sim import phase_kernels as pk
-from neijuan.sim import steps
 
 F64 = NDArray[np.float64]
+
+
+@njit(cache=False, error_model="numpy")
+def _cpow(x: F64, y: F64) -> F64:  # pragma: no cover - compiled
+    out = np.empty(x.size)
+    for i in range(x.size):
+        out[i] = x[i] ** y[i]
+    return out
+
+
+def cpow(x: object, y: object) -> F64:
+    """x^y elementwise, the C library's ``pow`` (as compiled code calls it), broadcasting."""
+    a, b = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    return _cpow(np.array(a).reshape(-1), np.array(b).reshape(-1)).reshape(a.shape)
 
 
 def same(a: object, b: object) -> bool:
@@ -170,12 +186,10 @@ def test_search_frictions_are_the_numpy_algebra(seed: int, n: int, with_nan: boo
     openings = np.maximum(positions - incumbents, 0.0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         lam = np.where(openings > 0, applicants / np.maximum(openings, 1e-300), 0.0)
-        want = (positions - openings * np.exp(-lam), openings,
-                openings * (1.0 - np.exp(-lam) * (1.0 + lam)))
-    got_openings, got_lam, minus = pk.openings_and_load(positions, candidates, applicants)
-    fillable, contested = pk.filled_and_contested(positions, got_openings, got_lam,
-                                                  np.exp(minus))
-    for g, w in zip((fillable, got_openings, contested), want, strict=True):
+        want = (positions - openings * libm.exp(-lam), openings,
+                openings * (1.0 - libm.exp(-lam) * (1.0 + lam)))
+    got = pk.frictions(positions, candidates, applicants)
+    for g, w in zip(got, want, strict=True):
         assert same(g, w)
 
 
@@ -185,44 +199,48 @@ def test_search_frictions_are_the_numpy_algebra(seed: int, n: int, with_nan: boo
 def test_positions_are_the_numpy_algebra(seed: int, n: int, with_nan: bool,
                                          land_share: float) -> None:
     rng = np.random.default_rng(seed)
-    demand_scale, price_term = counts(rng, n), rng.uniform(0.2, 3.0, n)
+    demand_scale, list_price = counts(rng, n), rng.uniform(0.2, 3.0, n)
+    eta = rng.uniform(0.0, 3.0, n)
     specialist = rng.random(n) < 0.2
     output, employed, productivity = counts(rng, n), counts(rng, n), counts(rng, n)
     positions, candidates = counts(rng, n), counts(rng, n)
     if with_nan:
-        nan_somewhere(rng, (demand_scale, price_term, output, employed, productivity,
+        nan_somewhere(rng, (demand_scale, list_price, output, employed, productivity,
                             positions, candidates))
     scale, boost = float(rng.uniform(0.5, 2.0)), float(rng.uniform(1.0, 3.0))
     # MarketBase.phase_positions and steps.positions_needed, as they were written
-    want_demand = demand_scale * scale * price_term
+    want_demand = demand_scale * scale * cpow(list_price, -eta)
     want_demand[np.flatnonzero(specialist)] *= boost
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(output > 0, want_demand / output, 0.0)
-        scaled = employed * ratio ** (1.0 / (1.0 - land_share))
+        scaled = employed * cpow(ratio, 1.0 / (1.0 - land_share))
         fallback = np.where(productivity > 0, want_demand / productivity, 0.0)
         want = np.where((employed > 0) & (output > 0), scaled, fallback)
-        demand, got_ratio = pk.demand_and_ratio(demand_scale, scale, price_term, specialist,
-                                                boost, output)
-        got = pk.positions_from(got_ratio ** (1.0 / (1.0 - land_share)), demand, employed,
-                                output, productivity)
-        assert same(demand, want_demand) and same(got_ratio, ratio) and same(got, want)
-        # bargaining's retention, min(M / max(C, 1), 1) where there are candidates
-        assert same(pk.retention(positions, candidates),
-                    np.where(candidates > 0, np.minimum(positions / np.maximum(candidates, 1.0),
-                                                        1.0), 1.0))
+        got = pk.positions(demand_scale, scale, list_price, eta, specialist, boost, output,
+                           employed, productivity, land_share)
+        assert same(got, want)
+        # bargaining: beta min(M / max(C, 1), 1)^xi where there are candidates
+        retention = np.where(candidates > 0, np.minimum(positions / np.maximum(candidates, 1.0),
+                                                        1.0), 1.0)
+        assert same(pk.bargaining(positions, candidates, 0.4, 0.7),
+                    0.4 * cpow(retention, 0.7))
 
 
 def ces_reference(h: F64, k: F64, gamma: F64, sigma: float) -> F64:
-    """steps.ces's CES branch as it was written in NumPy."""
+    """steps.ces as it was written in NumPy."""
     h = np.maximum(h, 1e-300)
     k = np.maximum(k, 0.0)
     ai_share = np.where(1.0 - gamma > 1e-12, 1.0 - gamma, 0.0)
-    rho = (sigma - 1.0) / sigma
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        k_term = np.where(k > 0, k**rho, np.inf if rho < 0 else 0.0)
-        total = gamma ** (1.0 / sigma) * h**rho + np.where(
-            ai_share > 0, ai_share ** (1.0 / sigma) * k_term, 0.0)
-        return np.where(np.isfinite(total) & (total > 0), total ** (1.0 / rho), 0.0)
+        if abs(sigma - 1.0) < 1e-9:
+            g = np.clip(gamma, 1e-12, 1.0)
+            log_k = np.where(ai_share > 0, libm.log(np.maximum(k, 1e-300)), 0.0)
+            return libm.exp(g * libm.log(h) + np.where(ai_share > 0, (1.0 - g) * log_k, 0.0))
+        rho = (sigma - 1.0) / sigma
+        k_term = np.where(k > 0, cpow(k, rho), np.inf if rho < 0 else 0.0)
+        total = cpow(gamma, 1.0 / sigma) * cpow(h, rho) + np.where(
+            ai_share > 0, cpow(ai_share, 1.0 / sigma) * k_term, 0.0)
+        return np.where(np.isfinite(total) & (total > 0), cpow(total, 1.0 / rho), 0.0)
 
 
 @settings(max_examples=200, deadline=None)
@@ -231,9 +249,8 @@ def ces_reference(h: F64, k: F64, gamma: F64, sigma: float) -> F64:
        land_share=st.sampled_from([0.0, 0.1, 0.3]), kappa=st.sampled_from([0.0, 0.6, 1.0]))
 def test_production_is_the_numpy_algebra(seed: int, n: int, with_nan: bool, sigma: float,
                                          land_share: float, kappa: float) -> None:
-    """steps.prices and steps.produce, staged (compiled arithmetic, NumPy's powers between),
-    against the NumPy expressions they were (sigma 0.5 and 2 take NumPy's shortcuts for
-    powers of 2, 1/2 and -1)."""
+    """steps.prices, steps.ces and steps.produce (after the firms' AI input) against the NumPy
+    expressions they were."""
     rng = np.random.default_rng(seed)
     h, k = counts(rng, n), counts(rng, n) * rng.uniform(0.0, 2.0, n)
     gamma = np.where(rng.random(n) < 0.2, 1.0, rng.uniform(0.0, 1.0, n))
@@ -241,32 +258,29 @@ def test_production_is_the_numpy_algebra(seed: int, n: int, with_nan: bool, sigm
     employed, positions = counts(rng, n), counts(rng, n)
     eta = rng.uniform(0.0, 3.0, n)
     tfp, land = rng.uniform(0.5, 2.0, n), counts(rng, n)
+    ai_price, price = rng.uniform(0.1, 2.0, n), rng.uniform(0.5, 2.0, n)
     if with_nan:
         nan_somewhere(rng, (h, k, gamma, productivity, employed, positions, eta, land))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(productivity0 > 0, productivity / productivity0, 1.0)
-        base = np.where(ratio > 0, ratio, 1.0) ** (-kappa)
+        base = cpow(np.where(ratio > 0, ratio, 1.0), -kappa)
         fill = np.where(positions > 0, np.minimum(employed / np.maximum(positions, 1e-300), 1.0),
                         1.0)
-        scarcity = np.minimum(np.where(fill > 0, fill, 1.0) ** (-1.0 / np.maximum(eta, 0.1)),
-                              3.0)
+        scarcity = np.minimum(cpow(np.where(fill > 0, fill, 1.0),
+                                         -1.0 / np.maximum(eta, 0.1)), 3.0)
     got = steps.prices(productivity, productivity0, employed, positions, eta, kappa)
     assert same(got[0], base) and same(got[1], base * scarcity)
-    if sigma != 1.0:
-        assert same(steps.ces(h, k, gamma, sigma), ces_reference(h, k, gamma, sigma))
-    # the output and the marginal product from a composite (steps.produce after the CES)
-    x = np.where(h > 0, steps.ces(h, k, gamma, sigma), 0.0)
+    assert same(steps.ces(h, k, gamma, sigma), ces_reference(h, k, gamma, sigma))
+    # the output and the marginal product from the firms' AI input (steps.produce after it)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        y = tfp * land**land_share * np.maximum(x, 0.0) ** (1.0 - land_share)
-        mpl = np.where(h > 0, tfp * (1.0 - land_share) * (land / np.maximum(x, 1e-300))
-                       ** land_share * (gamma * x / np.maximum(h, 1e-300)) ** (1.0 / sigma),
-                       0.0)
-        xx, x_pos, land_per, share_per = pk.output_bases(steps.ces(h, k, gamma, sigma), h, land,
-                                                         gamma)
-        got_y, got_mpl = pk.output_and_mpl(tfp, land**land_share, x_pos ** (1.0 - land_share),
-                                           land_per**land_share, share_per ** (1.0 / sigma), h,
-                                           land_share)
-    assert same(xx, x) and same(got_y, y) and same(got_mpl, mpl)
+        out = steps.produce(h, gamma, ai_price, price, tfp, land, land_share, sigma)
+        x = np.where(h > 0, ces_reference(h, out.ai_input, gamma, sigma), 0.0)
+        y = tfp * cpow(land, land_share) * cpow(np.maximum(x, 0.0),
+                                                            1.0 - land_share)
+        mpl = np.where(h > 0, tfp * (1.0 - land_share)
+                       * cpow(land / np.maximum(x, 1e-300), land_share)
+                       * cpow(gamma * x / np.maximum(h, 1e-300), 1.0 / sigma), 0.0)
+    assert same(out.composite, x) and same(out.output, y) and same(out.mpl, mpl)
     # output per worker and per head
     productivity_new, income = pk.productivity_and_income(y, employed, productivity, 123.0)
     with np.errstate(divide="ignore", invalid="ignore"):

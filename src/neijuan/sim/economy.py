@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.errors import ConfigError
+from neijuan.sim import libm
 
 if TYPE_CHECKING:  # (the file format imports Pydantic: read when a file is)
     from neijuan.sim.economy_file import EconomyFile
@@ -88,7 +89,7 @@ def mobility_matrix(
     """Row-stochastic application weights: rows are origins (each occupation, then the two entry
     pools: without and with a degree), columns are target occupations."""
     tier = occ_tier.astype(np.float64)
-    w = np.exp(-tier_decay * np.abs(tier[:, None] - tier[None, :]))
+    w = libm.exp(-tier_decay * np.abs(tier[:, None] - tier[None, :]))
     w *= np.where(occ_sector[:, None] == occ_sector[None, :], same_sector_bonus, 1.0)
     entry = np.vstack([np.asarray(entry_no_degree)[occ_tier], np.asarray(entry_degree)[occ_tier]])
     full = np.vstack([w, entry])

@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from neijuan.sim import libm
 from neijuan.sim.constants import LOGISTIC, NO_EFFORT, NORMAL  # noqa: F401 - re-exported
 from neijuan.sim.exact import known_side
 
@@ -191,7 +192,7 @@ def best_response_table(kind: int) -> tuple[NDArray[np.float64], NDArray[np.floa
     """``(log_rho_grid, a_grid, z_star)``: the root ``z*(rho, a)`` on a grid."""
     log_rho = np.linspace(math.log(RHO_MIN), math.log(RHO_MAX), N_RHO)
     a_grid = np.linspace(A_MIN, A_MAX, N_A)
-    return log_rho, a_grid, _solve_table(np.exp(log_rho), a_grid, kind)
+    return log_rho, a_grid, _solve_table(libm.exp(log_rho), a_grid, kind)
 
 
 def rows_for(rho: NDArray[np.float64], kind: int, out: NDArray[np.float64] | None = None

@@ -15,6 +15,7 @@ Run figures are measured after the burn-in, so a start-up transient is never rep
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,15 @@ Reduce = Literal["level", "growth", "change", "ratio"]
 
 PERIODS_PER_YEAR = 4
 CONTRACT_HOURS = 40.0  # weekly hours of a full-time contract; effort is on top of these
+
+
+def _expm1(values: F64) -> F64:
+    """e^x - 1 elementwise, the C library's (NumPy's own code for it depends on the CPU, so the
+    same run's figure would differ in its last bit from one machine to another: see
+    :mod:`neijuan.sim.libm`; the figures' arrays are a few hundred periods, not worth a
+    compiled loop)."""
+    return np.array([math.expm1(x) if not x > 709.0 else math.inf
+                     for x in np.asarray(values, dtype=np.float64).tolist()], dtype=np.float64)
 
 
 def _defined(values: F64) -> F64:
@@ -173,7 +183,7 @@ PERIOD_FIGURES: dict[str, PeriodFigure] = {f.name: f for f in [
     _p("ai_wage_premium", "share",
        "wage premium of AI skill within the same occupation (occupation fixed effects)",
        "exp(b) - 1, b from ln w = a_o + b 1[z >= z*]",
-       lambda s: np.expm1(s["ai_premium_log"])),
+       lambda s: _expm1(s["ai_premium_log"])),
     _p("ai_wage_gap", "log points",
        "raw log-wage gap of people with AI skill over those without (all occupations)",
        "mean ln w | z >= z* - mean ln w | z < z*", lambda s: s["ai_gap_log"]),
@@ -181,7 +191,7 @@ PERIOD_FIGURES: dict[str, PeriodFigure] = {f.name: f for f in [
        "return to AI skill on the same job at equal skill (what augmentation pays people who "
        "have the skill; selection taken out)",
        "exp(c) - 1, c from ln w = a_o + b ln s + c 1[z >= z*]",
-       lambda s: np.expm1(s["ai_return_log"])),
+       lambda s: _expm1(s["ai_return_log"])),
     _p("ai_premium_return", "log points",
        "part of the raw gap that is the return to AI skill on the same job at equal skill",
        "sum_o w_o c_o", lambda s: s["ai_gap_return"]),
@@ -250,7 +260,7 @@ def annual_growth(values: F64) -> float:
     if ok.sum() < 2:
         return 0.0
     t = np.arange(v.size, dtype=np.float64)[ok] / PERIODS_PER_YEAR
-    y = np.log(v[ok])
+    y = np.array([math.log(x) for x in v[ok].tolist()])  # (the C library's: see _expm1)
     t_c = t - t.mean()
     denom = float((t_c * t_c).sum())
     return float((t_c * (y - y.mean())).sum() / denom) if denom > 0 else 0.0
@@ -422,8 +432,10 @@ def run_figures(per_period: Mapping[str, F64], burn_in: int) -> dict[str, float]
         if fig.reduce == "ratio":
             q = window(per_period["output"], burn_in)
             e = window(per_period["labour_input"], burn_in)
-            dq = np.log(max(year_mean(q, True), 1e-300)) - np.log(max(year_mean(q, False), 1e-300))
-            de = np.log(max(year_mean(e, True), 1e-300)) - np.log(max(year_mean(e, False), 1e-300))
+            dq = math.log(max(year_mean(q, True), 1e-300)) - math.log(max(year_mean(q, False),
+                                                                              1e-300))
+            de = math.log(max(year_mean(e, True), 1e-300)) - math.log(max(year_mean(e, False),
+                                                                              1e-300))
             # undefined where labour input hardly changed (below 1% over the window): 0
             out[name] = float(1.0 - dq / de) if abs(de) >= 0.01 else 0.0
             continue

@@ -239,8 +239,8 @@ class MarketBase:
         """Step 8: workers' share of the marginal revenue product, eroded by competition for
         positions: beta * (M / N)^xi (with more candidates per position a firm can replace a
         worker more easily, so it concedes less of the rent)."""
-        retention = phase_kernels.retention(positions, candidates)  # min(M / max(C, 1), 1)
-        return self.sc.wages.bargaining * retention ** self.sc.wages.competition
+        return phase_kernels.bargaining(positions, candidates, self.sc.wages.bargaining,
+                                        self.sc.wages.competition)
 
     # -------------------------------------------------------------------------------- phases
     def phase_ai(self) -> AIState:
@@ -320,14 +320,10 @@ class MarketBase:
             spending_share = self.ai_spend / max(float(self.output0.sum()), 1e-300)
             boost = 1.0 + sc.ai.specialist_demand * spending_share
         self.ai_spend = prod.ai_spend
-        # D = A scale P^-eta (the powers NumPy's, the rest compiled), positions
-        # M = E (D / Y)^(1 / (1 - alpha))
-        demand, ratio = phase_kernels.demand_and_ratio(
-            self.demand_scale, scale, prod.list_price ** (-self.eta), self.specialists, boost,
-            prod.out.output)
-        return phase_kernels.positions_from(
-            ratio ** (1.0 / (1.0 - sc.production.land_share)), demand, prod.employed,
-            prod.out.output, prod.productivity)
+        # D = A scale P^-eta, positions M = E (D / Y)^(1 / (1 - alpha))
+        return phase_kernels.positions(
+            self.demand_scale, scale, prod.list_price, self.eta, self.specialists, boost,
+            prod.out.output, prod.employed, prod.productivity, sc.production.land_share)
 
     def replaceable_where_shrinking(self, ai: AIState, positions: F64) -> F64:
         """Step 9: the share of a person's time AI could take on counts against being needed
@@ -354,13 +350,8 @@ class MarketBase:
         Poisson(U / V) number of them: V e^(-U/V) openings receive none and stay unfilled this
         quarter, and V (1 - e^(-U/V) (1 + U/V)) receive more than one (a contest among
         applicants). Returns ``(fillable positions, openings, contested openings)``."""
-        # V = max(M - max(C - U, 0), 0), lam = U / V; unfilled V e^-lam, contested
-        # V (1 - e^-lam (1 + lam)) (the arithmetic compiled, the exponential NumPy's)
-        openings, lam, minus_lam = phase_kernels.openings_and_load(positions, candidates,
-                                                                   applicants)  # (rows)
-        none_reached = np.exp(minus_lam)  # (-lam <= 0: no overflow)
-        fillable, contested = phase_kernels.filled_and_contested(positions, openings, lam,
-                                                                 none_reached)
+        fillable, openings, contested = phase_kernels.frictions(positions, candidates,
+                                                                applicants)  # (rows)
         return fillable, openings, contested
 
     def entry_plan(self, in_force: float, ai: AIState) -> tuple[float, float, float]:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.sim import kernels as kern
-from neijuan.sim import phase_kernels, rng
+from neijuan.sim import libm, phase_kernels, rng
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
@@ -101,12 +101,12 @@ def largest_remainder(shares: F64, total: int) -> NDArray[np.int64]:
 def initial_degree_propensity(econ: Economy, degree_share: float) -> F64:
     """Share of degree holders by occupation at the start: rising with the occupation's wage
     (logistic in log wage, slope 3), all in licensed occupations, matching ``degree_share``."""
-    log_w = np.log(econ.occ_wage)
+    log_w = libm.log(econ.occ_wage)
     lo, hi = -20.0, 20.0
     p = np.zeros(econ.n_occ)
     for _ in range(80):
         a = 0.5 * (lo + hi)
-        p = np.where(econ.occ_licensed, 1.0, 1.0 / (1.0 + np.exp(-(a + 3.0 * log_w))))
+        p = np.where(econ.occ_licensed, 1.0, 1.0 / (1.0 + libm.exp(-(a + 3.0 * log_w))))
         if (econ.occ_share * p).sum() > degree_share:
             hi = a
         else:
@@ -213,7 +213,7 @@ class LabourMarket(MarketBase):
             largest_remainder(econ.occ_share, n0 - n_emp),
             initial_degree_propensity(econ, lab.degree_share))
         d_mean = float(sum(holders)) / n0  # the mean of a 0/1 array: exact, as np.mean gives
-        log_w = np.log(econ.occ_wage)
+        log_w = libm.log(econ.occ_wage)
         self.shards.map("populate_skills", n0, d_mean, lab.degree_skill_gap, lab.sorting,
                         lab.skill_sd, log_w, (econ.occ_share * log_w).sum(),
                         np.where(econ.occ_tier == 3, lab.specialist_ai_skill, lab.ai_skill_mean),

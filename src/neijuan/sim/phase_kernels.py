@@ -4,14 +4,16 @@ Why: an occupation's update is a dozen small NumPy expressions, each a call of a
 microsecond whatever its 20 or 800 elements; a period makes some 300 of them, a third of a
 10^4-worker run's period. Each function here does one phase's arithmetic in a single call.
 
-Bit for bit the NumPy expressions they replace: the same operations on the same values in the
-same order (``np.where(c, a, b)`` as ``a if c else b``, ``np.maximum`` with its NaN rule, sums
-as NumPy's pairwise sum). Powers and exponentials of arrays stay in NumPy: its vectorised code
-rounds differently from the C library's that compiled code calls. ``tests/sim/test_phase_kernels.py``
-checks each against the NumPy expressions.
+The elementwise rules are NumPy's (``np.where(c, a, b)`` as ``a if c else b``, ``np.maximum``
+with its NaN rule, sums as NumPy's pairwise sum); powers and exponentials are the C library's
+(:mod:`neijuan.sim.libm` says why: NumPy's depend on the CPU). ``tests/sim/test_phase_kernels.py``
+checks each against the NumPy expressions it stands for (bit for bit where there is no power or
+exponential, within a few units in the last place where there is).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -166,176 +168,7 @@ def record_products(price: F64, output: F64, mpl: F64, units: F64, review: F64,
     return out
 
 
-@njit(cache=True, error_model="numpy")
-def openings_and_load(positions: F64, candidates: F64, applicants: F64
-                      ) -> F64:  # pragma: no cover - compiled
-    """Step 5's search frictions, before the exponential (NumPy's, see the module's note):
-    rows openings V, applicants per opening U / V, -U / V."""
-    n = positions.size
-    rows = np.empty((3, n))
-    openings, load, minus = rows[0], rows[1], rows[2]
-    for o in range(n):
-        incumbents = np_maximum(candidates[o] - applicants[o], 0.0)
-        openings[o] = np_maximum(positions[o] - incumbents, 0.0)
-        load[o] = applicants[o] / np_maximum(openings[o], 1e-300) if openings[o] > 0 else 0.0
-        minus[o] = -load[o]
-    return rows
-
-
-@njit(cache=True, error_model="numpy")
-def filled_and_contested(positions: F64, openings: F64, load: F64, none_reached: F64
-                         ) -> tuple[F64, F64]:  # pragma: no cover - compiled
-    """Step 5's search frictions, after the exponential (``none_reached`` = e^(-U/V)):
-    ``(fillable positions, contested openings)``."""
-    n = positions.size
-    fillable = np.empty(n)
-    contested = np.empty(n)
-    for o in range(n):
-        fillable[o] = positions[o] - openings[o] * none_reached[o]
-        contested[o] = openings[o] * (1.0 - none_reached[o] * (1.0 + load[o]))
-    return fillable, contested
-
-
-@njit(cache=True, error_model="numpy")
-def retention(positions: F64, candidates: F64) -> F64:  # pragma: no cover - compiled
-    """Step 8: positions per candidate, capped at 1 (1 where there are no candidates)."""
-    out = np.empty(positions.size)
-    for o in range(positions.size):
-        out[o] = (np_minimum(positions[o] / np_maximum(candidates[o], 1.0), 1.0)
-                  if candidates[o] > 0 else 1.0)
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def demand_and_ratio(demand_scale: F64, scale: float, price_term: F64,
-                     specialist: NDArray[np.bool_], boost: float, output: F64
-                     ) -> tuple[F64, F64]:  # pragma: no cover - compiled
-    """Step 3: demand D = (A scale) P^-eta (times ``boost`` for AI-specialist work) and D / Y
-    where there is output (0 elsewhere): ``(demand, ratio)``."""
-    n = demand_scale.size
-    demand = np.empty(n)
-    ratio = np.empty(n)
-    for o in range(n):
-        d = demand_scale[o] * scale * price_term[o]
-        demand[o] = d * boost if specialist[o] else d
-        ratio[o] = demand[o] / output[o] if output[o] > 0 else 0.0
-    return demand, ratio
-
-
-@njit(cache=True, error_model="numpy")
-def positions_from(ratio_power: F64, demand: F64, employed: F64, output: F64,
-                   productivity_last: F64) -> F64:  # pragma: no cover - compiled
-    """Step 3: positions M = E (D / Y)^(1 / (1 - alpha)) where the occupation produces, else
-    D / y at last quarter's productivity (0 where it had none)."""
-    out = np.empty(demand.size)
-    for o in range(demand.size):
-        if employed[o] > 0 and output[o] > 0:
-            out[o] = employed[o] * ratio_power[o]
-        else:
-            out[o] = demand[o] / productivity_last[o] if productivity_last[o] > 0 else 0.0
-    return out
-
-
 # --------------------------------------------------------------------------- step 2: production
-# steps.produce in stages: each stage's arithmetic compiled, the powers between them NumPy's
-# (``array ** float`` as written there, so that NumPy's shortcuts for 0, 1/2, 1, 2 and -1 apply
-# as before)
-@njit(cache=True, error_model="numpy")
-def price_bases(productivity: F64, productivity0: F64, employed: F64, positions: F64,
-                eta: F64) -> F64:  # pragma: no cover - compiled
-    """:func:`~neijuan.sim.steps.prices` before its powers, rows: y / y0 (1 where not
-    positive), fill E / M capped at 1 (1 where not positive), -1 / max(eta, 0.1)."""
-    n = productivity.size
-    rows = np.empty((3, n))
-    ratio, fill, exponent = rows[0], rows[1], rows[2]
-    for o in range(n):
-        r = productivity[o] / productivity0[o] if productivity0[o] > 0 else 1.0
-        ratio[o] = r if r > 0 else 1.0
-        f = (np_minimum(employed[o] / np_maximum(positions[o], 1e-300), 1.0) if positions[o] > 0
-             else 1.0)
-        fill[o] = f if f > 0 else 1.0
-        exponent[o] = -1.0 / np_maximum(eta[o], 0.1)
-    return rows
-
-
-@njit(cache=True, error_model="numpy")
-def scarce_price(base: F64, scarcity: F64, cap: float) -> F64:  # pragma: no cover - compiled
-    """The price paid: list price times the scarcity factor, capped."""
-    out = np.empty(base.size)
-    for o in range(base.size):
-        out[o] = base[o] * np_minimum(scarcity[o], cap)
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def ces_inputs(h: F64, k: F64, gamma: F64) -> F64:  # pragma: no cover - compiled
-    """:func:`~neijuan.sim.steps.ces` before its powers, rows: max(H, 1e-300), max(K, 0), AI's
-    task share 1 - G where above 1e-12, else 0."""
-    n = h.size
-    rows = np.empty((3, n))
-    h_c, k_c, ai_share = rows[0], rows[1], rows[2]
-    for o in range(n):
-        h_c[o] = np_maximum(h[o], 1e-300)
-        k_c[o] = np_maximum(k[o], 0.0)
-        ai_share[o] = 1.0 - gamma[o] if 1.0 - gamma[o] > 1e-12 else 0.0
-    return rows
-
-
-@njit(cache=True, error_model="numpy")
-def ces_total(k_c: F64, k_rho: F64, gamma_s: F64, h_rho: F64, ai_share: F64, ai_share_s: F64,
-              rho: float) -> F64:  # pragma: no cover - compiled
-    """The CES sum G^(1/s) H^rho + (1 - G)^(1/s) K^rho (K^rho as +inf at K = 0 when rho < 0)."""
-    out = np.empty(k_c.size)
-    for o in range(k_c.size):
-        k_term = k_rho[o] if k_c[o] > 0 else (np.inf if rho < 0 else 0.0)
-        out[o] = gamma_s[o] * h_rho[o] + (ai_share_s[o] * k_term if ai_share[o] > 0 else 0.0)
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def ces_composite(total: F64, total_power: F64) -> F64:  # pragma: no cover - compiled
-    """X = (CES sum)^(1/rho) where the sum is a positive number, else 0."""
-    out = np.empty(total.size)
-    for o in range(total.size):
-        t = total[o]
-        out[o] = total_power[o] if (np.isfinite(t) and t > 0) else 0.0
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def output_bases(x: F64, h: F64, land: F64, gamma: F64
-                 ) -> F64:  # pragma: no cover - compiled
-    """The composite where there are people (0 elsewhere) and the bases of the output's and
-    the marginal product's powers, rows: X, max(X, 0), T / max(X, 1e-300), G X / max(H,
-    1e-300)."""
-    n = x.size
-    rows = np.empty((4, n))
-    xx, x_pos, land_per, share_per = rows[0], rows[1], rows[2], rows[3]
-    for o in range(n):
-        xo = x[o] if h[o] > 0 else 0.0
-        xx[o] = xo
-        x_pos[o] = np_maximum(xo, 0.0)
-        land_per[o] = land[o] / np_maximum(xo, 1e-300)
-        share_per[o] = gamma[o] * xo / np_maximum(h[o], 1e-300)
-    return rows
-
-
-@njit(cache=True, error_model="numpy")
-def output_and_mpl(tfp: F64, land_power: F64, x_power: F64, land_per_power: F64,
-                   share_per_power: F64, h: F64, land_share: float
-                   ) -> tuple[F64, F64]:  # pragma: no cover - compiled
-    """Y = A T^alpha X^(1 - alpha) and dY/dH = A (1 - alpha) (T / X)^alpha (G X / H)^(1/s)
-    (0 where there are no people), from the powers."""
-    n = tfp.size
-    y = np.empty(n)
-    mpl = np.empty(n)
-    for o in range(n):
-        y[o] = tfp[o] * land_power[o] * x_power[o]
-        mpl[o] = (tfp[o] * (1.0 - land_share) * land_per_power[o] * share_per_power[o]
-                  if h[o] > 0 else 0.0)
-    return y, mpl
-
-
 @njit(cache=True, error_model="numpy")
 def productivity_and_income(output: F64, employed: F64, productivity: F64, labour_force: float
                             ) -> tuple[F64, float]:  # pragma: no cover - compiled
@@ -367,3 +200,76 @@ def screen_noise(firm_adoption: F64, noise: float, monitoring: float
     for o in range(firm_adoption.size):
         out[o] = noise * (1.0 - monitoring * firm_adoption[o])
     return out
+
+
+# ----------------------------------------------------- steps 2-8: prices, positions, frictions
+@njit(cache=True, error_model="numpy")
+def prices(productivity: F64, productivity0: F64, employed: F64, positions: F64, eta: F64,
+           kappa: float) -> F64:  # pragma: no cover - compiled
+    """:func:`~neijuan.sim.steps.prices`, rows: the list price (y / y0)^-kappa and the price
+    paid, the list price times min(fill^(-1 / max(eta, 0.1)), 3) (y / y0 and the fill E / M,
+    capped at 1, each 1 where not positive)."""
+    n = productivity.size
+    rows = np.empty((2, n))
+    for o in range(n):
+        r = productivity[o] / productivity0[o] if productivity0[o] > 0 else 1.0
+        ratio = r if r > 0 else 1.0
+        f = (np_minimum(employed[o] / np_maximum(positions[o], 1e-300), 1.0) if positions[o] > 0
+             else 1.0)
+        fill = f if f > 0 else 1.0
+        exponent = -1.0 / np_maximum(eta[o], 0.1)
+        base = ratio ** (-kappa)
+        rows[0, o] = base
+        rows[1, o] = base * np_minimum(fill**exponent, 3.0)
+    return rows
+
+
+@njit(cache=True, error_model="numpy")
+def positions(demand_scale: F64, scale: float, list_price: F64, eta: F64,
+              specialist: NDArray[np.bool_], boost: float, output: F64, employed: F64,
+              productivity_last: F64, land_share: float) -> F64:  # pragma: no cover - compiled
+    """Step 3: demand D = (A scale) P^-eta (times ``boost`` for AI-specialist work); positions
+    M = E (D / Y)^(1 / (1 - alpha)) where the occupation produces, else D / y at last quarter's
+    productivity (0 where it had none)."""
+    n = demand_scale.size
+    out = np.empty(n)
+    inverse = 1.0 / (1.0 - land_share)
+    for o in range(n):
+        d = demand_scale[o] * scale * list_price[o] ** (-eta[o])
+        demand = d * boost if specialist[o] else d
+        ratio = demand / output[o] if output[o] > 0 else 0.0
+        if employed[o] > 0 and output[o] > 0:
+            out[o] = employed[o] * ratio**inverse
+        else:
+            out[o] = demand / productivity_last[o] if productivity_last[o] > 0 else 0.0
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def bargaining(positions: F64, candidates: F64, share: float, competition: float
+               ) -> F64:  # pragma: no cover - compiled
+    """Step 8: beta (M / C)^xi, positions per candidate capped at 1 (1 without candidates)."""
+    out = np.empty(positions.size)
+    for o in range(positions.size):
+        retention = (np_minimum(positions[o] / np_maximum(candidates[o], 1.0), 1.0)
+                     if candidates[o] > 0 else 1.0)
+        out[o] = share * retention**competition
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def frictions(positions: F64, candidates: F64, applicants: F64
+              ) -> F64:  # pragma: no cover - compiled
+    """Step 5's search frictions, rows: fillable positions M - V e^(-U/V), openings V (positions
+    not held by an incumbent) and contested openings V (1 - e^(-U/V) (1 + U/V))."""
+    n = positions.size
+    rows = np.empty((3, n))
+    for o in range(n):
+        incumbents = np_maximum(candidates[o] - applicants[o], 0.0)
+        openings = np_maximum(positions[o] - incumbents, 0.0)
+        load = applicants[o] / np_maximum(openings, 1e-300) if openings > 0 else 0.0
+        none_reached = math.exp(-load)
+        rows[0, o] = positions[o] - openings * none_reached
+        rows[1, o] = openings
+        rows[2, o] = openings * (1.0 - none_reached * (1.0 + load))
+    return rows

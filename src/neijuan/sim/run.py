@@ -87,10 +87,10 @@ def engine_functions() -> list[str]:
     compiles and Numba's on-disk cache keeps."""
     from numba.core.registry import CPUDispatcher
 
-    from neijuan.sim import effort, exact, kernels, phase_kernels, rng, steps
+    from neijuan.sim import effort, exact, kernels, libm, phase_kernels, rng, steps
 
     names = []
-    for module in (kernels, steps, effort, rng, phase_kernels, exact):
+    for module in (kernels, steps, effort, rng, phase_kernels, exact, libm):
         for name, obj in vars(module).items():
             if (isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == module.__name__
                     and obj.targetoptions.get("inline", "never") != "always"):

@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 from neijuan.errors import ConfigError, NeijuanError
 from neijuan.sim import effort as _effort  # (these three loaded on first use: see neijuan.sim)
 from neijuan.sim import kernels as kern
+from neijuan.sim import libm
 from neijuan.sim import steps as _steps
 from neijuan.sim.state import EMPLOYED, UNEMPLOYED, Population
 from neijuan.sim.streams import STREAM_INIT, chunk_key
@@ -373,7 +374,7 @@ class Shard:
                 pop.log_skill[la:lb] = (degree_skill_gap * (pop.degree[la:lb] - d_mean)
                                         + sorting * (log_w[pop.occ[la:lb]] - log_w_mean)
                                         + skill_sd * normal[s - a:e - a])
-                pop.skill[la:lb] = np.exp(pop.log_skill[la:lb])
+                libm.exp_into(pop.log_skill[la:lb], pop.skill[la:lb])
         for a in range(0, hi, INIT_BLOCK):
             b = min(a + INIT_BLOCK, hi)
             draw = rng.exponential(1.0, b - a)

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from neijuan.config import AgencyParams, AIParams, Scenario
-from neijuan.sim import phase_kernels
+from neijuan.sim import libm, phase_kernels
 from neijuan.sim.constants import NO_BAR, NO_POSITIONS
 from neijuan.sim.economy import Economy
 from neijuan.sim.exact import known_side, np_maximum, numpy_sum
@@ -180,39 +180,14 @@ def defensive_review(blame_prob: F64, machine: F64, ai_failure: float, agency: A
     originating to reviewing: more blame exposure, more defensive confirming. The fixed point
     d = min(delta * b(d), d_max) is unique (b falls with d); found by bisection.
 
-    The bisection runs compiled (one call, not 40 rounds of NumPy calls). Its exponentials come
-    from the C library, NumPy's from its own vectorised code, and the two differ in the last bit
-    for a few per cent of arguments (both are within a few units in the last place of the true
-    value). A branch decision can only differ where the two sides of a comparison are within
-    that of each other: the compiled bisection flags any comparison closer than 1e-13
-    (relative: some 450 units in the last place), and then every decision is checked against
-    NumPy's exponentials of the same midpoints (and, should one differ, NumPy's bisection is
-    run). So the result is NumPy's bisection's, bit for bit."""
-    rate = -agency.review_detection
-    cap = agency.max_review
-    # (scale = delta * (P(blamed) * phi_ai * max(Q, 0)), made by the compiled bisection too)
-    (review, exponent, scale), mids, above, close = _review_bisection(
+    The bisection runs compiled, one call for every occupation, its exponentials the C
+    library's (:mod:`neijuan.sim.libm`), and replayed: a midpoint clearly on one side of the
+    fixed point is decided without its exponential (:func:`_review_threshold`)."""
+    rows = _review_bisection(
         np.ascontiguousarray(blame_prob, dtype=np.float64),
         np.ascontiguousarray(machine, dtype=np.float64), ai_failure, agency.defensive_review,
-        rate, cap, REVIEW_HALVINGS)
-    if close:
-        target = np.minimum(scale[:, None] * np.exp(rate * mids), cap)
-        if not np.array_equal(target > mids, above):
-            review = _review_bisection_numpy(scale, rate, cap)
-            exponent = rate * review
-    return review, np.exp(exponent)
-
-
-def _review_bisection_numpy(scale: F64, rate: float, cap: float) -> F64:
-    """The reference bisection, in NumPy (the compiled one's results are checked against it)."""
-    lo = np.zeros_like(scale)
-    hi = np.full_like(scale, cap)
-    for _ in range(REVIEW_HALVINGS):
-        mid = 0.5 * (lo + hi)
-        target = np.minimum(scale * np.exp(rate * mid), cap)
-        lo = np.where(target > mid, mid, lo)
-        hi = np.where(target > mid, hi, mid)
-    return 0.5 * (lo + hi)
+        -agency.review_detection, agency.max_review, REVIEW_HALVINGS)
+    return rows[0], rows[1]
 
 
 REVIEW_ROOT_TOL = 1e-11  # |target - mid| (relative) beyond which a decision is certain
@@ -264,47 +239,33 @@ def _review_threshold(scale: float, rate: float, cap: float
 @njit(cache=True, error_model="numpy")
 def _review_bisection(blame_prob: F64, machine: F64, ai_failure: float, coefficient: float,
                       rate: float, cap: float, steps: int
-                      ) -> tuple[F64, F64, NDArray[np.bool_], bool]:  # pragma: no cover
-    """The bisection of :func:`defensive_review` for all occupations at once: rows the fixed
-    point d, rate d and the scale ``coefficient * (blame_prob * ai_failure * max(machine, 0))``;
-    its midpoints, its branch decisions (target above the midpoint), and whether any comparison
-    it tested was within 1e-13.
+                      ) -> F64:  # pragma: no cover - compiled
+    """The bisection of :func:`defensive_review` for all occupations at once, rows: the fixed
+    point d and the pass rate e^(rate d), with the scale ``coefficient * (blame_prob *
+    ai_failure * max(machine, 0))``.
 
     Replayed, not run: a midpoint clearly on one side of the fixed point
     (:func:`_review_threshold`) is decided without its exponential; only those within a hair
     of it are tested (some 2 of 40, against 5 Newton steps and 2 checks)."""
     n = blame_prob.size
-    mids = np.empty((n, steps))
-    above = np.empty((n, steps), dtype=np.bool_)
-    rows = np.empty((3, n))
-    review, exponent, scale = rows[0], rows[1], rows[2]
+    rows = np.empty((2, n))
     for o in range(n):
-        scale[o] = coefficient * (blame_prob[o] * ai_failure * np_maximum(machine[o], 0.0))
-    close = False
-    for o in range(n):
-        t, margin, shown = _review_threshold(scale[o], rate, cap)
+        scale = coefficient * (blame_prob[o] * ai_failure * np_maximum(machine[o], 0.0))
+        t, margin, shown = _review_threshold(scale, rate, cap)
         lo = 0.0
         hi = cap
-        for k in range(steps):
+        for _ in range(steps):
             mid = 0.5 * (lo + hi)
             side = known_side(mid, t, margin, shown)
-            if side >= 0:
-                up = side == 1
-            else:
-                v = scale[o] * math.exp(rate * mid)
-                target = min(v, cap)
-                close |= abs(v - cap) <= 1e-13 * abs(cap)
-                close |= abs(target - mid) <= 1e-13 * max(abs(target), abs(mid))
-                up = target > mid
-            mids[o, k] = mid
-            above[o, k] = up
+            up = side == 1 if side >= 0 else min(scale * math.exp(rate * mid), cap) > mid
             if up:
                 lo = mid
             else:
                 hi = mid
-        review[o] = 0.5 * (lo + hi)
-        exponent[o] = rate * review[o]
-    return rows, mids, above, close
+        review = 0.5 * (lo + hi)
+        rows[0, o] = review
+        rows[1, o] = math.exp(rate * review)
+    return rows
 
 
 # ---------------------------------------------------------------------------- step 2: production
@@ -320,19 +281,33 @@ def ces(h: F64, k: F64, gamma: F64, sigma: float) -> F64:
     """X = [G^(1/s) H^((s-1)/s) + (1-G)^(1/s) K^((s-1)/s)]^(s/(s-1)) (Cobb-Douglas at s = 1).
 
     Where people do (almost) all the tasks (1 - G < 1e-12) the AI term is absent, whatever K."""
-    # max(H, 1e-300), max(K, 0), 1 - G where above 1e-12 (else 0): the arithmetic compiled in
-    # stages, the powers and logs NumPy's between them (phase_kernels)
-    h, k, ai_share = phase_kernels.ces_inputs(h, k, gamma)
-    if abs(sigma - 1.0) < 1e-9:
-        g = np.clip(gamma, 1e-12, 1.0)
-        log_k = np.where(ai_share > 0, np.log(np.maximum(k, 1e-300)), 0.0)
-        return np.exp(g * np.log(h) + np.where(ai_share > 0, (1.0 - g) * log_k, 0.0))
-    rho = (sigma - 1.0) / sigma
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+    h, k, gamma = (np.ascontiguousarray(v, dtype=np.float64) for v in (h, k, gamma))
+    out = np.empty(h.size)
+    _ces_into(h, k, gamma, float(sigma), out)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _ces_into(h: F64, k: F64, gamma: F64, sigma: float, out: F64
+              ) -> None:  # pragma: no cover - compiled
+    """:func:`ces` for arrays, written into ``out`` (H at least 1e-300, K at least 0; the C
+    library's powers, logs and exponentials)."""
+    cobb = abs(sigma - 1.0) < 1e-9
+    rho = (sigma - 1.0) / sigma if not cobb else 0.0
+    for o in range(h.size):
+        h_c = np_maximum(h[o], 1e-300)
+        k_c = np_maximum(k[o], 0.0)
+        ai_share = 1.0 - gamma[o] if 1.0 - gamma[o] > 1e-12 else 0.0
+        if cobb:
+            g = min(max(gamma[o], 1e-12), 1.0)
+            log_term = (1.0 - g) * math.log(np_maximum(k_c, 1e-300)) if ai_share > 0 else 0.0
+            out[o] = math.exp(g * math.log(h_c) + log_term)
+            continue
         # G^(1/s) H^rho + (1 - G)^(1/s) K^rho, K^rho = inf at K = 0 when rho < 0
-        total = phase_kernels.ces_total(k, k**rho, gamma ** (1.0 / sigma), h**rho, ai_share,
-                                        ai_share ** (1.0 / sigma), rho)
-        return phase_kernels.ces_composite(total, total ** (1.0 / rho))
+        k_term = k_c**rho if k_c > 0 else (math.inf if rho < 0 else 0.0)
+        total = gamma[o] ** (1.0 / sigma) * h_c**rho + (
+            ai_share ** (1.0 / sigma) * k_term if ai_share > 0 else 0.0)
+        out[o] = total ** (1.0 / rho) if (np.isfinite(total) and total > 0) else 0.0
 
 
 @njit(cache=True, error_model="numpy")
@@ -519,16 +494,35 @@ def produce(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
     efficiency unit is ``dY/dH = A (1 - alpha) (T / X)^alpha (Gamma X / H)^(1/sigma)``; with
     alpha = 0 and A = 1 this is Acemoglu-Restrepo's W = (Gamma Y / L)^(1/sigma).
     """
+    def f64(v: F64) -> F64:
+        return np.ascontiguousarray(v, dtype=np.float64)
+
+    rows = _produce(f64(h), f64(gamma), f64(ai_price), f64(price), f64(tfp), f64(land),
+                    float(land_share), float(sigma))
+    return Output(ai_input=rows[0], composite=rows[1], output=rows[2], mpl=rows[3])
+
+
+@njit(cache=True, error_model="numpy")
+def _produce(h: F64, gamma: F64, ai_price: F64, price: F64, tfp: F64, land: F64,
+             land_share: float, sigma: float) -> F64:  # pragma: no cover - compiled
+    """:func:`produce` in one call, rows K, X (0 without people), Y = A T^alpha max(X, 0)^(1 -
+    alpha) and dY/dH = A (1 - alpha) (T / max(X, 1e-300))^alpha (G X / max(H, 1e-300))^(1/s)
+    (0 without people)."""
+    n = h.size
+    rows = np.empty((4, n))
     k = _ai_input(h, gamma, ai_price, price, tfp, land, land_share, sigma)
-    # Y = A T^alpha max(X, 0)^(1 - alpha), dY/dH = A (1 - alpha) (T / max(X, 1e-300))^alpha
-    # (G X / max(H, 1e-300))^(1/s) (0 without people): compiled, the powers NumPy's
-    x, x_pos, land_per, share_per = phase_kernels.output_bases(ces(h, k, gamma, sigma), h, land,
-                                                               gamma)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        y, mpl = phase_kernels.output_and_mpl(
-            tfp, land**land_share, x_pos ** (1.0 - land_share), land_per**land_share,
-            share_per ** (1.0 / sigma), h, land_share)
-    return Output(ai_input=k, composite=x, output=y, mpl=mpl)
+    rows[0] = k
+    x = rows[1]
+    _ces_into(h, k, gamma, sigma, x)
+    for o in range(n):
+        xo = x[o] if h[o] > 0 else 0.0
+        x[o] = xo
+        land_per = land[o] / np_maximum(xo, 1e-300)
+        share_per = gamma[o] * xo / np_maximum(h[o], 1e-300)
+        rows[2, o] = tfp[o] * land[o] ** land_share * np_maximum(xo, 0.0) ** (1.0 - land_share)
+        rows[3, o] = (tfp[o] * (1.0 - land_share) * land_per**land_share
+                      * share_per ** (1.0 / sigma) if h[o] > 0 else 0.0)
+    return rows
 
 
 # ------------------------------------------------------------------- step 3: demand, positions
@@ -538,12 +532,9 @@ def prices(productivity: F64, productivity0: F64, employed: F64, positions: F64,
     kappa), P0 = (y / y0)^-kappa: it sets demand, hence positions. Where positions went
     unfilled, supply fell short of demand, so the price paid rises along the demand curve,
     P = P0 (E / M)^(-1/eta) (capped at 3x): it sets revenue and the marginal revenue product."""
-    # ratio y / y0 and fill E / M (capped at 1), each 1 where not positive, and the exponent
-    # -1 / max(eta, 0.1): compiled; the powers NumPy's; P = P0 min(fill^exponent, 3)
-    ratio, fill, exponent = phase_kernels.price_bases(productivity, productivity0, employed,
-                                                      positions, eta)  # (rows)
-    base = ratio ** (-kappa)
-    return base, phase_kernels.scarce_price(base, fill**exponent, 3.0)
+    rows = phase_kernels.prices(productivity, productivity0, employed, positions, eta,
+                                float(kappa))
+    return rows[0], rows[1]
 
 
 # --------------------------------------------------------------------- step 5: the screen's bar
@@ -694,7 +685,7 @@ def _search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
 @functools.cache
 def _bin_centres(n_bins: int, log_min: float, log_max: float) -> F64:
     edges = np.linspace(log_min, log_max, n_bins + 1)
-    return np.exp(0.5 * (edges[:-1] + edges[1:]))
+    return libm.exp(0.5 * (edges[:-1] + edges[1:]))
 
 
 def gini_from_histogram(counts: F64, log_min: float, log_max: float) -> float:

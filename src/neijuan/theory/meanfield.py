@@ -30,6 +30,7 @@ from scipy.special import expit, ndtr
 from neijuan.config import Scenario
 from neijuan.errors import ConfigError
 from neijuan.sim import kernels as kern
+from neijuan.sim import libm
 from neijuan.sim import steps as alg
 from neijuan.sim.economy import Economy
 from neijuan.sim.effort import A_MAX, A_MIN, LOGISTIC, N_A, NO_EFFORT, rows_for
@@ -135,9 +136,9 @@ class MeanFieldMarket(MarketBase):
         v = prize[occ]
         ok = (b > kern.NO_BAR) & (v > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            a = np.log(np.where(ok, v, 1.0) * c.r / (sig * c.effort_cost)) - (sig * b - k) / c.r
+            a = libm.log(np.where(ok, v, 1.0) * c.r / (sig * c.effort_cost)) - (sig * b - k) / c.r
             zs = _lookup(rows[occ], np.where(ok, a, A_MIN))
-            e = np.exp(np.minimum((sig * (zs + b) - k) / c.r, 700.0))
+            e = libm.exp(np.minimum((sig * (zs + b) - k) / c.r, 700.0))
         e = np.where(zs > NO_EFFORT / 2, np.minimum(e, c.max_effort), 0.0)
         return np.where(ok, e, 0.0)
 
@@ -183,8 +184,8 @@ class MeanFieldMarket(MarketBase):
         e_flat = self.eU.reshape(-1)
         origin_of_cell = np.repeat(np.arange(self.n_origin), n + 1)
         app_mass = u_flat[None, :] * probs[origin_of_cell].T          # (n, cells)
-        app_x = (c.r * np.log(np.maximum(e_flat, kern.EFFORT_FLOOR)))[None, :] / noise[:, None]
-        inc_x = (c.r * np.log(np.maximum(self.eI, kern.EFFORT_FLOOR)) + adv) / noise
+        app_x = (c.r * libm.log(np.maximum(e_flat, kern.EFFORT_FLOOR)))[None, :] / noise[:, None]
+        inc_x = (c.r * libm.log(np.maximum(self.eI, kern.EFFORT_FLOOR)) + adv) / noise
         mass = np.concatenate([self.E[:, None], app_mass], axis=1)
         x = np.concatenate([inc_x[:, None], np.broadcast_to(app_x, app_mass.shape)], axis=1)
         applicants_pre = app_mass.sum(axis=1)
@@ -240,7 +241,7 @@ class MeanFieldMarket(MarketBase):
         a = np.clip(ai.mix.agency0, 0.0, 1.0) * keep_time
         wage_sum = new_E * wage
         counts = np.zeros(self.n_wage_bins)
-        bins = ((np.log(np.maximum(wage, 1e-6)) - self.log_wage_min)
+        bins = ((libm.log(np.maximum(wage, 1e-6)) - self.log_wage_min)
                 / (self.log_wage_max - self.log_wage_min) * self.n_wage_bins).astype(np.int64)
         np.add.at(counts, np.clip(bins, 0, self.n_wage_bins - 1), new_E)
         human = float((new_E * ai.mix.human0 * keep_time).sum())
@@ -253,7 +254,7 @@ class MeanFieldMarket(MarketBase):
         needed = a - np.where(wage > ai.ai_unit_cost, replaceable * keep_time, 0.0)
         work = WorkOutcome(
             wage_sum=wage_sum, ai_n=np.zeros(n), ai_log_wage=np.zeros(n), non_ai_n=new_E,
-            non_ai_log_wage=new_E * np.log(np.maximum(wage, 1e-6)), agency_sum=new_E * a,
+            non_ai_log_wage=new_E * libm.log(np.maximum(wage, 1e-6)), agency_sum=new_E * a,
             skill_wage=np.zeros((n, 4)),
             retained_not_needed=np.where(needed < sc.agency.threshold, new_E, 0.0),
             blame=np.array([human, machine, f_h, f_m, f_mb]),
