@@ -377,3 +377,44 @@ def test_compiled_algebra_divides_as_numpy_does() -> None:
     with np.errstate(invalid="ignore", divide="ignore"):
         want = search_cdf_reference(econ, np.ones(ECON.n_occ))
     assert same(got, want) and np.isnan(got[:, 0, :-1]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), adopting=st.booleans(), confirmer=st.booleans(),
+       reinstatement=st.floats(0.0, 1.0))
+def test_the_ai_phase_in_one_call_is_its_steps(seed: int, adopting: bool, confirmer: bool,
+                                               reinstatement: float) -> None:
+    """``ai_phase`` (step 1 in one compiled call) gives the bits of its steps called one
+    after another, as ``MarketBase.phase_ai`` called them."""
+    from neijuan.sim import phase_kernels as pk
+
+    rng = np.random.default_rng(seed)
+    n_occ, n_tasks = ECON.n_occ, ECON.n_tasks
+    adoption = rng.uniform(0.0, 1.0, n_tasks) * (rng.random(n_tasks) < 0.7)
+    capability, cost_ratio = float(rng.uniform(0.0, 1.0)), float(rng.uniform(0.2, 1.5))
+    human_cost0, human_cost = rng.uniform(0.5, 2.0, n_occ), rng.uniform(0.5, 2.0, n_occ)
+    speed = rng.uniform(0.5, 2.0, n_tasks)
+    automation, augmentation = alg.biased_split(ECON.task_automation, ECON.task_augmentation,
+                                                float(rng.uniform(-1.0, 1.0)))
+    ag = AGENCY
+    liability, failure = float(rng.uniform(0.0, 1.0)), float(rng.uniform(0.0, 0.3))
+    got_adoption, rows, level = alg.ai_phase(
+        adoption, adopting, capability, cost_ratio, human_cost0, human_cost,
+        ECON.task_threshold, ECON.task_occ, speed, 0.02, 0.4, 0.25, ECON.task_share,
+        ECON.task_originate, automation, augmentation, ag.augment_origination,
+        ag.review_burden, reinstatement, confirmer, liability, failure, ag.defensive_review,
+        -ag.review_detection, ag.max_review, alg.REVIEW_HALVINGS, 0.3, 0.4, ECON.occ_share)
+    ai_price = cost_ratio * human_cost0
+    if adopting:
+        adoption = pk.adopt(adoption, capability, ECON.task_threshold, ai_price, human_cost,
+                            ECON.task_occ, speed, 0.02, 0.4, 0.25)
+    feasible = (capability >= ECON.task_threshold if adopting
+                else np.zeros(n_tasks, dtype=bool))
+    mix = alg.task_mix(ECON, adoption, automation, augmentation, ag, reinstatement, feasible)
+    blame = np.full(n_occ, liability) if confirmer else liability * mix.changeable
+    review, pass_rate = alg.defensive_review(blame, mix.machine0, failure, ag)
+    want_level, scales = pk.ai_scales(mix.augmented, review, pass_rate, 0.3, 0.4, failure,
+                                      mix.ai_use, ECON.occ_share, ai_price)
+    want = np.vstack([ai_price, *dataclasses.astuple(mix), blame, review, pass_rate, *scales])
+    assert same(got_adoption, adoption) and level == want_level
+    assert rows.tobytes() == want.tobytes()

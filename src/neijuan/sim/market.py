@@ -252,36 +252,32 @@ class MarketBase:
         d_capability = max(capability - self.capability, 0.0) if years > 0 else 0.0
         self.capability = capability
         cost_ratio = alg.ai_cost_ratio(years, sc.ai)
-        ai_price = cost_ratio * self.human_cost0
-        if sc.ai.enabled and years >= 0:
-            # Bass diffusion where AI can do the task and is cheaper than people
-            self.adoption = phase_kernels.adopt(
-                self.adoption, capability, econ.task_threshold, ai_price, self.human_cost,
-                econ.task_occ, self.task_speed, sc.adoption.innovation, sc.adoption.imitation,
-                0.25)
-        automation, augmentation = self.task_split
-        feasible = capability >= econ.task_threshold if sc.ai.enabled and years >= 0 else None
-        mix = alg.task_mix(econ, self.adoption, automation, augmentation, sc.agency,
-                           sc.ai.reinstatement if sc.ai.enabled else 0.0,
-                           feasible if feasible is not None
-                           else np.zeros(econ.n_tasks, dtype=bool))
-        # step 9's liability rule: under "confirmer" whoever signed off an AI-originated
-        # decision answers for its failure; under "authority" only for what they could change
+        # Bass diffusion where AI can do the task and is cheaper than people (with AI on, in
+        # the AI era); the task mix on the tasks AI can do. Step 9's liability rule: under
+        # "confirmer" whoever signed off an AI-originated decision answers for its failure;
+        # under "authority" only for what they could change. Uplift of augmented work,
+        # u (w0 + (1 - w0) z) on the augmented share G of the work: efficiency = s (1 + G u w0
+        # + G u (1 - w0) z) = aug_scale * s * (1 + aug_gain * z); the per-person passes see
+        # aug_gain; aug_scale multiplies efficiency units and their value. Time in defensive
+        # review produces nothing: it scales every person's output by (1 - d). (plain = 1 +
+        # G u w0, aug_gain = G u (1 - w0) / plain, aug_scale = plain (1 - d); the adoption
+        # level is AI use weighted by employment shares.) All of it one compiled call.
         ag = sc.agency
-        blame_prob = (np.full(econ.n_occ, ag.liability) if ag.liability_rule == "confirmer"
-                      else ag.liability * mix.changeable)
-        review, pass_rate = alg.defensive_review(blame_prob, mix.machine0, ag.ai_failure_rate, ag)
-        # uplift of augmented work, u (w0 + (1 - w0) z) on the augmented share G of the work:
-        # efficiency = s (1 + G u w0 + G u (1 - w0) z) = aug_scale * s * (1 + aug_gain * z); the
-        # per-person passes see aug_gain; aug_scale multiplies efficiency units and their value.
-        # Time in defensive review produces nothing: it scales every person's output by (1 - d).
-        # (plain = 1 + G u w0, aug_gain = G u (1 - w0) / plain, aug_scale = plain (1 - d); the
-        # adoption level is AI use weighted by employment shares)
-        adoption_level, rows = phase_kernels.ai_scales(
-            mix.augmented, review, pass_rate, sc.ai.uplift, sc.ai.uplift_without_skill,
-            ag.ai_failure_rate, mix.ai_use, econ.occ_share, ai_price)
-        aug_gain, aug_scale, unit_cost, keep, failing = rows
-        return AIState(capability, d_capability, cost_ratio, ai_price, mix, aug_scale, aug_gain,
+        automation, augmentation = self.task_split
+        self.adoption, rows, adoption_level = alg.ai_phase(
+            self.adoption, sc.ai.enabled and years >= 0, capability, cost_ratio,
+            self.human_cost0, self.human_cost, econ.task_threshold, econ.task_occ,
+            self.task_speed, sc.adoption.innovation, sc.adoption.imitation, 0.25,
+            econ.task_share, econ.task_originate, automation, augmentation,
+            ag.augment_origination, ag.review_burden,
+            sc.ai.reinstatement if sc.ai.enabled else 0.0, ag.liability_rule == "confirmer",
+            ag.liability, ag.ai_failure_rate, ag.defensive_review, -ag.review_detection,
+            ag.max_review, alg.REVIEW_HALVINGS, sc.ai.uplift, sc.ai.uplift_without_skill,
+            econ.occ_share)
+        mix = alg.TaskMix(*rows[1:16])
+        (blame_prob, review, pass_rate, aug_gain, aug_scale, unit_cost, keep,
+         failing) = rows[16:24]
+        return AIState(capability, d_capability, cost_ratio, rows[0], mix, aug_scale, aug_gain,
                        adoption_level, blame_prob, review, pass_rate, unit_cost, keep, failing)
 
     def phase_production(self, ai: AIState, employed: F64, raw_units: F64) -> ProductionState:

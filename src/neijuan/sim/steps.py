@@ -21,6 +21,7 @@ from neijuan.sim import libm, phase_kernels
 from neijuan.sim.constants import NO_BAR, NO_POSITIONS
 from neijuan.sim.economy import Economy
 from neijuan.sim.exact import known_side, np_maximum, numpy_sum
+from neijuan.sim.phase_kernels import adopt, ai_scales
 
 F64 = NDArray[np.float64]
 
@@ -266,6 +267,52 @@ def _review_bisection(blame_prob: F64, machine: F64, ai_failure: float, coeffici
         rows[0, o] = review
         rows[1, o] = math.exp(rate * review)
     return rows
+
+
+AI_PHASE_ROWS = 24  # rows of ai_phase's result: AI price, the task mix (15), blame, review,
+                   # pass rate, aug_gain, aug_scale, AI unit cost, time kept, failures past review
+
+
+@njit(cache=True, error_model="numpy")
+def ai_phase(adoption: F64, adopting: bool, capability: float, cost_ratio: float,
+             human_cost0: F64, human_cost: F64, task_threshold: F64, task_occ: NDArray[np.int64],
+             task_speed: F64, innovation: float, imitation: float, dt_years: float,
+             task_share: F64, task_originate: F64, automation: F64, augmentation: F64,
+             omega: float, review_burden: float, reinstatement: float, confirmer: bool,
+             liability: float, ai_failure_rate: float, defensive: float, rate: float,
+             cap: float, halvings: int, uplift: float, without_skill: float, occ_share: F64
+             ) -> tuple[F64, F64, float]:  # pragma: no cover - compiled
+    """Step 1 in one call (:meth:`MarketBase.phase_ai`): ``(adoption, rows, adoption level)``.
+
+    Adoption advances where AI is on (``adopting``: Bass diffusion, :func:`phase_kernels.adopt`,
+    at the AI price ``cost_ratio * human_cost0``); the task mix (:func:`task_mix`, on the tasks
+    AI can do when adopting, none otherwise); the blame a confirmer expects (all of
+    ``liability`` under the confirmer rule, its changeable share under the authority rule);
+    the defensive review's fixed point (:func:`defensive_review`); the uplift and the review's
+    cost (:func:`phase_kernels.ai_scales`). The same operations in the same order as the calls
+    they replace. Rows: see :data:`AI_PHASE_ROWS`."""
+    n = human_cost0.size
+    rows = np.empty((AI_PHASE_ROWS, n))
+    ai_price = rows[0]
+    for o in range(n):
+        ai_price[o] = cost_ratio * human_cost0[o]
+    if adopting:
+        adoption = adopt(adoption, capability, task_threshold, ai_price, human_cost, task_occ,
+                         task_speed, innovation, imitation, dt_years)
+    can = np.empty(task_threshold.size, dtype=np.bool_)
+    for t in range(can.size):
+        can[t] = adopting and capability >= task_threshold[t]
+    rows[1:16] = _task_mix(n, task_occ, task_share, task_originate, adoption, automation,
+                           augmentation, can, omega, review_burden, reinstatement)
+    blame = rows[16]
+    for o in range(n):
+        blame[o] = liability if confirmer else liability * rows[13, o]  # (changeable)
+    rows[17:19] = _review_bisection(blame, rows[11], ai_failure_rate, defensive, rate, cap,
+                                    halvings)  # (machine0)
+    level, scales = ai_scales(rows[2], rows[17], rows[18], uplift, without_skill,
+                              ai_failure_rate, rows[3], occ_share, ai_price)
+    rows[19:24] = scales
+    return adoption, rows, level
 
 
 # ---------------------------------------------------------------------------- step 2: production
