@@ -81,3 +81,21 @@ def test_the_threshold_is_refused_where_newton_leaves_the_interval() -> None:
     t, margin, shown = effort._root_threshold(0.0, 64.0, 64.0, rho, a, LOGISTIC)
     assert shown and 0.0 < margin < 1e-6
     assert effort._g(t - margin, rho, a, LOGISTIC) > 0.0 > effort._g(t + margin, rho, a, LOGISTIC)
+
+
+def test_rows_kept_from_the_last_period_are_the_rows_made_afresh() -> None:
+    """``rows_for`` with ``known`` recomputes only the rows whose rho changed (the burn-in's
+    periods change none): the result is the fresh computation's, bit for bit."""
+    rng = np.random.default_rng(3)
+    rho = rng.uniform(0.05, 5.0, 12)
+    out = np.full((rho.size, effort.N_A), 0.0)
+    known = np.full(rho.size, np.nan)
+    effort.rows_for(rho, NORMAL, out, known)
+    assert known.tobytes() == rho.tobytes()
+    again = rho.copy()
+    again[[2, 7]] *= 1.5
+    got = effort.rows_for(again, NORMAL, out, known)
+    assert got.tobytes() == effort.rows_for(again, NORMAL).tobytes()
+    out[0, :] = -1.0  # (a row left alone is not recomputed)
+    effort.rows_for(again, NORMAL, out, known)
+    assert (out[0] == -1.0).all() and known.tobytes() == again.tobytes()

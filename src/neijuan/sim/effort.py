@@ -195,28 +195,36 @@ def best_response_table(kind: int) -> tuple[NDArray[np.float64], NDArray[np.floa
     return log_rho, a_grid, _solve_table(libm.exp(log_rho), a_grid, kind)
 
 
-def rows_for(rho: NDArray[np.float64], kind: int, out: NDArray[np.float64] | None = None
-             ) -> NDArray[np.float64]:
+def rows_for(rho: NDArray[np.float64], kind: int, out: NDArray[np.float64] | None = None,
+             known: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """One table row per occupation, for that occupation's ``rho``, interpolated in ``log rho``.
 
     ``out`` (shape ``(rho.size, N_A)``) is written and returned: a caller that computes rows
     every period keeps one, so that the rows do not land on fresh pages each time (measured: a
-    new array made this 2-3x slower inside a run)."""
+    new array made this 2-3x slower inside a run). ``known`` (with ``out``): the ``rho`` each
+    row of ``out`` already holds the row of (NaN: none), updated here; a row whose ``rho`` is
+    unchanged is left as it is (the same bits: a row is a function of its ``rho``), as in the
+    burn-in, where no occupation's screen changes."""
     log_rho, _, table = best_response_table(kind)
     if out is None:
         out = np.empty((rho.size, table.shape[1]))
+        known = None
     elif out.shape != (rho.size, table.shape[1]) or out.dtype != np.float64:
         raise ValueError(f"out has shape {out.shape} ({out.dtype}): it must be "
                          f"{(rho.size, table.shape[1])} (float64)")
-    return _rows_for(np.ascontiguousarray(rho, dtype=np.float64), log_rho, table, out)
+    if known is None or known.shape != (rho.size,):
+        known = np.full(rho.size, np.nan)
+    return _rows_for(np.ascontiguousarray(rho, dtype=np.float64), log_rho, table, out, known)
 
 
 @njit(cache=True, error_model="numpy")
 def _rows_for(rho: NDArray[np.float64], log_rho: NDArray[np.float64],
-              table: NDArray[np.float64], out: NDArray[np.float64]
+              table: NDArray[np.float64], out: NDArray[np.float64], known: NDArray[np.float64]
               ) -> NDArray[np.float64]:  # pragma: no cover - compiled
     step = log_rho[1] - log_rho[0]
     for o in range(rho.size):
+        if known[o] == rho[o]:
+            continue  # (the row of this rho is there)
         x = min(max(math.log(max(rho[o], 1e-300)), log_rho[0]), log_rho[-1])
         pos = (x - log_rho[0]) / step
         lo = min(int(pos), log_rho.size - 2)
@@ -233,6 +241,7 @@ def _rows_for(rho: NDArray[np.float64], log_rho: NDArray[np.float64],
             # where one neighbour takes no part, use the nearer one, not a sentinel average
             nearer = t_lo if below else t_hi
             row[j] = (1.0 - w) * t_lo + w * t_hi if both else nearer
+        known[o] = rho[o]
     return out
 
 

@@ -159,9 +159,9 @@ class BestResponseRows:
     def __init__(self, rho: NDArray[np.float64], kind: int) -> None:
         self.rho, self.kind = rho, kind
 
-    def resolve(self, economy: Economy | None, out: NDArray[np.float64] | None = None
-                ) -> NDArray[np.float64]:
-        return _effort.rows_for(self.rho, self.kind, out)
+    def resolve(self, economy: Economy | None, out: NDArray[np.float64] | None = None,
+                known: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        return _effort.rows_for(self.rho, self.kind, out, known)
 
 
 class SearchCdf:
@@ -201,6 +201,7 @@ class Shard:
         self.threads = 1
         self._pool: ThreadPoolExecutor | None = None
         self._br_rows: NDArray[np.float64] | None = None
+        self._br_known: tuple[int, NDArray[np.float64]] | None = None  # (kind, rho of each row)
         self._accumulators: dict[tuple[str, int], Partial] = {}
         # the trim's drops of each chunk, (ranks, start) as kernels.trim_ranks gives them, from
         # the trim to the settle pass that applies them (a chunk without drops has none here)
@@ -221,7 +222,8 @@ class Shard:
             self._pool = None
 
     def __getstate__(self) -> dict[str, Any]:  # (a pool does not travel; a buffer need not)
-        return {**self.__dict__, "_pool": None, "_br_rows": None, "_accumulators": {}}
+        return {**self.__dict__, "_pool": None, "_br_rows": None, "_br_known": None,
+                "_accumulators": {}}
 
     def _map_chunks(self, work: Callable[[tuple[int, int, int]], Any], used_only: bool = False
                     ) -> Iterable[Any]:
@@ -262,9 +264,11 @@ class Shard:
     def _best_response_rows(self, rows: BestResponseRows) -> NDArray[np.float64]:
         """The rows, written into this shard's own array (kept from one period to the next)."""
         shape = (rows.rho.size, _effort.N_A)
-        if self._br_rows is None or self._br_rows.shape != shape:
+        if (self._br_rows is None or self._br_rows.shape != shape or self._br_known is None
+                or self._br_known[0] != rows.kind):
             self._br_rows = np.full(shape, 0.0)  # (written now: see Population.allocate)
-        return rows.resolve(self.economy, self._br_rows)
+            self._br_known = (rows.kind, np.full(shape[0], np.nan))
+        return rows.resolve(self.economy, self._br_rows, self._br_known[1])
 
     def _folded(self, kernel: Callable[..., Any], rows: Sequence[str], args: Sequence[Any],
                 shapes: Sequence[tuple[int, ...]],
