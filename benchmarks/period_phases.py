@@ -1,6 +1,6 @@
 """Where a small run's period goes: the compiled row passes against everything else.
 
-Run: ``python benchmarks/period_phases.py [--workers N] [--periods P]``.
+Run: ``python benchmarks/period_phases.py [--workers N] [--periods P] [--no-fixed]``.
 
 At 10^4 workers a period is short (about 1.5 ms on the 2-core machine), and a fixed part of it
 does not shrink with the rows: the per-occupation algebra in Python and NumPy, the shards'
@@ -11,6 +11,11 @@ lines are what is left. Rows: the minimum, the median and the mean over the peri
 mean's share of the mean period. The minimum is the phase on a quiet machine; the mean counts
 what a phase does only every few periods (the records are derived eight periods at a time), which
 the minimum and the median leave out.
+
+First (unless ``--no-fixed``) it measures the fixed part directly, without instruments: a
+period's CPU time at 300 workers and at N, and the line through them, F + c N: F is what a period
+costs whatever its rows (the Python, the per-occupation algebra, the passes' own set-up), c what
+a row costs in the passes.
 
 Not a test: a benchmark prints, it does not assert.
 """
@@ -79,12 +84,45 @@ def instrument(times: dict[str, list[float]]) -> None:
         setattr(owner, name, timed)
 
 
+def period_cpu(workers: int, blocks: int = 30, block: int = 10) -> tuple[float, float]:
+    """(min, median) CPU seconds a period of a model of ``workers`` in the AI era, in blocks of
+    ``block`` periods, uninstrumented."""
+    model = LabourMarket(scenario(workers, threads=1),  # type: ignore[arg-type]
+                         builtin_economy(), 0)
+    for _ in range(26):
+        model.step()
+    per: list[float] = []
+    for _ in range(blocks):
+        start = time.process_time()
+        for _ in range(block):
+            model.step()
+        per.append((time.process_time() - start) / block)
+    return min(per), statistics.median(per)
+
+
+def fixed_part(workers: int, tiny: int = 300) -> None:
+    """A period as F + c N: its cost at ``tiny`` workers and at ``workers``, and the line
+    through them (F: what a period costs whatever its rows; c: a row's cost in the passes)."""
+    small, large = period_cpu(tiny), period_cpu(workers)
+    for k, name in enumerate(("min", "median")):
+        slope = (large[k] - small[k]) / (workers - tiny)
+        fixed = small[k] - slope * tiny
+        print(f"  {name:6s}: {tiny} workers {small[k] * 1e6:,.0f} us, {workers:,} "
+              f"{large[k] * 1e6:,.0f} us -> fixed part {fixed * 1e6:,.0f} us a period, "
+              f"{slope * 1e9:.1f} ns a worker")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=10_000, help="workers (10^4)")
     parser.add_argument("--periods", type=int, default=400, help="periods timed (400)")
+    parser.add_argument("--no-fixed", action="store_true",
+                        help="skip the fixed part (a period at 300 workers against --workers)")
     args = parser.parse_args()
+    if not args.no_fixed:
+        print(f"a period's fixed part, CPU time, uninstrumented (load average {load()})")
+        fixed_part(args.workers)
     model = LabourMarket(scenario(args.workers, threads=1),  # type: ignore[arg-type]
                          builtin_economy(), 0)
     for _ in range(30):  # compile and reach the AI era
