@@ -23,6 +23,7 @@ Not a test: a benchmark prints, it does not assert.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -73,6 +74,7 @@ def instrument(times: dict[str, list[float]]) -> None:
     for owner, name, label, _ in TIMED:
         inner = getattr(owner, name)
 
+        @functools.wraps(inner)  # (the shards key their plans and accumulators by a pass's name)
         def timed(*args: Any, _inner: Callable[..., Any] = inner, _label: str = label,
                   **kwargs: Any) -> Any:
             start = time.perf_counter()
