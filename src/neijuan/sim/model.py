@@ -331,7 +331,7 @@ class LabourMarket(MarketBase):
             self.last_bar = bar
             self.n_won = _shard_total(shards.map("lottery", bar, noise, c.r,
                                                  self._key(STREAM_SELECT)))
-            if np.any(self.n_won > fillable):
+            if (self.n_won > fillable).any():
                 shards.chain("trim", (fillable, self.n_won), self._key(STREAM_TRIM))
                 self.n_won = np.minimum(self.n_won, fillable)
         else:
