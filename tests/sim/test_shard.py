@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterator
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,52 @@ def _same(a: LabourMarket, b: LabourMarket) -> None:
     occ = b.occupation_series()
     for name, v in a.occupation_series().items():
         assert np.array_equal(v, occ[name], equal_nan=True), name
+
+
+@pytest.mark.parametrize("records", [True, False])
+def test_one_call_gives_the_bits_of_the_passes_one_by_one(records: bool,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """A Tullock run of one chunk takes steps 4-9 over the rows in one compiled call
+    (``Shard.contest``); pass by pass through the shard's methods it gives the same records and
+    the same rows, bit for bit. The trim must have dropped winners, and entrants must have
+    moved the high-water mark past rows never used, for the test to mean much."""
+    trims: list[int] = []
+    original = shard.Shard.trim
+
+    def spy(self: shard.Shard, *args: Any) -> Any:
+        out = original(self, *args)
+        trims.append(sum(int(r.size) for r, _ in self._drops.values()))
+        return out
+
+    monkeypatch.setattr(shard.Shard, "trim", spy)
+    sc = load_scenario("ai-baseline", {"run.workers": 3000, "run.burn_in": 8,
+                                       "run.periods": 12, "run.person_records": records})
+    econ = builtin_economy()
+    one = LabourMarket(sc, econ, 5)
+    by_pass = LabourMarket(sc, econ, 5, one_call=False)
+    assert one._one_chunk is not None and by_pass._one_chunk is None
+    used0 = one.shards.shards[0].used[0]
+    one.run()
+    by_pass.run()
+    assert len(trims) >= 10 and sum(trims) > 0  # (the spy saw only the pass-by-pass run)
+    assert one.shards.shards[0].used == by_pass.shards.shards[0].used
+    assert one.shards.shards[0].used[0] > used0
+    _same(one, by_pass)
+    for field in fields(one.pop):
+        assert np.array_equal(getattr(one.pop, field.name), getattr(by_pass.pop, field.name),
+                              equal_nan=True), field.name
+    for name in ("hist_n", "hist_x", "center", "last_bar", "n_won", "occ_sums", "wage_hist"):
+        assert np.array_equal(getattr(one, name), getattr(by_pass, name)), name
+
+
+def test_one_call_is_for_one_local_chunk_under_tullock() -> None:
+    econ = builtin_economy()
+    assert LabourMarket(_scenario("top_m", 500), econ, 0)._one_chunk is None
+    assert LabourMarket(_scenario("tullock", 500), econ, 0,
+                        shards=_local(1, 256))._one_chunk is None  # (several chunks)
+    assert LabourMarket(_scenario("tullock", 500), econ, 0,
+                        shards=_local(1, 1 << 18))._one_chunk is not None
 
 
 @pytest.mark.parametrize("rule", ["tullock", "top_m"])

@@ -23,7 +23,10 @@ from numpy.typing import NDArray
 from neijuan.sim.codegen import NOALIAS, WIDE
 from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT, NO_POSITIONS
 from neijuan.sim.effort import A_MAX, A_MIN, N_A
-from neijuan.sim.rng import std_normal, uniform, uniform2
+from neijuan.sim.exact import np_minimum, py_max
+from neijuan.sim.phase_kernels import bargaining as phase_bargaining
+from neijuan.sim.phase_kernels import frictions, score_centres
+from neijuan.sim.rng import mix64, std_normal, uniform, uniform2
 from neijuan.sim.vmath import expf as vexpf
 from neijuan.sim.vmath import logf as vlogf
 from neijuan.sim.vmath import logistic
@@ -50,6 +53,7 @@ BLOCK = 256  # rows per block of the passes that do their transcendental maths a
 # vectorising the loops that gather per-occupation values (measured: the lottery 7.8 -> 5.0 ms
 # a period at 10^6, results unchanged).
 U_BLOCK = np.uint64(BLOCK)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # (a chunk's own key: streams.chunk_key)
 A_STEP = (A_MAX - A_MIN) / (N_A - 1)
 
 # Columns of the per-occupation values each pass packs side by side (``par``): the contest half
@@ -1058,3 +1062,138 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
         replaceable, ai_unit_cost, needed_threshold, ai_threshold,
         key, log_wage_min, log_wage_max, degree_stats, learning_stats, occ_sums, wage_hist,
         blame_sums)
+
+
+@njit(cache=True, error_model="numpy", **WIDE)
+def one_chunk_contest(
+        status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
+        degree: NDArray[np.uint8], log_skill: NDArray[np.float32],
+        skill: NDArray[np.float32], ai_skill: NDArray[np.float32],
+        effort: NDArray[np.float32], wage: NDArray[np.float32], tenure: NDArray[np.int16],
+        agency: NDArray[np.float32], failures: NDArray[np.uint16],
+        blamed: NDArray[np.uint16], mark: NDArray[np.float32], score: NDArray[np.float32],
+        signal: NDArray[np.float32], won: NDArray[np.int8], used: int,
+        # step 4: retirements and separations, then entry up to the labour force's target
+        key_retire: np.uint64, hazard: float, separation: float, labour_target: float,
+        # step 5: score_pass's arguments between the rows and the entrants
+        search_cdf: NDArray[np.float64], key_search: np.uint64, key_test: np.uint64,
+        key_noise: np.uint64, degree_mean: NDArray[np.float64],
+        bayes_weight: NDArray[np.float64], test_sd: NDArray[np.float64],
+        aug_gain: NDArray[np.float64], blame_penalty: float, productivity_weight: float,
+        incumbent_advantage: float, r: float, noise: NDArray[np.float64],
+        gaussian_noise: bool, center: NDArray[np.float64], half_width: float,
+        key_entry: np.uint64, key_entry_skill: np.uint64, degree_share: float,
+        skill_mean: float, skill_sd: float, degree_gap: float, ai_skill_mean: float,
+        effort0: float,
+        # step 5: frictions, the bars, the lottery and its trim; step 8's bargaining share
+        positions: NDArray[np.float64], jitter: NDArray[np.float64],
+        last_bar: NDArray[np.float64], key_select: np.uint64, key_trim: np.uint64,
+        bargaining_share: float, competition: float,
+        # steps 5-9: the best-response rows and the value of efficiency, then settle_pass's
+        # arguments after the bargaining share and before the drops (its noise and AI uplift
+        # are the score pass's; its r and incumbency advantage are passed again, as it takes
+        # them)
+        br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
+        benefit: float, outside: NDArray[np.float64], horizon: NDArray[np.float64],
+        settle_r: float, effort_cost: float, adjustment: float, max_effort: float,
+        settle_incumbent_advantage: float, learn_share: float,
+        skill_rate: float, skill_depreciation: float, ai_rate: float,
+        ai_focus: NDArray[np.float64], ai_depreciation: float,
+        agency0: NDArray[np.float64], agency1: NDArray[np.float64],
+        human0: NDArray[np.float64], human1: NDArray[np.float64],
+        machine0: NDArray[np.float64], machine1: NDArray[np.float64],
+        human_failure: float, ai_failure: NDArray[np.float64],
+        blame_ai: NDArray[np.float64], keep_time: NDArray[np.float64], mark_keep: float,
+        replaceable: NDArray[np.float64], ai_unit_cost: NDArray[np.float64],
+        needed_threshold: float, ai_threshold: float, key_failure: np.uint64,
+        log_wage_min: float, log_wage_max: float,
+        # what it sets: flows (retired, separated, labour force after), the score pass's sums,
+        # the frictions' rows, the bars, the winners, the centres, the settle pass's sums
+        flows: NDArray[np.float64], hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
+        candidates: NDArray[np.float64], applicants: NDArray[np.float64],
+        effort_sum: NDArray[np.float64], entered: NDArray[np.float64],
+        friction_rows: NDArray[np.float64], bar: NDArray[np.float64],
+        n_won: NDArray[np.float64], new_center: NDArray[np.float64],
+        hires: NDArray[np.float64], separations: NDArray[np.float64],
+        prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
+        learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
+        wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
+) -> int:  # pragma: no cover - compiled
+    """Steps 4 to 9 of a Tullock quarter over the rows, for a run whose rows are one chunk of
+    one shard (up to ``shard.CHUNK_ROWS``): the same passes, in the same order, on the same
+    arguments as the model's general path (``LabourMarket.step`` through the shard's methods),
+    with the per-occupation steps between them (frictions, bars, trim, centres, bargaining)
+    done here instead of in Python. Why: at 10^4 workers the Python between the passes cost
+    more than a third of a quarter. ``used`` is the rows in use (a high-water mark); returns it
+    after entry. The general path's one-chunk rules, step by step: the keys are the streams'
+    own (the chunk starts at row 0); the sums of one chunk are the chunk's; the trim's chunk
+    holds every winner, so it keeps exactly the positions (no draw); ``tests/sim/test_engine``
+    checks the two paths give the same bits."""
+    size = status.size
+    n_occ = noise.size
+    # step 4: retirements and separations over the rows in use; entrants take the first free
+    # rows (as LabourMarket.entry_plan and Shard._entry_quotas)
+    retire_pass(status[:used], wage[:used], key_retire, hazard, separation, flows)
+    in_force = int(flows[2])
+    free = size - in_force
+    n_entrants = min(max(round(py_max(labour_target - in_force, 0.0)), 0), free)
+    free_in_use = free - (size - used)
+    used += max(0, n_entrants - free_in_use)
+    # step 5: entry, applications, screening and scores
+    score_pass(status[:used], occ[:used], origin[:used], degree[:used], log_skill[:used],
+               skill[:used], ai_skill[:used], effort[:used], wage[:used], tenure[:used],
+               agency[:used], failures[:used], blamed[:used], mark[:used], score[:used],
+               signal[:used], search_cdf, key_search, key_test, key_noise, degree_mean,
+               bayes_weight, test_sd, aug_gain, blame_penalty, productivity_weight,
+               incumbent_advantage, r, noise, gaussian_noise, center, half_width, key_entry,
+               key_entry_skill, degree_share, skill_mean, skill_sd, degree_gap, ai_skill_mean,
+               effort0, n_entrants, hist_n, hist_x, candidates, applicants, effort_sum,
+               entered)
+    # search frictions: openings no applicant reached stay unfilled this quarter
+    friction_rows[:, :] = frictions(positions, candidates, applicants)
+    fillable = np.empty(n_occ)
+    for o in range(n_occ):
+        fillable[o] = np_minimum(np.floor(friction_rows[0, o] + jitter[o]), positions[o])
+    bar[:] = solve_bars(hist_n, hist_x, fillable, candidates, last_bar)
+    won_here = np.empty(n_occ)  # (the chunk's winners: the shard's one chunk)
+    select_lottery_pass(status[:used], occ[:used], signal[:used], effort[:used], bar, noise, r,
+                        won[:used], won_here, key_select)
+    over = False
+    for o in range(n_occ):
+        n_won[o] = won_here[o] + 0.0  # (the shards' total: 0 + the one shard's)
+        over |= n_won[o] > fillable[o]
+    drop_ranks = np.empty(0, np.int64)
+    drop_start = np.zeros(n_occ + 1, np.int64)
+    if over:
+        # the trim: the chunk holds every winner there is, so it keeps exactly the positions
+        # (truncated to a count) where it has more winners, else all of them (what
+        # kernels.trim_quota, or Shard.trim's draw where a count is not finite, gives a chunk
+        # that holds every winner left to see)
+        drops = np.empty(n_occ, np.int64)
+        any_drop = False
+        for o in range(n_occ):
+            kept = float(np.int64(fillable[o])) if n_won[o] > fillable[o] else won_here[o]
+            drops[o] = np.int64(won_here[o] - kept)
+            any_drop |= drops[o] != 0
+        if any_drop:
+            n_chunk = np.empty(n_occ, np.int64)
+            for o in range(n_occ):
+                n_chunk[o] = np.int64(won_here[o])
+            drop_ranks, drop_start = trim_ranks(drops, n_chunk, mix64(key_trim + _GOLDEN))
+        for o in range(n_occ):
+            n_won[o] = np_minimum(n_won[o], fillable[o])
+    new_center[:] = score_centres(hist_x, candidates, center)
+    bargaining = phase_bargaining(positions, candidates, bargaining_share, competition)
+    # steps 5-9: the outcome, effort, learning, wages, agency and blame
+    settle_pass(status[:used], occ[:used], origin[:used], degree[:used], tenure[:used],
+                won[:used], signal[:used], effort[:used], log_skill[:used], skill[:used],
+                ai_skill[:used], wage[:used], agency[:used], failures[:used], blamed[:used],
+                mark[:used], bar, noise, br_rows, value_of_efficiency, aug_gain, bargaining,
+                benefit, outside, horizon, settle_r, effort_cost, adjustment, max_effort,
+                settle_incumbent_advantage, learn_share, skill_rate, skill_depreciation, ai_rate,
+                ai_focus, ai_depreciation, agency0, agency1, human0, human1, machine0,
+                machine1, human_failure, ai_failure, blame_ai, keep_time, mark_keep,
+                replaceable, ai_unit_cost, needed_threshold, ai_threshold, key_failure,
+                log_wage_min, log_wage_max, drop_ranks, drop_start, hires, separations,
+                prize_won, degree_stats, learning_stats, occ_sums, wage_hist, blame_sums)
+    return used

@@ -353,12 +353,17 @@ class MarketBase:
     def entry_plan(self, in_force: float, ai: AIState) -> tuple[float, float, float]:
         """Step 4: how many enter (the labour force grows at g_L), their degree share (rising)
         and their mean AI skill (rising with adoption)."""
-        lab = self.sc.labour
         n = max(self.labour_force_target(self.period + 1) - in_force, 0.0)
+        return (n, *self.entrant_profile(ai))
+
+    def entrant_profile(self, ai: AIState) -> tuple[float, float]:
+        """Step 4: the entrants' degree share (rising) and mean AI skill (rising with
+        adoption)."""
+        lab = self.sc.labour
         start = lab.degree_share if lab.entrant_degree_share is None else lab.entrant_degree_share
         degree = min(max(start + lab.entrant_degree_trend * max(self.years, 0.0), 0.0), 1.0)
         z = lab.ai_skill_mean + (lab.entrant_ai_skill_max - lab.ai_skill_mean) * ai.adoption_level
-        return n, degree, max(z, 1e-6)
+        return degree, max(z, 1e-6)
 
     def search_openings(self, positions: F64) -> F64:
         """Step 5 (search): the openings applications go to: last quarter's hires plus positions

@@ -28,6 +28,7 @@ from neijuan.sim.shard import (
     LocalShards,
     RowKey,
     SearchCdf,
+    Shard,
     ShardFactory,
     ShardSet,
     fold,
@@ -132,10 +133,13 @@ class LabourMarket(MarketBase):
     """The simulated economy for one seed.
 
     The rows live in shards (:mod:`neijuan.sim.shard`): by default one, in this process;
-    ``shards(capacity)`` builds others (e.g. Ray actors), with the same results."""
+    ``shards(capacity)`` builds others (e.g. Ray actors), with the same results. A Tullock run
+    whose rows are one chunk of one local shard runs steps 4-9 over the rows in one compiled call
+    (:meth:`Shard.contest`); ``one_call=False`` runs them pass by pass instead, as any other
+    run does (the same bits: ``tests/sim/test_shard.py``)."""
 
     def __init__(self, scenario: Scenario, economy: Economy, seed: int,
-                 shards: ShardFactory | None = None) -> None:
+                 shards: ShardFactory | None = None, one_call: bool = True) -> None:
         super().__init__(scenario, economy, seed)
         prepare_engine()
         capacity = capacity_for(scenario.run.workers, scenario.labour.growth, self.total_periods)
@@ -146,6 +150,14 @@ class LabourMarket(MarketBase):
         self.shards.map("set_threads", scenario.run.threads or (available_cores() if local else 1))
         if self.kind == NORMAL:  # (Tullock's lottery recomputes the scores: no array for them)
             self.shards.map("keep_scores")
+        # a Tullock run of one local shard of one chunk (up to CHUNK_ROWS rows) runs a
+        # quarter's row passes, and the steps between them, in one compiled call (unless
+        # ``one_call`` is false: then pass by pass through the shard's methods, the same bits)
+        self._one_chunk: Shard | None = (
+            self.shards.shards[0] if (one_call and isinstance(self.shards, LocalShards)
+                                      and self.shards.n_shards == 1
+                                      and self.shards.shards[0].one_chunk
+                                      and self.kind == LOGISTIC) else None)
         n = economy.n_occ
         self.employed = np.zeros(n)
         self.efficiency_units = np.zeros(n)
@@ -288,20 +300,10 @@ class LabourMarket(MarketBase):
         jitter = rng.uniforms(self._key(STREAM_ROUND), econ.n_occ)  # (a counter-based stream)
         positions = np.floor(wanted + jitter)
 
-        # 4. labour supply: retirements and separations, then a cohort of entrants
+        # 4. labour supply: retirements and separations, then a cohort of entrants (their
+        # degree share rising, their AI skill rising with adoption)
         hazard = 1.0 / (4.0 * sc.labour.working_years)
-        # (retired, separated, labour force after, free rows after) of each shard, in integers
-        flows = shards.map("retire", self._key(STREAM_RETIRE), hazard, sc.labour.separation)
-        retired = sum(int(f[0]) for f in flows)
-        separated = float(sum(int(f[1]) for f in flows))
-        in_force = sum(int(f[2]) for f in flows)  # (counted by the pass: no scan of the rows)
-        n_entrants, degree_share, z_entrants = self.entry_plan(in_force, ai)
-        # entrants fill the first free rows in row order: each shard its share of them
-        share, left = [], round(n_entrants)
-        for free in (int(f[3]) for f in flows):  # (a shard takes what the ones before left)
-            share.append(min(max(left, 0), free))
-            left -= free
-        # (the entrants enter in the score pass, which reads every row's status anyway)
+        degree_share, z_entrants = self.entrant_profile(ai)
 
         # 5. search, screening and the contest
         _, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
@@ -316,41 +318,13 @@ class LabourMarket(MarketBase):
                       RowKey(self._key(STREAM_ENTRY)), RowKey(self._key(ENTRY_SKILL_STREAM)),
                       degree_share, 0.0, self.entrant_sd, self.entrant_gap, z_entrants,
                       self.effort0)
-        (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum,
-         entrants) = fold([nd for part in shards.map_each(
-             "score", [(int(n), score_args, econ.n_occ, N_SCORE_BINS) for n in share])
-             for nd in part], shards.n_chunks)
-        entered = int(entrants[0])
-        candidates = self.candidates.copy()
-        # search frictions: openings no applicant reached stay unfilled this quarter
-        fillable, self.openings, self.contested_openings = self.frictional_positions(
-            positions, candidates, self.applicants)
-        fillable = np.minimum(np.floor(fillable + jitter), positions)
-        if self.kind == LOGISTIC:
-            bar = kern.solve_bars(self.hist_n, self.hist_x, fillable, candidates, self.last_bar)
-            self.last_bar = bar
-            self.n_won = _shard_total(shards.map("lottery", bar, noise, c.r,
-                                                 self._key(STREAM_SELECT)))
-            if (self.n_won > fillable).any():
-                shards.chain("trim", (fillable, self.n_won), self._key(STREAM_TRIM))
-                self.n_won = np.minimum(self.n_won, fillable)
-        else:
-            bar, cut, take, in_cut = alg.top_m_cut(self.hist_n, self.hist_x, fillable,
-                                                   candidates)
-            _, won = shards.chain("select_top", (take, in_cut),
-                                  (bar, self.center, SCORE_HALF_WIDTH, N_SCORE_BINS, cut),
-                                  self._key(STREAM_SELECT))
-            self.n_won = _shard_total(won)
-        self.center = phase_kernels.score_centres(self.hist_x, candidates, self.center)
-
         # 6-9. effort toward the best response; learning and obsolescence; wages, agency, blame
         value = prod.price * prod.out.mpl * ai.aug_scale  # revenue product of a kernel unit
-        bargaining = self.bargaining(positions, candidates)
         depreciation = self.depreciation(ai)
         mix = ai.mix
         # (the best-response rows are computed where the rows are, from noise / r)
-        settle_args = (bar, noise, BestResponseRows(noise / c.r, self.kind), value, ai.aug_gain,
-                       bargaining, self.benefit, self.outside, self.horizon(), c.r,
+        best_response = BestResponseRows(noise / c.r, self.kind)
+        settle_rest = (self.benefit, self.outside, self.horizon(), c.r,
                        c.effort_cost, c.adjustment, c.max_effort, c.incumbent_advantage,
                        sc.learning.share, sc.learning.skill_rate, depreciation,
                        sc.learning.ai_rate, self.ai_focus(ai),
@@ -363,10 +337,71 @@ class LabourMarket(MarketBase):
                        sc.agency.threshold,
                        sc.screening.ai_skill_threshold,
                        RowKey(self._key(STREAM_FAILURE)), self.log_wage_min, self.log_wage_max)
+        if self._one_chunk is not None:  # (the same passes, and the steps between, in one call)
+            (flows, score_sums, frictions, bar, self.n_won, self.center,
+             settle_sums) = self._one_chunk.contest(
+                self._key(STREAM_RETIRE), hazard, sc.labour.separation,
+                self.labour_force_target(self.period + 1), score_args,
+                (positions, jitter, self.last_bar, self._key(STREAM_SELECT),
+                 self._key(STREAM_TRIM), sc.wages.bargaining, sc.wages.competition),
+                (best_response, value), settle_rest, econ.n_occ, N_SCORE_BINS,
+                self.n_wage_bins)
+            retired, separated_n, in_force = (int(x) for x in flows.tolist())
+            separated = float(separated_n)
+            (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum,
+             entrants) = score_sums
+            candidates = self.candidates.copy()
+            _, self.openings, self.contested_openings = frictions
+            self.last_bar = bar
+        else:
+            # (retired, separated, labour force after, free rows after) of each shard, in
+            # integers
+            flows_of = shards.map("retire", self._key(STREAM_RETIRE), hazard,
+                                  sc.labour.separation)
+            retired = sum(int(f[0]) for f in flows_of)
+            separated = float(sum(int(f[1]) for f in flows_of))
+            in_force = sum(int(f[2]) for f in flows_of)  # (counted by the pass: no scan)
+            n_entrants, _, _ = self.entry_plan(in_force, ai)
+            # entrants fill the first free rows in row order: each shard its share of them
+            share, left = [], round(n_entrants)
+            for free in (int(f[3]) for f in flows_of):  # (what the shards before left)
+                share.append(min(max(left, 0), free))
+                left -= free
+            # (the entrants enter in the score pass, which reads every row's status anyway)
+            (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum,
+             entrants) = fold([nd for part in shards.map_each(
+                 "score", [(int(n), score_args, econ.n_occ, N_SCORE_BINS) for n in share])
+                 for nd in part], shards.n_chunks)
+            candidates = self.candidates.copy()
+            # search frictions: openings no applicant reached stay unfilled this quarter
+            fillable, self.openings, self.contested_openings = self.frictional_positions(
+                positions, candidates, self.applicants)
+            fillable = np.minimum(np.floor(fillable + jitter), positions)
+            if self.kind == LOGISTIC:
+                bar = kern.solve_bars(self.hist_n, self.hist_x, fillable, candidates,
+                                      self.last_bar)
+                self.last_bar = bar
+                self.n_won = _shard_total(shards.map("lottery", bar, noise, c.r,
+                                                     self._key(STREAM_SELECT)))
+                if (self.n_won > fillable).any():
+                    shards.chain("trim", (fillable, self.n_won), self._key(STREAM_TRIM))
+                    self.n_won = np.minimum(self.n_won, fillable)
+            else:
+                bar, cut, take, in_cut = alg.top_m_cut(self.hist_n, self.hist_x, fillable,
+                                                       candidates)
+                _, won = shards.chain("select_top", (take, in_cut),
+                                      (bar, self.center, SCORE_HALF_WIDTH, N_SCORE_BINS, cut),
+                                      self._key(STREAM_SELECT))
+                self.n_won = _shard_total(won)
+            self.center = phase_kernels.score_centres(self.hist_x, candidates, self.center)
+            settle_args = (bar, noise, best_response, value, ai.aug_gain,
+                           self.bargaining(positions, candidates), *settle_rest)
+            settle_sums = fold(
+                [nd for part in shards.map("settle", settle_args, econ.n_occ, self.n_wage_bins)
+                 for nd in part], shards.n_chunks)
+        entered = int(entrants[0])
         (self.hires, self.separations, self.prize_won, self.degree_stats, self.learning_stats,
-         self.occ_sums, self.wage_hist, self.blame_sums) = fold(
-            [nd for part in shards.map("settle", settle_args, econ.n_occ, self.n_wage_bins)
-             for nd in part], shards.n_chunks)
+         self.occ_sums, self.wage_hist, self.blame_sums) = settle_sums
         if self.years < 0 or self.period == 0:
             self._stationary_entry(self.learning_stats)
         self._degree_moments(self.degree_stats)

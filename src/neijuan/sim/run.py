@@ -133,6 +133,10 @@ def warm_engine(scenario: Scenario, economy: Economy, progress: ProgressFn | Non
             tiny = scenario.with_overrides({"run.workers": 200, "run.burn_in": 1,
                                             "run.periods": 1, "contest.rule": rule})
             run_seed(tiny, economy, 0)
+            if rule == "tullock":  # (and pass by pass, as a run of several chunks goes)
+                model = LabourMarket(tiny, economy, 0, one_call=False)
+                model.run()
+                model.close()
     if progress is not None:
         progress(len(names), len(names))
     return True

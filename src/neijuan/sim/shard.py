@@ -270,6 +270,30 @@ class Shard:
             self._br_known = (rows.kind, np.full(shape[0], np.nan))
         return rows.resolve(self.economy, self._br_rows, self._br_known[1])
 
+    def _resolved(self, name: str, args: Sequence[Any], shapes: Sequence[tuple[int, ...]]
+                  ) -> tuple[list[Any], tuple[int, ...]]:
+        """``args`` with their placeholders (:class:`BestResponseRows`, :class:`SearchCdf`)
+        made, and where among them the :class:`RowKey` are (each chunk shifts those)."""
+        # where the placeholders and the keys are among the arguments: the same every period
+        # for a pass (found once; a few dozen type tests a call were a tenth of a small run's
+        # shard work)
+        plan = self._plans.get(name)
+        if plan is None or plan[0] != len(args) or plan[1] != tuple(shapes):
+            plan = (len(args), tuple(tuple(s) for s in shapes),
+                    tuple(k for k, a in enumerate(args)
+                          if isinstance(a, (BestResponseRows, SearchCdf))),
+                    tuple(k for k, a in enumerate(args) if isinstance(a, RowKey)))
+            self._plans[name] = plan
+            for key in [k for k in self._accumulators if k[0] == name]:
+                del self._accumulators[key]  # (kept for other shapes)
+        _, _, placeholders, keys = plan
+        args = list(args)
+        for k in placeholders:
+            a = args[k]
+            args[k] = (self._best_response_rows(a) if isinstance(a, BestResponseRows)
+                       else a.resolve(self.economy))
+        return args, keys
+
     def _folded(self, kernel: Callable[..., Any], rows: Sequence[str], args: Sequence[Any],
                 shapes: Sequence[tuple[int, ...]],
                 per_chunk: Callable[[int], tuple[Any, ...]] | None = None) -> list[Node]:
@@ -285,24 +309,7 @@ class Shard:
         valid until the next call of the same pass here (the model uses them within the
         period)."""
         kernel_name = kernel.__name__
-        # where the placeholders and the keys are among the arguments: the same every period
-        # for a pass (found once; a few dozen type tests a call were a tenth of a small run's
-        # shard work)
-        plan = self._plans.get(kernel_name)
-        if plan is None or plan[0] != len(args) or plan[1] != tuple(shapes):
-            plan = (len(args), tuple(tuple(s) for s in shapes),
-                    tuple(k for k, a in enumerate(args)
-                          if isinstance(a, (BestResponseRows, SearchCdf))),
-                    tuple(k for k, a in enumerate(args) if isinstance(a, RowKey)))
-            self._plans[kernel_name] = plan
-            for key in [k for k in self._accumulators if k[0] == kernel_name]:
-                del self._accumulators[key]  # (kept for other shapes)
-        _, shapes, placeholders, keys = plan
-        args = list(args)
-        for k in placeholders:
-            a = args[k]
-            args[k] = (self._best_response_rows(a) if isinstance(a, BestResponseRows)
-                       else a.resolve(self.economy))
+        args, keys = self._resolved(kernel_name, args, shapes)
 
         def work(job: tuple[int, int, int]) -> tuple[int, Partial]:
             chunk, a, b = job
@@ -578,6 +585,61 @@ class Shard:
         nodes = self._folded(kern.settle_pass, rows, args, shapes, drops_of)
         self._drops = {}  # (applied)
         return nodes
+
+    # -------------------------------------------------------- a quarter's passes in one call
+    @property
+    def one_chunk(self) -> bool:
+        """Whether the rows are one chunk (then :meth:`contest` may stand for retire, score,
+        lottery, trim and settle)."""
+        return len(self.chunk_list) == 1
+
+    def contest(self, key_retire: np.uint64, hazard: float, separation: float,
+                labour_target: float, score_args: Sequence[Any], between: Sequence[Any],
+                settle_head: Sequence[Any], settle_rest: Sequence[Any], n_occ: int,
+                n_bins: int, n_wage_bins: int) -> tuple[Any, ...]:
+        """A Tullock quarter's steps 4-9 over the rows of a one-chunk shard, in one compiled
+        call (:func:`kernels.one_chunk_contest`): what :meth:`retire`, :meth:`score`,
+        :meth:`lottery`, :meth:`trim` and :meth:`settle` do, and the per-occupation steps
+        between them, with the same bits. ``score_args`` as for :meth:`score`; ``between``:
+        positions, their rounding's draws, last quarter's bars, the lottery's and the trim's
+        keys, the bargaining share and its erosion by competition; ``settle_head``: the
+        best-response rows (a :class:`BestResponseRows`) and the value of efficiency;
+        ``settle_rest``: ``settle_pass``'s arguments after the bargaining share. Returns the
+        flows (retired, separated, labour force after), the score pass's sums (as :meth:`score`
+        folds them), the frictions' rows (fillable, openings, contested), the bars, the winners
+        and the centres of the scores, then the settle pass's sums (as :meth:`settle`)."""
+        if not self.one_chunk:
+            raise RuntimeError("Shard.contest runs a shard of one chunk; this one has "
+                               f"{len(self.chunk_list)}")
+        chunk = self.chunk_list[0][0]
+        shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,), (1,),
+                  (n_occ,), (n_occ,), (n_occ,), (2, 3), (2, 4), (n_occ, 15), (n_wage_bins,),
+                  (5,))
+        score_call, score_keys = self._resolved("contest.score", score_args, shapes[:6])
+        settle_call, settle_keys = self._resolved("contest.settle", (*settle_head, *settle_rest),
+                                                  shapes[6:])
+        for call, keys in ((score_call, score_keys), (settle_call, settle_keys)):
+            for k in keys:
+                call[k] = shift_key(call[k].key, self.start)
+        # (the passes' kept sums: the arrays score and settle keep for this chunk)
+        acc = self._accumulators.get(("contest", chunk))
+        if acc is None or len(acc) != len(shapes) or any(
+                a.shape != s for a, s in zip(acc, shapes, strict=True)):
+            acc = tuple(np.full(s, 0.0) for s in shapes)
+            self._accumulators[("contest", chunk)] = acc
+        flows = np.zeros(3)
+        frictions = np.empty((3, n_occ))
+        bar, n_won, center = np.empty(n_occ), np.empty(n_occ), np.empty(n_occ)
+        pop = self.pop
+        self.used[0] = kern.one_chunk_contest(
+            pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
+            pop.effort, pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, pop.mark,
+            pop.score, pop.signal, pop.won, self.used[0], key_retire, hazard, separation,
+            labour_target, *score_call, *between, *settle_call, flows, *acc[:6], frictions,
+            bar, n_won, center, *acc[6:])
+        self.free_chunks = []
+        self._drops = {}
+        return (flows, acc[:6], frictions, bar, n_won, center, acc[6:])
 
 
 # ------------------------------------------------------------------------------- sets of shards
