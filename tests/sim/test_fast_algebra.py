@@ -254,7 +254,24 @@ def test_numpy_sum_is_numpy_bit_for_bit(n: int, seed: int, stride: int) -> None:
 def test_numpy_row_sums_are_numpys_bit_for_bit(rows: int, cols: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     m = rng.standard_normal((rows, cols)) * (rng.random((rows, cols)) < 0.2)
-    assert np.array_equal(exact.numpy_row_sums(m), m.sum(axis=1))
+    assert np.array_equal(exact.numpy_row_sums_within(m, 0, cols - 1), m.sum(axis=1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.integers(1, 20), cols=st.integers(1, 2100), seed=st.integers(0, 2**32 - 1),
+       a=st.integers(-5, 2100), b=st.integers(-5, 2100))
+def test_row_sums_within_the_filled_columns_are_numpys(rows: int, cols: int, seed: int,
+                                                       a: int, b: int) -> None:
+    # columns outside first..last are +0.0 (runs there are taken as the +0.0 they add up to):
+    # the same tree, the same bits (signed zeros inside the range included)
+    rng = np.random.default_rng(seed)
+    first, last = min(a, b), max(a, b)
+    m = rng.standard_normal((rows, cols)) * 10.0 ** rng.uniform(-3, 3, (rows, cols))
+    m[rng.random((rows, cols)) < 0.3] = -0.0
+    m[:, :max(first, 0)] = 0.0
+    m[:, max(last + 1, 0):] = 0.0
+    got = exact.numpy_row_sums_within(m, first, last)
+    assert got.tobytes() == m.sum(axis=1).tobytes()
 
 
 @settings(max_examples=150, deadline=None)

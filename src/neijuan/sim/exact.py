@@ -90,26 +90,30 @@ def numpy_sum(a: F64) -> float:  # pragma: no cover - compiled
     half), walked with an explicit stack (a recursive function breaks Numba's on-disk cache)."""
     if a.size <= 128:
         return 0.0 + _pairwise_block(a, 0, a.size)
-    return _pairwise_sum(a, np.empty((3, SUM_STACK), dtype=np.int64), np.empty(SUM_STACK))
+    return _pairwise_sum(a, np.empty((3, SUM_STACK), dtype=np.int64), np.empty(SUM_STACK), 0,
+                         a.size - 1)
 
 
 @njit(cache=True, error_model="numpy")
-def numpy_row_sums(m: F64) -> F64:  # pragma: no cover - compiled
-    """``m.sum(axis=1)`` of a C-contiguous 2-d array, bit for bit (each row's pairwise sum),
-    with one stack for all the rows."""
+def numpy_row_sums_within(m: F64, first: int, last: int) -> F64:  # pragma: no cover - compiled
+    """``m.sum(axis=1)`` of a C-contiguous 2-d array that is +0.0 outside columns
+    ``first..last``, bit for bit (each row's pairwise sum, with one stack for all the rows): a
+    run of 128 or fewer that lies outside is taken as the +0.0 it adds up to, unread (a score
+    histogram's candidates fill a tenth of its cells). ``0, m.shape[1] - 1`` for any array."""
     out = np.empty(m.shape[0])
     stack = np.empty((3, SUM_STACK), dtype=np.int64)
     values = np.empty(SUM_STACK)
     for r in range(m.shape[0]):
         out[r] = (0.0 + _pairwise_block(m[r], 0, m.shape[1]) if m.shape[1] <= 128
-                  else _pairwise_sum(m[r], stack, values))
+                  else _pairwise_sum(m[r], stack, values, first, last))
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def _pairwise_sum(a: F64, stack: NDArray[np.int64], values: F64
+def _pairwise_sum(a: F64, stack: NDArray[np.int64], values: F64, first: int, last: int
                   ) -> float:  # pragma: no cover - compiled
-    """:func:`numpy_sum` of a run over 128, on the caller's stack (rows: start, size, stage)."""
+    """:func:`numpy_sum` of a run over 128, on the caller's stack (rows: start, size, stage);
+    ``a`` is +0.0 outside ``first..last`` (a run of 128 or fewer there adds up to +0.0)."""
     starts, sizes, stage = stack[0], stack[1], stack[2]
     top = 0
     n_values = 0
@@ -119,7 +123,8 @@ def _pairwise_sum(a: F64, stack: NDArray[np.int64], values: F64
     while top >= 0:
         m = sizes[top]
         if m <= 128:
-            values[n_values] = _pairwise_block(a, starts[top], m)
+            outside = starts[top] > last or starts[top] + m <= first
+            values[n_values] = 0.0 if outside else _pairwise_block(a, starts[top], m)
             n_values += 1
             top -= 1
             continue

@@ -25,7 +25,7 @@ from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT, NO_POSITIONS
 from neijuan.sim.effort import A_MAX, A_MIN, N_A
 from neijuan.sim.exact import np_minimum, py_max
 from neijuan.sim.phase_kernels import bargaining as phase_bargaining
-from neijuan.sim.phase_kernels import frictions, score_centres
+from neijuan.sim.phase_kernels import frictions, score_centres_within
 from neijuan.sim.rng import mix64, std_normal, uniform, uniform2
 from neijuan.sim.vmath import expf as vexpf
 from neijuan.sim.vmath import logf as vlogf
@@ -246,10 +246,10 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
                center: NDArray[np.float64], half_width: float, key_entry: np.uint64,
                key_entry_skill: np.uint64, degree_share: float, skill_mean: float,
                skill_sd: float, degree_gap: float, ai_skill_mean: float, effort0: float,
-               n_entrants: int, hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
-               candidates: NDArray[np.float64], applicants: NDArray[np.float64],
-               effort_sum: NDArray[np.float64], entered: NDArray[np.float64]
-               ) -> None:  # pragma: no cover - compiled
+               n_entrants: int, cells: NDArray[np.int64], hist_n: NDArray[np.float64],
+               hist_x: NDArray[np.float64], candidates: NDArray[np.float64],
+               applicants: NDArray[np.float64], effort_sum: NDArray[np.float64],
+               entered: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
     """Entry, applications, screening and the log score of every candidate.
 
     First (step 4), the first ``n_entrants`` free rows in row order take a cohort of entrants
@@ -266,14 +266,24 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     bar can be solved without another pass. Under top-M the stored score includes the screen's
     Gaussian noise (the observed score); under Tullock the lottery is drawn later, from the
     signal and effort, and ``score`` is a placeholder (no array keeps it).
+
+    ``cells`` holds the first and the last of the histograms' cells that may be non-zero (all
+    of them for histograms that may hold anything; the range this pass left, when it gets its
+    own histograms back): those are zeroed, the rest are zero already. The pass leaves in it the
+    range its candidates filled (about a tenth of the cells), which the bars and the centres
+    then read instead of every cell.
     """
     n_bins = hist_n.shape[1]
     n_occ = noise.size
     filled = 0
     # an entrant's log effort, as the block's loop takes it from the effort the entrant gets
     log_effort0 = vlogf(np.float32(max(float(np.float32(effort0)), EFFORT_FLOOR)))
-    hist_n[:, :] = 0.0
-    hist_x[:, :] = 0.0
+    for o in range(n_occ):
+        for b in range(max(cells[0], 0), min(cells[1] + 1, n_bins)):
+            hist_n[o, b] = 0.0
+            hist_x[o, b] = 0.0
+    first_cell = n_bins  # the cells filled: none yet
+    last_cell = -1
     candidates[:] = 0.0
     applicants[:] = 0.0
     effort_sum[:] = 0.0
@@ -284,7 +294,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     contested = np.empty(BLOCK, np.int64)  # the occupation each candidate contests
     xs = np.zeros(BLOCK, np.float64)       # the candidates' scores
     centers = np.zeros(BLOCK, np.float64)  # the centre of the histogram each one falls in
-    cells = np.empty(BLOCK, np.int64)      # and the cell
+    block_cells = np.empty(BLOCK, np.int64)  # and the cell
     n_rows = np.uint64(status.size)
     for start in range(np.uint64(0), n_rows, U_BLOCK):
         m = min(U_BLOCK, n_rows - start)
@@ -335,7 +345,7 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
         # pass faster than in the scoring loop; the same sums in the same order)
         for q in range(m):
             b = int((xs[q] - centers[q] + half_width) / (2.0 * half_width) * n_bins)
-            cells[q] = min(max(b, 0), n_bins - 1)
+            block_cells[q] = min(max(b, 0), n_bins - 1)
         for q in range(m):
             i = start + q
             if status[i] == OUT:
@@ -343,12 +353,16 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             j = np.uint64(contested[q])
             x = xs[q]
             score[i] = x
-            cell = np.uint64(cells[q])
-            hist_n[j, cell] += 1.0
-            hist_x[j, cell] += x
+            cell = block_cells[q]
+            first_cell = min(first_cell, cell)
+            last_cell = max(last_cell, cell)
+            hist_n[j, np.uint64(cell)] += 1.0
+            hist_x[j, np.uint64(cell)] += x
             effort_sum[j] += effort[i]
-    for o in range(candidates.size):  # (counts: the histogram's are exact)
-        candidates[o] = hist_n[o].sum()
+    cells[0] = first_cell
+    cells[1] = last_cell
+    for o in range(candidates.size):  # (counts: the histogram's are exact, in any order)
+        candidates[o] = hist_n[o, first_cell:last_cell + 1].sum()
     entered[0] = filled
 
 
@@ -377,6 +391,17 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
     """The Tullock bar b of each occupation: expected winners equal positions,
     sum_i logistic(x_i - b) = M, summed over the score histogram (bin means). Safeguarded Newton
     from last quarter's bar. Occupations with no more candidates than positions get no bar."""
+    return solve_bars_within(hist_n, hist_x, positions, candidates, warm, 0,
+                             hist_n.shape[1] - 1)
+
+
+@njit(cache=True, fastmath=FAST_ORDERED, error_model="numpy", **WIDE)
+def solve_bars_within(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
+                      positions: NDArray[np.float64], candidates: NDArray[np.float64],
+                      warm: NDArray[np.float64], first_cell: int, last_cell: int
+                      ) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """:func:`solve_bars` of histograms whose cells outside ``first_cell..last_cell`` are empty
+    (the same bars: only the occupied cells enter the sums)."""
     n_occ, n_bins = hist_n.shape
     bar = np.full(n_occ, NO_BAR)
     counts = np.zeros(n_bins + LANES)  # (padded to whole groups of lanes with empty cells)
@@ -394,7 +419,7 @@ def solve_bars(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
         # reduction: a candidate's cell is near the centre, so most of the row is empty)
         first = n_bins
         last = -1
-        for b in range(n_bins):
+        for b in range(max(first_cell, 0), min(last_cell + 1, n_bins)):
             occupied = hist_n[o, b] > 0
             first = min(first, b if occupied else n_bins)
             last = max(last, b if occupied else -1)
@@ -1107,9 +1132,11 @@ def one_chunk_contest(
         replaceable: NDArray[np.float64], ai_unit_cost: NDArray[np.float64],
         needed_threshold: float, ai_threshold: float, key_failure: np.uint64,
         log_wage_min: float, log_wage_max: float,
-        # what it sets: flows (retired, separated, labour force after), the score pass's sums,
-        # the frictions' rows, the bars, the winners, the centres, the settle pass's sums
-        flows: NDArray[np.float64], hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
+        # what it sets: flows (retired, separated, labour force after), the score histograms'
+        # filled cells (in: those the last quarter filled) and the score pass's sums, the
+        # frictions' rows, the bars, the winners, the centres, the settle pass's sums
+        flows: NDArray[np.float64], cells: NDArray[np.int64], hist_n: NDArray[np.float64],
+        hist_x: NDArray[np.float64],
         candidates: NDArray[np.float64], applicants: NDArray[np.float64],
         effort_sum: NDArray[np.float64], entered: NDArray[np.float64],
         friction_rows: NDArray[np.float64], bar: NDArray[np.float64],
@@ -1127,8 +1154,11 @@ def one_chunk_contest(
     more than a third of a quarter. ``used`` is the rows in use (a high-water mark); returns it
     after entry. The general path's one-chunk rules, step by step: the keys are the streams'
     own (the chunk starts at row 0); the sums of one chunk are the chunk's; the trim's chunk
-    holds every winner, so it keeps exactly the positions (no draw); ``tests/sim/test_engine``
-    checks the two paths give the same bits."""
+    holds every winner, so it keeps exactly the positions (no draw). One thing differs, not in
+    its results: the score histograms are the chunk's own from one quarter to the next, so the
+    score pass zeroes only the cells the last quarter filled (``cells``), and the bars and the
+    centres read only those filled now (the others are +0.0: the same sums, bit for bit).
+    ``tests/sim/test_shard.py`` checks the two paths give the same bits."""
     size = status.size
     n_occ = noise.size
     # step 4: retirements and separations over the rows in use; entrants take the first free
@@ -1147,14 +1177,15 @@ def one_chunk_contest(
                bayes_weight, test_sd, aug_gain, blame_penalty, productivity_weight,
                incumbent_advantage, r, noise, gaussian_noise, center, half_width, key_entry,
                key_entry_skill, degree_share, skill_mean, skill_sd, degree_gap, ai_skill_mean,
-               effort0, n_entrants, hist_n, hist_x, candidates, applicants, effort_sum,
+               effort0, n_entrants, cells, hist_n, hist_x, candidates, applicants, effort_sum,
                entered)
     # search frictions: openings no applicant reached stay unfilled this quarter
     friction_rows[:, :] = frictions(positions, candidates, applicants)
     fillable = np.empty(n_occ)
     for o in range(n_occ):
         fillable[o] = np_minimum(np.floor(friction_rows[0, o] + jitter[o]), positions[o])
-    bar[:] = solve_bars(hist_n, hist_x, fillable, candidates, last_bar)
+    bar[:] = solve_bars_within(hist_n, hist_x, fillable, candidates, last_bar, cells[0],
+                               cells[1])
     won_here = np.empty(n_occ)  # (the chunk's winners: the shard's one chunk)
     select_lottery_pass(status[:used], occ[:used], signal[:used], effort[:used], bar, noise, r,
                         won[:used], won_here, key_select)
@@ -1182,7 +1213,7 @@ def one_chunk_contest(
             drop_ranks, drop_start = trim_ranks(drops, n_chunk, mix64(key_trim + _GOLDEN))
         for o in range(n_occ):
             n_won[o] = np_minimum(n_won[o], fillable[o])
-    new_center[:] = score_centres(hist_x, candidates, center)
+    new_center[:] = score_centres_within(hist_x, candidates, center, cells[0], cells[1])
     bargaining = phase_bargaining(positions, candidates, bargaining_share, competition)
     # steps 5-9: the outcome, effort, learning, wages, agency and blame
     settle_pass(status[:used], occ[:used], origin[:used], degree[:used], tenure[:used],

@@ -19,7 +19,13 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from neijuan.sim.exact import np_maximum, np_minimum, numpy_row_sums, numpy_sum, py_max
+from neijuan.sim.exact import (
+    np_maximum,
+    np_minimum,
+    numpy_row_sums_within,
+    numpy_sum,
+    py_max,
+)
 
 F64 = NDArray[np.float64]
 
@@ -134,7 +140,15 @@ def shrinking_weight(positions: F64, positions_ref: F64, room: float, full: floa
 def score_centres(hist_x: F64, candidates: F64, center: F64) -> F64:  # pragma: no cover
     """The candidates' mean score per occupation (sum over the histogram's cells / count),
     last quarter's where there are none."""
-    sums = numpy_row_sums(hist_x)
+    return score_centres_within(hist_x, candidates, center, 0, hist_x.shape[1] - 1)
+
+
+@njit(cache=True, error_model="numpy")
+def score_centres_within(hist_x: F64, candidates: F64, center: F64, first: int, last: int
+                         ) -> F64:  # pragma: no cover - compiled
+    """:func:`score_centres` of a histogram whose cells outside ``first..last`` are empty (the
+    same bits: :func:`~neijuan.sim.exact.numpy_row_sums_within`)."""
+    sums = numpy_row_sums_within(hist_x, first, last)
     out = np.empty(candidates.size)
     for o in range(candidates.size):
         out[o] = sums[o] / np_maximum(candidates[o], 1.0) if candidates[o] > 0 else center[o]

@@ -203,6 +203,9 @@ class Shard:
         self._br_rows: NDArray[np.float64] | None = None
         self._br_known: tuple[int, NDArray[np.float64]] | None = None  # (kind, rho of each row)
         self._accumulators: dict[tuple[str, int], Partial] = {}
+        # (contest's: the shapes, the sums, the score histograms' filled cells)
+        self._contest_sums: tuple[tuple[tuple[int, ...], ...], Partial,
+                                  NDArray[np.int64]] | None = None
         # the trim's drops of each chunk, (ranks, start) as kernels.trim_ranks gives them, from
         # the trim to the settle pass that applies them (a chunk without drops has none here)
         self._drops: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
@@ -223,7 +226,7 @@ class Shard:
 
     def __getstate__(self) -> dict[str, Any]:  # (a pool does not travel; a buffer need not)
         return {**self.__dict__, "_pool": None, "_br_rows": None, "_br_known": None,
-                "_accumulators": {}}
+                "_accumulators": {}, "_contest_sums": None}
 
     def _map_chunks(self, work: Callable[[tuple[int, int, int]], Any], used_only: bool = False
                     ) -> Iterable[Any]:
@@ -471,8 +474,10 @@ class Shard:
                 "wage", "tenure", "agency", "failures", "blamed", "mark", "score", "signal")
         shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,), (1,))
 
-        def entrants_of(chunk: int) -> tuple[int]:
-            return (quota[chunk - first],)
+        def entrants_of(chunk: int) -> tuple[int, NDArray[np.int64]]:
+            # (every cell of the histograms may hold sums: the accumulators are shared by the
+            # chunks past the kept ones; the pass zeroes them all)
+            return quota[chunk - first], np.array([0, n_bins - 1])
 
         return self._folded(kern.score_pass, rows, args, shapes, entrants_of)
 
@@ -611,7 +616,6 @@ class Shard:
         if not self.one_chunk:
             raise RuntimeError("Shard.contest runs a shard of one chunk; this one has "
                                f"{len(self.chunk_list)}")
-        chunk = self.chunk_list[0][0]
         shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,), (1,),
                   (n_occ,), (n_occ,), (n_occ,), (2, 3), (2, 4), (n_occ, 15), (n_wage_bins,),
                   (5,))
@@ -621,12 +625,13 @@ class Shard:
         for call, keys in ((score_call, score_keys), (settle_call, settle_keys)):
             for k in keys:
                 call[k] = shift_key(call[k].key, self.start)
-        # (the passes' kept sums: the arrays score and settle keep for this chunk)
-        acc = self._accumulators.get(("contest", chunk))
-        if acc is None or len(acc) != len(shapes) or any(
-                a.shape != s for a, s in zip(acc, shapes, strict=True)):
-            acc = tuple(np.full(s, 0.0) for s in shapes)
-            self._accumulators[("contest", chunk)] = acc
+        # the passes' sums, kept from one quarter to the next, and the range of the score
+        # histograms' cells that the last quarter filled (the pass zeroes only those)
+        kept = self._contest_sums
+        if kept is None or kept[0] != shapes:
+            kept = (shapes, tuple(np.full(s, 0.0) for s in shapes), np.array([0, n_bins - 1]))
+            self._contest_sums = kept
+        _, acc, cells = kept
         flows = np.zeros(3)
         frictions = np.empty((3, n_occ))
         bar, n_won, center = np.empty(n_occ), np.empty(n_occ), np.empty(n_occ)
@@ -635,8 +640,8 @@ class Shard:
             pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
             pop.effort, pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, pop.mark,
             pop.score, pop.signal, pop.won, self.used[0], key_retire, hazard, separation,
-            labour_target, *score_call, *between, *settle_call, flows, *acc[:6], frictions,
-            bar, n_won, center, *acc[6:])
+            labour_target, *score_call, *between, *settle_call, flows, cells, *acc[:6],
+            frictions, bar, n_won, center, *acc[6:])
         self.free_chunks = []
         self._drops = {}
         return (flows, acc[:6], frictions, bar, n_won, center, acc[6:])
