@@ -99,3 +99,37 @@ def test_rows_kept_from_the_last_period_are_the_rows_made_afresh() -> None:
     out[0, :] = -1.0  # (a row left alone is not recomputed)
     effort.rows_for(again, NORMAL, out, known)
     assert (out[0] == -1.0).all() and known.tobytes() == again.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from([LOGISTIC, NORMAL]),
+       cells=st.lists(st.integers(0, effort.N_A - 2), min_size=1, max_size=12))
+def test_cells_filled_on_demand_are_the_rows_cells(seed: int, kind: int,
+                                                   cells: list[int]) -> None:
+    """The settle pass of a one-chunk run fills a row's cells as its candidates read them
+    (``rho_cells``, then ``fill_cells`` between the filled band and the cell read): each cell
+    is what ``rows_for`` writes there, bit for bit, and a changed rho empties its row."""
+    from neijuan.sim import kernels
+
+    rng = np.random.default_rng(seed)
+    rho = np.exp(rng.uniform(math.log(0.005), math.log(200.0), 5))  # (past the grid too)
+    log_rho, _, table = effort.best_response_table(kind)
+    out = np.full((rho.size, effort.N_A), np.nan)
+    band = np.zeros((rho.size, 2), np.int64)
+    known = np.full(rho.size, np.nan)
+    cell = np.zeros(rho.size, np.int64)
+    weight = np.zeros(rho.size)
+    effort.rho_cells(rho, log_rho, known, band, cell, weight)
+    for c in cells:
+        for o in range(rho.size):
+            kernels._widen_band(out, band, table, cell, weight, o, c)
+    want = effort.rows_for(rho, kind)
+    for o in range(rho.size):
+        first, stop = band[o]
+        assert first == min(cells) and stop == max(cells) + 2
+        assert out[o, first:stop].tobytes() == want[o, first:stop].tobytes()
+        assert np.isnan(out[o, :first]).all() and np.isnan(out[o, stop:]).all()
+    moved = rho.copy()
+    moved[1] *= 1.01
+    effort.rho_cells(moved, log_rho, known, band, cell, weight)
+    assert (band[1] == 0).all() and (band[0] == (min(cells), max(cells) + 2)).all()

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 import neijuan.sim.shard as shard
 from neijuan.config import load_scenario
 from neijuan.errors import ConfigError
-from neijuan.sim import kernels, rng
+from neijuan.sim import effort, kernels, rng
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.model import LabourMarket
 from neijuan.sim.run import simulate
@@ -134,6 +134,9 @@ def test_one_call_gives_the_bits_of_the_passes_one_by_one(records: bool,
                               equal_nan=True), field.name
     for name in ("hist_n", "hist_x", "center", "last_bar", "n_won", "occ_sums", "wage_hist"):
         assert np.array_equal(getattr(one, name), getattr(by_pass, name)), name
+    # (the one call fills the best-response rows' cells its candidates read, a few of each row)
+    band = one.shards.shards[0]._rows_filled[2]
+    assert 0 < (band[:, 1] - band[:, 0]).max() < effort.N_A // 4
 
 
 def test_one_call_is_for_one_local_chunk_under_tullock() -> None:

@@ -221,28 +221,62 @@ def rows_for(rho: NDArray[np.float64], kind: int, out: NDArray[np.float64] | Non
 def _rows_for(rho: NDArray[np.float64], log_rho: NDArray[np.float64],
               table: NDArray[np.float64], out: NDArray[np.float64], known: NDArray[np.float64]
               ) -> NDArray[np.float64]:  # pragma: no cover - compiled
-    step = log_rho[1] - log_rho[0]
     for o in range(rho.size):
         if known[o] == rho[o]:
             continue  # (the row of this rho is there)
-        x = min(max(math.log(max(rho[o], 1e-300)), log_rho[0]), log_rho[-1])
-        pos = (x - log_rho[0]) / step
-        lo = min(int(pos), log_rho.size - 2)
-        w = pos - lo
-        below = w < 0.5
-        row_lo = table[lo]
-        row_hi = table[lo + 1]
-        row = out[o]
-        # branch-free (selects), so that the compiler vectorises the row
-        for j in range(row.size):
-            t_lo = row_lo[j]
-            t_hi = row_hi[j]
-            both = (t_lo > NO_EFFORT / 2) & (t_hi > NO_EFFORT / 2)
-            # where one neighbour takes no part, use the nearer one, not a sentinel average
-            nearer = t_lo if below else t_hi
-            row[j] = (1.0 - w) * t_lo + w * t_hi if both else nearer
+        lo, w = _rho_cell(rho[o], log_rho)
+        fill_cells(table, lo, w, out[o], 0, out.shape[1])
         known[o] = rho[o]
     return out
+
+
+@njit(inline="always", cache=True)
+def _rho_cell(rho: float, log_rho: NDArray[np.float64]
+              ) -> tuple[int, float]:  # pragma: no cover - compiled
+    """The table row below ``log rho`` (clamped to the grid) and the weight of the one above."""
+    step = log_rho[1] - log_rho[0]
+    x = min(max(math.log(max(rho, 1e-300)), log_rho[0]), log_rho[-1])
+    pos = (x - log_rho[0]) / step
+    lo = min(int(pos), log_rho.size - 2)
+    return lo, pos - lo
+
+
+@njit(cache=True, error_model="numpy")
+def rho_cells(rho: NDArray[np.float64], log_rho: NDArray[np.float64], known: NDArray[np.float64],
+              band: NDArray[np.int64], cell: NDArray[np.int64], weight: NDArray[np.float64]
+              ) -> None:  # pragma: no cover - compiled
+    """For rows filled on demand (:func:`fill_cells`, by the settle pass): each occupation's
+    table row below its ``log rho`` and the weight of the one above (``cell``, ``weight``);
+    where ``rho`` is not the ``known`` one its row's filled cells (``band``, [first, stop)) are
+    emptied and ``known`` updated."""
+    for o in range(rho.size):
+        lo, w = _rho_cell(rho[o], log_rho)
+        cell[o] = lo
+        weight[o] = w
+        if known[o] != rho[o]:
+            band[o, 0] = 0
+            band[o, 1] = 0
+            known[o] = rho[o]
+
+
+@njit(cache=True, error_model="numpy", fastmath=False)
+def fill_cells(table: NDArray[np.float64], lo: int, w: float, row: NDArray[np.float64],
+               first: int, stop: int) -> None:  # pragma: no cover - compiled
+    """Cells ``first..stop - 1`` of one occupation's row: the table's rows ``lo`` and ``lo + 1``
+    interpolated with weight ``w`` on the upper one. Without fast-math, said outright: a function
+    that does not say so takes its first caller's (Numba inherits the flag), and under the
+    settle pass's the products fuse into multiply-adds: other bits than ``rows_for``'s."""
+    row_lo = table[lo]
+    row_hi = table[lo + 1]
+    below = w < 0.5
+    # branch-free (selects), so that the compiler vectorises the row
+    for j in range(first, stop):
+        t_lo = row_lo[j]
+        t_hi = row_hi[j]
+        both = (t_lo > NO_EFFORT / 2) & (t_hi > NO_EFFORT / 2)
+        # where one neighbour takes no part, use the nearer one, not a sentinel average
+        nearer = t_lo if below else t_hi
+        row[j] = (1.0 - w) * t_lo + w * t_hi if both else nearer
 
 
 @njit(inline="always", cache=True)

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from neijuan.sim.codegen import NOALIAS, WIDE
 from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT, NO_POSITIONS
-from neijuan.sim.effort import A_MAX, A_MIN, N_A
+from neijuan.sim.effort import A_MAX, A_MIN, N_A, fill_cells
 from neijuan.sim.exact import np_minimum, py_max
 from neijuan.sim.phase_kernels import bargaining as phase_bargaining
 from neijuan.sim.phase_kernels import frictions, score_centres_within
@@ -612,6 +612,28 @@ def trim_ranks(drops: NDArray[np.int64], n_won: NDArray[np.int64], key: np.uint6
 
 
 # ------------------------------------- steps 5-9: settle the contest, effort, learning, wages
+@njit(cache=True, error_model="numpy", fastmath=False)  # (not the settle pass's: fill_cells)
+def _widen_band(br_rows: NDArray[np.float64], band: NDArray[np.int64],
+                table: NDArray[np.float64], rho_cell: NDArray[np.int64],
+                rho_weight: NDArray[np.float64], o: np.uint64 | int,
+                cell: int) -> None:  # pragma: no cover - compiled
+    """Fill occupation ``o``'s row from its filled cells to ``cell`` and ``cell + 1`` (see
+    :func:`_settle_contest`)."""
+    first, stop = band[o, 0], band[o, 1]
+    lo, w = rho_cell[o], rho_weight[o]
+    if first >= stop:  # (none filled yet)
+        fill_cells(table, lo, w, br_rows[o], cell, cell + 2)
+        band[o, 0] = cell
+        band[o, 1] = cell + 2
+        return
+    if cell < first:
+        fill_cells(table, lo, w, br_rows[o], cell, first)
+        band[o, 0] = cell
+    if cell + 2 > stop:
+        fill_cells(table, lo, w, br_rows[o], stop, cell + 2)
+        band[o, 1] = cell + 2
+
+
 @njit(cache=True, fastmath=FAST, error_model="numpy", **WIDE)
 def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray[np.int16],
                     tenure: NDArray[np.int16], won: NDArray[np.int8], signal: NDArray[np.float32],
@@ -624,6 +646,8 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
                     horizon: NDArray[np.float64], r: float, effort_cost: float, adjustment: float,
                     max_effort: float, incumbent_advantage: float,
                     drop_ranks: NDArray[np.int64], drop_start: NDArray[np.int64],
+                    band: NDArray[np.int64], table: NDArray[np.float64],
+                    rho_cell: NDArray[np.int64], rho_weight: NDArray[np.float64],
                     hires: NDArray[np.float64], separations: NDArray[np.float64],
                     prize_won: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
     """Steps 5-6: the contest's outcome, the prize, the best response, effort.
@@ -634,7 +658,13 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
     reads every row's outcome anyway, so no pass of its own walks the rows to count them.
 
     In blocks of rows: the outcome and the prize row by row, then the best responses of the
-    block in a loop of their own (branch-free, vectorised: a log, a table look-up, an exp)."""
+    block in a loop of their own (branch-free, vectorised: a log, a table look-up, an exp).
+
+    ``br_rows[o]`` holds occupation o's table row in cells ``band[o, 0]`` to ``band[o, 1] - 1``
+    (all of them, or those filled so far): a look-up past them fills the cells between, from the
+    table's rows ``rho_cell[o]`` and the next one with weight ``rho_weight[o]``
+    (:func:`effort.fill_cells`, what ``effort.rows_for`` writes), so a run of one chunk fills
+    the few cells its candidates read instead of the whole row each quarter."""
     n_occ = bar.size
     seen = np.zeros(n_occ, np.int64)      # winners so far, per occupation
     drop_at = drop_start[:n_occ].copy()   # the next rank to drop, per occupation
@@ -734,6 +764,8 @@ def _settle_contest(status: NDArray[np.int8], occ: NDArray[np.int16], origin: ND
             at[q] = cell
         for q in range(m):
             o = np.uint64(row[q])
+            if live[q] and (at[q] < band[o, 0] or at[q] + 2 > band[o, 1]):
+                _widen_band(br_rows, band, table, rho_cell, rho_weight, o, at[q])
             c = np.uint64(at[q])
             lo_v[q] = br_rows[o, c]
             hi_v[q] = br_rows[o, c + np.uint64(1)]
@@ -1037,7 +1069,9 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
                 replaceable: NDArray[np.float64], ai_unit_cost: NDArray[np.float64],
                 needed_threshold: float, ai_threshold: float, key: np.uint64,
                 log_wage_min: float, log_wage_max: float, drop_ranks: NDArray[np.int64],
-                drop_start: NDArray[np.int64],
+                drop_start: NDArray[np.int64], band: NDArray[np.int64],
+                table: NDArray[np.float64], rho_cell: NDArray[np.int64],
+                rho_weight: NDArray[np.float64],
                 hires: NDArray[np.float64], separations: NDArray[np.float64],
                 prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
                 learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
@@ -1047,7 +1081,8 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
     ``drop_start``: see :func:`trim_ranks`; none under top-M); each candidate's effort moves
     toward its best response (step 6) and part of it becomes learning, against obsolescence
     (step 7); then each employed person's wage (step 8) and agency, decisions, failures and
-    blame (step 9).
+    blame (step 9). ``band``, ``table``, ``rho_cell``, ``rho_weight``: which cells of
+    ``br_rows`` are filled, and how to fill the others (see :func:`_settle_contest`).
 
     The prize is the value of holding the job over being unemployed, W - U = (w - b) * horizon,
     with w the wage the person would earn in the occupation contested and horizon = 1 / (discount
@@ -1077,8 +1112,8 @@ def settle_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArra
     _settle_contest(
         status, occ, origin, tenure, won, signal, effort, skill, ai_skill, wage, bar, noise,
         br_rows, value_of_efficiency, aug_gain, bargaining, benefit, outside, horizon, r,
-        effort_cost, adjustment, max_effort, incumbent_advantage, drop_ranks, drop_start, hires,
-        separations, prize_won)
+        effort_cost, adjustment, max_effort, incumbent_advantage, drop_ranks, drop_start, band,
+        table, rho_cell, rho_weight, hires, separations, prize_won)
     _settle_work(
         status, occ, degree, effort, log_skill, skill, ai_skill, wage, agency, failures, blamed,
         mark, value_of_efficiency, aug_gain, bargaining, outside, learn_share, skill_rate,
@@ -1114,11 +1149,14 @@ def one_chunk_contest(
         positions: NDArray[np.float64], jitter: NDArray[np.float64],
         last_bar: NDArray[np.float64], key_select: np.uint64, key_trim: np.uint64,
         bargaining_share: float, competition: float,
-        # steps 5-9: the best-response rows and the value of efficiency, then settle_pass's
+        # steps 5-9: the best-response rows (filled on demand: see _settle_contest) and the
+        # value of efficiency, then settle_pass's
         # arguments after the bargaining share and before the drops (its noise and AI uplift
         # are the score pass's; its r and incumbency advantage are passed again, as it takes
         # them)
-        br_rows: NDArray[np.float64], value_of_efficiency: NDArray[np.float64],
+        br_rows: NDArray[np.float64], band: NDArray[np.int64], table: NDArray[np.float64],
+        rho_cell: NDArray[np.int64], rho_weight: NDArray[np.float64],
+        value_of_efficiency: NDArray[np.float64],
         benefit: float, outside: NDArray[np.float64], horizon: NDArray[np.float64],
         settle_r: float, effort_cost: float, adjustment: float, max_effort: float,
         settle_incumbent_advantage: float, learn_share: float,
@@ -1225,6 +1263,7 @@ def one_chunk_contest(
                 ai_focus, ai_depreciation, agency0, agency1, human0, human1, machine0,
                 machine1, human_failure, ai_failure, blame_ai, keep_time, mark_keep,
                 replaceable, ai_unit_cost, needed_threshold, ai_threshold, key_failure,
-                log_wage_min, log_wage_max, drop_ranks, drop_start, hires, separations,
-                prize_won, degree_stats, learning_stats, occ_sums, wage_hist, blame_sums)
+                log_wage_min, log_wage_max, drop_ranks, drop_start, band, table, rho_cell,
+                rho_weight, hires, separations, prize_won, degree_stats, learning_stats,
+                occ_sums, wage_hist, blame_sums)
     return used

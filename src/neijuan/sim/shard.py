@@ -203,6 +203,9 @@ class Shard:
         self._br_rows: NDArray[np.float64] | None = None
         self._br_known: tuple[int, NDArray[np.float64]] | None = None  # (kind, rho of each row)
         self._accumulators: dict[tuple[str, int], Partial] = {}
+        self._whole_rows: tuple[NDArray[Any], ...] | None = None  # (settle's: see there)
+        # (contest's best-response rows: kind, rows, filled cells, their rho, table rows, weights)
+        self._rows_filled: tuple[Any, ...] | None = None
         # (contest's: the shapes, the sums, the score histograms' filled cells)
         self._contest_sums: tuple[tuple[tuple[int, ...], ...], Partial,
                                   NDArray[np.int64]] | None = None
@@ -226,7 +229,8 @@ class Shard:
 
     def __getstate__(self) -> dict[str, Any]:  # (a pool does not travel; a buffer need not)
         return {**self.__dict__, "_pool": None, "_br_rows": None, "_br_known": None,
-                "_accumulators": {}, "_contest_sums": None}
+                "_accumulators": {}, "_contest_sums": None, "_whole_rows": None,
+                "_rows_filled": None}
 
     def _map_chunks(self, work: Callable[[tuple[int, int, int]], Any], used_only: bool = False
                     ) -> Iterable[Any]:
@@ -272,6 +276,24 @@ class Shard:
             self._br_rows = np.full(shape, 0.0)  # (written now: see Population.allocate)
             self._br_known = (rows.kind, np.full(shape[0], np.nan))
         return rows.resolve(self.economy, self._br_rows, self._br_known[1])
+
+    def _rows_on_demand(self, rows: BestResponseRows) -> tuple[NDArray[Any], ...]:
+        """The best-response rows as :meth:`contest` gives them to its pass, filled on demand:
+        ``(rows, filled cells, table, table row below each rho, weight of the one above)``
+        (see ``kernels._settle_contest``). A row whose ``rho`` changed is emptied; one whose
+        ``rho`` did not keeps its cells (a row is a function of its ``rho``)."""
+        n_occ = rows.rho.size
+        log_rho, _, table = _effort.best_response_table(rows.kind)
+        state = self._rows_filled
+        if state is None or state[0] != rows.kind or state[1].shape[0] != n_occ:
+            state = (rows.kind, np.full((n_occ, _effort.N_A), 0.0),
+                     np.zeros((n_occ, 2), np.int64), np.full(n_occ, np.nan),
+                     np.zeros(n_occ, np.int64), np.zeros(n_occ))
+            self._rows_filled = state
+        _, out, band, known, cell, weight = state
+        _effort.rho_cells(np.ascontiguousarray(rows.rho, dtype=np.float64), log_rho, known,
+                          band, cell, weight)
+        return out, band, table, cell, weight
 
     def _resolved(self, name: str, args: Sequence[Any], shapes: Sequence[tuple[int, ...]]
                   ) -> tuple[list[Any], tuple[int, ...]]:
@@ -583,9 +605,15 @@ class Shard:
                   (5,))
         none = (np.empty(0, np.int64), np.zeros(n_occ + 1, np.int64))
         drops = self._drops
+        # (the best-response rows are whole here: every cell filled, none to fill)
+        whole = self._whole_rows
+        if whole is None or whole[0].shape[0] != n_occ:
+            whole = (np.tile(np.array([0, _effort.N_A]), (n_occ, 1)), np.zeros((2, _effort.N_A)),
+                     np.zeros(n_occ, np.int64), np.zeros(n_occ))
+            self._whole_rows = whole
 
-        def drops_of(chunk: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-            return drops.get(chunk, none)
+        def drops_of(chunk: int) -> tuple[NDArray[Any], ...]:
+            return (*drops.get(chunk, none), *whole)
 
         nodes = self._folded(kern.settle_pass, rows, args, shapes, drops_of)
         self._drops = {}  # (applied)
@@ -620,8 +648,9 @@ class Shard:
                   (n_occ,), (n_occ,), (n_occ,), (2, 3), (2, 4), (n_occ, 15), (n_wage_bins,),
                   (5,))
         score_call, score_keys = self._resolved("contest.score", score_args, shapes[:6])
-        settle_call, settle_keys = self._resolved("contest.settle", (*settle_head, *settle_rest),
-                                                  shapes[6:])
+        settle_call, settle_keys = self._resolved("contest.settle", settle_rest, shapes[6:])
+        best_response, value = settle_head
+        rows_call = self._rows_on_demand(best_response)
         for call, keys in ((score_call, score_keys), (settle_call, settle_keys)):
             for k in keys:
                 call[k] = shift_key(call[k].key, self.start)
@@ -640,8 +669,8 @@ class Shard:
             pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
             pop.effort, pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, pop.mark,
             pop.score, pop.signal, pop.won, self.used[0], key_retire, hazard, separation,
-            labour_target, *score_call, *between, *settle_call, flows, cells, *acc[:6],
-            frictions, bar, n_won, center, *acc[6:])
+            labour_target, *score_call, *between, *rows_call, value, *settle_call, flows, cells,
+            *acc[:6], frictions, bar, n_won, center, *acc[6:])
         self.free_chunks = []
         self._drops = {}
         return (flows, acc[:6], frictions, bar, n_won, center, acc[6:])
