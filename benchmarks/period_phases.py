@@ -1,21 +1,24 @@
 """Where a small run's period goes: the compiled row passes against everything else.
 
-Run: ``python benchmarks/period_phases.py [--workers N] [--periods P] [--no-fixed]``.
+Run: ``python benchmarks/period_phases.py [--workers N] [--periods P] [--no-fixed]
+[--pass-by-pass]``.
 
-At 10^4 workers a period is short (about 1.5 ms on the 2-core machine), and a fixed part of it
+At 10^4 workers a period is short (about 0.6 ms on the 2-core machine), and a fixed part of it
 does not shrink with the rows: the per-occupation algebra in Python and NumPy, the shards'
-book-keeping, the bars, the records. That fixed part decides the ratio against Mesa at 10^4
-(``benchmarks/engine.py``), so this benchmark splits a period into its phases. Each phase is
-timed by wrapping the method or function that does it (wall time, one thread); the step's own
-lines are what is left. Rows: the minimum, the median and the mean over the periods, and the
-mean's share of the mean period. The minimum is the phase on a quiet machine; the mean counts
-what a phase does only every few periods (the records are derived eight periods at a time), which
-the minimum and the median leave out.
+book-keeping, the bars, the records. A Tullock run of one chunk takes steps 4-9 (the row passes
+and the steps between them) in one compiled call (``pass one_chunk_contest``);
+``--pass-by-pass`` times them as a run of several chunks goes, each pass and step on its own.
+The fixed part decides the ratio against Mesa at 10^4 (``benchmarks/engine.py``), so this
+benchmark splits a period into its phases. Each phase is timed by wrapping the method or function
+that does it (wall time, one thread); the step's own lines are what is left. Rows: the minimum,
+the median and the mean over the periods, and the mean's share of the mean period. The minimum
+is the phase on a quiet machine; the mean counts what a phase does only every few periods (the
+records are derived 32 periods at a time), which the minimum and the median leave out.
 
 First (unless ``--no-fixed``) it measures the fixed part directly, without instruments: a
 period's CPU time at 300 workers and at N, and the line through them, F + c N: F is what a period
 costs whatever its rows (the Python, the per-occupation algebra, the passes' own set-up), c what
-a row costs in the passes.
+a row costs in the passes; steps 4-9 in one call and pass by pass, side by side.
 
 Not a test: a benchmark prints, it does not assert.
 """
@@ -48,9 +51,9 @@ from neijuan.sim.model import LabourMarket
 TIMED: list[tuple[Any, str, str, bool]] = [
     *[(kernels, name, f"pass {name}", True) for name in (
         "retire_pass", "score_pass", "select_lottery_pass", "trim_ranks",
-        "select_top_pass", "settle_pass", "solve_bars")],
+        "select_top_pass", "settle_pass", "solve_bars", "one_chunk_contest")],
     *[(shard.Shard, name, f"shard.{name}", False) for name in (
-        "retire", "score", "lottery", "trim", "select_top", "settle")],
+        "retire", "score", "lottery", "trim", "select_top", "settle", "contest")],
     *[(market.MarketBase, name, name, False) for name in (
         "phase_ai", "phase_production", "phase_positions", "phase_screen",
         "frictional_positions", "entry_plan", "bargaining", "depreciation", "horizon",
@@ -66,6 +69,7 @@ SHARD_PASSES = {
     "shard.trim": ("pass trim_ranks",),
     "shard.select_top": ("pass select_top_pass",),
     "shard.settle": ("pass settle_pass",),
+    "shard.contest": ("pass one_chunk_contest",),  # (a one-chunk Tullock run: steps 4-9)
 }
 
 
@@ -86,11 +90,12 @@ def instrument(times: dict[str, list[float]]) -> None:
         setattr(owner, name, timed)
 
 
-def period_cpu(workers: int, blocks: int = 30, block: int = 10) -> tuple[float, float]:
+def period_cpu(workers: int, blocks: int = 30, block: int = 10, one_call: bool = True
+               ) -> tuple[float, float]:
     """(min, median) CPU seconds a period of a model of ``workers`` in the AI era, in blocks of
-    ``block`` periods, uninstrumented."""
+    ``block`` periods, uninstrumented (``one_call=False``: steps 4-9 pass by pass)."""
     model = LabourMarket(scenario(workers, threads=1),  # type: ignore[arg-type]
-                         builtin_economy(), 0)
+                         builtin_economy(), 0, one_call=one_call)
     for _ in range(26):
         model.step()
     per: list[float] = []
@@ -104,14 +109,19 @@ def period_cpu(workers: int, blocks: int = 30, block: int = 10) -> tuple[float, 
 
 def fixed_part(workers: int, tiny: int = 300) -> None:
     """A period as F + c N: its cost at ``tiny`` workers and at ``workers``, and the line
-    through them (F: what a period costs whatever its rows; c: a row's cost in the passes)."""
-    small, large = period_cpu(tiny), period_cpu(workers)
-    for k, name in enumerate(("min", "median")):
-        slope = (large[k] - small[k]) / (workers - tiny)
-        fixed = small[k] - slope * tiny
-        print(f"  {name:6s}: {tiny} workers {small[k] * 1e6:,.0f} us, {workers:,} "
-              f"{large[k] * 1e6:,.0f} us -> fixed part {fixed * 1e6:,.0f} us a period, "
-              f"{slope * 1e9:.1f} ns a worker")
+    through them (F: what a period costs whatever its rows; c: a row's cost in the passes);
+    steps 4-9 in one compiled call (the default for a run of one chunk) and pass by pass, side
+    by side (the same bits)."""
+    for one_call in (True, False):
+        print("  steps 4-9 " + ("in one call" if one_call else "pass by pass"))
+        small, large = period_cpu(tiny, one_call=one_call), period_cpu(workers,
+                                                                       one_call=one_call)
+        for k, name in enumerate(("min", "median")):
+            slope = (large[k] - small[k]) / (workers - tiny)
+            fixed = small[k] - slope * tiny
+            print(f"    {name:6s}: {tiny} workers {small[k] * 1e6:,.0f} us, {workers:,} "
+                  f"{large[k] * 1e6:,.0f} us -> fixed part {fixed * 1e6:,.0f} us a period, "
+                  f"{slope * 1e9:.1f} ns a worker")
 
 
 def main() -> None:
@@ -121,12 +131,14 @@ def main() -> None:
     parser.add_argument("--periods", type=int, default=400, help="periods timed (400)")
     parser.add_argument("--no-fixed", action="store_true",
                         help="skip the fixed part (a period at 300 workers against --workers)")
+    parser.add_argument("--pass-by-pass", action="store_true",
+                        help="time steps 4-9 pass by pass (as a run of several chunks goes)")
     args = parser.parse_args()
     if not args.no_fixed:
         print(f"a period's fixed part, CPU time, uninstrumented (load average {load()})")
         fixed_part(args.workers)
     model = LabourMarket(scenario(args.workers, threads=1),  # type: ignore[arg-type]
-                         builtin_economy(), 0)
+                         builtin_economy(), 0, one_call=not args.pass_by_pass)
     for _ in range(30):  # compile and reach the AI era
         model.step()
     times: dict[str, list[float]] = defaultdict(list)
