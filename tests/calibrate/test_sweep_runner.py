@@ -185,7 +185,11 @@ def _wait_for_first_chunk(out: Path, proc: subprocess.Popen[str] | subprocess.Po
 
 @pytest.mark.slow
 def test_sigkill_at_a_random_point_then_rerun_gives_exactly_the_rows(tmp_path: Path) -> None:
-    spec = write(tmp_path, KILLABLE)
+    # runs long enough that the sweep is still running 1.5 s after its first chunk (measured on
+    # the 2-core machine: 3.4 s after it at 4,000 workers x 40 quarters; 1.4 s at 300 x 4, which
+    # a faster engine let finish before the kill)
+    spec = write(tmp_path, KILLABLE.replace("workers = 300", "workers = 4000")
+                 .replace("periods = 4", "periods = 40"))
     out = tmp_path / "out"
     delay = random.Random().uniform(0.0, 1.5)
     proc = subprocess.Popen(_cli("sweep", str(spec), "--out", str(out), "--processes", "2"),
