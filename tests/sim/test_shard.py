@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 from numpy.typing import NDArray
 
 import neijuan.sim.shard as shard
@@ -77,6 +78,17 @@ def test_a_shifted_key_draws_what_the_global_row_draws(key: int, first: int, i: 
     local = shard.shift_key(k, first)
     for draw in (uniform, uniform2, std_normal, std_logistic):
         assert draw(local, i) == draw(k, first + i)
+
+
+@settings(deadline=None)
+@given(key=st.integers(0, 2**64 - 1), chunk=st.integers(0, 2**20))
+def test_the_compiled_chunk_key_is_the_streams_one(key: int, chunk: int) -> None:
+    assert _compiled_chunk_key(np.uint64(key), chunk) == chunk_key(np.uint64(key), chunk)
+
+
+@njit(cache=False)
+def _compiled_chunk_key(key: np.uint64, chunk: int) -> np.uint64:  # pragma: no cover - compiled
+    return rng.chunk_key(key, chunk)
 
 
 def test_bad_shard_counts_are_refused_with_the_field_named() -> None:

@@ -26,7 +26,7 @@ from neijuan.sim.effort import A_MAX, A_MIN, N_A, fill_cells
 from neijuan.sim.exact import np_minimum, py_max
 from neijuan.sim.phase_kernels import bargaining as phase_bargaining
 from neijuan.sim.phase_kernels import frictions, score_centres_within
-from neijuan.sim.rng import mix64, std_normal, uniform, uniform2
+from neijuan.sim.rng import chunk_key, std_normal, uniform, uniform2
 from neijuan.sim.vmath import expf as vexpf
 from neijuan.sim.vmath import logf as vlogf
 from neijuan.sim.vmath import logistic
@@ -53,7 +53,6 @@ BLOCK = 256  # rows per block of the passes that do their transcendental maths a
 # vectorising the loops that gather per-occupation values (measured: the lottery 7.8 -> 5.0 ms
 # a period at 10^6, results unchanged).
 U_BLOCK = np.uint64(BLOCK)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # (a chunk's own key: streams.chunk_key)
 A_STEP = (A_MAX - A_MIN) / (N_A - 1)
 
 # Columns of the per-occupation values each pass packs side by side (``par``): the contest half
@@ -1248,7 +1247,7 @@ def one_chunk_contest(
             n_chunk = np.empty(n_occ, np.int64)
             for o in range(n_occ):
                 n_chunk[o] = np.int64(won_here[o])
-            drop_ranks, drop_start = trim_ranks(drops, n_chunk, mix64(key_trim + _GOLDEN))
+            drop_ranks, drop_start = trim_ranks(drops, n_chunk, chunk_key(key_trim, 0))
         for o in range(n_occ):
             n_won[o] = np_minimum(n_won[o], fillable[o])
     new_center[:] = score_centres_within(hist_x, candidates, center, cells[0], cells[1])

@@ -32,6 +32,13 @@ def mix64(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
 
 
 @njit(inline="always", cache=True)
+def chunk_key(key: np.uint64, chunk: int) -> np.uint64:  # pragma: no cover - compiled
+    """:func:`neijuan.sim.streams.chunk_key` in compiled code: a chunk's own key under a
+    stream's key."""
+    return mix64((key ^ uint64(chunk)) + _GOLDEN)
+
+
+@njit(inline="always", cache=True)
 def uniform(key: np.uint64, i: int) -> float:  # pragma: no cover - compiled
     """Uniform on the open interval (0, 1)."""
     x = mix64(key + uint64(i) * _GOLDEN)
