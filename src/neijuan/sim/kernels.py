@@ -555,6 +555,14 @@ def select_top_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
             won[i] = 1
 
 
+@njit(inline="always", cache=True)
+def _kept_by_chunk(to_keep: float, to_see: float, n_chunk: float
+                   ) -> float:  # pragma: no cover - compiled
+    """The winners a chunk keeps when it holds every winner left to see: the positions left
+    (truncated to a count) where there are more winners than them, else all of its own."""
+    return float(np.int64(to_keep)) if to_see > to_keep else n_chunk
+
+
 @njit(cache=True, error_model="numpy", **WIDE)
 def trim_quota(to_keep: NDArray[np.float64], to_see: NDArray[np.float64],
                n_chunk: NDArray[np.float64]
@@ -572,7 +580,7 @@ def trim_quota(to_keep: NDArray[np.float64], to_see: NDArray[np.float64],
         if not finite or (to_see[o] > to_keep[o] and to_see[o] > n_chunk[o]):
             return False, kept
     for o in range(n):
-        kept[o] = float(np.int64(to_keep[o])) if to_see[o] > to_keep[o] else n_chunk[o]
+        kept[o] = _kept_by_chunk(to_keep[o], to_see[o], n_chunk[o])
         to_keep[o] -= kept[o]
         to_see[o] -= n_chunk[o]
     return True, kept
@@ -1233,15 +1241,12 @@ def one_chunk_contest(
     drop_ranks = np.empty(0, np.int64)
     drop_start = np.zeros(n_occ + 1, np.int64)
     if over:
-        # the trim: the chunk holds every winner there is, so it keeps exactly the positions
-        # (truncated to a count) where it has more winners, else all of them (what
-        # kernels.trim_quota, or Shard.trim's draw where a count is not finite, gives a chunk
-        # that holds every winner left to see)
+        # the trim: the chunk holds every winner there is (trim_quota's rule; Shard.trim's
+        # draw gives the same where a count is not finite)
         drops = np.empty(n_occ, np.int64)
         any_drop = False
         for o in range(n_occ):
-            kept = float(np.int64(fillable[o])) if n_won[o] > fillable[o] else won_here[o]
-            drops[o] = np.int64(won_here[o] - kept)
+            drops[o] = np.int64(won_here[o] - _kept_by_chunk(fillable[o], n_won[o], won_here[o]))
             any_drop |= drops[o] != 0
         if any_drop:
             n_chunk = np.empty(n_occ, np.int64)
