@@ -9,6 +9,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
@@ -211,6 +212,40 @@ def test_ai_input_is_the_per_occupation_bisection(seed: int, sigma: float, land_
         tfp = rng.uniform(0.5, 2.0, n)
         land = h * rng.uniform(0.5, 1.5, n)
     args = (h, gamma, ai_price, price, tfp, land, land_share, sigma)
+    assert same(alg._ai_input(*args), ai_input_reference(*args))
+
+
+def test_ai_threshold_stops_at_the_closed_form_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without land the closed-form start is the root (its test gives g = 0 exactly, as in two
+    occupations of the built-in economy in its tenth year, whose figures these are): the
+    threshold takes three tests, the root and the two sides of its margin, not a bisection of
+    the whole bracket from the start (which took 14 and 26 before); and the replayed bisection
+    keeps the full bisection's bits."""
+    cases = [(17.10847770376766, 0.9807069841918169, 0.017941070631501833, 1.0985546087308407,
+              0.5219520720294344),
+             (17.764212743086738, 0.9964114949298163, 0.020446351999451426, 1.822601818926496,
+              0.29612312051407635)]
+    sigma = 1.25
+    rho, inv_s = (sigma - 1.0) / sigma, 1.0 / sigma
+    tests: list[float] = []
+    compiled_test = alg._ai_revenue
+
+    def counted(mid: float, *rest: object) -> tuple[float, float, bool]:
+        tests.append(mid)
+        return compiled_test(mid, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(alg, "_ai_revenue", counted)  # (the threshold's Python reads it)
+    for h, gamma, ai_price, price, tfp in cases:
+        human, ai_coef = gamma**inv_s * h**rho, (1.0 - gamma) ** inv_s
+        tests.clear()
+        t, margin, shown = alg._ai_threshold.py_func(
+            math.log(h) - 30.0, math.log(h) + math.log(100.0), h, gamma, human, ai_coef, h,
+            tfp, price, ai_price, 0.0, sigma, rho, inv_s, False)
+        assert shown and len(tests) == 3 and abs(tests[0] - t) < 1e-12 and margin < 1e-11
+    monkeypatch.undo()
+    hs = np.array([c[0] for c in cases])
+    args = (hs, np.array([c[1] for c in cases]), np.array([c[2] for c in cases]),
+            np.array([c[3] for c in cases]), np.array([c[4] for c in cases]), hs, 0.0, sigma)
     assert same(alg._ai_input(*args), ai_input_reference(*args))
 
 

@@ -448,6 +448,14 @@ def _ai_threshold(lo0: float, hi0: float, h: float, gamma: float, human: float, 
         checked_hi |= u == hi0
         slope = -(land_share * share + inv_s * (1.0 - share))
         nxt = u - g / slope if slope < 0 else 0.5 * (a + b)
+        if slope < 0 and abs(nxt - u) <= 1e-12 * max(1.0, abs(u)):
+            # Newton's step is within the bisection's last brackets (g is 0 at the closed
+            # form's root without land): the root is here. (Past this test the step would be
+            # safeguarded: g = 0 puts it on the bracket's end, and a bisection of the whole
+            # bracket would start, some 10 tests more.)
+            u = nxt
+            converged = True
+            break
         if nxt >= hi0 and not checked_hi:  # the root may be past the bracket: test its end
             nxt = hi0
         elif nxt <= lo0 and not checked_lo:
