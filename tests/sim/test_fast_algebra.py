@@ -311,18 +311,24 @@ def test_row_sums_within_the_filled_columns_are_numpys(rows: int, cols: int, see
 
 @settings(max_examples=150, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 300), k=st.integers(1, 30),
-       g=st.integers(0, 9))
-def test_the_records_sums_are_numpys_bit_for_bit(seed: int, n: int, k: int, g: int) -> None:
-    """The records' sums over occupations and over groups of them, against the NumPy
-    expressions they replace (``row.sum()`` and ``row[mask].sum()``), empty groups included."""
+       g=st.integers(0, 9), periods=st.integers(1, 33))
+def test_the_records_sums_are_numpys_bit_for_bit(seed: int, n: int, k: int, g: int,
+                                                 periods: int) -> None:
+    """A block of records' sums over occupations and over groups of them, summed where the
+    block lies, against the NumPy expressions they replace (``row.sum()`` and
+    ``row[mask].sum()``, period by period), empty groups included."""
     rng = np.random.default_rng(seed)
-    rows = rng.standard_normal((k, n)) * 10.0 ** rng.uniform(-4, 4, (k, n))
+    raw = rng.standard_normal((periods, k + 2, n)) * 10.0 ** rng.uniform(-4, 4, (1, k + 2, n))
     groups = rng.random((g, n)) < rng.uniform(0, 1, (g, 1))
-    totals, by_group = alg.sums_and_group_sums(rows, groups)
-    for i in range(k):
-        assert totals[i] == rows[i].sum()
-        for j in range(g):
-            assert str(by_group[i, j]) == str(rows[i][groups[j]].sum())
+    grouped = tuple(int(i) for i in rng.choice(k + 2, size=min(3, k + 2), replace=False))
+    totals, by_group = alg.block_sums(raw, k, grouped, groups)
+    assert totals.shape == (periods, k) and by_group.shape == (periods, len(grouped), g)
+    for p in range(periods):
+        for i in range(k):
+            assert totals[p, i] == raw[p, i].sum()
+        for c, row in enumerate(grouped):
+            for j in range(g):
+                assert str(by_group[p, c, j]) == str(raw[p, row][groups[j]].sum())
 
 
 @settings(max_examples=60, deadline=None)
@@ -470,3 +476,4 @@ def test_the_ai_phase_in_one_call_is_its_steps(seed: int, adopting: bool, confir
     want = np.vstack([ai_price, *dataclasses.astuple(mix), blame, review, pass_rate, *scales])
     assert same(got_adoption, adoption) and level == want_level
     assert rows.tobytes() == want.tobytes()
+

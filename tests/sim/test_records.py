@@ -1,5 +1,6 @@
 """``run.person_records = false``: the per-person records no figure reads are not kept, and every
-figure is the same, bit for bit; the memory check counts what is kept."""
+figure is the same, bit for bit; the memory check counts what is kept. The period records are
+the same whenever they are read."""
 
 from __future__ import annotations
 
@@ -16,6 +17,31 @@ from neijuan.errors import ResourceError
 from neijuan.sim.economy import builtin_economy
 from neijuan.sim.model import LabourMarket
 from neijuan.sim.state import RECORD_ARRAYS, Population, bytes_per_row, check_memory
+
+
+def test_the_records_are_the_same_whenever_they_are_read() -> None:
+    """Records are derived a block of periods at a time from a buffer the next block reuses:
+    reading them in the middle of a block (after one period of it, or several) gives the
+    figures a run read only at its end gives, and what was read stays as it was."""
+    base = {"run.workers": 600, "run.burn_in": 4, "run.periods": 70}
+    once = LabourMarket(load_scenario("ai-baseline", base), builtin_economy(), 2).run()
+    often = LabourMarket(load_scenario("ai-baseline", base), builtin_economy(), 2)
+    early: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = []
+    for period in range(74):
+        often.step()
+        if period in (0, 1, 5, 32, 33, 40):  # (blocks of 1, 1, 4, 27, 1 and 7 periods)
+            read = often.series(), often.occupation_series()
+            early.append((read, ({k: v.copy() for k, v in read[0].items()},
+                                 {k: v.copy() for k, v in read[1].items()})))
+    for got, want in ((often.series(), once.series()),
+                      (often.occupation_series(), once.occupation_series())):
+        assert set(got) == set(want) and len(got) > 10
+        for name in want:
+            assert np.array_equal(got[name], want[name], equal_nan=True), name
+    for read, copied in early:  # (nothing read earlier was overwritten since)
+        for part, kept in zip(read, copied, strict=True):
+            for name in kept:
+                assert np.array_equal(part[name], kept[name], equal_nan=True), name
 
 
 @pytest.mark.parametrize("rule", ["tullock", "top-m"])

@@ -128,10 +128,13 @@ class MarketBase:
         self.task_speed = economy.sector_speed[economy.occ_sector][economy.task_occ]
         self.task_split = alg.biased_split(economy.task_automation, economy.task_augmentation,
                                            scenario.ai.automation_bias)
-        # the records: periods recorded but not yet derived (raw arrays, scalars), then blocks
-        # of derived records, each (economy-wide series, per-occupation series) over the
-        # periods derived together (see record)
-        self._raw_records: list[tuple[F64, tuple[float, ...]]] = []
+        # the records: periods recorded but not yet derived (their raw arrays, the first
+        # ``_n_raw`` of a block's buffer, periods x rows x occupations, allocated at the first
+        # record; their scalars), then blocks of derived records, each (economy-wide series,
+        # per-occupation series) over the periods derived together (see record)
+        self._raw_block: F64 | None = None
+        self._n_raw = 0
+        self._raw_scalars: list[tuple[float, ...]] = []
         self._record_blocks: list[tuple[dict[str, F64], dict[str, F64]]] = []
         high = economy.sector_high_exposure[economy.occ_sector]
         # the groups the records sum over: the tiers, high and low exposure, more and less
@@ -437,7 +440,7 @@ class MarketBase:
             prod.price, prod.out.output, prod.out.mpl, prod.units, ai.review, prod.employed,
             scr.degree_weight, scr.degree_required, scr.degree_required_ai, hires,
             econ.occ_tier, mix.firm_augment, self.consumption_weight)
-        summed = np.array((  # (np.array copies a list of equal arrays in C: np.stack is 3x slower)
+        summed = (  # (written into the block's buffer in C, as np.array copies a list)
             contest.employed, prod.employed, contest.positions, contest.candidates,
             contest.applicants, hires, openings, contested_openings, prod.out.output,
             products[0], work.wage_sum, contest.effort_sum, contest.prize_won,
@@ -447,14 +450,18 @@ class MarketBase:
             # then the AI-skill wage figures' inputs and the per-occupation records'
             work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, mix.ai_use,
             mix.labour_share, contest.bar, value, prod.units, prod.tfp, prod.price,
-            *work.skill_wage.T), dtype=np.float64)
+            *work.skill_wage.T)
         scalars = (float(self.period), self.years, ai.capability, ai.cost_ratio,
                    ai.adoption_level, labour_force, entered, retired, separated, prod.ai_spend,
                    self.mean_wage, sc.contest.effort_cost, sc.agency.human_failure_rate,
                    sc.agency.ai_failure_rate, work.wage_gini, skill_mean, depreciation,
                    *work.blame.tolist())
-        self._raw_records.append((summed, scalars))
-        if len(self._raw_records) >= RECORD_BLOCK:
+        if self._raw_block is None:
+            self._raw_block = np.empty((RECORD_BLOCK, len(summed), econ.n_occ))
+        self._raw_block[self._n_raw] = summed
+        self._n_raw += 1
+        self._raw_scalars.append(scalars)
+        if self._n_raw >= RECORD_BLOCK:
             self._derive_records()
 
     def _derive_records(self) -> None:
@@ -462,25 +469,22 @@ class MarketBase:
         call (see :meth:`record`), all of them at once; their raw arrays are then let go.
 
         Each period's sums over occupations and groups are taken as before, row by row in one
-        compiled call for all the periods (:func:`~neijuan.sim.steps.sums_and_group_sums`,
-        bit for bit NumPy's ``sum`` of each row; NumPy's own ``sum`` over an axis of a 3-d
-        array does not add in the same order); the rest is elementwise over the periods."""
-        if not self._raw_records:
+        compiled call for all the periods, on the block's buffer where it lies
+        (:func:`~neijuan.sim.steps.block_sums`, bit for bit NumPy's ``sum`` of each row;
+        NumPy's own ``sum`` over an axis of a 3-d array does not add in the same order); the
+        rest is elementwise over the periods. The per-occupation records are copies: the buffer
+        takes the next block's periods."""
+        if self._raw_block is None or self._n_raw == 0:
             return
-        raw = np.array([summed for summed, _ in self._raw_records])  # periods x rows x occ
-        scalars = np.array([sc for _, sc in self._raw_records], dtype=np.float64)
-        self._raw_records.clear()
-        n_periods, n_occ = raw.shape[0], raw.shape[2]
+        raw = self._raw_block[:self._n_raw]  # periods x rows x occ (a view: copied below)
+        scalars = np.array(self._raw_scalars, dtype=np.float64)
+        self._n_raw = 0
+        self._raw_scalars.clear()
         n_summed = SUMMED_ROWS
-        flat = np.ascontiguousarray(raw[:, :n_summed, :]).reshape(n_periods * n_summed, n_occ)
-        # the totals (no groups), then the group sums of only the rows read by group below
-        # (a fifth of the rows)
-        totals = alg.sums_and_group_sums(flat, self.record_groups[:0])[0].reshape(
-            n_periods, n_summed)
-        grouped = np.ascontiguousarray(raw[:, GROUPED_ROWS, :]).reshape(-1, n_occ)
-        by_group_flat = alg.sums_and_group_sums(grouped, self.record_groups)[1].reshape(
-            n_periods, len(GROUPED_ROWS), -1)
-        by_group = {row: by_group_flat[:, k] for k, row in enumerate(GROUPED_ROWS)}
+        # the totals, then the group sums of only the rows read by group below (a fifth of
+        # the rows)
+        totals, by_group_all = alg.block_sums(raw, n_summed, GROUPED_ROWS, self.record_groups)
+        by_group = {row: by_group_all[:, k] for k, row in enumerate(GROUPED_ROWS)}
         extra = raw[:, n_summed:, :]
         specialist = self.econ.occ_tier == 3
         # the AI-skill wage figures (premium, return, decomposition): one compiled call for the block
@@ -562,8 +566,8 @@ class MarketBase:
             )
         self._record_blocks.append(({k: np.ascontiguousarray(v, dtype=np.float64)
                                      for k, v in rec.items()},
-                                    {k: np.ascontiguousarray(v, dtype=np.float64)
-                                     for k, v in occ.items()}))
+                                    {k: np.array(v, dtype=np.float64)  # (copies: raw is
+                                     for k, v in occ.items()}))        # the next block's)
 
     # ---------------------------------------------------------------------------------- run
     def step(self) -> None:  # pragma: no cover - implemented by subclasses

@@ -868,25 +868,31 @@ def _masked_sum(values: F64, mask: NDArray[np.bool_], scratch: F64) -> float:
     return numpy_sum(scratch[:k])
 
 
-def sums_and_group_sums(rows: F64, groups: NDArray[np.bool_]) -> tuple[F64, F64]:
-    """``(rows.sum(axis=1), [[rows[i][groups[g]].sum() for g] for i])`` in one compiled call,
-    bit for bit NumPy's sums (:func:`numpy_sum`): a period's records add up some thirty
-    per-occupation arrays, over all occupations and over groups of them."""
-    return _sums_and_group_sums(np.ascontiguousarray(rows, dtype=np.float64),
-                                np.ascontiguousarray(groups, dtype=np.bool_))
+def block_sums(raw: F64, n_summed: int, grouped: tuple[int, ...], groups: NDArray[np.bool_]
+               ) -> tuple[F64, F64]:
+    """A block of records' sums in one compiled call, bit for bit NumPy's (:func:`numpy_sum`):
+    ``totals[p, i] = raw[p, i].sum()`` for the first ``n_summed`` rows, and
+    ``by_group[p, k, g] = raw[p, grouped[k]][groups[g]].sum()``. ``raw``: periods x rows x
+    occupations, read where it lies (a period's records add up some thirty per-occupation
+    arrays, over all occupations and over groups of them)."""
+    return _block_sums(np.ascontiguousarray(raw, dtype=np.float64), n_summed,
+                       np.array(grouped, dtype=np.int64),
+                       np.ascontiguousarray(groups, dtype=np.bool_))
 
 
 @njit(cache=True, error_model="numpy")
-def _sums_and_group_sums(rows: F64, groups: NDArray[np.bool_]
-                         ) -> tuple[F64, F64]:  # pragma: no cover - compiled
-    k = rows.shape[0]
-    totals = np.empty(k)
-    by_group = np.empty((k, groups.shape[0]))
-    scratch = np.empty(rows.shape[1])
-    for i in range(k):
-        totals[i] = numpy_sum(rows[i])
-        for g in range(groups.shape[0]):
-            by_group[i, g] = _masked_sum(rows[i], groups[g], scratch)
+def _block_sums(raw: F64, n_summed: int, grouped: NDArray[np.int64], groups: NDArray[np.bool_]
+                ) -> tuple[F64, F64]:  # pragma: no cover - compiled
+    n_periods = raw.shape[0]
+    totals = np.empty((n_periods, n_summed))
+    by_group = np.empty((n_periods, grouped.size, groups.shape[0]))
+    scratch = np.empty(raw.shape[2])
+    for p in range(n_periods):
+        for i in range(n_summed):
+            totals[p, i] = numpy_sum(raw[p, i])
+        for k in range(grouped.size):
+            for g in range(groups.shape[0]):
+                by_group[p, k, g] = _masked_sum(raw[p, grouped[k]], groups[g], scratch)
     return totals, by_group
 
 
