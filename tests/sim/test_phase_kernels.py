@@ -288,6 +288,43 @@ def test_production_is_the_numpy_algebra(seed: int, n: int, with_nan: bool, sigm
     assert same(productivity_new, want) and same(income, float(y.sum()) / 123.0)
 
 
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), with_nan=st.booleans(),
+       sigma=st.sampled_from([0.5, 1.0, 1.25, 3.0]), land_share=st.sampled_from([0.0, 0.3]),
+       kappa=st.sampled_from([0.0, 0.6]))
+def test_the_production_phase_is_its_calls_one_after_the_other(
+        seed: int, n: int, with_nan: bool, sigma: float, land_share: float, kappa: float
+) -> None:
+    """steps.production_phase (step 2 in one call) against the calls it replaces: the units
+    times their scale, steps.prices, steps.produce at the price paid, output per worker and
+    per head, and AI spending as NumPy sums it."""
+    rng = np.random.default_rng(seed)
+    raw_units, aug_scale = counts(rng, n), rng.uniform(0.5, 1.5, n)
+    productivity, productivity0 = counts(rng, n), counts(rng, n)
+    employed, positions = counts(rng, n), counts(rng, n)
+    eta = rng.uniform(0.0, 3.0, n)
+    gamma = np.where(rng.random(n) < 0.2, 1.0, rng.uniform(0.0, 1.0, n))
+    tfp, land = rng.uniform(0.5, 2.0, n), counts(rng, n)
+    ai_price = rng.uniform(0.01, 2.0, n)
+    if with_nan:
+        nan_somewhere(rng, (raw_units, productivity, employed, positions, eta, land))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        units = raw_units * aug_scale
+        list_price, price = steps.prices(productivity, productivity0, employed, positions, eta,
+                                         kappa)
+        out = steps.produce(units, gamma, ai_price, price, tfp, land, land_share, sigma)
+        per_worker, income = pk.productivity_and_income(out.output, employed, productivity,
+                                                        77.0)
+        spend = float((ai_price * out.ai_input).sum())
+    rows, got_income, got_spend = steps.production_phase(
+        raw_units, aug_scale, productivity, productivity0, employed, positions, eta, kappa,
+        gamma, ai_price, tfp, land, land_share, sigma, 77.0)
+    want = np.vstack([units, list_price, price, out.ai_input, out.composite, out.output,
+                      out.mpl, per_worker])
+    assert rows.tobytes() == want.tobytes()
+    assert same(got_income, income) and same(got_spend, spend)
+
+
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), with_nan=st.booleans())
 def test_search_and_screen_noise_are_the_numpy_algebra(seed: int, n: int, with_nan: bool

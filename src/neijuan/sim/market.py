@@ -286,19 +286,17 @@ class MarketBase:
     def phase_production(self, ai: AIState, employed: F64, raw_units: F64) -> ProductionState:
         """Step 2: output from people (efficiency units) and AI task work at its price."""
         sc = self.sc
-        units = raw_units * ai.aug_scale
-        list_price, price = alg.prices(self.productivity, self.productivity0, employed,
-                                       self.positions_last, self.eta, sc.demand.kappa)
-        out = alg.produce(units, ai.mix.labour_share, ai.ai_price, price, self.tfp, self.land,
-                          sc.production.land_share, sc.production.sigma)
-        # output per worker (last quarter's where nobody works), output per head
-        productivity, self.income_last = phase_kernels.productivity_and_income(
-            out.output, employed, self.productivity, self.labour_force_target(self.period))
-        self.productivity = productivity
-        self.price = price
-        return ProductionState(employed, units, price, out, productivity,
-                               float((ai.ai_price * out.ai_input).sum()), self.tfp.copy(),
-                               list_price)
+        rows, self.income_last, ai_spend = alg.production_phase(
+            raw_units, ai.aug_scale, self.productivity, self.productivity0, employed,
+            self.positions_last, self.eta, float(sc.demand.kappa), ai.mix.labour_share,
+            ai.ai_price, self.tfp, self.land, float(sc.production.land_share),
+            float(sc.production.sigma), self.labour_force_target(self.period))
+        # (output per worker, last quarter's where nobody works; output per head)
+        self.productivity = rows[7]
+        self.price = rows[2]
+        out = alg.Output(ai_input=rows[3], composite=rows[4], output=rows[5], mpl=rows[6])
+        return ProductionState(employed, rows[0], rows[2], out, rows[7], ai_spend,
+                               self.tfp.copy(), rows[1])
 
     def phase_positions(self, prod: ProductionState) -> F64:
         """Step 3: demand at this price (scaled with the labour force; for AI specialists also
