@@ -419,18 +419,18 @@ class MarketBase:
                work: WorkOutcome, scr: alg.Screen, value: F64, *, labour_force: float,
                entered: float, retired: float, separated: float, openings: F64,
                contested_openings: F64, skill_mean: float, depreciation: float) -> None:
-        """Keep this period's raw per-occupation arrays and scalars, copied (figures.py defines
-        every figure from the records).
+        """Keep this period's raw per-occupation arrays and scalars, copied into the block's
+        buffer (figures.py defines every figure from the records).
 
         The records' sums over occupations (and over groups of them: tiers, exposure), the
         AI-skill wage figures and the per-occupation ratios are derived from these for
         :data:`RECORD_BLOCK` periods at a time, or when the records are read (:meth:`series`,
         :meth:`occupation_series`): the same values, bit for bit, for about a fifth less than
         deriving them period by period (measured at 10^4 workers: 45-54 us a period against
-        59-67). A block's derivation has a fixed part (some 90 us at 20 occupations: the dicts
-        of some 70 records) and a part per period (11-13 us), so blocks of 32 periods cost
-        about 16 us a period against 32 with blocks of 8; the raw records of a block take
-        39 x 32 x 8 bytes an occupation (8 MB at 800 occupations)."""
+        59-67). A block of 32 periods at 20 occupations takes some 300 us to derive (its sums
+        where the buffer lies, the AI-skill wage figures, the dicts of some 70 records), about
+        10 us a period; the buffer takes 39 x 32 x 8 bytes an occupation (8 MB at 800
+        occupations)."""
         sc, econ = self.sc, self.econ
         mix = ai.mix
         hires = contest.hires
