@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from neijuan.sim import libm, steps
 from neijuan.sim import phase_kernels as pk
+from neijuan.sim.rng import uniforms
 
 F64 = NDArray[np.float64]
 
@@ -219,6 +220,12 @@ def test_positions_are_the_numpy_algebra(seed: int, n: int, with_nan: bool,
         got = pk.positions(demand_scale, scale, list_price, eta, specialist, boost, output,
                            employed, productivity, land_share)
         assert same(got, want)
+        # the engine's stochastic rounding in the same call: floor(M + u), u the stream's draws
+        key = np.uint64(rng.integers(0, 2**63))
+        rounded, jitter = pk.rounded_positions(demand_scale, scale, list_price, eta, specialist,
+                                               boost, output, employed, productivity,
+                                               land_share, key)
+        assert same(jitter, uniforms(key, n)) and same(rounded, np.floor(want + jitter))
         # bargaining: beta min(M / max(C, 1), 1)^xi where there are candidates
         retention = np.where(candidates > 0, np.minimum(positions / np.maximum(candidates, 1.0),
                                                         1.0), 1.0)

@@ -301,6 +301,13 @@ class MarketBase:
     def phase_positions(self, prod: ProductionState) -> F64:
         """Step 3: demand at this price (scaled with the labour force; for AI specialists also
         with last quarter's AI spending); positions = labour needed to meet it."""
+        return phase_kernels.positions(*self.demand_inputs(prod))
+
+    def demand_inputs(self, prod: ProductionState
+                      ) -> tuple[F64, float, F64, F64, NDArray[np.bool_], float, F64, F64, F64,
+                                 float]:
+        """Step 3's arguments of :func:`~neijuan.sim.phase_kernels.positions` (the engine
+        rounds them in the same call, :func:`~neijuan.sim.phase_kernels.rounded_positions`)."""
         sc = self.sc
         scale = (self.labour_force_target(self.period) / self.labour_force0
                  if sc.demand.growth_with_labour else 1.0)
@@ -318,9 +325,8 @@ class MarketBase:
             boost = 1.0 + sc.ai.specialist_demand * spending_share
         self.ai_spend = prod.ai_spend
         # D = A scale P^-eta, positions M = E (D / Y)^(1 / (1 - alpha))
-        return phase_kernels.positions(
-            self.demand_scale, scale, prod.list_price, self.eta, self.specialists, boost,
-            prod.out.output, prod.employed, prod.productivity, sc.production.land_share)
+        return (self.demand_scale, scale, prod.list_price, self.eta, self.specialists, boost,
+                prod.out.output, prod.employed, prod.productivity, sc.production.land_share)
 
     def replaceable_where_shrinking(self, ai: AIState, positions: F64) -> F64:
         """Step 9: the share of a person's time AI could take on counts against being needed

@@ -296,9 +296,8 @@ class LabourMarket(MarketBase):
         prod = self.phase_production(ai, sums[:, 10].copy(), units)
 
         # 3. demand and positions (stochastic rounding keeps the expectation exact)
-        wanted = self.phase_positions(prod)
-        jitter = rng.uniforms(self._key(STREAM_ROUND), econ.n_occ)  # (a counter-based stream)
-        positions = np.floor(wanted + jitter)
+        positions, jitter = phase_kernels.rounded_positions(  # (a counter-based stream)
+            *self.demand_inputs(prod), self._key(STREAM_ROUND))
 
         # 4. labour supply: retirements and separations, then a cohort of entrants (their
         # degree share rising, their AI skill rising with adoption)
