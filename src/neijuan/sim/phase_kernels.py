@@ -26,7 +26,7 @@ from neijuan.sim.exact import (
     numpy_sum,
     py_max,
 )
-from neijuan.sim.rng import uniform
+from neijuan.sim.rng import uniforms
 
 F64 = NDArray[np.float64]
 
@@ -266,12 +266,11 @@ def rounded_positions(demand_scale: F64, scale: float, list_price: F64, eta: F64
                       productivity_last: F64, land_share: float, key: np.uint64
                       ) -> tuple[F64, F64]:  # pragma: no cover - compiled
     """:func:`positions` rounded stochastically, ``(floor(M + u), u)`` with u draw o of the
-    counter-based stream ``key`` (``rng.uniforms(key, n)``): the expectation stays M."""
+    counter-based stream ``key`` (:func:`~neijuan.sim.rng.uniforms`): the expectation stays M."""
     wanted = positions(demand_scale, scale, list_price, eta, specialist, boost, output,
                        employed, productivity_last, land_share)
-    jitter = np.empty(wanted.size)
+    jitter = uniforms(key, wanted.size)
     for o in range(wanted.size):
-        jitter[o] = uniform(key, o)
         wanted[o] = np.floor(wanted[o] + jitter[o])
     return wanted, jitter
 
