@@ -153,6 +153,28 @@ def test_settle_inputs_are_the_numpy_algebra(seed: int, n: int, with_nan: bool) 
                              center))
 
 
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), empty=st.sampled_from([None, 0, 1]))
+def test_degree_moments_are_the_python_floats(seed: int, empty: int | None) -> None:
+    """The degree groups' moments in one compiled call against the Python floats' expression
+    they replace (a group may be empty: its mean is 0, the gap 0)."""
+    rng = np.random.default_rng(seed)
+    stats = np.empty((2, 3))
+    for d in range(2):
+        c = float(rng.integers(0, 10_000)) if d != empty else 0.0
+        s_ = c * float(rng.normal(0.0, 1.0))
+        stats[d] = c, s_, s_ * s_ / max(c, 1.0) + c * float(rng.uniform(0.0, 2.0))
+    (c0, s0, q0), (c1, s1, q1) = stats.tolist()
+    n0, n1 = max(c0, 1.0), max(c1, 1.0)
+    m0, m1 = s0 / n0, s1 / n1
+    v0, v1 = max(q0 / n0 - m0 * m0, 1e-9), max(q1 / n1 - m1 * m1, 1e-9)
+    want = (((0.0 + s0) + s1) / max((0.0 + c0) + c1, 1.0), [m0, m1],
+            (v0 * c0 + v1 * c1) / max(c0 + c1, 1.0), c1 / max(c0 + c1, 1.0),
+            m1 - m0 if c1 and c0 else 0.0)
+    got = pk.degree_moments(stats)
+    assert repr((got[0], got[1].tolist(), *got[2:])) == repr(want)
+
+
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), with_nan=st.booleans())
 def test_record_products_are_the_numpy_algebra(seed: int, n: int, with_nan: bool) -> None:

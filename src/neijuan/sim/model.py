@@ -267,19 +267,11 @@ class LabourMarket(MarketBase):
 
     def _degree_moments(self, stats: F64) -> None:
         """Degree-group means of log skill and the pooled within-group variance (the screen's
-        prior), from counts, sums and sums of squares. In Python's floats: two groups, the
-        same operations in the same order as NumPy's on the two-row arrays (a tenth of the
-        time)."""
-        (c0, s0, q0), (c1, s1, q1) = stats.tolist()
-        # mean log skill of everyone counted, as NumPy sums a column of two: (0 + a) + b
-        self.skill_mean = ((0.0 + s0) + s1) / max((0.0 + c0) + c1, 1.0)
-        n0, n1 = max(c0, 1.0), max(c1, 1.0)
-        m0, m1 = s0 / n0, s1 / n1
-        v0, v1 = max(q0 / n0 - m0 * m0, 1e-9), max(q1 / n1 - m1 * m1, 1e-9)
-        self.degree_mean = np.array([m0, m1])
-        self.within_var = (v0 * c0 + v1 * c1) / max(c0 + c1, 1.0)
-        self.degree_share = c1 / max(c0 + c1, 1.0)
-        self.degree_gap = m1 - m0 if c1 and c0 else 0.0
+        prior), from counts, sums and sums of squares (:func:`phase_kernels.degree_moments`:
+        two groups, the operations of Python's floats in one compiled call)."""
+        (self.skill_mean, self.degree_mean, self.within_var, self.degree_share,
+         self.degree_gap) = phase_kernels.degree_moments(
+            np.ascontiguousarray(stats[:, :3], dtype=np.float64))
 
     def step(self) -> None:
         """One quarter: the nine steps of MODEL.md §2, in order."""
@@ -405,11 +397,13 @@ class LabourMarket(MarketBase):
             self._stationary_entry(self.learning_stats)
         self._degree_moments(self.degree_stats)
 
+        # (the passes' sums as they are: the outcome lives for this quarter, and what outlives
+        # it is copied, the records into their block, last quarter's hires and employment by
+        # close_period)
         contest = ContestOutcome(
-            positions=positions, candidates=candidates, applicants=self.applicants.copy(),
-            hires=self.hires.copy(), separations=self.separations.copy(),
-            employed=self.n_won.copy(), effort_sum=self.effort_sum.copy(),
-            prize_won=self.prize_won.copy(), bar=bar)
+            positions=positions, candidates=candidates, applicants=self.applicants,
+            hires=self.hires, separations=self.separations, employed=self.n_won,
+            effort_sum=self.effort_sum, prize_won=self.prize_won, bar=bar)
         cols = self.occ_sums.T.copy()  # (the per-occupation sums as rows: one copy, not nine)
         work = WorkOutcome(
             wage_sum=cols[0], ai_n=cols[1], ai_log_wage=cols[2], non_ai_n=cols[3],

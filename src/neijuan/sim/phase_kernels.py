@@ -138,6 +138,29 @@ def shrinking_weight(positions: F64, positions_ref: F64, room: float, full: floa
 
 
 @njit(cache=True, error_model="numpy")
+def degree_moments(stats: F64) -> tuple[float, F64, float, float, float]:
+    # pragma: no cover - compiled
+    """The degree groups' moments of log skill from their counts, sums and sums of squares
+    (``stats[d] = n, sum, sum of squares``): ``(mean of everyone, the two groups' means, the
+    pooled within-group variance, the degree share, the degree gap)``, the Python floats'
+    operations of :meth:`LabourMarket._degree_moments` as they were (``max`` as Python's;
+    everyone's mean as NumPy sums a column of two, ``(0 + a) + b``)."""
+    c0, s0, q0 = stats[0, 0], stats[0, 1], stats[0, 2]
+    c1, s1, q1 = stats[1, 0], stats[1, 1], stats[1, 2]
+    skill_mean = ((0.0 + s0) + s1) / py_max((0.0 + c0) + c1, 1.0)
+    n0, n1 = py_max(c0, 1.0), py_max(c1, 1.0)
+    m0, m1 = s0 / n0, s1 / n1
+    v0, v1 = py_max(q0 / n0 - m0 * m0, 1e-9), py_max(q1 / n1 - m1 * m1, 1e-9)
+    means = np.empty(2)
+    means[0] = m0
+    means[1] = m1
+    within = (v0 * c0 + v1 * c1) / py_max(c0 + c1, 1.0)
+    share = c1 / py_max(c0 + c1, 1.0)
+    gap = m1 - m0 if c1 != 0.0 and c0 != 0.0 else 0.0
+    return skill_mean, means, within, share, gap
+
+
+@njit(cache=True, error_model="numpy")
 def score_centres(hist_x: F64, candidates: F64, center: F64) -> F64:  # pragma: no cover
     """The candidates' mean score per occupation (sum over the histogram's cells / count),
     last quarter's where there are none."""
