@@ -307,6 +307,8 @@ def test_row_sums_within_the_filled_columns_are_numpys(rows: int, cols: int, see
     m[:, max(last + 1, 0):] = 0.0
     got = exact.numpy_row_sums_within(m, first, last)
     assert got.tobytes() == m.sum(axis=1).tobytes()
+    # and one row on its own (the Gini's sums of the wage histogram), against np.sum of it
+    assert str(exact.numpy_sum_within(m[0], first, last)) == str(np.sum(m[0]))
 
 
 @settings(max_examples=150, deadline=None)

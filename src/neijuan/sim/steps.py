@@ -20,7 +20,7 @@ from neijuan.config import AgencyParams, AIParams, Scenario
 from neijuan.sim import libm, phase_kernels
 from neijuan.sim.constants import NO_BAR, NO_POSITIONS
 from neijuan.sim.economy import Economy
-from neijuan.sim.exact import known_side, np_maximum, numpy_sum
+from neijuan.sim.exact import known_side, np_maximum, numpy_sum, numpy_sum_within
 from neijuan.sim.phase_kernels import adopt, ai_scales
 
 F64 = NDArray[np.float64]
@@ -790,18 +790,20 @@ def gini_from_histogram(counts: F64, log_min: float, log_max: float) -> float:
 
 @njit(cache=True, error_model="numpy")
 def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
-    total = numpy_sum(counts)
-    if total <= 0:
-        return 0.0
     n = counts.size
-    # the running sum between the first and the last occupied bin (a vectorised reduction finds
-    # them): before it the sum is 0 and after it constant, and an empty bin weighs 0 either way
+    # the first and the last occupied bin (a vectorised reduction finds them): the sums read
+    # only the bins between (outside them the histogram, and the weights, are +0.0), and the
+    # running sum runs between them (before it the sum is 0 and after it constant, and an
+    # empty bin weighs 0 either way)
     first = n
     last = -1
     for b in range(n):
         occupied = counts[b] != 0.0
         first = min(first, b if occupied else n)
         last = max(last, b if occupied else -1)
+    total = numpy_sum_within(counts, first, last)
+    if total <= 0:
+        return 0.0
     weighted = np.zeros(n)
     cum = 0.0
     for b in range(first, last + 1):
@@ -809,7 +811,7 @@ def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
         cum = cum + income
         # NumPy: prev = cum - income, recomputed from the running sum (not the previous one)
         weighted[b] = counts[b] * ((cum - income) + cum)
-    lorenz_area = numpy_sum(weighted) / (2.0 * cum * total)
+    lorenz_area = numpy_sum_within(weighted, first, last) / (2.0 * cum * total)
     return 1.0 - 2.0 * lorenz_area
 
 
