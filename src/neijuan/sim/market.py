@@ -180,6 +180,7 @@ class MarketBase:
             raise ValueError("calibration failed: a base wage is below the outside option share")
         self.land = units.copy()
         self.output0 = self.tfp * units
+        self.output0_total = float(self.output0.sum())  # (set with output0: step 3 reads it)
         self.demand_scale = self.output0.copy()
         self.productivity0 = self.tfp * mean_h
         self.productivity = self.productivity0.copy()
@@ -201,6 +202,7 @@ class MarketBase:
         factor = np.clip(factor, 0.8, 1.25)
         for name in ("tfp", "output0", "demand_scale", "productivity0", "productivity"):
             setattr(self, name, getattr(self, name) * factor)
+        self.output0_total = float(self.output0.sum())
         self.human_cost0 = self.human_cost.copy()
 
     def calibrate_demand(self, employed: float) -> None:
@@ -321,7 +323,7 @@ class MarketBase:
         # in proportion to the specialists' own baseline, whatever their size in the economy
         boost = 1.0
         if self.has_specialists and sc.ai.specialist_demand > 0:
-            spending_share = self.ai_spend / max(float(self.output0.sum()), 1e-300)
+            spending_share = self.ai_spend / max(self.output0_total, 1e-300)
             boost = 1.0 + sc.ai.specialist_demand * spending_share
         self.ai_spend = prod.ai_spend
         # D = A scale P^-eta, positions M = E (D / Y)^(1 / (1 - alpha))
