@@ -1,7 +1,7 @@
 """Where a small run's period goes: the compiled row passes against everything else.
 
 Run: ``python benchmarks/period_phases.py [--workers N] [--periods P] [--no-fixed]
-[--pass-by-pass]``.
+[--pass-by-pass] [--lines]``.
 
 At 10^4 workers a period is short (about 0.6 ms on the 2-core machine), and a fixed part of it
 does not shrink with the rows: the per-occupation algebra in Python and NumPy, the shards'
@@ -15,6 +15,11 @@ the median and the mean over the periods, and the mean's share of the mean perio
 is the phase on a quiet machine; the mean counts what a phase does only every few periods (the
 records are derived 32 periods at a time), which the minimum and the median leave out.
 
+``--lines`` times the step's own statements instead, with a clock read between each two (no
+other instrument): what each line of ``LabourMarket.step`` costs where it runs, after the row
+passes have emptied the caches (a compiled call costs there about twice what it costs warm on
+its own).
+
 First (unless ``--no-fixed``) it measures the fixed part directly, without instruments: a
 period's CPU time at 300 workers and at N, and the line through them, F + c N: F is what a period
 costs whatever its rows (the Python, the per-occupation algebra, the passes' own set-up), c what
@@ -26,10 +31,14 @@ Not a test: a benchmark prints, it does not assert.
 from __future__ import annotations
 
 import argparse
+import ast
 import functools
+import inspect
+import itertools
 import os
 import statistics
 import sys
+import textwrap
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -90,6 +99,55 @@ def instrument(times: dict[str, list[float]]) -> None:
         setattr(owner, name, timed)
 
 
+def line_timed_step(marks: list[tuple[int, int]]) -> list[str]:
+    """Replace ``LabourMarket.step`` by a copy that appends ``(clock, statement)`` to ``marks``
+    after each of its statements (those of the one-call branch too); returns the statements'
+    first lines. The copy is compiled from the method's source in its module's namespace."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(LabourMarket.step)))
+    step = tree.body[0]
+    assert isinstance(step, ast.FunctionDef)
+    labels: list[str] = []
+
+    def timed(body: list[ast.stmt], indent: str) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for statement in body:
+            if isinstance(statement, ast.If) and "_one_chunk" in ast.unparse(statement.test):
+                statement.body = timed(statement.body, indent + "  ")
+            out.append(statement)
+            labels.append(indent + ast.unparse(statement).split("\n")[0][:72])
+            out.append(ast.parse(f"_marks.append((_clock(), {len(labels) - 1}))").body[0])
+        return out
+
+    step.body = [ast.parse("_marks.append((_clock(), -1))").body[0],
+                 *timed(step.body, "")]
+    ast.fix_missing_locations(tree)
+    namespace = dict(vars(sys.modules[LabourMarket.__module__]))
+    namespace.update(_marks=marks, _clock=time.perf_counter_ns)
+    exec(compile(tree, inspect.getfile(LabourMarket), "exec"), namespace)
+    LabourMarket.step = namespace["step"]
+    return labels
+
+
+def time_lines(model: LabourMarket, periods: int) -> None:
+    """Each statement of the step: the minimum, median and mean of its wall time over the
+    periods, in the step's order (the clock's own reads, some 50 ns each, included)."""
+    marks: list[tuple[int, int]] = []
+    labels = line_timed_step(marks)
+    per_line: dict[int, list[float]] = defaultdict(list)
+    for _ in range(periods):
+        marks.clear()
+        model.step()
+        for (before, _), (after, line) in itertools.pairwise(marks):
+            per_line[line].append((after - before) / 1e3)
+    print(f"{'min us':>8} {'median':>8} {'mean':>8}  statement of LabourMarket.step")
+    for line in sorted(per_line):
+        values = per_line[line]
+        print(f"{min(values):>8.1f} {statistics.median(values):>8.1f} "
+              f"{statistics.fmean(values):>8.1f}  {labels[line]}")
+    medians = sum(statistics.median(v) for v in per_line.values())
+    print(f"(the sum of the medians: {medians:,.0f} us a period)")
+
+
 def period_cpu(workers: int, blocks: int = 30, block: int = 10, one_call: bool = True
                ) -> tuple[float, float]:
     """(min, median) CPU seconds a period of a model of ``workers`` in the AI era, in blocks of
@@ -135,6 +193,8 @@ def main() -> None:
                         help="skip the fixed part (a period at 300 workers against --workers)")
     parser.add_argument("--pass-by-pass", action="store_true",
                         help="time steps 4-9 pass by pass (as a run of several chunks goes)")
+    parser.add_argument("--lines", action="store_true",
+                        help="time each statement of the step (a clock between statements)")
     args = parser.parse_args()
     if not args.no_fixed:
         print(f"a period's fixed part, CPU time, uninstrumented (load average {load()})")
@@ -144,6 +204,11 @@ def main() -> None:
     for _ in range(26):  # compile and reach the AI era (as against_mesa in engine.py)
         model.step()
     model.series()  # (the records' first derivation loads its compiled functions: some 8 ms)
+    if args.lines:
+        print(f"{args.workers:,} workers, {args.periods} periods, one thread, wall time (load "
+              f"average {load()})")
+        time_lines(model, args.periods)
+        return
     times: dict[str, list[float]] = defaultdict(list)
     instrument(times)
     per_period: list[dict[str, float]] = []
