@@ -158,6 +158,20 @@ def test_defensive_review_decides_a_near_tie_as_the_full_bisection() -> None:
     assert same(got[0], want[0])
 
 
+def test_defensive_review_without_blame_needs_no_test() -> None:
+    """Where no blame is to be expected (no AI-originated work, as everywhere before AI) the
+    fixed point is 0, below every midpoint: the replay decides all 40 without an exponential
+    (the threshold is shown), and the result is the full bisection's."""
+    rate, cap = -AGENCY.review_detection, AGENCY.max_review
+    assert alg._review_threshold(0.0, rate, cap) == (0.0, 0.0, True)
+    assert alg._review_threshold(-0.0, rate, cap)[2]
+    blame = np.array([0.3, 0.0, 1.0])
+    machine = np.array([0.0, 2.0, 0.0])  # (scale 0 in each: no volume, or no blame)
+    got = alg.defensive_review(blame, machine, 0.1, AGENCY)
+    want = defensive_review_reference(blame, machine, 0.1, AGENCY)
+    assert same(got[0], want[0]) and same(got[1], want[1])
+
+
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), bias=st.floats(-1.0, 1.0),
        reinstatement=st.floats(0.0, 2.0), with_feasible=st.booleans())

@@ -206,6 +206,10 @@ def _review_threshold(scale: float, rate: float, cap: float
     monotonically. The decisions beyond t +- margin follow from the test at t +- margin being
     the right way round by REVIEW_ROOT_TOL (relative), far above the last-bit differences
     between any two exponentials."""
+    if scale == 0.0 and rate <= 0 and cap > 0:
+        # (no blame to expect, as everywhere before AI: the target is 0, below every midpoint,
+        # so every decision is "down" without its exponential)
+        return 0.0, 0.0, True
     if not (scale > 0 and rate <= 0 and cap > 0):
         return 0.0, 0.0, False
     if scale * math.exp(rate * cap) >= cap * (1.0 + REVIEW_ROOT_TOL):
