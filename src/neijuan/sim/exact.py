@@ -88,10 +88,7 @@ def numpy_sum(a: F64) -> float:  # pragma: no cover - compiled
     """``np.sum`` of a one-dimensional float64 array, bit for bit, inside compiled code: NumPy's
     pairwise summation (runs longer than 128 halved at a multiple of 8, left half + right
     half), walked with an explicit stack (a recursive function breaks Numba's on-disk cache)."""
-    if a.size <= 128:
-        return 0.0 + _pairwise_block(a, 0, a.size)
-    return _pairwise_sum(a, np.empty((3, SUM_STACK), dtype=np.int64), np.empty(SUM_STACK), 0,
-                         a.size - 1)
+    return numpy_sum_within(a, 0, a.size - 1)
 
 
 @njit(cache=True, error_model="numpy")
