@@ -493,3 +493,49 @@ def test_the_ai_phase_in_one_call_is_its_steps(seed: int, adopting: bool, confir
     assert same(got_adoption, adoption) and level == want_level
     assert rows.tobytes() == want.tobytes()
 
+
+
+@pytest.mark.parametrize("quarters", [10, 40])  # in the burn-in (24 quarters) and after it
+@pytest.mark.parametrize("rule", ["tullock", "top_m"])
+def test_the_contest_inputs_are_the_phase_methods_one_after_the_other(quarters: int,
+                                                                      rule: str) -> None:
+    """MarketBase.contest_inputs (step 3 and the per-occupation inputs of the contest in one
+    compiled call, the engine's) against the methods the Mesa and mean-field models call one
+    after the other, on two copies of one model: the same bits, and the same state after
+    (demand's income reference and AI spending, the burn-in's reference positions)."""
+    from neijuan.sim.model import LabourMarket
+
+    sc = load_scenario("ai-baseline", {"run.workers": 300, "run.burn_in": 24,
+                                       "run.periods": 40, "contest.rule": rule})
+    fused, apart = (LabourMarket(sc, builtin_economy(), 5) for _ in range(2))
+    for model in (fused, apart):
+        for _ in range(quarters):
+            model.step()
+    key = np.uint64(0x9E3779B97F4A7C15)
+    got_ai, want_ai = fused.phase_ai(), apart.phase_ai()
+    sums = fused.occ_sums
+    got_prod = fused.phase_production(got_ai, sums[:, 10].copy(),
+                                      sums[:, 7] + got_ai.aug_gain * sums[:, 8])
+    want_prod = apart.phase_production(want_ai, sums[:, 10].copy(),
+                                       sums[:, 7] + want_ai.aug_gain * sums[:, 8])
+    rows = fused.contest_inputs(got_ai, got_prod, fused.degree_share, fused.degree_gap,
+                                fused.within_var, key)
+    from neijuan.sim import phase_kernels
+
+    positions, jitter = phase_kernels.rounded_positions(*apart.demand_inputs(want_prod), key)
+    _, noise, scr = apart.phase_screen(want_ai, positions, apart.degree_share,
+                                       apart.degree_gap, apart.within_var, with_cdf=False)
+    want = [positions, jitter, noise, scr.test_sd, scr.bayes_weight, scr.degree_weight,
+            scr.degree_required, scr.degree_required_ai, apart.search_openings(positions),
+            want_prod.price * want_prod.out.mpl * want_ai.aug_scale, noise / sc.contest.r,
+            apart.horizon(), apart.ai_focus(want_ai),
+            apart.replaceable_where_shrinking(want_ai, positions) * want_ai.keep_time]
+    assert rows.shape == (alg.CONTEST_INPUT_ROWS, positions.size)
+    for k, expected in enumerate(want):
+        assert rows[k].tobytes() == np.asarray(expected, dtype=np.float64).tobytes(), k
+    for name in ("income_ref", "ai_spend", "labour_ref"):
+        assert getattr(fused, name) == getattr(apart, name), name
+    assert fused.positions_ref is not None and apart.positions_ref is not None
+    assert fused.positions_ref.tobytes() == apart.positions_ref.tobytes()
+    if quarters > 24:  # (AI-era positions that shrank: the replaceable share counts)
+        assert rows[13].any()

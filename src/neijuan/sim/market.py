@@ -336,15 +336,55 @@ class MarketBase:
         the labour force since the end of the burn-in (fully from a 5% fall, in proportion
         below). Where demand for people keeps growing, as with elastic demand, people are still
         needed for their work."""
-        if self.years < 0 or self.positions_ref is None:
-            self.positions_ref = positions.copy()
-            self.labour_ref = self.labour_force_target(self.period)
+        room, reference = self.shrink_room(), self.positions_ref
+        if room is None or reference is None:
+            self.keep_reference_positions(positions)
             return np.zeros_like(positions)
-        room = self.labour_force_target(self.period) / self.labour_ref
         # fall = 1 - M / (M_ref room): fully where positions fell 5% or more behind the labour
         # force, in proportion below
-        return phase_kernels.shrinking_weight(positions, self.positions_ref, room, SHRINK_FULL,
+        return phase_kernels.shrinking_weight(positions, reference, room, SHRINK_FULL,
                                               ai.mix.replaceable)
+
+    def shrink_room(self) -> float | None:
+        """Step 9: the labour force relative to the end of the burn-in (what positions are
+        measured against); None in the burn-in, where positions are kept as the reference
+        instead (:meth:`keep_reference_positions`)."""
+        if self.years < 0 or self.positions_ref is None:
+            return None
+        return self.labour_force_target(self.period) / self.labour_ref
+
+    def keep_reference_positions(self, positions: F64) -> None:
+        self.positions_ref = positions.copy()
+        self.labour_ref = self.labour_force_target(self.period)
+
+    def contest_inputs(self, ai: AIState, prod: ProductionState, degree_share: float,
+                       degree_gap: float, within_var: float, key_round: np.uint64) -> F64:
+        """Step 3 and what the contest needs from steps 5-9's per-occupation algebra, in one
+        compiled call (:func:`~neijuan.sim.steps.contest_inputs`, its rows): positions rounded
+        (with the stream ``key_round``) and their draws, the screen's noise and
+        :class:`~neijuan.sim.steps.Screen` arrays, the openings applications go to, the value
+        of efficiency, noise / r, the horizon, the AI focus and the replaceable share where
+        positions shrink times the time kept from review. The same as :meth:`phase_positions`,
+        :meth:`phase_screen`, :meth:`search_openings`, :meth:`horizon`, :meth:`ai_focus` and
+        :meth:`replaceable_where_shrinking` called one after the other (which the Mesa and
+        mean-field models call)."""
+        sc, econ = self.sc, self.econ
+        room = self.shrink_room()
+        shrinking = room is not None
+        mix = ai.mix
+        rows: F64 = alg.contest_inputs(
+            *self.demand_inputs(prod), key_round, mix.firm_adoption, sc.contest.noise,
+            sc.ai.monitoring, econ.occ_licensed,
+            *alg.screen_scalars(sc, degree_share, degree_gap, within_var, ai.capability),
+            self.hires_last, self.employed_last, OPENINGS_FLOOR, self.separation, self.finding,
+            sc.contest.discount, MAX_PRIZE_QUARTERS, mix.ai_use, econ.occ_tier,
+            sc.learning.ai_focus, shrinking,
+            self.positions_ref if self.positions_ref is not None else self.positions_last,
+            room if room is not None else 1.0, SHRINK_FULL, mix.replaceable, ai.keep_time,
+            prod.price, prod.out.mpl, ai.aug_scale, sc.contest.r)
+        if not shrinking:
+            self.keep_reference_positions(rows[0])
+        return rows
 
     def frictional_positions(self, positions: F64, candidates: F64, applicants: F64
                              ) -> tuple[F64, F64, F64]:

@@ -287,9 +287,12 @@ class LabourMarket(MarketBase):
         units = sums[:, 7] + ai.aug_gain * sums[:, 8]
         prod = self.phase_production(ai, sums[:, 10].copy(), units)
 
-        # 3. demand and positions (stochastic rounding keeps the expectation exact)
-        positions, jitter = phase_kernels.rounded_positions(  # (a counter-based stream)
-            *self.demand_inputs(prod), self._key(STREAM_ROUND))
+        # 3. demand and positions (stochastic rounding keeps the expectation exact: a
+        # counter-based stream), with what the contest needs from the per-occupation algebra
+        # of steps 5-9 (one call: the rows of steps.contest_inputs)
+        inputs = self.contest_inputs(ai, prod, self.degree_share, self.degree_gap,
+                                     self.within_var, self._key(STREAM_ROUND))
+        positions, jitter, noise = inputs[0], inputs[1], inputs[2]
 
         # 4. labour supply: retirements and separations, then a cohort of entrants (their
         # degree share rising, their AI skill rising with adoption)
@@ -297,10 +300,9 @@ class LabourMarket(MarketBase):
         degree_share, z_entrants = self.entrant_profile(ai)
 
         # 5. search, screening and the contest
-        _, noise, scr = self.phase_screen(ai, positions, self.degree_share, self.degree_gap,
-                                          self.within_var, with_cdf=False)
+        scr = alg.Screen(*inputs[3:8])
         # (the application probabilities are computed where the rows are, from the openings)
-        score_args = (SearchCdf(self.search_openings(positions)),
+        score_args = (SearchCdf(inputs[8]),
                       RowKey(self._key(STREAM_SEARCH)), RowKey(self._key(STREAM_TEST)),
                       RowKey(self._key(STREAM_NOISE)), self.degree_mean,
                       scr.bayes_weight, scr.test_sd, ai.aug_gain, sc.agency.blame_penalty,
@@ -310,21 +312,20 @@ class LabourMarket(MarketBase):
                       degree_share, 0.0, self.entrant_sd, self.entrant_gap, z_entrants,
                       self.effort0)
         # 6-9. effort toward the best response; learning and obsolescence; wages, agency, blame
-        value = prod.price * prod.out.mpl * ai.aug_scale  # revenue product of a kernel unit
+        value = inputs[9]  # revenue product of a kernel unit
         depreciation = self.depreciation(ai)
         mix = ai.mix
         # (the best-response rows are computed where the rows are, from noise / r)
-        best_response = BestResponseRows(noise / c.r, self.kind)
-        settle_rest = (self.benefit, self.outside, self.horizon(), c.r,
+        best_response = BestResponseRows(inputs[10], self.kind)
+        settle_rest = (self.benefit, self.outside, inputs[11], c.r,
                        c.effort_cost, c.adjustment, c.max_effort, c.incumbent_advantage,
                        sc.learning.share, sc.learning.skill_rate, depreciation,
-                       sc.learning.ai_rate, self.ai_focus(ai),
+                       sc.learning.ai_rate, inputs[12],
                        sc.learning.ai_skill_depreciation / 4.0, mix.agency0, mix.agency1,
                        mix.human0, mix.human1, mix.machine0, mix.machine1,
                        sc.agency.human_failure_rate, ai.ai_failure,
                        ai.blame_prob, ai.keep_time, 1.0 - sc.agency.mark_decay,
-                       self.replaceable_where_shrinking(ai, positions) * ai.keep_time,
-                       ai.ai_unit_cost,
+                       inputs[13], ai.ai_unit_cost,
                        sc.agency.threshold,
                        sc.screening.ai_skill_threshold,
                        RowKey(self._key(STREAM_FAILURE)), self.log_wage_min, self.log_wage_max)

@@ -682,6 +682,18 @@ def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
     noise is log-normal around the occupation's (sd ``screening.firm_dispersion``), so the share
     requiring a degree is a normal tail.
     """
+    # the per-occupation arrays in one compiled call (elementwise: the same bits as NumPy's)
+    out = _screen_arrays(np.ascontiguousarray(mix.firm_adoption, dtype=np.float64),
+                         econ.occ_licensed, *screen_scalars(sc, degree_share, degree_gap,
+                                                            within_var, capability))
+    return Screen(*out)
+
+
+def screen_scalars(sc: Scenario, degree_share: float, degree_gap: float, within_var: float,
+                   capability: float) -> tuple[float, float, float, float, float, float]:
+    """:func:`screen`'s economy-wide part, the arguments of :func:`_screen_arrays` after the
+    occupations': ``(kappa of adopting firms, kappa of plain ones, v, D, share of adopting
+    firms requiring a degree, share of plain ones)``."""
     s = sc.screening
     sd_plain = s.test_noise
     sd_ai = s.test_noise * (1.0 - sc.ai.assessment * capability)
@@ -708,11 +720,7 @@ def screen(sc: Scenario, econ: Economy, mix: TaskMix, degree_share: float,
                                     / s.firm_dispersion))
 
         share_plain, share_ai = share(sd_plain), share(sd_ai)
-    # the per-occupation arrays in one compiled call (elementwise: the same bits as NumPy's)
-    out = _screen_arrays(np.ascontiguousarray(mix.firm_adoption, dtype=np.float64),
-                         econ.occ_licensed, kappa(sd_ai), kappa(sd_plain), v, dvar,
-                         float(share_ai), float(share_plain))
-    return Screen(*out)
+    return kappa(sd_ai), kappa(sd_plain), v, dvar, float(share_ai), float(share_plain)
 
 
 @njit(cache=True, error_model="numpy")
@@ -733,6 +741,55 @@ def _screen_arrays(adopt: F64, licensed: NDArray[np.bool_], kappa_ai: float,
         out[3, o] = 1.0 if licensed[o] else a * share_ai + (1.0 - a) * share_plain
         out[4, o] = 1.0 if licensed[o] else share_ai
     return out
+
+
+CONTEST_INPUT_ROWS = 14  # rows of contest_inputs' result (see there)
+
+
+@njit(cache=True, error_model="numpy")
+def contest_inputs(demand_scale: F64, scale: float, list_price: F64, eta: F64,
+                   specialist: NDArray[np.bool_], boost: float, output: F64, employed: F64,
+                   productivity_last: F64, land_share: float, key_round: np.uint64,
+                   firm_adoption: F64, noise: float, monitoring: float,
+                   licensed: NDArray[np.bool_], kappa_ai: float, kappa_plain: float, v: float,
+                   dvar: float, share_ai: float, share_plain: float, hires_last: F64,
+                   employed_last: F64, openings_floor: float, separation: F64, finding: F64,
+                   discount: float, prize_cap: float, ai_use: F64, tier: NDArray[np.int64],
+                   focus: float, shrinking: bool, positions_ref: F64, room: float,
+                   shrink_full: float, replaceable: F64, keep_time: F64, price: F64, mpl: F64,
+                   aug_scale: F64, r: float) -> F64:  # pragma: no cover - compiled
+    """What a quarter's contest needs once the price and output are known, in one call (the
+    engine's step; each row is what the function named computes, the same bits): positions
+    rounded and their draws (:func:`phase_kernels.rounded_positions`, step 3); the screen's
+    noise and arrays (:func:`phase_kernels.screen_noise`, :func:`_screen_arrays`, rows in
+    :class:`Screen`'s order); the openings applications go to
+    (:func:`phase_kernels.search_openings`); the value of efficiency P dY/dH times the uplift's
+    scale; noise / r (the best response's rho); the prize's horizon, the AI focus of learning
+    (:func:`phase_kernels.horizon`, :func:`phase_kernels.ai_focus`); the replaceable share where
+    positions shrink (:func:`phase_kernels.shrinking_weight`; 0 where ``shrinking`` is false, in
+    the burn-in) times the time kept from review. At 10^4 workers these were eight calls and
+    four NumPy expressions, some 10 us a quarter."""
+    n = demand_scale.size
+    rows = np.empty((CONTEST_INPUT_ROWS, n))
+    rows[0], rows[1] = phase_kernels.rounded_positions(
+        demand_scale, scale, list_price, eta, specialist, boost, output, employed,
+        productivity_last, land_share, key_round)
+    rows[2] = phase_kernels.screen_noise(firm_adoption, noise, monitoring)
+    rows[3:8] = _screen_arrays(firm_adoption, licensed, kappa_ai, kappa_plain, v, dvar,
+                               share_ai, share_plain)
+    rows[8] = phase_kernels.search_openings(hires_last, rows[0], employed_last, openings_floor)
+    rows[11] = phase_kernels.horizon(separation, finding, discount, prize_cap)
+    rows[12] = phase_kernels.ai_focus(ai_use, tier, focus)
+    if shrinking:
+        rows[13] = phase_kernels.shrinking_weight(rows[0], positions_ref, room, shrink_full,
+                                                  replaceable)
+    else:
+        rows[13] = 0.0
+    for o in range(n):
+        rows[9, o] = price[o] * mpl[o] * aug_scale[o]
+        rows[10, o] = rows[2, o] / r
+        rows[13, o] = rows[13, o] * keep_time[o]
+    return rows
 
 
 def search_cdf(econ: Economy, openings: F64) -> F64:
