@@ -282,7 +282,7 @@ def gini_reference(counts: F64, log_min: float, log_max: float) -> float:
     total = counts.sum()
     if total <= 0:
         return 0.0
-    income = counts * alg._bin_centres(counts.size, log_min, log_max)
+    income = counts * alg.bin_centres(counts.size, log_min, log_max)
     cum_income = np.cumsum(income)
     prev = cum_income - income
     lorenz_area = float((counts * (prev + cum_income)).sum()) / (2.0 * cum_income[-1] * total)
@@ -539,3 +539,64 @@ def test_the_contest_inputs_are_the_phase_methods_one_after_the_other(quarters: 
     assert fused.positions_ref.tobytes() == apart.positions_ref.tobytes()
     if quarters > 24:  # (AI-era positions that shrank: the replaceable share counts)
         assert rows[13].any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30))
+def test_the_close_of_a_quarter_is_its_calls_one_after_the_other(seed: int, n: int) -> None:
+    """steps.close_quarter (the engine's close in one call) against what MarketBase's
+    close_period and record, the wage Gini and the degree groups' moments compute on the
+    outcome objects: the same scalars, flows and records, bit for bit; the settle pass's
+    per-occupation sums read by column as WorkOutcome reads them."""
+    from neijuan.sim import phase_kernels as pk
+    from neijuan.sim.market import WorkOutcome
+
+    rng = np.random.default_rng(seed)
+
+    def pos(size: int | tuple[int, ...] = n) -> F64:
+        return rng.uniform(0.0, 50.0, size) * (rng.random(size) > 0.1)
+
+    (employed_at_production, units, employed, candidates, applicants, hires, separations,
+     human_cost, finding, separation, occ_mean_wage, positions, openings, contested, output,
+     effort_sum, prize_won, land, ai_use, labour_share, bar, value, tfp, price, mpl, review,
+     degree_weight, degree_required, degree_required_ai, firm_augment,
+     consumption_weight) = (pos() for _ in range(31))
+    occ_sums = rng.normal(0.0, 3.0, (n, 15))
+    wage_hist = pos(64)
+    centres = alg.bin_centres(64, -3.0, 3.0)
+    degree_stats = np.abs(rng.normal(5.0, 3.0, (2, 3)))
+    tier = rng.integers(0, 4, n)
+    record = np.full((pk.RECORD_ROWS, n), np.nan)
+    scalars, rows = alg.close_quarter(
+        record, employed_at_production, units, employed, candidates, applicants, hires,
+        separations, human_cost, finding, separation, occ_mean_wage, 0.5, 0.4, 0.02, occ_sums,
+        wage_hist, centres, degree_stats, positions, openings, contested, output, effort_sum,
+        prize_won, land, ai_use, labour_share, bar, value, tfp, price, mpl, review,
+        degree_weight, degree_required, degree_required_ai, tier, firm_augment,
+        consumption_weight)
+    cols = occ_sums.T.copy()
+    work = WorkOutcome(wage_sum=cols[0], ai_n=cols[1], ai_log_wage=cols[2], non_ai_n=cols[3],
+                       non_ai_log_wage=cols[4], agency_sum=cols[5],
+                       retained_not_needed=cols[6], skill_wage=cols[11:15].T,
+                       blame=np.zeros(5), wage_gini=0.0)
+    total, mean_wage, benefit, want_rows = pk.close_flows(
+        employed_at_production, units, employed, work.wage_sum, candidates, applicants, hires,
+        separations, human_cost, finding, separation, occ_mean_wage, 0.5, 0.4, 0.02)
+    want_record = np.full((pk.RECORD_ROWS, n), np.nan)
+    pk.record_rows(want_record, employed, employed_at_production, positions, candidates,
+                   applicants, hires, openings, contested, output, work.wage_sum, effort_sum,
+                   prize_won, land, work.ai_n, work.agency_sum, work.retained_not_needed,
+                   work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, ai_use, labour_share,
+                   bar, value, units, tfp, price, np.ascontiguousarray(work.skill_wage.T), mpl,
+                   review, degree_weight, degree_required, degree_required_ai, tier,
+                   firm_augment, consumption_weight)
+    skill_mean, means, within, share, gap = pk.degree_moments(degree_stats[:, :3].copy())
+    gini = alg.gini_from_histogram(wage_hist, -3.0, 3.0)
+    want = np.array([total, mean_wage, benefit, gini, skill_mean, *means, within, share, gap])
+    assert scalars.tobytes() == want.tobytes()
+    assert rows.tobytes() == want_rows.tobytes()
+    assert record.tobytes() == want_record.tobytes()
+    # the record's rows are the arrays named (a few, by the row derivation reads them at)
+    assert record[10].tobytes() == occ_sums[:, 0].tobytes()  # the wage bill
+    assert record[16].tobytes() == occ_sums[:, 5].tobytes()  # agency
+    assert record[38].tobytes() == occ_sums[:, 14].tobytes()  # sum ln s ln w

@@ -448,19 +448,27 @@ class MarketBase:
         """After wages: prices of labour per efficiency unit, flows, outside options, and (in
         the burn-in) the calibration of the pre-AI equilibrium."""
         sc = self.sc
-        new_employed = contest.employed
-        total, self.mean_wage, self.benefit, rows = phase_kernels.close_flows(
-            prod.employed, prod.units, new_employed, work.wage_sum, contest.candidates,
+        total, mean_wage, benefit, rows = phase_kernels.close_flows(
+            prod.employed, prod.units, contest.employed, work.wage_sum, contest.candidates,
             contest.applicants, contest.hires, contest.separations, self.human_cost,
             self.finding, self.separation, self.occ_mean_wage, FLOW_SMOOTHING,
             sc.wages.replacement, sc.contest.discount)
+        self.after_close(total, mean_wage, benefit, rows, contest.positions, contest.hires,
+                         contest.employed)
+
+    def after_close(self, total: float, mean_wage: float, benefit: float, rows: F64,
+                    positions: F64, hires: F64, employed: F64) -> None:
+        """:meth:`close_period`'s state from :func:`~neijuan.sim.phase_kernels.close_flows`'
+        results (``total`` employed, the mean wage, the benefit and the rows), this quarter's
+        positions, hires and employment after the contest."""
+        self.mean_wage, self.benefit = mean_wage, benefit
         self.human_cost, self.finding, self.separation, self.occ_mean_wage, self.outside = rows
         if self.years < 0:
-            self.recalibrate(new_employed)
+            self.recalibrate(employed)
             self.calibrate_demand(total)
-        self.positions_last = contest.positions
-        self.hires_last = contest.hires.copy()
-        self.employed_last = new_employed.copy()
+        self.positions_last = positions
+        self.hires_last = hires.copy()
+        self.employed_last = employed.copy()
 
     # ------------------------------------------------------------------------------- records
     def record(self, ai: AIState, prod: ProductionState, contest: ContestOutcome,
@@ -479,32 +487,35 @@ class MarketBase:
         where the buffer lies, the AI-skill wage figures, the dicts of some 70 records), about
         10 us a period; the buffer takes 39 x 32 x 8 bytes an occupation (8 MB at 800
         occupations)."""
-        sc, econ = self.sc, self.econ
+        sc = self.sc
         mix = ai.mix
-        hires = contest.hires
-        products = phase_kernels.record_products(
-            prod.price, prod.out.output, prod.out.mpl, prod.units, ai.review, prod.employed,
-            scr.degree_weight, scr.degree_required, scr.degree_required_ai, hires,
-            econ.occ_tier, mix.firm_augment, self.consumption_weight)
-        summed = (  # (written into the block's buffer in C, as np.array copies a list)
-            contest.employed, prod.employed, contest.positions, contest.candidates,
-            contest.applicants, hires, openings, contested_openings, prod.out.output,
-            products[0], work.wage_sum, contest.effort_sum, contest.prize_won,
-            products[1], self.land, work.ai_n, work.agency_sum,
-            work.retained_not_needed, products[2], products[3], products[4], products[5],
-            products[6], products[7], products[8],
-            # then the AI-skill wage figures' inputs and the per-occupation records'
-            work.ai_log_wage, work.non_ai_n, work.non_ai_log_wage, mix.ai_use,
-            mix.labour_share, contest.bar, value, prod.units, prod.tfp, prod.price,
-            *work.skill_wage.T)
-        scalars = (float(self.period), self.years, ai.capability, ai.cost_ratio,
-                   ai.adoption_level, labour_force, entered, retired, separated, prod.ai_spend,
-                   self.mean_wage, sc.contest.effort_cost, sc.agency.human_failure_rate,
-                   sc.agency.ai_failure_rate, work.wage_gini, skill_mean, depreciation,
-                   *work.blame.tolist())
+        phase_kernels.record_rows(
+            self._record_row(), contest.employed, prod.employed, contest.positions,
+            contest.candidates, contest.applicants, contest.hires, openings, contested_openings,
+            prod.out.output, work.wage_sum, contest.effort_sum, contest.prize_won, self.land,
+            work.ai_n, work.agency_sum, work.retained_not_needed, work.ai_log_wage,
+            work.non_ai_n, work.non_ai_log_wage, mix.ai_use, mix.labour_share, contest.bar,
+            value, prod.units, prod.tfp, prod.price, np.ascontiguousarray(work.skill_wage.T),
+            prod.out.mpl, ai.review, scr.degree_weight, scr.degree_required,
+            scr.degree_required_ai, self.econ.occ_tier, mix.firm_augment,
+            self.consumption_weight)
+        self.record_scalars((float(self.period), self.years, ai.capability, ai.cost_ratio,
+                             ai.adoption_level, labour_force, entered, retired, separated,
+                             prod.ai_spend, self.mean_wage, sc.contest.effort_cost,
+                             sc.agency.human_failure_rate, sc.agency.ai_failure_rate,
+                             work.wage_gini, skill_mean, depreciation, *work.blame.tolist()))
+
+    def _record_row(self) -> F64:
+        """The block buffer's row for this period's raw records (allocated at the first)."""
         if self._raw_block is None:
-            self._raw_block = np.empty((RECORD_BLOCK, len(summed), econ.n_occ))
-        self._raw_block[self._n_raw] = summed
+            self._raw_block = np.empty((RECORD_BLOCK, phase_kernels.RECORD_ROWS,
+                                        self.econ.n_occ))
+        return self._raw_block[self._n_raw]
+
+    def record_scalars(self, scalars: tuple[float, ...]) -> None:
+        """Close this period's record with its economy-wide scalars (its raw per-occupation
+        records written into :meth:`_record_row`); derive the block's records when it is
+        full."""
         self._n_raw += 1
         self._raw_scalars.append(scalars)
         if self._n_raw >= RECORD_BLOCK:

@@ -22,7 +22,7 @@ from neijuan.sim import libm, phase_kernels, rng
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
-from neijuan.sim.market import ContestOutcome, MarketBase, WorkOutcome, log_wage_bins
+from neijuan.sim.market import FLOW_SMOOTHING, MarketBase, log_wage_bins
 from neijuan.sim.shard import (
     BestResponseRows,
     LocalShards,
@@ -174,6 +174,8 @@ class LabourMarket(MarketBase):
         self.learning_stats = np.zeros((2, 4))
         self.occ_sums = np.zeros((n, 15))
         self.n_wage_bins, self.log_wage_min, self.log_wage_max = log_wage_bins()
+        self.wage_bin_centres = alg.bin_centres(self.n_wage_bins, self.log_wage_min,
+                                                self.log_wage_max)
         self.wage_hist = np.zeros(self.n_wage_bins)
         self.blame_sums = np.zeros(5)
         self.openings = np.zeros(n)
@@ -396,30 +398,30 @@ class LabourMarket(MarketBase):
          self.occ_sums, self.wage_hist, self.blame_sums) = settle_sums
         if self.years < 0 or self.period == 0:
             self._stationary_entry(self.learning_stats)
-        self._degree_moments(self.degree_stats)
 
-        # (the passes' sums as they are: the outcome lives for this quarter, and what outlives
-        # it is copied, the records into their block, last quarter's hires and employment by
-        # close_period)
-        contest = ContestOutcome(
-            positions=positions, candidates=candidates, applicants=self.applicants,
-            hires=self.hires, separations=self.separations, employed=self.n_won,
-            effort_sum=self.effort_sum, prize_won=self.prize_won, bar=bar)
-        cols = self.occ_sums.T.copy()  # (the per-occupation sums as rows: one copy, not nine)
-        work = WorkOutcome(
-            wage_sum=cols[0], ai_n=cols[1], ai_log_wage=cols[2], non_ai_n=cols[3],
-            non_ai_log_wage=cols[4], agency_sum=cols[5], retained_not_needed=cols[6],
-            skill_wage=cols[11:15].T,
-            blame=self.blame_sums.copy(),
-            wage_gini=alg.gini_from_histogram(self.wage_hist, self.log_wage_min,
-                                              self.log_wage_max))
-        self.close_period(prod, contest, work)
-        self.record(ai, prod, contest, work, scr, value,
-                    labour_force=float(in_force + entered),
-                    entered=float(entered), retired=float(retired), separated=separated,
-                    openings=self.openings, contested_openings=self.contested_openings,
-                    skill_mean=self.skill_mean,
-                    depreciation=depreciation)
+        # the close: flows and outside options, the degree groups' moments (the screen's
+        # prior), the wage Gini and the period's records, in one call (what close_period,
+        # record and _degree_moments do on the outcome objects, the same bits)
+        scalars, rows = alg.close_quarter(
+            self._record_row(), prod.employed, prod.units, self.n_won, candidates,
+            self.applicants, self.hires, self.separations, self.human_cost, self.finding,
+            self.separation, self.occ_mean_wage, FLOW_SMOOTHING, sc.wages.replacement,
+            c.discount, self.occ_sums, self.wage_hist, self.wage_bin_centres,
+            self.degree_stats, positions, self.openings, self.contested_openings,
+            prod.out.output, self.effort_sum, self.prize_won, self.land, mix.ai_use,
+            mix.labour_share, bar, value, prod.tfp, prod.price, prod.out.mpl, ai.review,
+            scr.degree_weight, scr.degree_required, scr.degree_required_ai, econ.occ_tier,
+            mix.firm_augment, self.consumption_weight)
+        (total, mean_wage, benefit, wage_gini, self.skill_mean, _, _, self.within_var,
+         self.degree_share, self.degree_gap) = scalars.tolist()
+        self.degree_mean = scalars[5:7]
+        self.after_close(total, mean_wage, benefit, rows, positions, self.hires, self.n_won)
+        self.record_scalars((
+            float(self.period), self.years, ai.capability, ai.cost_ratio, ai.adoption_level,
+            float(in_force + entered), float(entered), float(retired), separated,
+            prod.ai_spend, self.mean_wage, c.effort_cost, sc.agency.human_failure_rate,
+            sc.agency.ai_failure_rate, wage_gini, self.skill_mean, depreciation,
+            *self.blame_sums.tolist()))
         self.period += 1
 
 

@@ -206,6 +206,63 @@ def record_products(price: F64, output: F64, mpl: F64, units: F64, review: F64,
     return out
 
 
+RECORD_ROWS = 39  # rows of a period's raw records (see record_rows)
+
+
+@njit(cache=True, error_model="numpy")
+def record_rows(out: F64, employed: F64, employed_at_production: F64, positions: F64,
+                candidates: F64, applicants: F64, hires: F64, openings: F64,
+                contested_openings: F64, output: F64, wage_sum: F64, effort_sum: F64,
+                prize_won: F64, land: F64, ai_n: F64, agency_sum: F64,
+                retained_not_needed: F64, ai_log_wage: F64, non_ai_n: F64,
+                non_ai_log_wage: F64, ai_use: F64, labour_share: F64, bar: F64, value: F64,
+                units: F64, tfp: F64, price: F64, skill_wage: F64, mpl: F64, review: F64,
+                degree_weight: F64, degree_required: F64, degree_required_ai: F64,
+                tier: NDArray[np.int64], firm_augment: F64, consumption_weight: F64
+                ) -> None:  # pragma: no cover - compiled
+    """A period's raw per-occupation records written into ``out`` (:data:`RECORD_ROWS` x
+    occupations; :meth:`MarketBase.record`, whose derivation reads them by row): first the
+    :data:`~neijuan.sim.market.SUMMED_ROWS` summed over occupations (employed after the
+    contest and at production, positions, candidates, applicants, hires, openings, contested
+    openings, output, revenue, the wage bill, effort, prizes won, the marginal product's value
+    of the units, land, people with AI skill, agency, the retained but not needed, then the
+    rest of :func:`record_products`), then the AI-skill wage figures' inputs and the
+    per-occupation records (``skill_wage``: 4 rows)."""
+    products = record_products(price, output, mpl, units, review, employed_at_production,
+                               degree_weight, degree_required, degree_required_ai, hires, tier,
+                               firm_augment, consumption_weight)
+    out[0] = employed
+    out[1] = employed_at_production
+    out[2] = positions
+    out[3] = candidates
+    out[4] = applicants
+    out[5] = hires
+    out[6] = openings
+    out[7] = contested_openings
+    out[8] = output
+    out[9] = products[0]
+    out[10] = wage_sum
+    out[11] = effort_sum
+    out[12] = prize_won
+    out[13] = products[1]
+    out[14] = land
+    out[15] = ai_n
+    out[16] = agency_sum
+    out[17] = retained_not_needed
+    out[18:25] = products[2:9]
+    out[25] = ai_log_wage
+    out[26] = non_ai_n
+    out[27] = non_ai_log_wage
+    out[28] = ai_use
+    out[29] = labour_share
+    out[30] = bar
+    out[31] = value
+    out[32] = units
+    out[33] = tfp
+    out[34] = price
+    out[35:39] = skill_wage
+
+
 # --------------------------------------------------------------------------- step 2: production
 @njit(cache=True, error_model="numpy")
 def productivity_and_income(output: F64, employed: F64, productivity: F64, labour_force: float

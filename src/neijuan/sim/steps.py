@@ -834,7 +834,9 @@ def _search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
 
 
 @functools.cache
-def _bin_centres(n_bins: int, log_min: float, log_max: float) -> F64:
+def bin_centres(n_bins: int, log_min: float, log_max: float) -> F64:
+    """The wages at the centres of the log-wage histogram's bins (kept: the same every
+    period)."""
     edges = np.linspace(log_min, log_max, n_bins + 1)
     return libm.exp(0.5 * (edges[:-1] + edges[1:]))
 
@@ -846,7 +848,7 @@ def gini_from_histogram(counts: F64, log_min: float, log_max: float) -> float:
     ``1 - 2 sum(n (prev + cum)) / (2 cum[-1] total)``, its sums by NumPy's own pairwise
     summation (:func:`numpy_sum`), so the same bits."""
     return float(_gini(np.ascontiguousarray(counts, dtype=np.float64),
-                       _bin_centres(counts.size, log_min, log_max)))
+                       bin_centres(counts.size, log_min, log_max)))
 
 
 @njit(cache=True, error_model="numpy")
@@ -874,6 +876,59 @@ def _gini(counts: F64, centres: F64) -> float:  # pragma: no cover - compiled
         weighted[b] = counts[b] * ((cum - income) + cum)
     lorenz_area = numpy_sum_within(weighted, first, last) / (2.0 * cum * total)
     return 1.0 - 2.0 * lorenz_area
+
+
+CLOSE_SCALARS = 10  # close_quarter's scalars: employed, mean wage, benefit, wage Gini, then
+                   # the degree groups' moments (skill mean, the two means, within variance,
+                   # degree share, degree gap)
+
+
+@njit(cache=True, error_model="numpy")
+def close_quarter(record: F64, employed_at_production: F64, units: F64, employed: F64,
+                  candidates: F64, applicants: F64, hires: F64, separations: F64,
+                  human_cost: F64, finding: F64, separation: F64, occ_mean_wage: F64,
+                  smoothing: float, replacement: float, discount: float, occ_sums: F64,
+                  wage_hist: F64, centres: F64, degree_stats: F64, positions: F64,
+                  openings: F64, contested_openings: F64, output: F64, effort_sum: F64,
+                  prize_won: F64, land: F64, ai_use: F64, labour_share: F64, bar: F64,
+                  value: F64, tfp: F64, price: F64, mpl: F64, review: F64,
+                  degree_weight: F64, degree_required: F64, degree_required_ai: F64,
+                  tier: NDArray[np.int64], firm_augment: F64, consumption_weight: F64
+                  ) -> tuple[F64, F64]:  # pragma: no cover - compiled
+    """The engine's close of a quarter after the row passes, in one call: ``(scalars, rows)``,
+    the scalars :data:`CLOSE_SCALARS` and the rows of :func:`phase_kernels.close_flows`
+    (human cost, finding, separation, occupation mean wage, outside option); the period's raw
+    records written into ``record`` (:func:`phase_kernels.record_rows`). ``occ_sums`` are the
+    settle pass's per-occupation sums (their columns the :class:`~neijuan.sim.market.WorkOutcome`
+    arrays). The same calls, with the same bits, as :meth:`MarketBase.close_period`,
+    :meth:`MarketBase.record`, :func:`gini_from_histogram` and
+    :func:`phase_kernels.degree_moments` on the outcome objects, which a 10^4-worker quarter
+    built and read for some 15 us."""
+    cols = np.ascontiguousarray(occ_sums.T)
+    total, mean_wage, benefit, rows = phase_kernels.close_flows(
+        employed_at_production, units, employed, cols[0], candidates, applicants, hires,
+        separations, human_cost, finding, separation, occ_mean_wage, smoothing, replacement,
+        discount)
+    phase_kernels.record_rows(
+        record, employed, employed_at_production, positions, candidates, applicants, hires,
+        openings, contested_openings, output, cols[0], effort_sum, prize_won, land, cols[1],
+        cols[5], cols[6], cols[2], cols[3], cols[4], ai_use, labour_share, bar, value, units,
+        tfp, price, cols[11:15], mpl, review, degree_weight, degree_required,
+        degree_required_ai, tier, firm_augment, consumption_weight)
+    skill_mean, means, within, share, gap = phase_kernels.degree_moments(
+        np.ascontiguousarray(degree_stats[:, :3]))
+    scalars = np.empty(CLOSE_SCALARS)
+    scalars[0] = total
+    scalars[1] = mean_wage
+    scalars[2] = benefit
+    scalars[3] = _gini(np.ascontiguousarray(wage_hist), centres)
+    scalars[4] = skill_mean
+    scalars[5] = means[0]
+    scalars[6] = means[1]
+    scalars[7] = within
+    scalars[8] = share
+    scalars[9] = gap
+    return scalars, rows
 
 
 def within_occupation_premium(n_ai: F64, sum_ai: F64, n_non: F64, sum_non: F64,
