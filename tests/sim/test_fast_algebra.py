@@ -600,3 +600,37 @@ def test_the_close_of_a_quarter_is_its_calls_one_after_the_other(seed: int, n: i
     assert record[10].tobytes() == occ_sums[:, 0].tobytes()  # the wage bill
     assert record[16].tobytes() == occ_sums[:, 5].tobytes()  # agency
     assert record[38].tobytes() == occ_sums[:, 14].tobytes()  # sum ln s ln w
+
+
+@pytest.mark.parametrize("quarters", [10, 40])  # in the burn-in (24 quarters) and after it
+def test_ai_and_production_are_the_two_phases_one_after_the_other(quarters: int) -> None:
+    """MarketBase.phase_ai_and_production (steps 1 and 2 in one compiled call, the engine's)
+    against phase_ai and phase_production on two copies of one model: the same outcomes and
+    state, bit for bit."""
+    from dataclasses import fields
+
+    from neijuan.sim.model import LabourMarket
+
+    sc = load_scenario("ai-baseline", {"run.workers": 300, "run.burn_in": 24,
+                                       "run.periods": 40})
+    fused, apart = (LabourMarket(sc, builtin_economy(), 9) for _ in range(2))
+    for model in (fused, apart):
+        for _ in range(quarters):
+            model.step()
+    got_ai, got_prod = fused.phase_ai_and_production(fused.occ_sums)
+    sums = apart.occ_sums
+    want_ai = apart.phase_ai()
+    want_prod = apart.phase_production(want_ai, sums[:, 10].copy(),
+                                       sums[:, 7] + want_ai.aug_gain * sums[:, 8])
+
+    def flat(value: object) -> list[bytes]:
+        if dataclasses.is_dataclass(value):
+            return [b for f in fields(value) for b in flat(getattr(value, f.name))]
+        return [np.asarray(value, dtype=np.float64).tobytes()]
+
+    assert flat(got_ai) == flat(want_ai)
+    assert flat(got_prod) == flat(want_prod)
+    for name in ("adoption", "capability", "income_last", "productivity", "price"):
+        assert flat(getattr(fused, name)) == flat(getattr(apart, name)), name
+    if quarters > 24:
+        assert got_ai.capability > 0 and got_prod.out.ai_input.any()

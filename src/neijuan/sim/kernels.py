@@ -22,10 +22,11 @@ from numpy.typing import NDArray
 
 from neijuan.sim.codegen import NOALIAS, WIDE
 from neijuan.sim.constants import EFFORT_FLOOR, NO_BAR, NO_EFFORT, NO_POSITIONS
-from neijuan.sim.effort import A_MAX, A_MIN, N_A, fill_cells
+from neijuan.sim.effort import A_MAX, A_MIN, N_A, fill_cells, rho_cells
 from neijuan.sim.exact import np_minimum, py_max
 from neijuan.sim.phase_kernels import bargaining as phase_bargaining
 from neijuan.sim.phase_kernels import frictions, score_centres_within
+from neijuan.sim.phase_kernels import search_cdf as phase_search_cdf
 from neijuan.sim.rng import chunk_key, std_normal, uniform, uniform2
 from neijuan.sim.vmath import expf as vexpf
 from neijuan.sim.vmath import logf as vlogf
@@ -1142,8 +1143,11 @@ def one_chunk_contest(
         signal: NDArray[np.float32], won: NDArray[np.int8], used: int,
         # step 4: retirements and separations, then entry up to the labour force's target
         key_retire: np.uint64, hazard: float, separation: float, labour_target: float,
-        # step 5: score_pass's arguments between the rows and the entrants
-        search_cdf: NDArray[np.float64], key_search: np.uint64, key_test: np.uint64,
+        # step 5: the economy's mobility network and licensed occupations, then score_pass's
+        # arguments between the rows and the entrants, the openings applications go to in
+        # place of the application probabilities (computed here from them)
+        mobility: NDArray[np.float64], licensed: NDArray[np.bool_],
+        search_openings: NDArray[np.float64], key_search: np.uint64, key_test: np.uint64,
         key_noise: np.uint64, degree_mean: NDArray[np.float64],
         bayes_weight: NDArray[np.float64], test_sd: NDArray[np.float64],
         aug_gain: NDArray[np.float64], blame_penalty: float, productivity_weight: float,
@@ -1163,6 +1167,7 @@ def one_chunk_contest(
         # them)
         br_rows: NDArray[np.float64], band: NDArray[np.int64], table: NDArray[np.float64],
         rho_cell: NDArray[np.int64], rho_weight: NDArray[np.float64],
+        rho: NDArray[np.float64], log_rho: NDArray[np.float64], rho_known: NDArray[np.float64],
         value_of_efficiency: NDArray[np.float64],
         benefit: float, outside: NDArray[np.float64], horizon: NDArray[np.float64],
         settle_r: float, effort_cost: float, adjustment: float, max_effort: float,
@@ -1206,6 +1211,10 @@ def one_chunk_contest(
     ``tests/sim/test_shard.py`` checks the two paths give the same bits."""
     size = status.size
     n_occ = noise.size
+    search_cdf = phase_search_cdf(mobility, licensed, search_openings)
+    # (each occupation's table row below its rho and the weight of the one above; rows whose
+    # rho changed emptied)
+    rho_cells(rho, log_rho, rho_known, band, rho_cell, rho_weight)
     # step 4: retirements and separations over the rows in use; entrants take the first free
     # rows (as LabourMarket.entry_plan and Shard._entry_quotas)
     retire_pass(status[:used], wage[:used], key_retire, hazard, separation, flows)

@@ -11,9 +11,10 @@ the records) is the same for both and is written once, here.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -249,36 +250,54 @@ class MarketBase:
 
     # -------------------------------------------------------------------------------- phases
     def phase_ai(self) -> AIState:
-        """Step 1: capability advances; firms adopt AI on tasks it can do more cheaply."""
-        sc, econ = self.sc, self.econ
+        """Step 1: capability advances; firms adopt AI on tasks it can do more cheaply.
+
+        Bass diffusion where AI can do the task and is cheaper than people (with AI on, in the
+        AI era); the task mix on the tasks AI can do. Step 9's liability rule: under
+        "confirmer" whoever signed off an AI-originated decision answers for its failure; under
+        "authority" only for what they could change. Uplift of augmented work, u (w0 + (1 - w0)
+        z) on the augmented share G of the work: efficiency = s (1 + G u w0 + G u (1 - w0) z) =
+        aug_scale * s * (1 + aug_gain * z); the per-person passes see aug_gain; aug_scale
+        multiplies efficiency units and their value. Time in defensive review produces nothing:
+        it scales every person's output by (1 - d). (plain = 1 + G u w0, aug_gain = G u (1 -
+        w0) / plain, aug_scale = plain (1 - d); the adoption level is AI use weighted by
+        employment shares.) All of it one compiled call (:func:`~neijuan.sim.steps.ai_phase`)."""
+        capability, d_capability, cost_ratio, adopting = self._capability()
+        self.adoption, rows, adoption_level = alg.ai_phase(
+            self.adoption, adopting, capability, cost_ratio, self.human_cost0, self.human_cost,
+            *self._ai_constants)
+        return self._ai_state(capability, d_capability, cost_ratio, rows, adoption_level)
+
+    def _capability(self) -> tuple[float, float, float, bool]:
+        """Step 1's scalars: ``(capability, its rise this quarter, AI's cost ratio, whether
+        firms adopt)``; keeps the capability."""
+        sc = self.sc
         years = self.years
         capability = alg.capability(years, sc.ai)
         # obsolescence follows the growth of capability within the AI era (not its arrival)
         d_capability = max(capability - self.capability, 0.0) if years > 0 else 0.0
         self.capability = capability
-        cost_ratio = alg.ai_cost_ratio(years, sc.ai)
-        # Bass diffusion where AI can do the task and is cheaper than people (with AI on, in
-        # the AI era); the task mix on the tasks AI can do. Step 9's liability rule: under
-        # "confirmer" whoever signed off an AI-originated decision answers for its failure;
-        # under "authority" only for what they could change. Uplift of augmented work,
-        # u (w0 + (1 - w0) z) on the augmented share G of the work: efficiency = s (1 + G u w0
-        # + G u (1 - w0) z) = aug_scale * s * (1 + aug_gain * z); the per-person passes see
-        # aug_gain; aug_scale multiplies efficiency units and their value. Time in defensive
-        # review produces nothing: it scales every person's output by (1 - d). (plain = 1 +
-        # G u w0, aug_gain = G u (1 - w0) / plain, aug_scale = plain (1 - d); the adoption
-        # level is AI use weighted by employment shares.) All of it one compiled call.
-        ag = sc.agency
+        return (capability, d_capability, alg.ai_cost_ratio(years, sc.ai),
+                sc.ai.enabled and years >= 0)
+
+    @functools.cached_property
+    def _ai_constants(self) -> tuple[Any, ...]:
+        """:func:`~neijuan.sim.steps.ai_phase`'s arguments after the human cost: the economy's
+        tasks and the scenario's parameters (the same every quarter of a run)."""
+        sc, econ, ag = self.sc, self.econ, self.sc.agency
         automation, augmentation = self.task_split
-        self.adoption, rows, adoption_level = alg.ai_phase(
-            self.adoption, sc.ai.enabled and years >= 0, capability, cost_ratio,
-            self.human_cost0, self.human_cost, econ.task_threshold, econ.task_occ,
-            self.task_speed, sc.adoption.innovation, sc.adoption.imitation, 0.25,
-            econ.task_share, econ.task_originate, automation, augmentation,
-            ag.augment_origination, ag.review_burden,
-            sc.ai.reinstatement if sc.ai.enabled else 0.0, ag.liability_rule == "confirmer",
-            ag.liability, ag.ai_failure_rate, ag.defensive_review, -ag.review_detection,
-            ag.max_review, alg.REVIEW_HALVINGS, sc.ai.uplift, sc.ai.uplift_without_skill,
-            econ.occ_share)
+        return (econ.task_threshold, econ.task_occ, self.task_speed, sc.adoption.innovation,
+                sc.adoption.imitation, 0.25, econ.task_share, econ.task_originate, automation,
+                augmentation, ag.augment_origination, ag.review_burden,
+                sc.ai.reinstatement if sc.ai.enabled else 0.0, ag.liability_rule == "confirmer",
+                ag.liability, ag.ai_failure_rate, ag.defensive_review, -ag.review_detection,
+                ag.max_review, alg.REVIEW_HALVINGS, sc.ai.uplift, sc.ai.uplift_without_skill,
+                econ.occ_share)
+
+    @staticmethod
+    def _ai_state(capability: float, d_capability: float, cost_ratio: float, rows: F64,
+                  adoption_level: float) -> AIState:
+        """Step 1's outcome from :func:`~neijuan.sim.steps.ai_phase`'s rows."""
         mix = alg.TaskMix(*rows[1:16])
         (blame_prob, review, pass_rate, aug_gain, aug_scale, unit_cost, keep,
          failing) = rows[16:24]
@@ -288,17 +307,41 @@ class MarketBase:
     def phase_production(self, ai: AIState, employed: F64, raw_units: F64) -> ProductionState:
         """Step 2: output from people (efficiency units) and AI task work at its price."""
         sc = self.sc
-        rows, self.income_last, ai_spend = alg.production_phase(
+        rows, income, ai_spend = alg.production_phase(
             raw_units, ai.aug_scale, self.productivity, self.productivity0, employed,
             self.positions_last, self.eta, float(sc.demand.kappa), ai.mix.labour_share,
             ai.ai_price, self.tfp, self.land, float(sc.production.land_share),
             float(sc.production.sigma), self.labour_force_target(self.period))
-        # (output per worker, last quarter's where nobody works; output per head)
+        return self._production_state(employed, rows, income, ai_spend)
+
+    def _production_state(self, employed: F64, rows: F64, income: float, ai_spend: float
+                          ) -> ProductionState:
+        """Step 2's outcome from :func:`~neijuan.sim.steps.production_phase`'s results; keeps
+        output per worker (last quarter's where nobody works), output per head and the
+        price."""
+        self.income_last = income
         self.productivity = rows[7]
         self.price = rows[2]
         out = alg.Output(ai_input=rows[3], composite=rows[4], output=rows[5], mpl=rows[6])
         return ProductionState(employed, rows[0], rows[2], out, rows[7], ai_spend,
                                self.tfp.copy(), rows[1])
+
+    def phase_ai_and_production(self, occ_sums: F64) -> tuple[AIState, ProductionState]:
+        """Steps 1 and 2 in one compiled call (:func:`~neijuan.sim.steps.ai_and_production`,
+        the engine's): :meth:`phase_ai`, then :meth:`phase_production` on the employed and
+        their efficiency units from the moments the last wage pass kept (``occ_sums``: columns
+        10, 7 and 8), the same bits."""
+        sc = self.sc
+        capability, d_capability, cost_ratio, adopting = self._capability()
+        args = (self.adoption, adopting, capability, cost_ratio, self.human_cost0,
+                self.human_cost, *self._ai_constants, occ_sums, self.productivity,
+                self.productivity0, self.positions_last, self.eta, float(sc.demand.kappa),
+                self.tfp, self.land, float(sc.production.land_share),
+                float(sc.production.sigma), self.labour_force_target(self.period))
+        (self.adoption, ai_rows, adoption_level, rows, income, ai_spend,
+         employed) = alg.ai_and_production(*args)
+        return (self._ai_state(capability, d_capability, cost_ratio, ai_rows, adoption_level),
+                self._production_state(employed, rows, income, ai_spend))
 
     def phase_positions(self, prod: ProductionState) -> F64:
         """Step 3: demand at this price (scaled with the labour force; for AI specialists also

@@ -44,8 +44,6 @@ from neijuan.sim.streams import (
     STREAM_SELECT,
     STREAM_TEST,
     STREAM_TRIM,
-    period_key,
-    stream_key_of,
 )
 
 if TYPE_CHECKING:  # annotations only: the model imports without pydantic
@@ -86,7 +84,6 @@ ENTRY_SKILL_STREAM = STREAM_ENTRY + 100
 PERIOD_STREAMS = (STREAM_ROUND, STREAM_RETIRE, STREAM_ENTRY, ENTRY_SKILL_STREAM, STREAM_SEARCH,
                   STREAM_TEST, STREAM_NOISE, STREAM_SELECT, STREAM_TRIM, STREAM_FAILURE)
 PERIOD_STREAM_IDS = np.array(PERIOD_STREAMS, dtype=np.uint64)
-STREAM_INDEX = {stream: k for k, stream in enumerate(PERIOD_STREAMS)}
 
 
 def largest_remainder(shares: F64, total: int) -> NDArray[np.int64]:
@@ -183,21 +180,18 @@ class LabourMarket(MarketBase):
         self.center = np.zeros(n)
         self.last_bar = np.full(n, NO_BAR)
         self._keys_period = -1  # the period whose stream keys _keys holds
-        self._keys = np.zeros(len(PERIOD_STREAMS), dtype=np.uint64)
+        self._keys: tuple[np.uint64, ...] = ()
         self._populate()
 
-    def _key(self, stream: int) -> np.uint64:
-        """``stream_key(seed, period, stream)``: the keys of the streams a step draws from are
-        made together, once a period."""
+    def _period_keys(self) -> tuple[np.uint64, ...]:
+        """The keys of the streams a step draws from, in :data:`PERIOD_STREAMS`' order: made
+        together, once a period."""
         if self._keys_period != self.period:
-            self._keys = rng.period_stream_keys(np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF),
-                                                np.uint64(self.period & 0xFFFFFFFF),
-                                                PERIOD_STREAM_IDS)
+            self._keys = tuple(rng.period_stream_keys(np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF),
+                                                      np.uint64(self.period & 0xFFFFFFFF),
+                                                      PERIOD_STREAM_IDS))
             self._keys_period = self.period
-        index = STREAM_INDEX.get(stream)
-        if index is None:
-            return stream_key_of(period_key(self.seed, self.period), stream)
-        return self._keys[index]
+        return self._keys
 
     @property
     def pop(self) -> Population:
@@ -279,21 +273,19 @@ class LabourMarket(MarketBase):
         """One quarter: the nine steps of MODEL.md §2, in order."""
         sc, econ, shards = self.sc, self.econ, self.shards
         c = sc.contest
+        (key_round, key_retire, key_entry, key_entry_skill, key_search, key_test, key_noise,
+         key_select, key_trim, key_failure) = self._period_keys()  # (PERIOD_STREAMS' order)
 
-        # 1. capability and adoption
-        ai = self.phase_ai()
-
-        # 2. production (on the people employed after last quarter's contest): efficiency units
-        # sum_i s_i (1 + g z_i), from the moments the last wage pass kept
-        sums = self.occ_sums
-        units = sums[:, 7] + ai.aug_gain * sums[:, 8]
-        prod = self.phase_production(ai, sums[:, 10].copy(), units)
+        # 1. capability and adoption; 2. production (on the people employed after last
+        # quarter's contest): efficiency units sum_i s_i (1 + g z_i), from the moments the last
+        # wage pass kept (one call)
+        ai, prod = self.phase_ai_and_production(self.occ_sums)
 
         # 3. demand and positions (stochastic rounding keeps the expectation exact: a
         # counter-based stream), with what the contest needs from the per-occupation algebra
         # of steps 5-9 (one call: the rows of steps.contest_inputs)
         inputs = self.contest_inputs(ai, prod, self.degree_share, self.degree_gap,
-                                     self.within_var, self._key(STREAM_ROUND))
+                                     self.within_var, key_round)
         positions, jitter, noise = inputs[0], inputs[1], inputs[2]
 
         # 4. labour supply: retirements and separations, then a cohort of entrants (their
@@ -305,12 +297,12 @@ class LabourMarket(MarketBase):
         scr = alg.Screen(*inputs[3:8])
         # (the application probabilities are computed where the rows are, from the openings)
         score_args = (SearchCdf(inputs[8]),
-                      RowKey(self._key(STREAM_SEARCH)), RowKey(self._key(STREAM_TEST)),
-                      RowKey(self._key(STREAM_NOISE)), self.degree_mean,
+                      RowKey(key_search), RowKey(key_test),
+                      RowKey(key_noise), self.degree_mean,
                       scr.bayes_weight, scr.test_sd, ai.aug_gain, sc.agency.blame_penalty,
                       c.productivity_weight, c.incumbent_advantage, c.r, noise,
                       self.kind == NORMAL, self.center, SCORE_HALF_WIDTH,
-                      RowKey(self._key(STREAM_ENTRY)), RowKey(self._key(ENTRY_SKILL_STREAM)),
+                      RowKey(key_entry), RowKey(key_entry_skill),
                       degree_share, 0.0, self.entrant_sd, self.entrant_gap, z_entrants,
                       self.effort0)
         # 6-9. effort toward the best response; learning and obsolescence; wages, agency, blame
@@ -330,14 +322,14 @@ class LabourMarket(MarketBase):
                        inputs[13], ai.ai_unit_cost,
                        sc.agency.threshold,
                        sc.screening.ai_skill_threshold,
-                       RowKey(self._key(STREAM_FAILURE)), self.log_wage_min, self.log_wage_max)
+                       RowKey(key_failure), self.log_wage_min, self.log_wage_max)
         if self._one_chunk is not None:  # (the same passes, and the steps between, in one call)
             (flows, score_sums, frictions, bar, self.n_won, self.center,
              settle_sums) = self._one_chunk.contest(
-                self._key(STREAM_RETIRE), hazard, sc.labour.separation,
+                key_retire, hazard, sc.labour.separation,
                 self.labour_force_target(self.period + 1), score_args,
-                (positions, jitter, self.last_bar, self._key(STREAM_SELECT),
-                 self._key(STREAM_TRIM), sc.wages.bargaining, sc.wages.competition),
+                (positions, jitter, self.last_bar, key_select,
+                 key_trim, sc.wages.bargaining, sc.wages.competition),
                 (best_response, value), settle_rest, econ.n_occ, N_SCORE_BINS,
                 self.n_wage_bins)
             retired, separated_n, in_force = (int(x) for x in flows.tolist())
@@ -350,7 +342,7 @@ class LabourMarket(MarketBase):
         else:
             # (retired, separated, labour force after, free rows after) of each shard, in
             # integers
-            flows_of = shards.map("retire", self._key(STREAM_RETIRE), hazard,
+            flows_of = shards.map("retire", key_retire, hazard,
                                   sc.labour.separation)
             retired = sum(int(f[0]) for f in flows_of)
             separated = float(sum(int(f[1]) for f in flows_of))
@@ -376,16 +368,16 @@ class LabourMarket(MarketBase):
                                       self.last_bar)
                 self.last_bar = bar
                 self.n_won = _shard_total(shards.map("lottery", bar, noise, c.r,
-                                                     self._key(STREAM_SELECT)))
+                                                     key_select))
                 if (self.n_won > fillable).any():
-                    shards.chain("trim", (fillable, self.n_won), self._key(STREAM_TRIM))
+                    shards.chain("trim", (fillable, self.n_won), key_trim)
                     self.n_won = np.minimum(self.n_won, fillable)
             else:
                 bar, cut, take, in_cut = alg.top_m_cut(self.hist_n, self.hist_x, fillable,
                                                        candidates)
                 _, won = shards.chain("select_top", (take, in_cut),
                                       (bar, self.center, SCORE_HALF_WIDTH, N_SCORE_BINS, cut),
-                                      self._key(STREAM_SELECT))
+                                      key_select)
                 self.n_won = _shard_total(won)
             self.center = phase_kernels.score_centres(self.hist_x, candidates, self.center)
             settle_args = (bar, noise, best_response, value, ai.aug_gain,

@@ -297,6 +297,37 @@ def screen_noise(firm_adoption: F64, noise: float, monitoring: float
     return out
 
 
+@njit(cache=True, error_model="numpy")
+def search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
+               ) -> F64:  # pragma: no cover - compiled
+    """:func:`~neijuan.sim.steps.search_cdf` in one compiled call: the same products, running
+    sums and quotients as NumPy's ``cumsum`` and division (the same bits). A row with no weight
+    at all (sum 0) falls back to the mobility row."""
+    n_from, n_to = mobility.shape
+    out = np.empty((2, n_from, n_to))
+    w = np.empty(n_to)
+    for d in range(2):
+        for o in range(n_from):
+            total = 0.0
+            for j in range(n_to):
+                wj = mobility[o, j] * max(openings[j], 1e-9)
+                if d == 0 and licensed[j]:
+                    wj = 0.0
+                w[j] = wj
+                total += wj
+            if not total > 0:
+                for j in range(n_to):
+                    w[j] = mobility[o, j]
+            c = 0.0
+            for j in range(n_to):
+                c += w[j]
+                out[d, o, j] = c
+            for j in range(n_to):
+                out[d, o, j] = out[d, o, j] / c
+            out[d, o, n_to - 1] = 1.0 + 1e-12
+    return out
+
+
 # ----------------------------------------------------- steps 2-8: prices, positions, frictions
 @njit(cache=True, error_model="numpy")
 def prices(productivity: F64, productivity0: F64, employed: F64, positions: F64, eta: F64,

@@ -206,8 +206,9 @@ class Shard:
         self._whole_rows: tuple[NDArray[Any], ...] | None = None  # (settle's: see there)
         # (contest's best-response rows: kind, rows, filled cells, their rho, table rows, weights)
         self._rows_filled: tuple[Any, ...] | None = None
-        # (contest's: the shapes, the sums, the score histograms' filled cells)
-        self._contest_sums: tuple[tuple[tuple[int, ...], ...], Partial,
+        # (contest's: occupations, score cells and wage bins; the sums; the score histograms'
+        # filled cells)
+        self._contest_sums: tuple[tuple[int, int, int], Partial,
                                   NDArray[np.int64]] | None = None
         # the trim's drops of each chunk, (ranks, start) as kernels.trim_ranks gives them, from
         # the trim to the settle pass that applies them (a chunk without drops has none here)
@@ -279,9 +280,11 @@ class Shard:
 
     def _rows_on_demand(self, rows: BestResponseRows) -> tuple[NDArray[Any], ...]:
         """The best-response rows as :meth:`contest` gives them to its pass, filled on demand:
-        ``(rows, filled cells, table, table row below each rho, weight of the one above)``
-        (see ``kernels._settle_contest``). A row whose ``rho`` changed is emptied; one whose
-        ``rho`` did not keeps its cells (a row is a function of its ``rho``)."""
+        ``(rows, filled cells, table, table row below each rho, weight of the one above, rho,
+        the table's log rho, the rho each row was filled for)`` (see
+        ``kernels._settle_contest``; the pass finds the cells and weights first,
+        ``effort.rho_cells``). A row whose ``rho`` changed is emptied; one whose ``rho`` did
+        not keeps its cells (a row is a function of its ``rho``)."""
         n_occ = rows.rho.size
         log_rho, _, table = _effort.best_response_table(rows.kind)
         state = self._rows_filled
@@ -291,9 +294,27 @@ class Shard:
                      np.zeros(n_occ, np.int64), np.zeros(n_occ))
             self._rows_filled = state
         _, out, band, known, cell, weight = state
-        _effort.rho_cells(np.ascontiguousarray(rows.rho, dtype=np.float64), log_rho, known,
-                          band, cell, weight)
-        return out, band, table, cell, weight
+        return (out, band, table, cell, weight,
+                np.ascontiguousarray(rows.rho, dtype=np.float64), log_rho, known)
+
+    def _unwrapped(self, name: str, args: Sequence[Any]) -> list[Any]:
+        """``args`` as :meth:`contest`'s one call takes them: each :class:`RowKey` shifted to
+        the shard's first row, a :class:`SearchCdf` as its openings (the call computes the
+        probabilities). Where they are is found once (:meth:`_resolved`'s plan)."""
+        plan = self._plans.get(name)
+        if plan is None or plan[0] != len(args):
+            plan = (len(args), (),
+                    tuple(k for k, a in enumerate(args) if isinstance(a, SearchCdf)),
+                    tuple(k for k, a in enumerate(args) if isinstance(a, RowKey)))
+            self._plans[name] = plan
+        _, _, placeholders, keys = plan
+        out = list(args)
+        for k in placeholders:
+            out[k] = out[k].openings
+        start = self.start
+        for k in keys:
+            out[k] = shift_key(out[k].key, start)
+        return out
 
     def _resolved(self, name: str, args: Sequence[Any], shapes: Sequence[tuple[int, ...]]
                   ) -> tuple[list[Any], tuple[int, ...]]:
@@ -644,22 +665,25 @@ class Shard:
         if not self.one_chunk:
             raise RuntimeError("Shard.contest runs a shard of one chunk; this one has "
                                f"{len(self.chunk_list)}")
-        shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,), (1,),
-                  (n_occ,), (n_occ,), (n_occ,), (2, 3), (2, 4), (n_occ, 15), (n_wage_bins,),
-                  (5,))
-        score_call, score_keys = self._resolved("contest.score", score_args, shapes[:6])
-        settle_call, settle_keys = self._resolved("contest.settle", settle_rest, shapes[6:])
+        kept = self._contest_sums
+        if kept is None or kept[0] != (n_occ, n_bins, n_wage_bins):
+            shapes = ((n_occ, n_bins), (n_occ, n_bins), (n_occ,), (n_occ,), (n_occ,), (1,),
+                      (n_occ,), (n_occ,), (n_occ,), (2, 3), (2, 4), (n_occ, 15),
+                      (n_wage_bins,), (5,))
+            kept = ((n_occ, n_bins, n_wage_bins), tuple(np.full(s, 0.0) for s in shapes),
+                    np.array([0, n_bins - 1]))
+            self._contest_sums = kept
+        # the arguments as the pass takes them: the openings in place of the application
+        # probabilities (the pass computes them), the keys shifted to the chunk's first row
+        score_call = self._unwrapped("contest.score", score_args)
+        settle_call = self._unwrapped("contest.settle", settle_rest)
         best_response, value = settle_head
         rows_call = self._rows_on_demand(best_response)
-        for call, keys in ((score_call, score_keys), (settle_call, settle_keys)):
-            for k in keys:
-                call[k] = shift_key(call[k].key, self.start)
-        # the passes' sums, kept from one quarter to the next, and the range of the score
-        # histograms' cells that the last quarter filled (the pass zeroes only those)
-        kept = self._contest_sums
-        if kept is None or kept[0] != shapes:
-            kept = (shapes, tuple(np.full(s, 0.0) for s in shapes), np.array([0, n_bins - 1]))
-            self._contest_sums = kept
+        economy = self.economy
+        if economy is None:
+            raise RuntimeError("set_economy must run first")
+        # (the passes' sums, kept from one quarter to the next, and the range of the score
+        # histograms' cells that the last quarter filled: the pass zeroes only those)
         _, acc, cells = kept
         flows = np.zeros(3)
         frictions = np.empty((3, n_occ))
@@ -669,7 +693,8 @@ class Shard:
             pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
             pop.effort, pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, pop.mark,
             pop.score, pop.signal, pop.won, self.used[0], key_retire, hazard, separation,
-            labour_target, *score_call, *between, *rows_call, value, *settle_call, flows, cells,
+            labour_target, economy.mobility, economy.occ_licensed, *score_call, *between,
+            *rows_call, value, *settle_call, flows, cells,
             *acc[:6], frictions, bar, n_won, center, *acc[6:])
         self.free_chunks = []
         self._drops = {}

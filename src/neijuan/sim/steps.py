@@ -275,6 +275,7 @@ def _review_bisection(blame_prob: F64, machine: F64, ai_failure: float, coeffici
 
 AI_PHASE_ROWS = 24  # rows of ai_phase's result: AI price, the task mix (15), blame, review,
                    # pass rate, aug_gain, aug_scale, AI unit cost, time kept, failures past review
+AI_PRICE_ROW, AI_LABOUR_SHARE_ROW, AI_GAIN_ROW, AI_SCALE_ROW = 0, 1, 19, 20  # (among them)
 
 
 @njit(cache=True, error_model="numpy")
@@ -619,6 +620,44 @@ def production_phase(raw_units: F64, aug_scale: F64, productivity: F64, producti
     return rows, income, numpy_sum(spend)
 
 
+@njit(cache=True, error_model="numpy")
+def ai_and_production(adoption: F64, adopting: bool, capability: float, cost_ratio: float,
+                      human_cost0: F64, human_cost: F64, task_threshold: F64,
+                      task_occ: NDArray[np.int64], task_speed: F64, innovation: float,
+                      imitation: float, dt_years: float, task_share: F64, task_originate: F64,
+                      automation: F64, augmentation: F64, omega: float, review_burden: float,
+                      reinstatement: float, confirmer: bool, liability: float,
+                      ai_failure_rate: float, defensive: float, rate: float, cap: float,
+                      halvings: int, uplift: float, without_skill: float, occ_share: F64,
+                      occ_sums: F64, productivity: F64, productivity0: F64,
+                      positions_last: F64, eta: F64, kappa: float, tfp: F64, land: F64,
+                      land_share: float, sigma: float, labour_force: float
+                      ) -> tuple[F64, F64, float, F64, float, float, F64]:
+    # pragma: no cover - compiled
+    """Steps 1 and 2 in one call (the engine's): :func:`ai_phase`, then
+    :func:`production_phase` on the people employed after last quarter's contest and their
+    efficiency units sum_i s_i (1 + g z_i), from the moments the last wage pass kept
+    (``occ_sums``' columns 10, 7 and 8; g the AI phase's uplift per unit of AI skill).
+    Returns ``(adoption, AI rows, adoption level, production rows, output per head, AI
+    spending, employed)``, the same bits as the two calls with NumPy's units between."""
+    adoption, rows, level = ai_phase(
+        adoption, adopting, capability, cost_ratio, human_cost0, human_cost, task_threshold,
+        task_occ, task_speed, innovation, imitation, dt_years, task_share, task_originate,
+        automation, augmentation, omega, review_burden, reinstatement, confirmer, liability,
+        ai_failure_rate, defensive, rate, cap, halvings, uplift, without_skill, occ_share)
+    n = occ_sums.shape[0]
+    employed = np.empty(n)
+    units = np.empty(n)
+    for o in range(n):
+        employed[o] = occ_sums[o, 10]
+        units[o] = occ_sums[o, 7] + rows[AI_GAIN_ROW, o] * occ_sums[o, 8]
+    production, income, spend = production_phase(
+        units, rows[AI_SCALE_ROW], productivity, productivity0, employed, positions_last, eta,
+        kappa, rows[AI_LABOUR_SHARE_ROW], rows[AI_PRICE_ROW], tfp, land, land_share, sigma,
+        labour_force)
+    return adoption, rows, level, production, income, spend, employed
+
+
 # ------------------------------------------------------------------- step 3: demand, positions
 def prices(productivity: F64, productivity0: F64, employed: F64, positions: F64, eta: F64,
            kappa: float) -> tuple[F64, F64]:
@@ -798,39 +837,8 @@ def search_cdf(econ: Economy, openings: F64) -> F64:
     An unemployed person applies to occupation j with probability proportional to
     mobility[origin, j] * openings_j (urn-ball: applications go where the openings are); people
     without a degree cannot apply to licensed occupations."""
-    return _search_cdf(econ.mobility, econ.occ_licensed,
-                       np.ascontiguousarray(openings, dtype=np.float64))
-
-
-@njit(cache=True, error_model="numpy")
-def _search_cdf(mobility: F64, licensed: NDArray[np.bool_], openings: F64
-                ) -> F64:  # pragma: no cover - compiled
-    """:func:`search_cdf` in one compiled call: the same products, running sums and quotients
-    as NumPy's ``cumsum`` and division (the same bits). A row with no weight at all (sum 0)
-    falls back to the mobility row."""
-    n_from, n_to = mobility.shape
-    out = np.empty((2, n_from, n_to))
-    w = np.empty(n_to)
-    for d in range(2):
-        for o in range(n_from):
-            total = 0.0
-            for j in range(n_to):
-                wj = mobility[o, j] * max(openings[j], 1e-9)
-                if d == 0 and licensed[j]:
-                    wj = 0.0
-                w[j] = wj
-                total += wj
-            if not total > 0:
-                for j in range(n_to):
-                    w[j] = mobility[o, j]
-            c = 0.0
-            for j in range(n_to):
-                c += w[j]
-                out[d, o, j] = c
-            for j in range(n_to):
-                out[d, o, j] = out[d, o, j] / c
-            out[d, o, n_to - 1] = 1.0 + 1e-12
-    return out
+    return phase_kernels.search_cdf(econ.mobility, econ.occ_licensed,
+                                    np.ascontiguousarray(openings, dtype=np.float64))
 
 
 @functools.cache
