@@ -377,8 +377,8 @@ def _ces_scalar(h: float, k: float, gamma: float, sigma: float) -> float:  # pra
 
 
 AI_HALVINGS = 48       # the bisection's halvings: the bracket is 35 wide, 48 leave 1e-13
-AI_ROOT_TOL = 2e-13    # |log(P dY/dK / p_K)| beyond which a decision is certain, times
-                       # 1 + 1 / |rho| (see _ai_threshold)
+AI_ROOT_TOL = 2e-14    # |log(P dY/dK / p_K)| beyond which a decision is certain, times
+                       # 1 + 1 / |rho|: 20 times the test's rounding error (see _ai_threshold)
 
 
 @njit(cache=True, error_model="numpy")
@@ -423,9 +423,12 @@ def _ai_threshold(lo0: float, hi0: float, h: float, gamma: float, human: float, 
     (1 - s) / sigma), s AI's share of the composite), started where it is without land (a
     closed form). g falls with u (diminishing returns), so the decisions beyond t +- margin
     follow from the bisection's own test at the two points t +- margin (computed as the
-    bisection computes it) being the right way round by at least ``tol``, some 200 times the
-    test's worst rounding error (a few units in the last place, times 1 / |rho| through the
-    CES power)."""
+    bisection computes it) being the right way round by at least ``tol``. The test's rounding
+    error is at most some 20 units in the last place of P dY/dK at sigma 1.25 (the exponential,
+    two powers whose errors the CES powers multiply by 1 / |rho| and 1 / sigma, four products),
+    some 1e-16 (1 + 1 / |rho|) of g: ``tol`` is 20 times that, and the decisions need 2. (It was
+    10 times larger: the margin, and the midpoints tested within it, shrink with it, 9 -> 6
+    tests an occupation; checked against the plain bisection on 600,000 random occupations.)"""
     log_p = math.log(ai_price)
     tol = AI_ROOT_TOL * (1.0 + (0.0 if cobb else 1.0 / abs(rho)))
     a, b = lo0, hi0
@@ -480,7 +483,7 @@ def _ai_threshold(lo0: float, hi0: float, h: float, gamma: float, human: float, 
     # (the root is known far better than tol / |slope|, so the tests at u +- margin clear tol
     # by a fifth; they are checked below, and the margin widened where they do not. The
     # bisection tests every midpoint within it: a narrower margin, fewer tests)
-    margin = max(1.25 * tol / -slope, 1e-13 * max(1.0, abs(u)))
+    margin = max(1.25 * tol / -slope, 1e-14 * max(1.0, abs(u)))  # (45 units of u's last place)
     for _ in range(4):  # (a wider margin where the slope changes fast)
         below, above = u - margin, u + margin
         good = True
