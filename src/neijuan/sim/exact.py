@@ -41,7 +41,7 @@ def py_max(a: float, b: float) -> float:  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - compiled
+def pairwise_block(a: F64, start: int, n: int) -> float:  # pragma: no cover - compiled
     """NumPy's ``pairwise_sum`` on a run of at most 128: fewer than 8 in order, else 8
     interleaved partial sums combined as a tree, then the rest in order. (Unsigned indices: no
     wrap-around test of negative ones, so the eight sums become one vector add, 1.7x faster.)"""
@@ -97,7 +97,7 @@ def numpy_sum_within(a: F64, first: int, last: int) -> float:  # pragma: no cove
     128 or fewer that lies outside is taken as the +0.0 it adds up to, unread (a wage histogram
     fills a fifth of its bins)."""
     if a.size <= 128:
-        return 0.0 + _pairwise_block(a, 0, a.size)
+        return 0.0 + pairwise_block(a, 0, a.size)
     return _pairwise_sum(a, np.empty((3, SUM_STACK), dtype=np.int64), np.empty(SUM_STACK),
                          first, last)
 
@@ -112,7 +112,7 @@ def numpy_row_sums_within(m: F64, first: int, last: int) -> F64:  # pragma: no c
     stack = np.empty((3, SUM_STACK), dtype=np.int64)
     values = np.empty(SUM_STACK)
     for r in range(m.shape[0]):
-        out[r] = (0.0 + _pairwise_block(m[r], 0, m.shape[1]) if m.shape[1] <= 128
+        out[r] = (0.0 + pairwise_block(m[r], 0, m.shape[1]) if m.shape[1] <= 128
                   else _pairwise_sum(m[r], stack, values, first, last))
     return out
 
@@ -132,7 +132,7 @@ def _pairwise_sum(a: F64, stack: NDArray[np.int64], values: F64, first: int, las
         m = sizes[top]
         if m <= 128:
             outside = starts[top] > last or starts[top] + m <= first
-            values[n_values] = 0.0 if outside else _pairwise_block(a, starts[top], m)
+            values[n_values] = 0.0 if outside else pairwise_block(a, starts[top], m)
             n_values += 1
             top -= 1
             continue

@@ -41,6 +41,10 @@ TIERS = ("low", "mid", "high", "ai")
 SUMMED_ROWS = 25            # the first rows of a period's raw records: summed over occupations
 GROUPED_ROWS = (0, 1, 6, 9, 10)  # of those, the ones summed over groups of occupations too
 RECORD_BLOCK = 32           # periods whose records are derived together (see record)
+OCCUPATION_ROWS = [0, 1, 2, 3, 4, 5, 8, 10, 11, 16, 28, 29, 30, 31, 32, 33, 34]  # the raw
+# records' rows the per-occupation records read: employed after the contest and at production,
+# positions, candidates, applicants, hires, output, the wage bill, effort, agency, AI use, the
+# labour share, the bar, the value of efficiency, efficiency units, TFP, the price
 
 
 @dataclass(slots=True)  # (a period's record; frozen dataclasses build 4x slower)
@@ -577,28 +581,30 @@ class MarketBase:
         if self._raw_block is None or self._n_raw == 0:
             return
         raw = self._raw_block[:self._n_raw]  # periods x rows x occ (a view: copied below)
-        scalars = np.array(self._raw_scalars, dtype=np.float64)
+        # (each record's periods side by side: the rows below are the records, not copied
+        # again)
+        scalars = np.array(self._raw_scalars, dtype=np.float64).T.copy()
         self._n_raw = 0
         self._raw_scalars.clear()
         n_summed = SUMMED_ROWS
         # the totals, then the group sums of only the rows read by group below (a fifth of
         # the rows)
         totals, by_group_all = alg.block_sums(raw, n_summed, GROUPED_ROWS, self.record_groups)
-        by_group = {row: by_group_all[:, k] for k, row in enumerate(GROUPED_ROWS)}
-        extra = raw[:, n_summed:, :]
+        by_group_all = np.ascontiguousarray(by_group_all.transpose(1, 2, 0))  # rows x groups x p
+        by_group = {row: by_group_all[k] for k, row in enumerate(GROUPED_ROWS)}
         specialist = self.econ.occ_tier == 3
         # the AI-skill wage figures (premium, return, decomposition): one compiled call for the block
-        premium = alg.premium_figures_by_period(
-            raw, (15, n_summed, n_summed + 1, n_summed + 2, n_summed + 10), specialist)
+        premium = np.ascontiguousarray(alg.premium_figures_by_period(
+            raw, (15, n_summed, n_summed + 1, n_summed + 2, n_summed + 10), specialist).T)
         (employed, employed_at_production, positions, candidates, applicants, hires_sum,
          openings_sum, contested_sum, output, revenue_sum, wage_bill, effort_total, prize_won,
          mpl_real_total, land, ai_skilled, agency_sum, retained_not_needed, review_weighted,
          at_work_sum, degree_weight, degree_required, degree_required_ai, ai_hires,
-         cpi) = totals.T
+         cpi) = np.ascontiguousarray(totals.T)
         (period, years, capability, cost_ratio, adoption_level, labour_force, entered, retired,
          separated, ai_spend, mean_wage, effort_cost, human_failure_rate, ai_failure_rate,
          wage_gini, skill_mean, depreciation, human_volume, machine_volume, failures_human,
-         failures_machine, failures_machine_blamed) = scalars.T
+         failures_machine, failures_machine_blamed) = scalars
         hires_total = np.maximum(hires_sum, 1e-12)
         rec: dict[str, F64] = dict(
             period=period, years=years, capability=capability,
@@ -607,10 +613,10 @@ class MarketBase:
             positions=positions, candidates=candidates, applicants=applicants, hires=hires_sum,
             entrants=entered, retirements=retired, separations=separated,
             openings=openings_sum, contested_openings=contested_sum,
-            ai_gap_log=premium[:, 2], ai_gap_return=premium[:, 3],
-            ai_gap_selection=premium[:, 4], ai_gap_specialist=premium[:, 5],
-            ai_gap_composition=premium[:, 6],
-            ai_return_log=premium[:, 1],
+            ai_gap_log=premium[2], ai_gap_return=premium[3],
+            ai_gap_selection=premium[4], ai_gap_specialist=premium[5],
+            ai_gap_composition=premium[6],
+            ai_return_log=premium[1],
             review_time=review_weighted / np.maximum(at_work_sum, 1e-12),
             output=output, revenue=revenue_sum,
             ai_spend=ai_spend, cpi=cpi, wage_bill=wage_bill,
@@ -623,7 +629,7 @@ class MarketBase:
             degree_required_ai=degree_required_ai / np.maximum(ai_hires + 1e-9 * hires_total,
                                                                1e-300),
             ai_postings=ai_hires / hires_total,
-            ai_premium_log=premium[:, 0],
+            ai_premium_log=premium[0],
             ai_skilled=ai_skilled,
             agency_sum=agency_sum,
             retained_not_needed=retained_not_needed,
@@ -637,37 +643,39 @@ class MarketBase:
         # groups (record_groups' rows): the tiers, then high and low exposure, then the
         # occupations more and less exposed (postings, as PwC counts them)
         for t, name in enumerate(TIERS):
-            rec[f"employed_{name}"] = by_group[0][:, t]
-            rec[f"wage_bill_{name}"] = by_group[10][:, t]
+            rec[f"employed_{name}"] = by_group[0][t]
+            rec[f"wage_bill_{name}"] = by_group[10][t]
         for g, group in enumerate(("high", "low")):
-            rec[f"revenue_{group}_exposure"] = by_group[9][:, len(TIERS) + g]
-            rec[f"employed_{group}_exposure"] = by_group[1][:, len(TIERS) + g]
-        rec["openings_more_exposed"] = by_group[6][:, len(TIERS) + 2]
-        rec["openings_less_exposed"] = by_group[6][:, len(TIERS) + 3]
-        new_employed, candidates_o = raw[:, 0], raw[:, 3]
-        (_, _, _, ai_use, labour_share, bar, value, units, tfp, price) = extra[:, :10].transpose(
-            1, 0, 2)
+            rec[f"revenue_{group}_exposure"] = by_group[9][len(TIERS) + g]
+            rec[f"employed_{group}_exposure"] = by_group[1][len(TIERS) + g]
+        rec["openings_more_exposed"] = by_group[6][len(TIERS) + 2]
+        rec["openings_less_exposed"] = by_group[6][len(TIERS) + 3]
+        # the per-occupation records read from the buffer, copied in one go (the buffer takes
+        # the next block's periods), each record's periods x occupations side by side
+        (new_employed, employed_at_production_o, positions_o, candidates_o, applicants_o,
+         hires_o, output_o, wage_bill_o, effort_o, agency_o, ai_use, labour_share, bar, value,
+         units, tfp, price) = raw[:, OCCUPATION_ROWS].transpose(1, 0, 2).copy()
         with np.errstate(invalid="ignore", divide="ignore"):
             occ: dict[str, F64] = dict(
-                employed=new_employed, positions=raw[:, 2],
-                candidates=candidates_o, applicants=raw[:, 4], hires=raw[:, 5],
-                mean_wage=np.where(new_employed > 0, raw[:, 10] / np.maximum(new_employed,
-                                                                             1e-12), 0.0),
-                price=price, output=raw[:, 8], ai_use=ai_use,
+                employed=new_employed, positions=positions_o,
+                candidates=candidates_o, applicants=applicants_o, hires=hires_o,
+                mean_wage=np.where(new_employed > 0, wage_bill_o / np.maximum(new_employed,
+                                                                              1e-12), 0.0),
+                price=price, output=output_o, ai_use=ai_use,
                 labour_share=labour_share,
                 bar=np.where(bar <= kern.NO_BAR, np.nan, bar),
-                agency=np.where(new_employed > 0, raw[:, 16] / np.maximum(new_employed,
-                                                                          1e-12), np.nan),
-                effort=np.where(candidates_o > 0, raw[:, 11] / np.maximum(candidates_o, 1e-12),
+                agency=np.where(new_employed > 0, agency_o / np.maximum(new_employed,
+                                                                        1e-12), np.nan),
+                effort=np.where(candidates_o > 0, effort_o / np.maximum(candidates_o, 1e-12),
                                 0.0),
                 value_of_efficiency=value,
-                employed_at_production=raw[:, 1], efficiency_units=units,
+                employed_at_production=employed_at_production_o, efficiency_units=units,
                 tfp=tfp,
             )
         self._record_blocks.append(({k: np.ascontiguousarray(v, dtype=np.float64)
                                      for k, v in rec.items()},
-                                    {k: np.array(v, dtype=np.float64)  # (copies: raw is
-                                     for k, v in occ.items()}))        # the next block's)
+                                    {k: np.ascontiguousarray(v, dtype=np.float64)
+                                     for k, v in occ.items()}))
 
     # ---------------------------------------------------------------------------------- run
     def step(self) -> None:  # pragma: no cover - implemented by subclasses

@@ -20,7 +20,13 @@ from neijuan.config import AgencyParams, AIParams, Scenario
 from neijuan.sim import libm, phase_kernels
 from neijuan.sim.constants import NO_BAR, NO_POSITIONS
 from neijuan.sim.economy import Economy
-from neijuan.sim.exact import known_side, np_maximum, numpy_sum, numpy_sum_within
+from neijuan.sim.exact import (
+    known_side,
+    np_maximum,
+    numpy_sum,
+    numpy_sum_within,
+    pairwise_block,
+)
 from neijuan.sim.phase_kernels import adopt, ai_scales
 
 F64 = NDArray[np.float64]
@@ -1047,16 +1053,28 @@ def block_sums(raw: F64, n_summed: int, grouped: tuple[int, ...], groups: NDArra
 @njit(cache=True, error_model="numpy")
 def _block_sums(raw: F64, n_summed: int, grouped: NDArray[np.int64], groups: NDArray[np.bool_]
                 ) -> tuple[F64, F64]:  # pragma: no cover - compiled
-    n_periods = raw.shape[0]
+    n_periods, n_rows, n_occ = raw.shape
     totals = np.empty((n_periods, n_summed))
     by_group = np.empty((n_periods, grouped.size, groups.shape[0]))
-    scratch = np.empty(raw.shape[2])
+    scratch = np.empty(n_occ)
+    # where a row is 128 values or fewer (NumPy sums them in one block), its sum is taken
+    # where it lies in the flat buffer: no view of it made (a view's reference count cost
+    # more than the sum of 20 values)
+    flat = raw.reshape(-1)
+    short = n_occ <= 128
     for p in range(n_periods):
         for i in range(n_summed):
-            totals[p, i] = numpy_sum(raw[p, i])
+            totals[p, i] = (0.0 + pairwise_block(flat, (p * n_rows + i) * n_occ, n_occ)
+                            if short else numpy_sum(raw[p, i]))
         for k in range(grouped.size):
+            at = (p * n_rows + grouped[k]) * n_occ
             for g in range(groups.shape[0]):
-                by_group[p, k, g] = _masked_sum(raw[p, grouped[k]], groups[g], scratch)
+                m = 0
+                for o in range(n_occ):  # (the selected values, in order)
+                    scratch[m] = flat[at + o]
+                    m += int(groups[g, o])
+                by_group[p, k, g] = (0.0 + pairwise_block(scratch, 0, m) if short
+                                     else numpy_sum(scratch[:m]))
     return totals, by_group
 
 
