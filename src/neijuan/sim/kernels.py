@@ -249,7 +249,8 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
                n_entrants: int, cells: NDArray[np.int64], hist_n: NDArray[np.float64],
                hist_x: NDArray[np.float64], candidates: NDArray[np.float64],
                applicants: NDArray[np.float64], effort_sum: NDArray[np.float64],
-               entered: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
+               entered: NDArray[np.float64], log_effort: NDArray[np.float32],
+               keep_log_effort: bool) -> None:  # pragma: no cover - compiled
     """Entry, applications, screening and the log score of every candidate.
 
     First (step 4), the first ``n_entrants`` free rows in row order take a cohort of entrants
@@ -272,6 +273,10 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
     own histograms back): those are zeroed, the rest are zero already. The pass leaves in it the
     range its candidates filled (about a tenth of the cells), which the bars and the centres
     then read instead of every cell.
+
+    ``keep_log_effort``: each row's log effort (as the score took it) is kept in ``log_effort``
+    for the lottery (:func:`select_lottery_pass`), which then needs no logarithm of its own: a
+    run of one chunk keeps them (4 bytes a row, at most a chunk's), the others do not.
     """
     n_bins = hist_n.shape[1]
     n_occ = noise.size
@@ -330,6 +335,9 @@ def score_pass(status: NDArray[np.int8], occ: NDArray[np.int16], origin: NDArray
             uplifts[q] = aug_gain[j] * ai_skill[i]
         for q in range(m):
             uplifts[q] = vlogf(np.float32(1.0 + uplifts[q]))
+        if keep_log_effort:
+            for q in range(m):
+                log_effort[start + q] = log_efforts[q]
         block = slice(start, start + m)
         _score_block(m, status[block], degree[block], log_skill[block], mark[block],
                      signal[block], tests, uplifts, log_efforts, contested, degree_mean,
@@ -471,16 +479,19 @@ def solve_bars_within(hist_n: NDArray[np.float64], hist_x: NDArray[np.float64],
 def _lottery_block(m: int, status: NDArray[np.int8], occ: NDArray[np.int16],
                    signal: NDArray[np.float32], effort: NDArray[np.float32],
                    bar: NDArray[np.float64], inv_noise: NDArray[np.float64], r: float,
-                   key: np.uint64, first: int, won: NDArray[np.int8]
+                   key: np.uint64, first: int, won: NDArray[np.int8],
+                   log_effort: NDArray[np.float32], stored: bool
                    ) -> None:  # pragma: no cover - compiled
     """The lottery for a block of ``m`` rows from row ``first`` (the row arrays are the
     block's slices), branch-free and vectorised: 0 out of the labour force, 1 lost,
-    2 won; where the occupation has no bar every candidate wins."""
+    2 won; where the occupation has no bar every candidate wins. ``stored``: the log
+    efforts are the score pass's, in ``log_effort`` (else computed, the same bits)."""
     for q in range(m):
         live = status[q] != OUT
         j = np.uint64(occ[q]) if live else np.uint64(0)
         b = bar[j] if live else NO_BAR
-        log_e = float(vlogf(np.float32(max(effort[q], EFFORT_FLOOR))))
+        log_e = (float(log_effort[q]) if stored
+                 else float(vlogf(np.float32(max(effort[q], EFFORT_FLOOR)))))
         x = (r * log_e + signal[q]) * inv_noise[j]
         z = np.float32(min(max(x - b, -40.0), 40.0))
         p = 1.0 / (1.0 + float(vexpf(-z)))
@@ -492,14 +503,16 @@ def _lottery_block(m: int, status: NDArray[np.int8], occ: NDArray[np.int16],
 def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
                         signal: NDArray[np.float32], effort: NDArray[np.float32],
                         bar: NDArray[np.float64], noise: NDArray[np.float64], r: float,
-                        won: NDArray[np.int8], n_won: NDArray[np.float64], key: np.uint64
+                        won: NDArray[np.int8], n_won: NDArray[np.float64], key: np.uint64,
+                        log_effort: NDArray[np.float32], stored: bool
                         ) -> None:  # pragma: no cover - compiled
     """Tullock lottery against the bar: win with probability logistic(x - bar).
 
     The score ``x = (r ln e + k) / noise`` is recomputed from the signal ``k`` and effort (no
-    array keeps it: 4 bytes a row). In blocks of rows: the bars and noise read row by row, the
-    scores, draws and the logistic (a log, an exp) in a vectorised loop, the outcomes and the
-    winners' count row by row."""
+    array keeps it: 4 bytes a row), the log effort taken from ``log_effort`` where ``stored``
+    (the score pass's, which a run of one chunk keeps a row each: see :func:`score_pass`).
+    In blocks of rows: the bars and noise read row by row, the scores, draws and the logistic
+    (a log, an exp) in a vectorised loop, the outcomes and the winners' count row by row."""
     n_won[:] = 0.0
     inv_noise = 1.0 / noise
     n_rows = np.uint64(status.size)
@@ -507,7 +520,8 @@ def select_lottery_pass(status: NDArray[np.int8], occ: NDArray[np.int16],
         m = min(U_BLOCK, n_rows - start)
         _lottery_block(m, status[start:start + m], occ[start:start + m],
                        signal[start:start + m], effort[start:start + m], bar, inv_noise, r,
-                       key, start, won[start:start + m])
+                       key, start, won[start:start + m],
+                       log_effort[start:start + m] if stored else log_effort, stored)
         # the winners' count (exact in any order), branch-free: a loser adds 0 to occupation
         # 0. Where applicants are many, winning is a coin toss for the predictor: measured at
         # 10^6 with 31% unemployed, the pass 5.8 -> 4.0 ms; written as a test or a select,
@@ -1194,7 +1208,8 @@ def one_chunk_contest(
         hires: NDArray[np.float64], separations: NDArray[np.float64],
         prize_won: NDArray[np.float64], degree_stats: NDArray[np.float64],
         learning_stats: NDArray[np.float64], occ_sums: NDArray[np.float64],
-        wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64]
+        wage_hist: NDArray[np.float64], blame_sums: NDArray[np.float64],
+        log_effort: NDArray[np.float32]
 ) -> int:  # pragma: no cover - compiled
     """Steps 4 to 9 of a Tullock quarter over the rows, for a run whose rows are one chunk of
     one shard (up to ``shard.CHUNK_ROWS``): the same passes, in the same order, on the same
@@ -1232,7 +1247,7 @@ def one_chunk_contest(
                incumbent_advantage, r, noise, gaussian_noise, center, half_width, key_entry,
                key_entry_skill, degree_share, skill_mean, skill_sd, degree_gap, ai_skill_mean,
                effort0, n_entrants, cells, hist_n, hist_x, candidates, applicants, effort_sum,
-               entered)
+               entered, log_effort[:used], True)
     # search frictions: openings no applicant reached stay unfilled this quarter
     friction_rows[:, :] = frictions(positions, candidates, applicants)
     fillable = np.empty(n_occ)
@@ -1242,7 +1257,7 @@ def one_chunk_contest(
                                cells[1])
     won_here = np.empty(n_occ)  # (the chunk's winners: the shard's one chunk)
     select_lottery_pass(status[:used], occ[:used], signal[:used], effort[:used], bar, noise, r,
-                        won[:used], won_here, key_select)
+                        won[:used], won_here, key_select, log_effort[:used], True)
     over = False
     for o in range(n_occ):
         n_won[o] = won_here[o] + 0.0  # (the shards' total: 0 + the one shard's)

@@ -145,6 +145,10 @@ def fold(nodes: Sequence[Node], n_chunks: int) -> Partial:
     return value(0, top)
 
 
+NO_LOG_EFFORT = np.zeros(1, np.float32)  # (the passes' placeholder where the log efforts are not
+                                         # kept: see kernels.score_pass)
+
+
 class RowKey:
     """A stream key among a pass's arguments: each chunk gets it shifted to its first row."""
 
@@ -210,6 +214,8 @@ class Shard:
         # filled cells)
         self._contest_sums: tuple[tuple[int, int, int], Partial,
                                   NDArray[np.int64]] | None = None
+        # (contest's: each row's log effort, from the score pass to the lottery)
+        self._log_effort: NDArray[np.float32] | None = None
         # the trim's drops of each chunk, (ranks, start) as kernels.trim_ranks gives them, from
         # the trim to the settle pass that applies them (a chunk without drops has none here)
         self._drops: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
@@ -231,7 +237,7 @@ class Shard:
     def __getstate__(self) -> dict[str, Any]:  # (a pool does not travel; a buffer need not)
         return {**self.__dict__, "_pool": None, "_br_rows": None, "_br_known": None,
                 "_accumulators": {}, "_contest_sums": None, "_whole_rows": None,
-                "_rows_filled": None}
+                "_rows_filled": None, "_log_effort": None}
 
     def _map_chunks(self, work: Callable[[tuple[int, int, int]], Any], used_only: bool = False
                     ) -> Iterable[Any]:
@@ -342,9 +348,10 @@ class Shard:
 
     def _folded(self, kernel: Callable[..., Any], rows: Sequence[str], args: Sequence[Any],
                 shapes: Sequence[tuple[int, ...]],
-                per_chunk: Callable[[int], tuple[Any, ...]] | None = None) -> list[Node]:
-        """Run ``kernel(*row arrays, *args, *per_chunk(chunk), *accumulators)`` chunk by chunk
-        (each :class:`RowKey` of ``args`` shifted to the chunk's first row) and fold the
+                per_chunk: Callable[[int], tuple[Any, ...]] | None = None,
+                tail: tuple[Any, ...] = ()) -> list[Node]:
+        """Run ``kernel(*row arrays, *args, *per_chunk(chunk), *accumulators, *tail)`` chunk by
+        chunk (each :class:`RowKey` of ``args`` shifted to the chunk's first row) and fold the
         accumulators.
 
         The kernel sets every accumulator (it zeroes them first). Those of the shard's first
@@ -370,7 +377,7 @@ class Shard:
             pop = self.pop
             if per_chunk is not None:
                 call += per_chunk(chunk)
-            kernel(*[getattr(pop, name)[a:b] for name in rows], *call, *acc)
+            kernel(*[getattr(pop, name)[a:b] for name in rows], *call, *acc, *tail)
             return chunk, acc
 
         tree = Fold()
@@ -522,7 +529,10 @@ class Shard:
             # chunks past the kept ones; the pass zeroes them all)
             return quota[chunk - first], np.array([0, n_bins - 1])
 
-        return self._folded(kern.score_pass, rows, args, shapes, entrants_of)
+        # (the log efforts are not kept: the lottery computes its own, as it must where rows
+        # are spread over chunks and shards)
+        return self._folded(kern.score_pass, rows, args, shapes, entrants_of,
+                            (NO_LOG_EFFORT, False))
 
     def keep_scores(self) -> None:
         """Keep each candidate's observed score (top-M selects on it; Tullock recomputes it)."""
@@ -539,7 +549,7 @@ class Shard:
             n_won = np.zeros(bar.size)
             kern.select_lottery_pass(pop.status[a:b], pop.occ[a:b], pop.signal[a:b],
                                      pop.effort[a:b], bar, noise, r, pop.won[a:b], n_won,
-                                     shift_key(key, self.start + a))
+                                     shift_key(key, self.start + a), NO_LOG_EFFORT, False)
             return n_won
 
         self.n_won_chunks = list(self._map_chunks(work, used_only=True))  # (the trim splits by chunk)
@@ -685,6 +695,8 @@ class Shard:
         # (the passes' sums, kept from one quarter to the next, and the range of the score
         # histograms' cells that the last quarter filled: the pass zeroes only those)
         _, acc, cells = kept
+        if self._log_effort is None:  # (the score pass's log efforts, for the lottery)
+            self._log_effort = np.zeros(self.pop.status.size, np.float32)
         flows = np.zeros(3)
         frictions = np.empty((3, n_occ))
         bar, n_won, center = np.empty(n_occ), np.empty(n_occ), np.empty(n_occ)
@@ -695,7 +707,7 @@ class Shard:
             pop.score, pop.signal, pop.won, self.used[0], key_retire, hazard, separation,
             labour_target, economy.mobility, economy.occ_licensed, *score_call, *between,
             *rows_call, value, *settle_call, flows, cells,
-            *acc[:6], frictions, bar, n_won, center, *acc[6:])
+            *acc[:6], frictions, bar, n_won, center, *acc[6:], self._log_effort)
         self.free_chunks = []
         self._drops = {}
         return (flows, acc[:6], frictions, bar, n_won, center, acc[6:])
