@@ -1228,8 +1228,17 @@ def one_chunk_contest(
     n_occ = noise.size
     search_cdf = phase_search_cdf(mobility, licensed, search_openings)
     # (each occupation's table row below its rho and the weight of the one above; rows whose
-    # rho changed emptied)
+    # rho changed emptied, then refilled over last quarter's cells in one go: this quarter's
+    # candidates read most of them again, and a row filled cell by cell on demand took some
+    # 200 calls a quarter; a cell's value is its rho's whenever it is filled)
+    last_band = band.copy()
     rho_cells(rho, log_rho, rho_known, band, rho_cell, rho_weight)
+    for o in range(n_occ):
+        first, stop = last_band[o, 0], last_band[o, 1]
+        if band[o, 1] == 0 and first < stop:
+            fill_cells(table, rho_cell[o], rho_weight[o], br_rows[o], first, stop)
+            band[o, 0] = first
+            band[o, 1] = stop
     # step 4: retirements and separations over the rows in use; entrants take the first free
     # rows (as LabourMarket.entry_plan and Shard._entry_quotas)
     retire_pass(status[:used], wage[:used], key_retire, hazard, separation, flows)
