@@ -1226,6 +1226,9 @@ def one_chunk_contest(
     ``tests/sim/test_shard.py`` checks the two paths give the same bits."""
     size = status.size
     n_occ = noise.size
+    # (the log efforts kept for the lottery: a row each here; a flag known only when the call
+    # runs, so that the passes compile once for this call and for the pass-by-pass path)
+    keep_log_effort = log_effort.size >= size
     search_cdf = phase_search_cdf(mobility, licensed, search_openings)
     # (each occupation's table row below its rho and the weight of the one above; rows whose
     # rho changed emptied, then refilled over last quarter's cells in one go: this quarter's
@@ -1256,7 +1259,7 @@ def one_chunk_contest(
                incumbent_advantage, r, noise, gaussian_noise, center, half_width, key_entry,
                key_entry_skill, degree_share, skill_mean, skill_sd, degree_gap, ai_skill_mean,
                effort0, n_entrants, cells, hist_n, hist_x, candidates, applicants, effort_sum,
-               entered, log_effort[:used], True)
+               entered, log_effort[:used], keep_log_effort)
     # search frictions: openings no applicant reached stay unfilled this quarter
     friction_rows[:, :] = frictions(positions, candidates, applicants)
     fillable = np.empty(n_occ)
@@ -1266,7 +1269,7 @@ def one_chunk_contest(
                                cells[1])
     won_here = np.empty(n_occ)  # (the chunk's winners: the shard's one chunk)
     select_lottery_pass(status[:used], occ[:used], signal[:used], effort[:used], bar, noise, r,
-                        won[:used], won_here, key_select, log_effort[:used], True)
+                        won[:used], won_here, key_select, log_effort[:used], keep_log_effort)
     over = False
     for o in range(n_occ):
         n_won[o] = won_here[o] + 0.0  # (the shards' total: 0 + the one shard's)

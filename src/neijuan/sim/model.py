@@ -56,7 +56,7 @@ _engine_ready = False
 
 def prepare_engine(notify: Callable[[str], None] | None = None) -> bool:
     """Load the compiled passes from Numba's on-disk cache, or, on the first run after an install
-    or an upgrade, say that they are being compiled (about 30 CPU-seconds, once: the result is
+    or an upgrade, say that they are being compiled (about 40 CPU-seconds, once: the result is
     cached for every later run) rather than sit silent. Returns whether it had to compile.
     ``notify`` gets the message (default: a warning on the ``neijuan.sim.model`` logger, which
     Python prints on standard error when logging is not configured)."""
@@ -71,7 +71,7 @@ def prepare_engine(notify: Callable[[str], None] | None = None) -> bool:
     cold = bool(sum(kern.production_pass.stats.cache_misses.values()))
     if cold:
         message = ("compiling the simulation engine (first run after an install or upgrade: "
-                   "about 30 CPU-seconds, once; later runs load it from the cache)")
+                   "about 40 CPU-seconds, once; later runs load it from the cache)")
         (notify or log.warning)(message)
     _engine_ready = True
     log.debug("engine prepared in %.2f s (cold cache: %s)", time.process_time() - start, cold)

@@ -103,7 +103,7 @@ def warm_engine(scenario: Scenario, economy: Economy, progress: ProgressFn | Non
     (its contest and the other one, so that both selection passes are built), before seeds are
     handed to worker processes: the workers inherit the compiled passes (or load them from the
     cache) instead of each compiling them again. ``progress(done, total)`` counts the engine's
-    functions as Numba finishes compiling each (about 30 CPU-seconds in all, once per install);
+    functions as Numba finishes compiling each (about 40 CPU-seconds in all, once per install);
     without it, the compile is announced once on the ``neijuan.sim.model`` logger. Returns
     whether it compiled."""
     from numba.core import event
