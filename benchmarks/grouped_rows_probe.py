@@ -417,7 +417,9 @@ def lottery_cost(calls: list[dict[str, Any]]) -> None:
     """The engine's lottery pass against :func:`lottery_segments` on the same grouped rows."""
     names = list(inspect.signature(kern.select_lottery_pass.py_func).parameters)
     n_occ = int(calls[0]["bar"].size)
-    with_counts = [{**c, "n_won": np.zeros(n_occ), "key": np.uint64(12345)} for c in calls]
+    # (the log efforts computed by the pass, as a run of several chunks does)
+    with_counts = [{**c, "n_won": np.zeros(n_occ), "key": np.uint64(12345),
+                    "log_effort": np.zeros(1, np.float32), "stored": False} for c in calls]
 
     def engine(batch: list[dict[str, Any]]) -> None:
         for c in batch:
