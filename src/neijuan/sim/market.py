@@ -401,6 +401,8 @@ class MarketBase:
         return self.labour_force_target(self.period) / self.labour_ref
 
     def keep_reference_positions(self, positions: F64) -> None:
+        """Burn-in: this quarter's positions and labour force become the reference that
+        :meth:`shrink_room` measures the AI era against (the last burn-in quarter's stays)."""
         self.positions_ref = positions.copy()
         self.labour_ref = self.labour_force_target(self.period)
 
