@@ -289,8 +289,9 @@ class Shard:
         ``(rows, filled cells, table, table row below each rho, weight of the one above, rho,
         the table's log rho, the rho each row was filled for)`` (see
         ``kernels._settle_contest``; the pass finds the cells and weights first,
-        ``effort.rho_cells``). A row whose ``rho`` changed is emptied; one whose ``rho`` did
-        not keeps its cells (a row is a function of its ``rho``)."""
+        ``effort.rho_cells``). A row whose ``rho`` changed is refilled by the pass over the
+        cells it held (``kernels.one_chunk_contest``); one whose ``rho`` did not keeps its cells
+        (a row is a function of its ``rho``)."""
         n_occ = rows.rho.size
         log_rho, _, table = _effort.best_response_table(rows.kind)
         state = self._rows_filled
