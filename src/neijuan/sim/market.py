@@ -40,7 +40,8 @@ SHRINK_FULL = 0.05          # fall of positions (vs the labour force) at which A
 TIERS = ("low", "mid", "high", "ai")
 SUMMED_ROWS = 25            # the first rows of a period's raw records: summed over occupations
 GROUPED_ROWS = (0, 1, 6, 9, 10)  # of those, the ones summed over groups of occupations too
-RECORD_BLOCK = 32           # periods whose records are derived together (see record)
+RECORD_BLOCK = 32           # periods whose records are derived together, at the least
+RECORD_BUFFER_BYTES = 8 << 20  # up to which a block holds more periods (see _record_row)
 OCCUPATION_ROWS = [0, 1, 2, 3, 4, 5, 8, 10, 11, 16, 28, 29, 30, 31, 32, 33, 34]  # the raw
 # records' rows the per-occupation records read: employed after the contest and at production,
 # positions, candidates, applicants, hires, output, the wage bill, effort, agency, AI use, the
@@ -528,14 +529,13 @@ class MarketBase:
         buffer (figures.py defines every figure from the records).
 
         The records' sums over occupations (and over groups of them: tiers, exposure), the
-        AI-skill wage figures and the per-occupation ratios are derived from these for
-        :data:`RECORD_BLOCK` periods at a time, or when the records are read (:meth:`series`,
+        AI-skill wage figures and the per-occupation ratios are derived from these a block of
+        periods at a time (:meth:`_record_row`), or when the records are read (:meth:`series`,
         :meth:`occupation_series`): the same values, bit for bit, for about a fifth less than
         deriving them period by period (measured at 10^4 workers: 45-54 us a period against
-        59-67). A block of 32 periods at 20 occupations takes some 300 us to derive (its sums
-        where the buffer lies, the AI-skill wage figures, the dicts of some 70 records), about
-        10 us a period; the buffer takes 39 x 32 x 8 bytes an occupation (8 MB at 800
-        occupations)."""
+        59-67). A derivation at 20 occupations takes some 170 us and 4 us a period (its sums
+        where the buffer lies, the AI-skill wage figures, the dicts of some 70 records); the
+        buffer takes 39 x 8 bytes an occupation and a period."""
         sc = self.sc
         mix = ai.mix
         phase_kernels.record_rows(
@@ -555,10 +555,18 @@ class MarketBase:
                              work.wage_gini, skill_mean, depreciation, *work.blame.tolist()))
 
     def _record_row(self) -> F64:
-        """The block buffer's row for this period's raw records (allocated at the first)."""
+        """The block buffer's row for this period's raw records (allocated at the first).
+
+        A block holds :data:`RECORD_BLOCK` periods, or as many more as fit in
+        :data:`RECORD_BUFFER_BYTES` up to the run's length: a derivation costs some 170 us
+        whatever its periods (4 us a period more), so with few occupations a run derives its
+        records once, when they are read (at 20 occupations, 224 periods in 1.4 MB), and at
+        800 occupations every 33 periods."""
         if self._raw_block is None:
-            self._raw_block = np.empty((RECORD_BLOCK, phase_kernels.RECORD_ROWS,
-                                        self.econ.n_occ))
+            per_period = phase_kernels.RECORD_ROWS * self.econ.n_occ * 8
+            periods = max(RECORD_BLOCK,
+                          min(self.total_periods, RECORD_BUFFER_BYTES // per_period))
+            self._raw_block = np.empty((periods, phase_kernels.RECORD_ROWS, self.econ.n_occ))
         return self._raw_block[self._n_raw]
 
     def record_scalars(self, scalars: tuple[float, ...]) -> None:
@@ -567,7 +575,7 @@ class MarketBase:
         full."""
         self._n_raw += 1
         self._raw_scalars.append(scalars)
-        if self._n_raw >= RECORD_BLOCK:
+        if self._raw_block is not None and self._n_raw >= self._raw_block.shape[0]:
             self._derive_records()
 
     def _derive_records(self) -> None:
