@@ -142,7 +142,7 @@ COMPILING = "compiling the engine (first run only)"
 
 def compile_engine_with_progress(console: Any, show: bool = True) -> bool:
     """Before a command's first simulation: compile the engine if Numba's cache does not hold it,
-    with a progress bar counting the compiled functions (a first run spends about 40 CPU-seconds
+    with a progress bar counting the compiled functions (a first run spends about 50 CPU-seconds
     here, once), and say how long it took; nothing is shown when the cache is warm. Returns
     whether it compiled."""
     import time

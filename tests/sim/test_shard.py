@@ -115,10 +115,11 @@ def _same(a: LabourMarket, b: LabourMarket) -> None:
 def test_one_call_gives_the_bits_of_the_passes_one_by_one(records: bool,
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
-    """A Tullock run of one chunk takes steps 4-9 over the rows in one compiled call
-    (``Shard.contest``); pass by pass through the shard's methods it gives the same records and
-    the same rows, bit for bit. The trim must have dropped winners, and entrants must have
-    moved the high-water mark past rows never used, for the test to mean much."""
+    """A Tullock run of one chunk takes its whole quarter, the row passes and the steps
+    around them, in one compiled call (``Shard.quarter``); pass by pass through the shard's
+    methods it gives the same records and the same rows, bit for bit. The trim must have
+    dropped winners, and entrants must have moved the high-water mark past rows never used, for
+    the test to mean much."""
     trims: list[int] = []
     original = shard.Shard.trim
 
@@ -144,7 +145,11 @@ def test_one_call_gives_the_bits_of_the_passes_one_by_one(records: bool,
     for field in fields(one.pop):
         assert np.array_equal(getattr(one.pop, field.name), getattr(by_pass.pop, field.name),
                               equal_nan=True), field.name
-    for name in ("hist_n", "hist_x", "center", "last_bar", "n_won", "occ_sums", "wage_hist"):
+    for name in ("hist_n", "hist_x", "center", "last_bar", "n_won", "occ_sums", "wage_hist",
+                 # (what steps 1-3 keep for the next quarter)
+                 "adoption", "productivity", "price", "income_last", "income_ref", "ai_spend",
+                 "capability", "positions_ref", "labour_ref", "hires_last", "employed_last",
+                 "human_cost", "outside", "skill_depreciation", "entrant_sd", "entrant_gap"):
         assert np.array_equal(getattr(one, name), getattr(by_pass, name)), name
     # (the one call fills the best-response rows' cells its candidates read, a few of each row)
     band = one.shards.shards[0]._rows_filled[2]

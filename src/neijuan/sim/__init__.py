@@ -12,7 +12,7 @@ import importlib.util
 import sys
 from types import ModuleType
 
-_LAZY = ("kernels", "steps", "effort", "rng", "phase_kernels", "exact", "libm")
+_LAZY = ("kernels", "steps", "effort", "rng", "phase_kernels", "exact", "libm", "quarter")
 
 
 def _lazy(name: str) -> ModuleType:

@@ -358,25 +358,31 @@ class MarketBase:
                                  float]:
         """Step 3's arguments of :func:`~neijuan.sim.phase_kernels.positions` (the engine
         rounds them in the same call, :func:`~neijuan.sim.phase_kernels.rounded_positions`)."""
+        scale, boost = self.demand_scalars()
+        # income effect: demand in every sector rises with real output per head, relative to the
+        # end of the burn-in (non-homothetic demand, D = A p^-eta Y^eps)
+        scale, self.income_ref = phase_kernels.income_scale(
+            scale, self.income_last, self.income_ref, self.years < 0,
+            self.sc.demand.income_elasticity)
+        self.ai_spend = prod.ai_spend
+        # D = A scale P^-eta, positions M = E (D / Y)^(1 / (1 - alpha))
+        return (self.demand_scale, scale, prod.list_price, self.eta, self.specialists, boost,
+                prod.out.output, prod.employed, prod.productivity,
+                self.sc.production.land_share)
+
+    def demand_scalars(self) -> tuple[float, float]:
+        """Step 3's scales before this quarter's income: ``(scale, boost)``, demand scaled with
+        the labour force (where the scenario says so) and, for AI specialists, the boost from
+        last quarter's AI spending (as a share of pre-AI output), in proportion to the
+        specialists' own baseline, whatever their size in the economy."""
         sc = self.sc
         scale = (self.labour_force_target(self.period) / self.labour_force0
                  if sc.demand.growth_with_labour else 1.0)
-        # income effect: demand in every sector rises with real output per head, relative to the
-        # end of the burn-in (non-homothetic demand, D = A p^-eta Y^eps)
-        if self.years < 0 or self.income_ref <= 0:
-            self.income_ref = self.income_last
-        income = (self.income_last / self.income_ref if self.income_ref > 0 else 1.0)
-        scale *= max(income, 1e-6) ** sc.demand.income_elasticity
-        # AI-specialist work grows with the economy's AI spending (as a share of pre-AI output),
-        # in proportion to the specialists' own baseline, whatever their size in the economy
         boost = 1.0
         if self.has_specialists and sc.ai.specialist_demand > 0:
             spending_share = self.ai_spend / max(self.output0_total, 1e-300)
             boost = 1.0 + sc.ai.specialist_demand * spending_share
-        self.ai_spend = prod.ai_spend
-        # D = A scale P^-eta, positions M = E (D / Y)^(1 / (1 - alpha))
-        return (self.demand_scale, scale, prod.list_price, self.eta, self.specialists, boost,
-                prod.out.output, prod.employed, prod.productivity, sc.production.land_share)
+        return scale, boost
 
     def replaceable_where_shrinking(self, ai: AIState, positions: F64) -> F64:
         """Step 9: the share of a person's time AI could take on counts against being needed
@@ -418,11 +424,23 @@ class MarketBase:
         :meth:`phase_screen`, :meth:`search_openings`, :meth:`horizon`, :meth:`ai_focus` and
         :meth:`replaceable_where_shrinking` called one after the other (which the Mesa and
         mean-field models call)."""
+        rows: F64 = alg.contest_inputs(*self.contest_input_args(ai, prod, degree_share,
+                                                                degree_gap, within_var,
+                                                                key_round))
+        self.keep_burn_in_positions(rows[0])
+        return rows
+
+    def contest_input_args(self, ai: AIState, prod: ProductionState, degree_share: float,
+                           degree_gap: float, within_var: float, key_round: np.uint64
+                           ) -> tuple[Any, ...]:
+        """:func:`~neijuan.sim.steps.contest_inputs`' arguments (:meth:`contest_inputs`; the
+        engine's quarter in one call passes them on); reads this quarter's demand
+        (:meth:`demand_inputs`, which keeps the income reference and the AI spending)."""
         sc, econ = self.sc, self.econ
         room = self.shrink_room()
         shrinking = room is not None
         mix = ai.mix
-        rows: F64 = alg.contest_inputs(
+        return (
             *self.demand_inputs(prod), key_round, mix.firm_adoption, sc.contest.noise,
             sc.ai.monitoring, econ.occ_licensed,
             *alg.screen_scalars(sc, degree_share, degree_gap, within_var, ai.capability),
@@ -432,9 +450,12 @@ class MarketBase:
             self.positions_ref if self.positions_ref is not None else self.positions_last,
             room if room is not None else 1.0, SHRINK_FULL, mix.replaceable, ai.keep_time,
             prod.price, prod.out.mpl, ai.aug_scale, sc.contest.r)
-        if not shrinking:
-            self.keep_reference_positions(rows[0])
-        return rows
+
+    def keep_burn_in_positions(self, positions: F64) -> None:
+        """In the burn-in (where :meth:`shrink_room` has no room yet), this quarter's
+        positions become the reference (:meth:`keep_reference_positions`)."""
+        if self.shrink_room() is None:
+            self.keep_reference_positions(positions)
 
     def frictional_positions(self, positions: F64, candidates: F64, applicants: F64
                              ) -> tuple[F64, F64, F64]:
@@ -459,10 +480,14 @@ class MarketBase:
         """Step 4: the entrants' degree share (rising) and mean AI skill (rising with
         adoption)."""
         lab = self.sc.labour
+        return self.entrant_degree_share(), phase_kernels.entrant_ai_skill(
+            lab.ai_skill_mean, lab.entrant_ai_skill_max, ai.adoption_level)
+
+    def entrant_degree_share(self) -> float:
+        """Step 4: the entrants' degree share, rising by its trend in the AI era."""
+        lab = self.sc.labour
         start = lab.degree_share if lab.entrant_degree_share is None else lab.entrant_degree_share
-        degree = min(max(start + lab.entrant_degree_trend * max(self.years, 0.0), 0.0), 1.0)
-        z = lab.ai_skill_mean + (lab.entrant_ai_skill_max - lab.ai_skill_mean) * ai.adoption_level
-        return degree, max(z, 1e-6)
+        return min(max(start + lab.entrant_degree_trend * max(self.years, 0.0), 0.0), 1.0)
 
     def search_openings(self, positions: F64) -> F64:
         """Step 5 (search): the openings applications go to: last quarter's hires plus positions
@@ -491,7 +516,11 @@ class MarketBase:
 
     def depreciation(self, ai: AIState) -> float:
         """Step 7: log-skill loss this quarter: the base rate plus obsolescence from AI progress."""
-        return self.skill_depreciation + self.sc.learning.obsolescence * ai.d_capability
+        return self.skill_loss(ai.d_capability)
+
+    def skill_loss(self, d_capability: float) -> float:
+        """:meth:`depreciation` from the rise of capability this quarter."""
+        return self.skill_depreciation + self.sc.learning.obsolescence * d_capability
 
     def close_period(self, prod: ProductionState, contest: ContestOutcome,
                      work: WorkOutcome) -> None:

@@ -18,11 +18,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neijuan.sim import kernels as kern
-from neijuan.sim import libm, phase_kernels, rng
+from neijuan.sim import libm, phase_kernels, quarter, rng
 from neijuan.sim import steps as alg
 from neijuan.sim.constants import LOGISTIC, NO_BAR, NORMAL
 from neijuan.sim.economy import Economy
-from neijuan.sim.market import FLOW_SMOOTHING, MarketBase, log_wage_bins
+from neijuan.sim.market import (
+    FLOW_SMOOTHING,
+    MAX_PRIZE_QUARTERS,
+    OPENINGS_FLOOR,
+    SHRINK_FULL,
+    MarketBase,
+    log_wage_bins,
+)
 from neijuan.sim.shard import (
     BestResponseRows,
     LocalShards,
@@ -56,7 +63,7 @@ _engine_ready = False
 
 def prepare_engine(notify: Callable[[str], None] | None = None) -> bool:
     """Load the compiled passes from Numba's on-disk cache, or, on the first run after an install
-    or an upgrade, say that they are being compiled (about 40 CPU-seconds, once: the result is
+    or an upgrade, say that they are being compiled (about 50 CPU-seconds, once: the result is
     cached for every later run) rather than sit silent. Returns whether it had to compile.
     ``notify`` gets the message (default: a warning on the ``neijuan.sim.model`` logger, which
     Python prints on standard error when logging is not configured)."""
@@ -71,7 +78,7 @@ def prepare_engine(notify: Callable[[str], None] | None = None) -> bool:
     cold = bool(sum(kern.production_pass.stats.cache_misses.values()))
     if cold:
         message = ("compiling the simulation engine (first run after an install or upgrade: "
-                   "about 40 CPU-seconds, once; later runs load it from the cache)")
+                   "about 50 CPU-seconds, once; later runs load it from the cache)")
         (notify or log.warning)(message)
     _engine_ready = True
     log.debug("engine prepared in %.2f s (cold cache: %s)", time.process_time() - start, cold)
@@ -131,9 +138,9 @@ class LabourMarket(MarketBase):
 
     The rows live in shards (:mod:`neijuan.sim.shard`): by default one, in this process;
     ``shards(capacity)`` builds others (e.g. Ray actors), with the same results. A Tullock run
-    whose rows are one chunk of one local shard runs steps 4-9 over the rows in one compiled call
-    (:meth:`Shard.contest`); ``one_call=False`` runs them pass by pass instead, as any other
-    run does (the same bits: ``tests/sim/test_shard.py``)."""
+    whose rows are one chunk of one local shard runs step 3, steps 4-9 over the rows and the
+    close in one compiled call (:meth:`Shard.quarter`); ``one_call=False`` runs the passes one
+    by one instead, as any other run does (the same bits: ``tests/sim/test_shard.py``)."""
 
     def __init__(self, scenario: Scenario, economy: Economy, seed: int,
                  shards: ShardFactory | None = None, one_call: bool = True) -> None:
@@ -271,28 +278,126 @@ class LabourMarket(MarketBase):
 
     def step(self) -> None:
         """One quarter: the nine steps of MODEL.md §2, in order."""
+        sc = self.sc
+        keys = self._period_keys()  # (PERIOD_STREAMS' order)
+        # 4. labour supply: retirements and separations, then a cohort of entrants
+        hazard = 1.0 / (4.0 * sc.labour.working_years)
+        if self._one_chunk is not None:  # (all of it in one compiled call)
+            flows, scalars, rows, positions, numbers = self._quarter_in_one_call(
+                self._one_chunk, keys, hazard)
+        else:
+            flows, scalars, rows, positions, numbers = self._quarter_by_passes(keys, hazard)
+        retired, separated, in_force, entered = flows
+        if self.years < 0 or self.period == 0:
+            self._stationary_entry(self.learning_stats)
+        (total, mean_wage, benefit, wage_gini, self.skill_mean, _, _, self.within_var,
+         self.degree_share, self.degree_gap) = scalars.tolist()
+        self.degree_mean = scalars[5:7]
+        self.after_close(total, mean_wage, benefit, rows, positions, self.hires, self.n_won)
+        capability, cost_ratio, adoption_level, ai_spend, depreciation = numbers
+        c = sc.contest
+        self.record_scalars((
+            float(self.period), self.years, capability, cost_ratio, adoption_level,
+            float(in_force + entered), float(entered), float(retired), float(separated),
+            ai_spend, self.mean_wage, c.effort_cost, sc.agency.human_failure_rate,
+            sc.agency.ai_failure_rate, wage_gini, self.skill_mean, depreciation,
+            *self.blame_sums.tolist()))
+        self.period += 1
+
+    def _quarter_in_one_call(self, shard: Shard, keys: tuple[np.uint64, ...], hazard: float
+                             ) -> tuple[tuple[int, int, int, int], F64, F64, F64,
+                                        tuple[float, float, float, float, float]]:
+        """All of a quarter of a run of one chunk in one compiled call (:meth:`Shard.quarter`):
+        what :meth:`_quarter_by_passes` does, with the same bits. Returns the flows (retired,
+        separated, labour force after, entrants), the close's scalars and rows, the positions
+        and the record's scalars of steps 1-2 (capability, AI's cost ratio, the adoption level,
+        AI spending) and step 7 (skill depreciation)."""
+        sc, econ = self.sc, self.econ
+        c, lab = sc.contest, sc.labour
+        (key_round, key_retire, key_entry, key_entry_skill, key_search, key_test, key_noise,
+         key_select, key_trim, key_failure) = keys
+        capability, d_capability, cost_ratio, adopting = self._capability()
+        # (what depreciation, entrant_profile, demand_inputs and contest_input_args read
+        # before steps 1-2; the call does the rest)
+        depreciation = self.skill_loss(d_capability)
+        scale, boost = self.demand_scalars()
+        room = self.shrink_room()
+        head = (
+            self.adoption, adopting, capability, cost_ratio, self.human_cost0, self.human_cost,
+            *self._ai_constants, self.occ_sums, self.productivity, self.productivity0,
+            self.positions_last, self.eta, float(sc.demand.kappa), self.tfp, self.land,
+            float(sc.production.land_share), float(sc.production.sigma),
+            self.labour_force_target(self.period),
+            self.demand_scale, scale, self.income_ref, self.years < 0,
+            sc.demand.income_elasticity, self.specialists, boost, key_round, c.noise,
+            sc.ai.monitoring, econ.occ_licensed,
+            *alg.screen_scalars(sc, self.degree_share, self.degree_gap, self.within_var,
+                                capability),
+            self.hires_last, self.employed_last, OPENINGS_FLOOR, self.separation, self.finding,
+            c.discount, MAX_PRIZE_QUARTERS, econ.occ_tier, sc.learning.ai_focus,
+            room is not None,
+            self.positions_ref if self.positions_ref is not None else self.positions_last,
+            room if room is not None else 1.0, SHRINK_FULL, c.r)
+        (flows, score_sums, frictions, bar, self.n_won, self.center, settle_sums,
+         self.adoption, inputs, scalars, rows, production, numbers) = shard.quarter(
+            head, key_retire, hazard, lab.separation, self.labour_force_target(self.period + 1),
+            (key_search, key_test, key_noise, self.degree_mean, sc.agency.blame_penalty,
+             c.productivity_weight, c.incumbent_advantage, self.kind == NORMAL, self.center,
+             SCORE_HALF_WIDTH, key_entry, key_entry_skill, self.entrant_degree_share(), 0.0,
+             self.entrant_sd, self.entrant_gap, lab.ai_skill_mean, lab.entrant_ai_skill_max,
+             self.effort0),
+            (self.last_bar, key_select, key_trim, sc.wages.bargaining, sc.wages.competition),
+            self.kind,
+            (self.benefit, self.outside, c.effort_cost, c.adjustment, c.max_effort,
+             sc.learning.share, sc.learning.skill_rate, depreciation, sc.learning.ai_rate,
+             sc.learning.ai_skill_depreciation / 4.0, sc.agency.human_failure_rate,
+             1.0 - sc.agency.mark_decay, sc.agency.threshold,
+             sc.screening.ai_skill_threshold, key_failure, self.log_wage_min,
+             self.log_wage_max),
+            (self._record_row(), self.occ_mean_wage, FLOW_SMOOTHING, sc.wages.replacement,
+             self.wage_bin_centres, self.consumption_weight),
+            N_SCORE_BINS, self.n_wage_bins)
+        # (what phase_ai_and_production and demand_inputs keep)
+        adoption_level, self.income_last, self.income_ref, ai_spend = numbers.tolist()
+        self.productivity = production[quarter.PER_WORKER]
+        self.price = production[quarter.PRICE]
+        self.ai_spend = ai_spend
+        if room is None:  # (the burn-in: this quarter's positions are the reference)
+            self.keep_reference_positions(inputs[quarter.POSITIONS])
+        retired, separated, in_force = flows.tolist()
+        (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum,
+         entrants) = score_sums
+        self.openings, self.contested_openings = frictions[1], frictions[2]
+        self.last_bar = bar
+        (self.hires, self.separations, self.prize_won, self.degree_stats, self.learning_stats,
+         self.occ_sums, self.wage_hist, self.blame_sums) = settle_sums
+        return ((int(retired), int(separated), int(in_force), int(entrants[0])), scalars, rows,
+                inputs[quarter.POSITIONS],
+                (capability, cost_ratio, adoption_level, ai_spend, depreciation))
+
+    def _quarter_by_passes(self, keys: tuple[np.uint64, ...], hazard: float
+                           ) -> tuple[tuple[int, int, int, int], F64, F64, F64,
+                                      tuple[float, float, float, float, float]]:
+        """A quarter with the row passes through the shards' methods, one by one: what
+        :meth:`_quarter_in_one_call` does in one call (the same returns)."""
         sc, econ, shards = self.sc, self.econ, self.shards
         c = sc.contest
         (key_round, key_retire, key_entry, key_entry_skill, key_search, key_test, key_noise,
-         key_select, key_trim, key_failure) = self._period_keys()  # (PERIOD_STREAMS' order)
-
+         key_select, key_trim, key_failure) = keys
         # 1. capability and adoption; 2. production (on the people employed after last
         # quarter's contest): efficiency units sum_i s_i (1 + g z_i), from the moments the last
         # wage pass kept (one call)
         ai, prod = self.phase_ai_and_production(self.occ_sums)
-
+        # 4. the entrants' degree share (rising) and AI skill (rising with adoption)
+        degree_share, z_entrants = self.entrant_profile(ai)
+        # 7. learning: log-skill loss from the base rate and AI's progress
+        depreciation = self.depreciation(ai)
         # 3. demand and positions (stochastic rounding keeps the expectation exact: a
         # counter-based stream), with what the contest needs from the per-occupation algebra
         # of steps 5-9 (one call: the rows of steps.contest_inputs)
         inputs = self.contest_inputs(ai, prod, self.degree_share, self.degree_gap,
                                      self.within_var, key_round)
         positions, jitter, noise = inputs[0], inputs[1], inputs[2]
-
-        # 4. labour supply: retirements and separations, then a cohort of entrants (their
-        # degree share rising, their AI skill rising with adoption)
-        hazard = 1.0 / (4.0 * sc.labour.working_years)
-        degree_share, z_entrants = self.entrant_profile(ai)
-
         # 5. search, screening and the contest
         scr = alg.Screen(*inputs[3:8])
         # (the application probabilities are computed where the rows are, from the openings)
@@ -307,7 +412,6 @@ class LabourMarket(MarketBase):
                       self.effort0)
         # 6-9. effort toward the best response; learning and obsolescence; wages, agency, blame
         value = inputs[9]  # revenue product of a kernel unit
-        depreciation = self.depreciation(ai)
         mix = ai.mix
         # (the best-response rows are computed where the rows are, from noise / r)
         best_response = BestResponseRows(inputs[10], self.kind)
@@ -323,74 +427,49 @@ class LabourMarket(MarketBase):
                        sc.agency.threshold,
                        sc.screening.ai_skill_threshold,
                        RowKey(key_failure), self.log_wage_min, self.log_wage_max)
-        if self._one_chunk is not None:  # (the same passes, and the steps between, in one call)
-            (flows, score_sums, frictions, bar, self.n_won, self.center,
-             settle_sums) = self._one_chunk.contest(
-                key_retire, hazard, sc.labour.separation,
-                self.labour_force_target(self.period + 1), score_args,
-                (positions, jitter, self.last_bar, key_select,
-                 key_trim, sc.wages.bargaining, sc.wages.competition),
-                (best_response, value), settle_rest, econ.n_occ, N_SCORE_BINS,
-                self.n_wage_bins)
-            retired, separated_n, in_force = (int(x) for x in flows.tolist())
-            separated = float(separated_n)
-            (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum,
-             entrants) = score_sums
-            candidates = self.candidates.copy()
-            _, self.openings, self.contested_openings = frictions
+        # (retired, separated, labour force after, free rows after) of each shard, in integers
+        flows_of = shards.map("retire", key_retire, hazard, sc.labour.separation)
+        retired = sum(int(f[0]) for f in flows_of)
+        separated = sum(int(f[1]) for f in flows_of)
+        in_force = sum(int(f[2]) for f in flows_of)  # (counted by the pass: no scan)
+        n_entrants, _, _ = self.entry_plan(in_force, ai)
+        # entrants fill the first free rows in row order: each shard its share of them
+        share, left = [], round(n_entrants)
+        for free in (int(f[3]) for f in flows_of):  # (what the shards before left)
+            share.append(min(max(left, 0), free))
+            left -= free
+        # (the entrants enter in the score pass, which reads every row's status anyway)
+        (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum,
+         entrants) = fold([nd for part in shards.map_each(
+             "score", [(int(n), score_args, econ.n_occ, N_SCORE_BINS) for n in share])
+             for nd in part], shards.n_chunks)
+        candidates = self.candidates.copy()
+        # search frictions: openings no applicant reached stay unfilled this quarter
+        fillable, self.openings, self.contested_openings = self.frictional_positions(
+            positions, candidates, self.applicants)
+        fillable = np.minimum(np.floor(fillable + jitter), positions)
+        if self.kind == LOGISTIC:
+            bar = kern.solve_bars(self.hist_n, self.hist_x, fillable, candidates,
+                                  self.last_bar)
             self.last_bar = bar
+            self.n_won = _shard_total(shards.map("lottery", bar, noise, c.r, key_select))
+            if (self.n_won > fillable).any():
+                shards.chain("trim", (fillable, self.n_won), key_trim)
+                self.n_won = np.minimum(self.n_won, fillable)
         else:
-            # (retired, separated, labour force after, free rows after) of each shard, in
-            # integers
-            flows_of = shards.map("retire", key_retire, hazard,
-                                  sc.labour.separation)
-            retired = sum(int(f[0]) for f in flows_of)
-            separated = float(sum(int(f[1]) for f in flows_of))
-            in_force = sum(int(f[2]) for f in flows_of)  # (counted by the pass: no scan)
-            n_entrants, _, _ = self.entry_plan(in_force, ai)
-            # entrants fill the first free rows in row order: each shard its share of them
-            share, left = [], round(n_entrants)
-            for free in (int(f[3]) for f in flows_of):  # (what the shards before left)
-                share.append(min(max(left, 0), free))
-                left -= free
-            # (the entrants enter in the score pass, which reads every row's status anyway)
-            (self.hist_n, self.hist_x, self.candidates, self.applicants, self.effort_sum,
-             entrants) = fold([nd for part in shards.map_each(
-                 "score", [(int(n), score_args, econ.n_occ, N_SCORE_BINS) for n in share])
-                 for nd in part], shards.n_chunks)
-            candidates = self.candidates.copy()
-            # search frictions: openings no applicant reached stay unfilled this quarter
-            fillable, self.openings, self.contested_openings = self.frictional_positions(
-                positions, candidates, self.applicants)
-            fillable = np.minimum(np.floor(fillable + jitter), positions)
-            if self.kind == LOGISTIC:
-                bar = kern.solve_bars(self.hist_n, self.hist_x, fillable, candidates,
-                                      self.last_bar)
-                self.last_bar = bar
-                self.n_won = _shard_total(shards.map("lottery", bar, noise, c.r,
-                                                     key_select))
-                if (self.n_won > fillable).any():
-                    shards.chain("trim", (fillable, self.n_won), key_trim)
-                    self.n_won = np.minimum(self.n_won, fillable)
-            else:
-                bar, cut, take, in_cut = alg.top_m_cut(self.hist_n, self.hist_x, fillable,
-                                                       candidates)
-                _, won = shards.chain("select_top", (take, in_cut),
-                                      (bar, self.center, SCORE_HALF_WIDTH, N_SCORE_BINS, cut),
-                                      key_select)
-                self.n_won = _shard_total(won)
-            self.center = phase_kernels.score_centres(self.hist_x, candidates, self.center)
-            settle_args = (bar, noise, best_response, value, ai.aug_gain,
-                           self.bargaining(positions, candidates), *settle_rest)
-            settle_sums = fold(
-                [nd for part in shards.map("settle", settle_args, econ.n_occ, self.n_wage_bins)
-                 for nd in part], shards.n_chunks)
-        entered = int(entrants[0])
+            bar, cut, take, in_cut = alg.top_m_cut(self.hist_n, self.hist_x, fillable,
+                                                   candidates)
+            _, won = shards.chain("select_top", (take, in_cut),
+                                  (bar, self.center, SCORE_HALF_WIDTH, N_SCORE_BINS, cut),
+                                  key_select)
+            self.n_won = _shard_total(won)
+        self.center = phase_kernels.score_centres(self.hist_x, candidates, self.center)
+        settle_args = (bar, noise, best_response, value, ai.aug_gain,
+                       self.bargaining(positions, candidates), *settle_rest)
         (self.hires, self.separations, self.prize_won, self.degree_stats, self.learning_stats,
-         self.occ_sums, self.wage_hist, self.blame_sums) = settle_sums
-        if self.years < 0 or self.period == 0:
-            self._stationary_entry(self.learning_stats)
-
+         self.occ_sums, self.wage_hist, self.blame_sums) = fold(
+            [nd for part in shards.map("settle", settle_args, econ.n_occ, self.n_wage_bins)
+             for nd in part], shards.n_chunks)
         # the close: flows and outside options, the degree groups' moments (the screen's
         # prior), the wage Gini and the period's records, in one call (what close_period,
         # record and _degree_moments do on the outcome objects, the same bits)
@@ -404,17 +483,8 @@ class LabourMarket(MarketBase):
             mix.labour_share, bar, value, prod.tfp, prod.price, prod.out.mpl, ai.review,
             scr.degree_weight, scr.degree_required, scr.degree_required_ai, econ.occ_tier,
             mix.firm_augment, self.consumption_weight)
-        (total, mean_wage, benefit, wage_gini, self.skill_mean, _, _, self.within_var,
-         self.degree_share, self.degree_gap) = scalars.tolist()
-        self.degree_mean = scalars[5:7]
-        self.after_close(total, mean_wage, benefit, rows, positions, self.hires, self.n_won)
-        self.record_scalars((
-            float(self.period), self.years, ai.capability, ai.cost_ratio, ai.adoption_level,
-            float(in_force + entered), float(entered), float(retired), separated,
-            prod.ai_spend, self.mean_wage, c.effort_cost, sc.agency.human_failure_rate,
-            sc.agency.ai_failure_rate, wage_gini, self.skill_mean, depreciation,
-            *self.blame_sums.tolist()))
-        self.period += 1
+        return ((retired, separated, in_force, int(entrants[0])), scalars, rows, positions,
+                (ai.capability, ai.cost_ratio, ai.adoption_level, prod.ai_spend, depreciation))
 
 
 __all__ = ["EMPLOYED", "OUT", "UNEMPLOYED", "LabourMarket", "prepare_engine"]

@@ -414,3 +414,25 @@ def frictions(positions: F64, candidates: F64, applicants: F64
         rows[1, o] = openings
         rows[2, o] = openings * (1.0 - none_reached * (1.0 + load))
     return rows
+
+
+@njit(cache=True, error_model="numpy")
+def income_scale(scale: float, income: float, income_ref: float, refresh: bool,
+                 elasticity: float) -> tuple[float, float]:  # pragma: no cover - compiled
+    """Step 3: demand's scale times the income effect, (Y / Y_ref)^eps (non-homothetic
+    demand: every sector's demand rises with real output per head), and the reference, which
+    ``refresh`` (the burn-in) or an unset one replaces by this quarter's ``income``. Returns
+    ``(scale, reference)``. One definition for :meth:`MarketBase.demand_inputs` and the
+    engine's quarter in one call (Python's floats and ``max``, the C library's power)."""
+    if refresh or income_ref <= 0:
+        income_ref = income
+    ratio = income / income_ref if income_ref > 0 else 1.0
+    return scale * py_max(ratio, 1e-6) ** elasticity, income_ref
+
+
+@njit(cache=True, error_model="numpy")
+def entrant_ai_skill(mean: float, top: float, adoption_level: float
+                     ) -> float:  # pragma: no cover - compiled
+    """Step 4: the entrants' mean AI skill, rising from the population's ``mean`` toward
+    ``top`` with AI's adoption (at least 1e-6)."""
+    return py_max(mean + (top - mean) * adoption_level, 1e-6)

@@ -87,10 +87,10 @@ def engine_functions() -> list[str]:
     compiles and Numba's on-disk cache keeps."""
     from numba.core.registry import CPUDispatcher
 
-    from neijuan.sim import effort, exact, kernels, libm, phase_kernels, rng, steps
+    from neijuan.sim import effort, exact, kernels, libm, phase_kernels, quarter, rng, steps
 
     names = []
-    for module in (kernels, steps, effort, rng, phase_kernels, exact, libm):
+    for module in (kernels, steps, effort, rng, phase_kernels, exact, libm, quarter):
         for name, obj in vars(module).items():
             if (isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == module.__name__
                     and obj.targetoptions.get("inline", "never") != "always"):
@@ -103,7 +103,7 @@ def warm_engine(scenario: Scenario, economy: Economy, progress: ProgressFn | Non
     (its contest and the other one, so that both selection passes are built), before seeds are
     handed to worker processes: the workers inherit the compiled passes (or load them from the
     cache) instead of each compiling them again. ``progress(done, total)`` counts the engine's
-    functions as Numba finishes compiling each (about 40 CPU-seconds in all, once per install);
+    functions as Numba finishes compiling each (about 50 CPU-seconds in all, once per install);
     without it, the compile is announced once on the ``neijuan.sim.model`` logger. Returns
     whether it compiled."""
     from numba.core import event

@@ -50,6 +50,7 @@ from neijuan.errors import ConfigError, NeijuanError
 from neijuan.sim import effort as _effort  # (these three loaded on first use: see neijuan.sim)
 from neijuan.sim import kernels as kern
 from neijuan.sim import libm
+from neijuan.sim import quarter as _quarter
 from neijuan.sim import steps as _steps
 from neijuan.sim.state import EMPLOYED, UNEMPLOYED, Population
 from neijuan.sim.streams import STREAM_INIT, chunk_key
@@ -284,44 +285,23 @@ class Shard:
             self._br_known = (rows.kind, np.full(shape[0], np.nan))
         return rows.resolve(self.economy, self._br_rows, self._br_known[1])
 
-    def _rows_on_demand(self, rows: BestResponseRows) -> tuple[NDArray[Any], ...]:
-        """The best-response rows as :meth:`contest` gives them to its pass, filled on demand:
-        ``(rows, filled cells, table, table row below each rho, weight of the one above, rho,
-        the table's log rho, the rho each row was filled for)`` (see
-        ``kernels._settle_contest``; the pass finds the cells and weights first,
-        ``effort.rho_cells``). A row whose ``rho`` changed is refilled by the pass over the
-        cells it held (``kernels.one_chunk_contest``); one whose ``rho`` did not keeps its cells
-        (a row is a function of its ``rho``)."""
-        n_occ = rows.rho.size
-        log_rho, _, table = _effort.best_response_table(rows.kind)
+    def _best_response_state(self, kind: int, n_occ: int) -> tuple[NDArray[Any], ...]:
+        """The best-response rows as :meth:`quarter` gives them to its passes, filled on
+        demand, with what filling them needs: ``(rows, filled cells, table, table row below each
+        rho, weight of the one above, the table's log rho, the rho each row was filled for)``,
+        kept from one quarter to the next (see ``kernels._settle_contest``; the call finds the
+        cells and weights from this quarter's rho first, ``effort.rho_cells``). A row whose
+        ``rho`` changed is refilled over the cells it held (``kernels.one_chunk_contest``); one
+        whose ``rho`` did not keeps its cells (a row is a function of its ``rho``)."""
+        log_rho, _, table = _effort.best_response_table(kind)
         state = self._rows_filled
-        if state is None or state[0] != rows.kind or state[1].shape[0] != n_occ:
-            state = (rows.kind, np.full((n_occ, _effort.N_A), 0.0),
+        if state is None or state[0] != kind or state[1].shape[0] != n_occ:
+            state = (kind, np.full((n_occ, _effort.N_A), 0.0),
                      np.zeros((n_occ, 2), np.int64), np.full(n_occ, np.nan),
                      np.zeros(n_occ, np.int64), np.zeros(n_occ))
             self._rows_filled = state
         _, out, band, known, cell, weight = state
-        return (out, band, table, cell, weight,
-                np.ascontiguousarray(rows.rho, dtype=np.float64), log_rho, known)
-
-    def _unwrapped(self, name: str, args: Sequence[Any]) -> list[Any]:
-        """``args`` as :meth:`contest`'s one call takes them: each :class:`RowKey` shifted to
-        the shard's first row, a :class:`SearchCdf` as its openings (the call computes the
-        probabilities). Where they are is found once (:meth:`_resolved`'s plan)."""
-        plan = self._plans.get(name)
-        if plan is None or plan[0] != len(args):
-            plan = (len(args), (),
-                    tuple(k for k, a in enumerate(args) if isinstance(a, SearchCdf)),
-                    tuple(k for k, a in enumerate(args) if isinstance(a, RowKey)))
-            self._plans[name] = plan
-        _, _, placeholders, keys = plan
-        out = list(args)
-        for k in placeholders:
-            out[k] = out[k].openings
-        start = self.start
-        for k in keys:
-            out[k] = shift_key(out[k].key, start)
-        return out
+        return out, band, table, cell, weight, log_rho, known
 
     def _resolved(self, name: str, args: Sequence[Any], shapes: Sequence[tuple[int, ...]]
                   ) -> tuple[list[Any], tuple[int, ...]]:
@@ -654,27 +634,19 @@ class Shard:
     # -------------------------------------------------------- a quarter's passes in one call
     @property
     def one_chunk(self) -> bool:
-        """Whether the rows are one chunk (then :meth:`contest` may stand for retire, score,
+        """Whether the rows are one chunk (then :meth:`quarter` may stand for retire, score,
         lottery, trim and settle)."""
         return len(self.chunk_list) == 1
 
-    def contest(self, key_retire: np.uint64, hazard: float, separation: float,
-                labour_target: float, score_args: Sequence[Any], between: Sequence[Any],
-                settle_head: Sequence[Any], settle_rest: Sequence[Any], n_occ: int,
-                n_bins: int, n_wage_bins: int) -> tuple[Any, ...]:
-        """A Tullock quarter's steps 4-9 over the rows of a one-chunk shard, in one compiled
-        call (:func:`kernels.one_chunk_contest`): what :meth:`retire`, :meth:`score`,
-        :meth:`lottery`, :meth:`trim` and :meth:`settle` do, and the per-occupation steps
-        between them, with the same bits. ``score_args`` as for :meth:`score`; ``between``:
-        positions, their rounding's draws, last quarter's bars, the lottery's and the trim's
-        keys, the bargaining share and its erosion by competition; ``settle_head``: the
-        best-response rows (a :class:`BestResponseRows`) and the value of efficiency;
-        ``settle_rest``: ``settle_pass``'s arguments after the bargaining share. Returns the
-        flows (retired, separated, labour force after), the score pass's sums (as :meth:`score`
-        folds them), the frictions' rows (fillable, openings, contested), the bars, the winners
-        and the centres of the scores, then the settle pass's sums (as :meth:`settle`)."""
+    def _one_call_buffers(self, n_occ: int, n_bins: int, n_wage_bins: int
+                          ) -> tuple[tuple[NDArray[np.float64], ...], NDArray[np.int64],
+                                     NDArray[np.float32]]:
+        """What a quarter in one call keeps from one quarter to the next: the passes' sums
+        (see :meth:`quarter`), the range of the score histograms' cells that the
+        last quarter filled (the score pass zeroes only those) and the score pass's log efforts
+        (a row each, for the lottery)."""
         if not self.one_chunk:
-            raise RuntimeError("Shard.contest runs a shard of one chunk; this one has "
+            raise RuntimeError("a quarter in one call runs a shard of one chunk; this one has "
                                f"{len(self.chunk_list)}")
         kept = self._contest_sums
         if kept is None or kept[0] != (n_occ, n_bins, n_wage_bins):
@@ -684,34 +656,59 @@ class Shard:
             kept = ((n_occ, n_bins, n_wage_bins), tuple(np.full(s, 0.0) for s in shapes),
                     np.array([0, n_bins - 1]))
             self._contest_sums = kept
-        # the arguments as the pass takes them: the openings in place of the application
-        # probabilities (the pass computes them), the keys shifted to the chunk's first row
-        score_call = self._unwrapped("contest.score", score_args)
-        settle_call = self._unwrapped("contest.settle", settle_rest)
-        best_response, value = settle_head
-        rows_call = self._rows_on_demand(best_response)
+        if self._log_effort is None:
+            self._log_effort = np.zeros(self.pop.status.size, np.float32)
+        return kept[1], kept[2], self._log_effort
+
+    def quarter(self, head: Sequence[Any], key_retire: np.uint64, hazard: float,
+                separation: float, labour_target: float, score_args: Sequence[Any],
+                between: Sequence[Any], kind: int, settle_args: Sequence[Any],
+                close_args: Sequence[Any], n_bins: int, n_wage_bins: int) -> tuple[Any, ...]:
+        """A Tullock quarter in one compiled call (:func:`quarter.one_chunk_quarter`): steps
+        1-3 on ``head`` (its arguments before the rows), then :func:`kernels.one_chunk_contest`
+        on what they give (what :meth:`retire`, :meth:`score`, :meth:`lottery`, :meth:`trim`
+        and :meth:`settle` do, and the per-occupation steps between them), then
+        :func:`steps.close_quarter`. ``score_args``: :meth:`score`'s arguments from the keys on
+        but the screen's arrays and the AI uplift, the keys as they are (shifted here), the
+        entrants' mean AI skill as the population's and its top; ``between``: last quarter's
+        bars, the lottery's and the trim's keys, the bargaining share and its erosion by
+        competition; ``kind``: the best response's table; ``settle_args``: ``settle_pass``'s
+        arguments from the benefit on but those steps 1-3 give; ``close_args``: the close's
+        but those the steps before give (see :func:`quarter.one_chunk_quarter`). Returns the
+        flows (retired, separated, labour force after), the score pass's sums, the frictions'
+        rows, the bars, the winners, the centres of the scores, the settle pass's sums (as
+        :meth:`score` and :meth:`settle` fold them), then the adoption, the contest inputs'
+        rows, the close's scalars and rows, the production rows and the quarter's scalars."""
+        n_occ = len(between[0])
+        acc, cells, log_effort = self._one_call_buffers(n_occ, n_bins, n_wage_bins)
+        out, band, table, cell, weight, log_rho, known = self._best_response_state(kind, n_occ)
         economy = self.economy
         if economy is None:
             raise RuntimeError("set_economy must run first")
-        # (the passes' sums, kept from one quarter to the next, and the range of the score
-        # histograms' cells that the last quarter filled: the pass zeroes only those)
-        _, acc, cells = kept
-        if self._log_effort is None:  # (the score pass's log efforts, for the lottery)
-            self._log_effort = np.zeros(self.pop.status.size, np.float32)
+        start = self.start
+        (key_search, key_test, key_noise, *pool, key_entry, key_entry_skill, degree_share,
+         skill_mean, skill_sd, degree_gap, ai_skill_base, ai_skill_top,
+         effort0) = score_args
         flows = np.zeros(3)
         frictions = np.empty((3, n_occ))
-        bar, n_won, center = np.empty(n_occ), np.empty(n_occ), np.empty(n_occ)
+        bar, n_won, new_center = np.empty(n_occ), np.empty(n_occ), np.empty(n_occ)
         pop = self.pop
-        self.used[0] = kern.one_chunk_contest(
+        used, *results = _quarter.one_chunk_quarter(
+            *head,
             pop.status, pop.occ, pop.origin, pop.degree, pop.log_skill, pop.skill, pop.ai_skill,
             pop.effort, pop.wage, pop.tenure, pop.agency, pop.failures, pop.blamed, pop.mark,
             pop.score, pop.signal, pop.won, self.used[0], key_retire, hazard, separation,
-            labour_target, economy.mobility, economy.occ_licensed, *score_call, *between,
-            *rows_call, value, *settle_call, flows, cells,
-            *acc[:6], frictions, bar, n_won, center, *acc[6:], self._log_effort)
+            labour_target, economy.mobility, shift_key(key_search, start),
+            shift_key(key_test, start), shift_key(key_noise, start), *pool,
+            shift_key(key_entry, start), shift_key(key_entry_skill, start), degree_share,
+            skill_mean, skill_sd, degree_gap, ai_skill_base, ai_skill_top, effort0,
+            *between, out, band, table, cell, weight, log_rho, known, *settle_args[:-3],
+            shift_key(settle_args[-3], start), *settle_args[-2:], flows, cells, *acc[:6],
+            frictions, bar, n_won, new_center, *acc[6:], log_effort, *close_args)
+        self.used[0] = used
         self.free_chunks = []
         self._drops = {}
-        return (flows, acc[:6], frictions, bar, n_won, center, acc[6:])
+        return (flows, acc[:6], frictions, bar, n_won, new_center, acc[6:], *results)
 
 
 # ------------------------------------------------------------------------------- sets of shards
