@@ -424,23 +424,11 @@ class MarketBase:
         :meth:`phase_screen`, :meth:`search_openings`, :meth:`horizon`, :meth:`ai_focus` and
         :meth:`replaceable_where_shrinking` called one after the other (which the Mesa and
         mean-field models call)."""
-        rows: F64 = alg.contest_inputs(*self.contest_input_args(ai, prod, degree_share,
-                                                                degree_gap, within_var,
-                                                                key_round))
-        self.keep_burn_in_positions(rows[0])
-        return rows
-
-    def contest_input_args(self, ai: AIState, prod: ProductionState, degree_share: float,
-                           degree_gap: float, within_var: float, key_round: np.uint64
-                           ) -> tuple[Any, ...]:
-        """:func:`~neijuan.sim.steps.contest_inputs`' arguments (:meth:`contest_inputs`; the
-        engine's quarter in one call passes them on); reads this quarter's demand
-        (:meth:`demand_inputs`, which keeps the income reference and the AI spending)."""
         sc, econ = self.sc, self.econ
         room = self.shrink_room()
         shrinking = room is not None
         mix = ai.mix
-        return (
+        rows: F64 = alg.contest_inputs(
             *self.demand_inputs(prod), key_round, mix.firm_adoption, sc.contest.noise,
             sc.ai.monitoring, econ.occ_licensed,
             *alg.screen_scalars(sc, degree_share, degree_gap, within_var, ai.capability),
@@ -450,12 +438,9 @@ class MarketBase:
             self.positions_ref if self.positions_ref is not None else self.positions_last,
             room if room is not None else 1.0, SHRINK_FULL, mix.replaceable, ai.keep_time,
             prod.price, prod.out.mpl, ai.aug_scale, sc.contest.r)
-
-    def keep_burn_in_positions(self, positions: F64) -> None:
-        """In the burn-in (where :meth:`shrink_room` has no room yet), this quarter's
-        positions become the reference (:meth:`keep_reference_positions`)."""
-        if self.shrink_room() is None:
-            self.keep_reference_positions(positions)
+        if not shrinking:
+            self.keep_reference_positions(rows[0])
+        return rows
 
     def frictional_positions(self, positions: F64, candidates: F64, applicants: F64
                              ) -> tuple[F64, F64, F64]:

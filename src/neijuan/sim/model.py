@@ -317,8 +317,8 @@ class LabourMarket(MarketBase):
         (key_round, key_retire, key_entry, key_entry_skill, key_search, key_test, key_noise,
          key_select, key_trim, key_failure) = keys
         capability, d_capability, cost_ratio, adopting = self._capability()
-        # (what depreciation, entrant_profile, demand_inputs and contest_input_args read
-        # before steps 1-2; the call does the rest)
+        # (what depreciation, entrant_profile, demand_inputs and contest_inputs compute from
+        # what is known before steps 1-2; the call does the rest, as _quarter_by_passes)
         depreciation = self.skill_loss(d_capability)
         scale, boost = self.demand_scalars()
         room = self.shrink_room()
