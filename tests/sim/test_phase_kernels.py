@@ -366,3 +366,21 @@ def test_search_and_screen_noise_are_the_numpy_algebra(seed: int, n: int, with_n
     assert same(pk.search_openings(hires, positions, employed, 0.01),
                 hires + np.maximum(positions - employed, 0.0) + (0.01 * positions))
     assert same(pk.screen_noise(adoption, 1.3, 0.4), 1.3 * (1.0 - 0.4 * adoption))
+
+
+@settings(max_examples=300, deadline=None)
+@given(scale=st.floats(0.1, 10.0), income=st.floats(0.0, 50.0), ref=st.floats(-1.0, 50.0),
+       refresh=st.booleans(), elasticity=st.floats(-2.0, 2.0))
+def test_the_income_effect_is_the_python_floats(scale: float, income: float, ref: float,
+                                                refresh: bool, elasticity: float) -> None:
+    # the Python it replaced in MarketBase.demand_inputs (a float's ** is the C library's pow)
+    kept = income if refresh or ref <= 0 else ref
+    ratio = income / kept if kept > 0 else 1.0
+    expected = (scale * max(ratio, 1e-6) ** elasticity, kept)
+    assert same(pk.income_scale(scale, income, ref, refresh, elasticity), expected)
+
+
+@given(mean=st.floats(-1.0, 2.0), top=st.floats(-1.0, 3.0), level=st.floats(0.0, 1.0))
+def test_the_entrants_ai_skill_is_the_python_floats(mean: float, top: float,
+                                                    level: float) -> None:
+    assert pk.entrant_ai_skill(mean, top, level) == max(mean + (top - mean) * level, 1e-6)
