@@ -138,8 +138,8 @@ class LabourMarket(MarketBase):
 
     The rows live in shards (:mod:`neijuan.sim.shard`): by default one, in this process;
     ``shards(capacity)`` builds others (e.g. Ray actors), with the same results. A Tullock run
-    whose rows are one chunk of one local shard runs step 3, steps 4-9 over the rows and the
-    close in one compiled call (:meth:`Shard.quarter`); ``one_call=False`` runs the passes one
+    whose rows are one chunk of one local shard runs a whole quarter (steps 1-9 and the close)
+    in one compiled call (:meth:`Shard.quarter`); ``one_call=False`` runs the passes one
     by one instead, as any other run does (the same bits: ``tests/sim/test_shard.py``)."""
 
     def __init__(self, scenario: Scenario, economy: Economy, seed: int,
